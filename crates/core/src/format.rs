@@ -1,0 +1,145 @@
+//! Numbers as people read them: `1 234,56 €` in French, `€1,234.56` in English.
+//!
+//! French typography (and the CLDR data browsers use) separates thousands with a narrow
+//! no-break space (U+202F) and puts a no-break space (U+00A0) before the euro sign, so an
+//! amount never wraps across lines.
+
+use crate::money::Cents;
+use serde::{Deserialize, Serialize};
+
+/// Languages of the interface. French first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+pub const NARROW_NBSP: char = '\u{202F}';
+pub const NBSP: char = '\u{00A0}';
+
+/// Groups the digits of a non-negative integer by three with `separator`.
+pub fn group_thousands(mut n: u64, separator: char) -> String {
+    let mut groups = Vec::new();
+    loop {
+        groups.push(n % 1000);
+        n /= 1000;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::new();
+    for (i, group) in groups.iter().rev().enumerate() {
+        if i == 0 {
+            out.push_str(&group.to_string());
+        } else {
+            out.push(separator);
+            out.push_str(&format!("{group:03}"));
+        }
+    }
+    out
+}
+
+/// An integer count (tickets, registers) with the language's thousands separator.
+pub fn format_count(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => group_thousands(n, NARROW_NBSP),
+        Lang::En => group_thousands(n, ','),
+    }
+}
+
+/// An amount of money with its currency sign: `1 234,56 €` or `€1,234.56`.
+pub fn format_eur(amount: Cents, lang: Lang) -> String {
+    let sign = if amount.0 < 0 { "-" } else { "" };
+    let abs = amount.0.unsigned_abs();
+    let (euros, cents) = (abs / 100, abs % 100);
+    match lang {
+        Lang::Fr => format!(
+            "{sign}{},{cents:02}{NBSP}€",
+            group_thousands(euros, NARROW_NBSP)
+        ),
+        Lang::En => format!("{sign}€{}.{cents:02}", group_thousands(euros, ',')),
+    }
+}
+
+/// A VAT rate in basis points as a percentage: `5,5 %` / `5.5%`.
+pub fn format_rate(basis_points: u16, lang: Lang) -> String {
+    let whole = basis_points / 100;
+    let fraction = basis_points % 100;
+    let (sep, suffix) = match lang {
+        Lang::Fr => (',', format!("{NBSP}%")),
+        Lang::En => ('.', "%".to_string()),
+    };
+    if fraction == 0 {
+        format!("{whole}{suffix}")
+    } else if fraction % 10 == 0 {
+        format!("{whole}{sep}{}{suffix}", fraction / 10)
+    } else {
+        format!("{whole}{sep}{fraction:02}{suffix}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_amounts_use_narrow_spaces_and_decimal_comma() {
+        assert_eq!(format_eur(Cents(123456), Lang::Fr), "1\u{202F}234,56\u{A0}€");
+        assert_eq!(format_eur(Cents(5), Lang::Fr), "0,05\u{A0}€");
+        assert_eq!(format_eur(Cents(-1050), Lang::Fr), "-10,50\u{A0}€");
+        assert_eq!(
+            format_eur(Cents(100_000_000_00), Lang::Fr),
+            "100\u{202F}000\u{202F}000,00\u{A0}€"
+        );
+    }
+
+    #[test]
+    fn english_amounts_use_commas_and_leading_sign() {
+        assert_eq!(format_eur(Cents(123456), Lang::En), "€1,234.56");
+        assert_eq!(format_eur(Cents(-99), Lang::En), "-€0.99");
+        assert_eq!(format_eur(Cents(0), Lang::En), "€0.00");
+    }
+
+    #[test]
+    fn thousands_groups_are_zero_padded() {
+        assert_eq!(group_thousands(1_002_003, ' '), "1 002 003");
+        assert_eq!(group_thousands(999, ' '), "999");
+        assert_eq!(group_thousands(0, ' '), "0");
+        assert_eq!(format_count(12345, Lang::En), "12,345");
+    }
+
+    #[test]
+    fn rates_print_like_the_law_writes_them() {
+        assert_eq!(format_rate(2000, Lang::Fr), "20\u{A0}%");
+        assert_eq!(format_rate(550, Lang::Fr), "5,5\u{A0}%");
+        assert_eq!(format_rate(210, Lang::En), "2.1%");
+        assert_eq!(format_rate(1005, Lang::En), "10.05%");
+    }
+
+    #[test]
+    fn language_codes_round_trip() {
+        for lang in [Lang::Fr, Lang::En] {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        }
+        assert_eq!(Lang::from_code("de"), None);
+    }
+}

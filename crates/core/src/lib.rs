@@ -1,0 +1,16 @@
+//! Multicaisse domain: the rules shared by the server and the app.
+//!
+//! Nothing here does I/O: the server owns persistence and HTTP, the app owns the DOM.
+//! The serde types in [`api`] are the contract between the two.
+
+pub mod api;
+pub mod chain;
+pub mod format;
+pub mod money;
+pub mod period;
+pub mod store;
+pub mod ticket;
+pub mod vat;
+
+pub use money::Cents;
+pub use vat::VatRate;

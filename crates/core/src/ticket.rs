@@ -1,0 +1,286 @@
+//! Tickets: what a register sold, as it sent it. Never edited: a correction is a new ticket
+//! with negative quantities.
+
+use crate::chain::{self, ChainHash};
+use crate::money::Cents;
+use crate::vat::{VatBreakdown, VatRate};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// More than any real basket line; guards the arithmetic and catches typos.
+pub const MAX_QUANTITY: i32 = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketLine {
+    pub label: String,
+    /// Negative for a returned item.
+    pub quantity: i32,
+    pub unit_price_ttc: Cents,
+    pub vat_rate: VatRate,
+    /// Discount granted on the whole line, TTC, never negative.
+    #[serde(default)]
+    pub discount: Cents,
+}
+
+impl TicketLine {
+    pub fn gross_ttc(&self) -> Cents {
+        self.unit_price_ttc * i64::from(self.quantity)
+    }
+
+    /// What the line costs the customer: gross minus discount (a return's discount shrinks the
+    /// refund symmetrically).
+    pub fn total_ttc(&self) -> Cents {
+        let gross = self.gross_ttc();
+        if gross.0 < 0 {
+            gross + self.discount
+        } else {
+            gross - self.discount
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Card,
+    Cash,
+    Cheque,
+    GiftVoucher,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 4] = [
+        PaymentMethod::Card,
+        PaymentMethod::Cash,
+        PaymentMethod::Cheque,
+        PaymentMethod::GiftVoucher,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "card",
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Cheque => "cheque",
+            PaymentMethod::GiftVoucher => "gift_voucher",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payment {
+    pub method: PaymentMethod,
+    pub amount: Cents,
+}
+
+/// The content of a ticket, everything the hash covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketBody {
+    /// Per-register ticket number, 1, 2, 3… without gaps.
+    pub sequence: u64,
+    pub issued_at: DateTime<Utc>,
+    pub lines: Vec<TicketLine>,
+    pub payments: Vec<Payment>,
+}
+
+/// A ticket sealed into its register's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    #[serde(flatten)]
+    pub body: TicketBody,
+    pub previous_hash: ChainHash,
+    pub hash: ChainHash,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TicketError {
+    #[error("ticket {sequence}: a ticket needs at least one line")]
+    NoLines { sequence: u64 },
+    #[error("ticket {sequence}, line {line}: quantity {quantity} must be non-zero and at most {MAX_QUANTITY} in absolute value")]
+    Quantity {
+        sequence: u64,
+        line: usize,
+        quantity: i32,
+    },
+    #[error("ticket {sequence}, line {line}: unit price must be between 0 and {} cents", Cents::MAX_LINE.0)]
+    UnitPrice { sequence: u64, line: usize },
+    #[error("ticket {sequence}, line {line}: discount must be between 0 and the line's amount")]
+    Discount { sequence: u64, line: usize },
+    #[error("ticket {sequence}: payments add up to {paid} cents but the lines to {due} cents")]
+    Unbalanced { sequence: u64, paid: i64, due: i64 },
+    #[error("ticket {sequence}: sequence numbers start at 1")]
+    Sequence { sequence: u64 },
+    #[error("ticket {sequence}: its hash does not match its content and previous hash")]
+    Hash { sequence: u64 },
+}
+
+impl TicketBody {
+    pub fn total_ttc(&self) -> Cents {
+        self.lines.iter().map(TicketLine::total_ttc).sum()
+    }
+
+    pub fn discount_total(&self) -> Cents {
+        self.lines.iter().map(|l| l.discount).sum()
+    }
+
+    pub fn vat_breakdown(&self) -> VatBreakdown {
+        VatBreakdown::from_ttc_amounts(self.lines.iter().map(|l| (l.vat_rate, l.total_ttc())))
+    }
+
+    /// Checks what a register could get wrong: every amount in range, payments equal to lines.
+    pub fn validate(&self) -> Result<(), TicketError> {
+        let sequence = self.sequence;
+        if sequence == 0 {
+            return Err(TicketError::Sequence { sequence });
+        }
+        if self.lines.is_empty() {
+            return Err(TicketError::NoLines { sequence });
+        }
+        for (index, line) in self.lines.iter().enumerate() {
+            let line_no = index + 1;
+            if line.quantity == 0 || line.quantity.abs() > MAX_QUANTITY {
+                return Err(TicketError::Quantity {
+                    sequence,
+                    line: line_no,
+                    quantity: line.quantity,
+                });
+            }
+            if line.unit_price_ttc.0 < 0 || line.unit_price_ttc > Cents::MAX_LINE {
+                return Err(TicketError::UnitPrice {
+                    sequence,
+                    line: line_no,
+                });
+            }
+            if line.discount.0 < 0 || line.discount.0 > line.gross_ttc().0.abs() {
+                return Err(TicketError::Discount {
+                    sequence,
+                    line: line_no,
+                });
+            }
+        }
+        let due = self.total_ttc();
+        let paid: Cents = self.payments.iter().map(|p| p.amount).sum();
+        if paid != due {
+            return Err(TicketError::Unbalanced {
+                sequence,
+                paid: paid.0,
+                due: due.0,
+            });
+        }
+        Ok(())
+    }
+
+    /// Seals the body after `previous_hash` in its register's chain.
+    pub fn seal(self, previous_hash: ChainHash) -> Ticket {
+        let hash = chain::ticket_hash(&previous_hash, &self);
+        Ticket {
+            body: self,
+            previous_hash,
+            hash,
+        }
+    }
+}
+
+impl Ticket {
+    /// Validates the content and checks the hash against it.
+    pub fn verify(&self) -> Result<(), TicketError> {
+        self.body.validate()?;
+        if chain::ticket_hash(&self.previous_hash, &self.body) != self.hash {
+            return Err(TicketError::Hash {
+                sequence: self.body.sequence,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn bottle(quantity: i32, price: i64, discount: i64) -> TicketLine {
+        TicketLine {
+            label: "Saint-Joseph 2021".into(),
+            quantity,
+            unit_price_ttc: Cents(price),
+            vat_rate: VatRate::STANDARD,
+            discount: Cents(discount),
+        }
+    }
+
+    fn body(lines: Vec<TicketLine>, paid: i64) -> TicketBody {
+        TicketBody {
+            sequence: 1,
+            issued_at: Utc.with_ymd_and_hms(2026, 3, 14, 15, 9, 26).unwrap(),
+            lines,
+            payments: vec![Payment {
+                method: PaymentMethod::Card,
+                amount: Cents(paid),
+            }],
+        }
+    }
+
+    #[test]
+    fn six_bottles_with_a_discount_balance() {
+        let b = body(vec![bottle(6, 2450, 1470)], 13230);
+        assert_eq!(b.total_ttc(), Cents(13230));
+        assert_eq!(b.validate(), Ok(()));
+        let vat = b.vat_breakdown();
+        assert_eq!(vat.total_vat(), Cents(2205));
+        assert_eq!(vat.total_ht(), Cents(11025));
+    }
+
+    #[test]
+    fn a_return_is_negative_and_its_discount_shrinks_the_refund() {
+        let b = body(vec![bottle(-1, 2450, 450)], -2000);
+        assert_eq!(b.total_ttc(), Cents(-2000));
+        assert_eq!(b.validate(), Ok(()));
+    }
+
+    #[test]
+    fn bad_tickets_name_what_is_wrong() {
+        assert!(matches!(
+            body(vec![], 0).validate(),
+            Err(TicketError::NoLines { .. })
+        ));
+        assert!(matches!(
+            body(vec![bottle(0, 100, 0)], 0).validate(),
+            Err(TicketError::Quantity { line: 1, .. })
+        ));
+        assert!(matches!(
+            body(vec![bottle(1, -5, 0)], -5).validate(),
+            Err(TicketError::UnitPrice { .. })
+        ));
+        assert!(matches!(
+            body(vec![bottle(1, 100, 101)], -1).validate(),
+            Err(TicketError::Discount { .. })
+        ));
+        assert_eq!(
+            body(vec![bottle(2, 100, 0)], 150).validate(),
+            Err(TicketError::Unbalanced {
+                sequence: 1,
+                paid: 150,
+                due: 200
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let json = r#"{"label":"x","quantity":1,"unit_price_ttc":1,"vat_rate":2000,"colour":"red"}"#;
+        assert!(serde_json::from_str::<TicketLine>(json).is_err());
+    }
+
+    #[test]
+    fn sealed_tickets_verify_and_tampering_is_caught() {
+        let sealed = body(vec![bottle(1, 1890, 0)], 1890).seal(ChainHash::GENESIS);
+        assert_eq!(sealed.verify(), Ok(()));
+        let mut tampered = sealed.clone();
+        tampered.body.lines[0].unit_price_ttc = Cents(1790);
+        tampered.body.payments[0].amount = Cents(1790);
+        assert!(matches!(tampered.verify(), Err(TicketError::Hash { .. })));
+    }
+}

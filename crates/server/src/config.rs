@@ -1,0 +1,63 @@
+//! Command line and environment.
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "multicaisse", version, about = "Multicaisse back office: the dashboard of a multi-register wine-shop POS")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and its API (seeding demo data into an empty database).
+    Serve(ServeConfig),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// TCP port to listen on (0 picks a free one).
+    #[arg(long, env = "MULTICAISSE_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "MULTICAISSE_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Directory of the embedded SQLite database (created if missing).
+    #[arg(long, env = "MULTICAISSE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// `postgres://user:password@host/db` to use PostgreSQL instead of the embedded SQLite file.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The built app (Trunk's output directory).
+    #[arg(long, env = "MULTICAISSE_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+    /// Do not seed the demo store into an empty database.
+    #[arg(long, env = "MULTICAISSE_NO_DEMO")]
+    pub no_demo: bool,
+    /// Last day of demo sales (default: today in Paris). Same date and seed, same data.
+    #[arg(long, env = "MULTICAISSE_DEMO_UNTIL")]
+    pub demo_until: Option<NaiveDate>,
+    /// Seed of the demo sales generator.
+    #[arg(long, env = "MULTICAISSE_DEMO_SEED", default_value_t = crate::demo::DEFAULT_SEED)]
+    pub demo_seed: u64,
+}
+
+impl ServeConfig {
+    /// A configuration for tests and tools: a free port on loopback, no demo.
+    pub fn local(data_dir: PathBuf, dist: PathBuf) -> ServeConfig {
+        ServeConfig {
+            port: 0,
+            host: IpAddr::from([127, 0, 0, 1]),
+            data_dir,
+            database_url: None,
+            dist,
+            no_demo: true,
+            demo_until: None,
+            demo_seed: crate::demo::DEFAULT_SEED,
+        }
+    }
+}

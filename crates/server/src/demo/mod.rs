@@ -1,0 +1,228 @@
+//! The demo store seeded into an empty database: a Lyon wine shop with a principal register,
+//! a permanent extra register, and a seasonal one that only sells from mid-November to the
+//! end of December. A year of sales, generated (not loaded from a dump), deterministic from
+//! the seed and the last day.
+
+mod catalogue;
+pub mod generator;
+
+use crate::storage::{NewRegister, NewStore, Storage, StorageResult};
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use multicaisse_core::chain::ChainHash;
+use multicaisse_core::store::{Register, RegisterKind, RegisterStatus, Store};
+use multicaisse_core::ticket::{Ticket, TicketBody};
+use rand::Rng;
+use std::fmt;
+
+pub const DEFAULT_SEED: u64 = 1957;
+pub const DEMO_DAYS: u64 = 365;
+const PARIS: Tz = chrono_tz::Europe::Paris;
+
+/// What to generate: a year of sales ending on `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoPlan {
+    pub until: NaiveDate,
+    pub seed: u64,
+    /// No sale after this instant: a demo seeded at 15:00 has no 18:00 tickets yet.
+    pub not_after: DateTime<Utc>,
+}
+
+impl DemoPlan {
+    /// `until` defaults to today in Paris.
+    pub fn new(until: Option<NaiveDate>, seed: u64) -> DemoPlan {
+        let now = Utc::now();
+        DemoPlan {
+            until: until.unwrap_or_else(|| now.with_timezone(&PARIS).date_naive()),
+            seed,
+            not_after: now,
+        }
+    }
+
+    pub fn from(&self) -> NaiveDate {
+        self.until - Days::new(DEMO_DAYS - 1)
+    }
+}
+
+/// The seasonal register's selling window: 15 November to 31 December.
+fn in_festive_season(date: NaiveDate) -> bool {
+    (date.month() == 11 && date.day() >= 15) || date.month() == 12
+}
+
+fn local_morning(date: NaiveDate) -> DateTime<Utc> {
+    PARIS
+        .with_ymd_and_hms(date.year(), date.month(), date.day(), 9, 0, 0)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| date.and_hms_opt(8, 0, 0).unwrap_or_default().and_utc())
+}
+
+fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MIN)
+}
+
+struct DemoRegister {
+    spec: NewRegister,
+    /// Relative share of the customers when it is open.
+    weight: u32,
+    seasonal: bool,
+}
+
+fn demo_registers(store_id: i64, plan: &DemoPlan) -> Vec<DemoRegister> {
+    let from = plan.from();
+    let season_year = if plan.until >= ymd(plan.until.year(), 11, 15) {
+        plan.until.year()
+    } else {
+        plan.until.year() - 1
+    };
+    let in_season = in_festive_season(plan.until);
+    let register = |number: u32, label: &str, kind, status, created: NaiveDate, activated: NaiveDate, suspended: Option<NaiveDate>| NewRegister {
+        store_id,
+        number,
+        label: label.to_string(),
+        kind,
+        status,
+        created_at: local_morning(created),
+        activated_at: Some(local_morning(activated)),
+        suspended_at: suspended.map(local_morning),
+    };
+    let opened = from - Days::new(400);
+    let second = from - Days::new(120);
+    let first_season = ymd(from.year(), 11, 14);
+    vec![
+        DemoRegister {
+            spec: register(1, "Caisse 1 — Comptoir", RegisterKind::Principal, RegisterStatus::Active, opened, opened, None),
+            weight: 10,
+            seasonal: false,
+        },
+        DemoRegister {
+            spec: register(2, "Caisse 2 — Dégustation", RegisterKind::Extra, RegisterStatus::Active, second, second, None),
+            weight: 7,
+            seasonal: false,
+        },
+        DemoRegister {
+            spec: register(
+                3,
+                "Caisse 3 — Fêtes de fin d'année",
+                RegisterKind::Extra,
+                if in_season { RegisterStatus::Active } else { RegisterStatus::Suspended },
+                first_season.min(ymd(season_year, 11, 14)),
+                ymd(season_year, 11, 14),
+                (!in_season).then(|| ymd(season_year + 1, 1, 3)),
+            ),
+            weight: 6,
+            seasonal: true,
+        },
+    ]
+}
+
+/// What was seeded, printed at start.
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub store: Store,
+    pub registers: Vec<(Register, u64)>,
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+}
+
+impl fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total: u64 = self.registers.iter().map(|(_, n)| n).sum();
+        writeln!(
+            f,
+            "Démo : « {} », {} caisses, {total} tickets du {} au {}",
+            self.store.name,
+            self.registers.len(),
+            self.from,
+            self.until
+        )?;
+        for (register, tickets) in &self.registers {
+            writeln!(f, "  - {} : {tickets} tickets", register.label)?;
+        }
+        write!(
+            f,
+            "Comptes de démonstration : aucun n'est encore nécessaire, le tableau de bord est ouvert \
+             (la connexion par rôle arrive avec la gestion des comptes)."
+        )
+    }
+}
+
+/// Seeds the demo when the database has no store yet.
+pub async fn seed_if_empty(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<Option<DemoSummary>> {
+    if !storage.stores().await?.is_empty() {
+        return Ok(None);
+    }
+    seed(storage, plan).await.map(Some)
+}
+
+/// Creates the demo store, its registers and their sealed ticket journals.
+pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoSummary> {
+    let store = storage
+        .insert_store(&NewStore {
+            name: "Cave des Canuts".into(),
+            siret: "83214567600017".into(),
+            address: "12 rue d'Austerlitz, 69004 Lyon".into(),
+            vat_number: "FR32832145676".into(),
+            time_zone: PARIS,
+            fiscal_year_end_month: 12,
+        })
+        .await?;
+    let demo = demo_registers(store.id, plan);
+    let mut journals: Vec<Vec<TicketBody>> = vec![Vec::new(); demo.len()];
+    let mut date = plan.from();
+    while date <= plan.until {
+        let open: Vec<usize> = (0..demo.len())
+            .filter(|&i| !demo[i].seasonal || in_festive_season(date))
+            .collect();
+        let total_weight: u32 = open.iter().map(|&i| demo[i].weight).sum();
+        // Register choice draws from its own stream so the sales stay those of `store_day`.
+        let mut chooser = generator::day_rng(plan.seed.rotate_left(17), date);
+        for sale in generator::store_day(plan.seed, date, store.time_zone) {
+            if sale.at > plan.not_after {
+                break;
+            }
+            let mut roll = chooser.gen_range(0..total_weight);
+            let index = open
+                .iter()
+                .copied()
+                .find(|&i| {
+                    let hit = roll < demo[i].weight;
+                    roll = roll.saturating_sub(demo[i].weight);
+                    hit
+                })
+                .unwrap_or(0);
+            let journal = &mut journals[index];
+            journal.push(TicketBody {
+                sequence: journal.len() as u64 + 1,
+                issued_at: sale.at,
+                lines: sale.lines,
+                payments: sale.payments,
+            });
+        }
+        date = date + Days::new(1);
+    }
+    let mut registers = Vec::new();
+    for (spec, journal) in demo.iter().zip(journals) {
+        let register = storage.insert_register(&spec.spec).await?;
+        let count = journal.len() as u64;
+        let mut previous = ChainHash::GENESIS;
+        let sealed: Vec<Ticket> = journal
+            .into_iter()
+            .map(|body| {
+                let ticket = body.seal(previous);
+                previous = ticket.hash;
+                ticket
+            })
+            .collect();
+        for batch in sealed.chunks(5000) {
+            storage.append_tickets(register.id, store.time_zone, batch).await?;
+        }
+        registers.push((register, count));
+    }
+    Ok(DemoSummary {
+        store,
+        registers,
+        from: plan.from(),
+        until: plan.until,
+    })
+}

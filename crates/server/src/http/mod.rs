@@ -1,0 +1,36 @@
+//! The HTTP surface: the JSON API under `/api` and the single-page app around it.
+
+mod health;
+mod spa;
+mod stores;
+
+use crate::error::AppError;
+use crate::storage::Storage;
+use axum::http::{Method, Uri};
+use axum::Router;
+use std::path::Path;
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+}
+
+pub fn router(state: AppState, dist: &Path) -> Router {
+    let api = Router::new()
+        .merge(health::router())
+        .merge(stores::router())
+        .fallback(unknown_api_route)
+        .with_state(state);
+    Router::new()
+        .nest("/api", api)
+        .merge(spa::router(dist))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn unknown_api_route(method: Method, uri: Uri) -> AppError {
+    AppError::NotFound(format!("no API route for {method} {uri}"))
+}

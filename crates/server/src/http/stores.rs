@@ -1,0 +1,88 @@
+use super::AppState;
+use crate::error::{AppError, AppResult};
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use multicaisse_core::api::{parse_id, RegisterSales, SalesPeriod, SalesReport};
+use multicaisse_core::store::{Register, Store};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/stores", get(list_stores))
+        .route("/stores/{store_id}", get(get_store))
+        .route("/stores/{store_id}/registers", get(list_registers))
+        .route("/stores/{store_id}/sales", get(sales))
+}
+
+async fn list_stores(State(state): State<AppState>) -> AppResult<Json<Vec<Store>>> {
+    Ok(Json(state.storage.stores().await?))
+}
+
+async fn find_store(state: &AppState, raw_id: &str) -> AppResult<Store> {
+    let id = parse_id("store_id", raw_id)?;
+    state
+        .storage
+        .store(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("store {id} does not exist")))
+}
+
+async fn get_store(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<Store>> {
+    Ok(Json(find_store(&state, &id).await?))
+}
+
+async fn list_registers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<Register>>> {
+    let store = find_store(&state, &id).await?;
+    Ok(Json(state.storage.registers(store.id).await?))
+}
+
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    // Invalid UTF-8 decodes to U+FFFD, which no parameter accepts: it is refused by name later.
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Sales of each register of a store over a period of local business days.
+async fn sales(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<SalesReport>> {
+    let period = SalesPeriod::parse(&query_pairs(query.as_deref()))?;
+    let store = find_store(&state, &id).await?;
+    let (preset, range) = period.resolve(store.today(Utc::now()), store.fiscal_year_end_month);
+    let registers = state.storage.registers(store.id).await?;
+    let mut totals: HashMap<i64, _> = state
+        .storage
+        .sales_by_register(store.id, range)
+        .await?
+        .into_iter()
+        .collect();
+    let per_register = registers
+        .into_iter()
+        .map(|register| RegisterSales {
+            totals: totals.remove(&register.id).unwrap_or_default(),
+            register,
+        })
+        .collect();
+    Ok(Json(SalesReport::new(store.id, preset, range, per_register)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_decode() {
+        let pairs = query_pairs(Some("period=custom&from=2026-01-01&to=2026%2D01%2D31"));
+        assert_eq!(pairs[2], ("to".into(), "2026-01-31".into()));
+        assert_eq!(query_pairs(None), vec![]);
+        assert_eq!(query_pairs(Some("period=%E9")), vec![("period".into(), "\u{FFFD}".into())]);
+    }
+}

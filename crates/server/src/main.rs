@@ -1,0 +1,37 @@
+use clap::Parser;
+use multicaisse_server::config::{Cli, Command};
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("MULTICAISSE_LOG").unwrap_or_else(|_| EnvFilter::new("warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    let Cli { command } = Cli::parse();
+    match command {
+        Command::Serve(config) => {
+            let server = match multicaisse_server::start(&config).await {
+                Ok(server) => server,
+                Err(e) => {
+                    eprintln!("multicaisse: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            println!("Multicaisse est prêt : {}/  (base : {})", server.url(), server.database);
+            if let Some(demo) = &server.demo {
+                println!("{demo}");
+            }
+            let served = tokio::select! {
+                result = server.wait() => result,
+                _ = tokio::signal::ctrl_c() => Ok(()),
+            };
+            if let Err(e) = served {
+                eprintln!("multicaisse: the server stopped: {e}");
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Persistence behind one interface, with a SQLite and a PostgreSQL implementation that share
+//! their SQL (see [`sql`]). Everything the HTTP layer and the demo need goes through
+//! [`Storage`]; nothing else in the server talks to a database.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use multicaisse_core::api::SalesTotals;
+use multicaisse_core::chain::ChainHash;
+use multicaisse_core::period::DateRange;
+use multicaisse_core::store::{Register, RegisterKind, RegisterStatus, Store};
+use multicaisse_core::ticket::Ticket;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use postgres::PostgresStorage;
+pub use sqlite::SqliteStorage;
+
+pub const SQLITE_FILE_NAME: &str = "multicaisse.sqlite3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("DATABASE_URL `{0}` is not supported: use postgres://… (or leave it unset for the embedded SQLite file)")]
+    UnsupportedUrl(String),
+    #[error("cannot open the database {target}: {source}")]
+    Connect { target: String, source: sqlx::Error },
+    #[error("cannot migrate the database {target}: {source}")]
+    Migrate {
+        target: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(error: sqlx::Error) -> StorageError {
+        // Constraint violations are the caller's mistake, not a server failure: say which.
+        if let Some(db) = error.as_database_error() {
+            if db.is_unique_violation() {
+                return StorageError::Conflict(format!("already exists: {}", db.message()));
+            }
+            if db.is_foreign_key_violation() {
+                return StorageError::Conflict(format!("refers to something unknown: {}", db.message()));
+            }
+        }
+        StorageError::Database(error)
+    }
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// Which database to use, decided once from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseTarget {
+    /// `DATABASE_URL` wins when set; otherwise a SQLite file in the data directory.
+    pub fn from_config(database_url: Option<&str>, data_dir: &Path) -> StorageResult<DatabaseTarget> {
+        match database_url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => Ok(DatabaseTarget::Sqlite(data_dir.join(SQLITE_FILE_NAME))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(DatabaseTarget::Postgres(url.to_string()))
+            }
+            Some(url) => match url.strip_prefix("sqlite://") {
+                Some(path) if !path.is_empty() => Ok(DatabaseTarget::Sqlite(PathBuf::from(path))),
+                _ => Err(StorageError::UnsupportedUrl(redact_url(url))),
+            },
+        }
+    }
+
+    /// How to name this database in messages: never with its password.
+    pub fn describe(&self) -> String {
+        match self {
+            DatabaseTarget::Sqlite(path) => format!("sqlite:{}", path.display()),
+            DatabaseTarget::Postgres(url) => redact_url(url),
+        }
+    }
+}
+
+/// Replaces the password of a `scheme://user:password@host/…` URL with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// Opens (creating if needed) and migrates the database.
+pub async fn open(target: &DatabaseTarget) -> StorageResult<Arc<dyn Storage>> {
+    Ok(match target {
+        DatabaseTarget::Sqlite(path) => Arc::new(SqliteStorage::open(path).await?),
+        DatabaseTarget::Postgres(url) => Arc::new(PostgresStorage::open(url).await?),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStore {
+    pub name: String,
+    pub siret: String,
+    pub address: String,
+    pub vat_number: String,
+    pub time_zone: Tz,
+    pub fiscal_year_end_month: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRegister {
+    pub store_id: i64,
+    pub number: u32,
+    pub label: String,
+    pub kind: RegisterKind,
+    pub status: RegisterStatus,
+    pub created_at: DateTime<Utc>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub suspended_at: Option<DateTime<Utc>>,
+}
+
+/// The newest ticket of a register: where its chain continues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainHead {
+    pub sequence: u64,
+    pub hash: ChainHash,
+}
+
+#[async_trait]
+pub trait Storage: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> StorageResult<()>;
+
+    async fn insert_store(&self, store: &NewStore) -> StorageResult<Store>;
+    async fn stores(&self) -> StorageResult<Vec<Store>>;
+    async fn store(&self, id: i64) -> StorageResult<Option<Store>>;
+
+    async fn insert_register(&self, register: &NewRegister) -> StorageResult<Register>;
+    /// A store's registers, by number.
+    async fn registers(&self, store_id: i64) -> StorageResult<Vec<Register>>;
+
+    /// Appends tickets to a register's journal in one transaction: all of them or none.
+    /// Business dates are computed in `time_zone`.
+    async fn append_tickets(
+        &self,
+        register_id: i64,
+        time_zone: Tz,
+        tickets: &[Ticket],
+    ) -> StorageResult<()>;
+
+    async fn chain_head(&self, register_id: i64) -> StorageResult<Option<ChainHead>>;
+
+    /// Up to `limit` tickets of a register from sequence `from_sequence` on, in order.
+    async fn tickets(
+        &self,
+        register_id: i64,
+        from_sequence: u64,
+        limit: u32,
+    ) -> StorageResult<Vec<Ticket>>;
+
+    /// Sales totals of every register of a store over local business days, keyed by register
+    /// id (registers without sales are absent).
+    async fn sales_by_register(
+        &self,
+        store_id: i64,
+        range: DateRange,
+    ) -> StorageResult<Vec<(i64, SalesTotals)>>;
+}

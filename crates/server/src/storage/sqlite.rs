@@ -1,0 +1,45 @@
+use super::{StorageError, StorageResult};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::time::Duration;
+
+/// The embedded database: one file, created on first run.
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+impl SqliteStorage {
+    pub async fn open(path: &Path) -> StorageResult<SqliteStorage> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::DataDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let target = format!("sqlite:{}", path.display());
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            // WAL lets the dashboard read while a register's push writes.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|source| StorageError::Connect {
+                target: target.clone(),
+                source,
+            })?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|source| StorageError::Migrate { target, source })?;
+        Ok(SqliteStorage { pool })
+    }
+}
+
+super::sql::impl_storage!(SqliteStorage, sqlx::Sqlite, "sqlite");

@@ -1,0 +1,3 @@
+pub mod registers;
+pub mod sales;
+pub mod states;

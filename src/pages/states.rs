@@ -1,0 +1,35 @@
+//! Loading, error and empty states every page shares.
+
+use crate::api::ClientError;
+use crate::i18n::use_texts;
+use leptos::prelude::*;
+
+/// Grey placeholder rows while data is on its way.
+#[component]
+pub fn Skeleton(rows: usize) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <div class="skeleton" role="status" aria-live="polite">
+            <span class="visually-hidden">{move || t().loading}</span>
+            {(0..rows).map(|_| view! { <div class="skeleton-row"></div> }).collect_view()}
+        </div>
+    }
+}
+
+/// What failed, and a button to try again.
+#[component]
+pub fn ErrorBox(error: ClientError, on_retry: Callback<()>) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <div class="error-box" role="alert">
+            <p><strong>{move || t().error_title}</strong></p>
+            <p class="error-detail">{error.to_string()}</p>
+            <button type="button" on:click=move |_| on_retry.run(())>{move || t().retry}</button>
+        </div>
+    }
+}
+
+#[component]
+pub fn Empty(message: Signal<&'static str>) -> impl IntoView {
+    view! { <p class="empty">{message}</p> }
+}
