@@ -57,5 +57,9 @@ pub async fn registers(store_id: i64) -> Result<Vec<Register>, ClientError> {
 }
 
 pub async fn sales(store_id: i64, period: PeriodPreset) -> Result<SalesReport, ClientError> {
-    get(&format!("/api/stores/{store_id}/sales?period={}", period.code())).await
+    get(&format!(
+        "/api/stores/{store_id}/sales?period={}",
+        period.code()
+    ))
+    .await
 }

@@ -69,14 +69,18 @@ fn StoreName() -> impl IntoView {
     let stores = expect_context::<StoresResource>();
     let t = use_texts();
     move || {
-        stores.get().and_then(|r| r.ok()).and_then(|s| s.into_iter().next()).map(|store| {
-            view! {
-                <div class="store">
-                    <span class="store-label">{move || t().store_label}</span>
-                    " "
-                    <strong class="store-name">{store.name}</strong>
-                </div>
-            }
-        })
+        stores
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|s| s.into_iter().next())
+            .map(|store| {
+                view! {
+                    <div class="store">
+                        <span class="store-label">{move || t().store_label}</span>
+                        " "
+                        <strong class="store-name">{store.name}</strong>
+                    </div>
+                }
+            })
     }
 }

@@ -163,7 +163,10 @@ pub const EN: Texts = Texts {
 
 impl Texts {
     pub fn period(&self, preset: PeriodPreset) -> &'static str {
-        let index = PeriodPreset::ALL.iter().position(|p| *p == preset).unwrap_or(0);
+        let index = PeriodPreset::ALL
+            .iter()
+            .position(|p| *p == preset)
+            .unwrap_or(0);
         self.periods[index]
     }
 
@@ -175,7 +178,10 @@ impl Texts {
     }
 
     pub fn status(&self, status: RegisterStatus) -> &'static str {
-        let index = RegisterStatus::ALL.iter().position(|s| *s == status).unwrap_or(0);
+        let index = RegisterStatus::ALL
+            .iter()
+            .position(|s| *s == status)
+            .unwrap_or(0);
         self.statuses[index]
     }
 }

@@ -1,1 +1,196 @@
+//! End to end: the built app in headless Chromium, against the real server and its demo data.
 
+use fantoccini::Locator;
+use multicaisse_core::api::SalesReport;
+use multicaisse_core::format::{format_count, format_eur, Lang};
+use multicaisse_core::store::Store;
+use multicaisse_e2e::{Browser, DemoServer};
+use serde_json::Value;
+
+/// The sales table as the page shows it: one object per row, text exactly as rendered.
+const READ_SALES_TABLE: &str = r#"
+    const table = document.querySelector('#sales-table');
+    if (!table) return null;
+    const text = (row, sel) => (row.querySelector(sel) || {}).textContent;
+    const rows = [...table.querySelectorAll('tbody tr')].map(tr => ({
+        register: Number(tr.dataset.register),
+        label: text(tr, '.register-label'),
+        tickets: text(tr, '.tickets'),
+        ttc: text(tr, '.ttc'),
+        ht: text(tr, '.ht'),
+    }));
+    const total = table.querySelector('tfoot tr');
+    return {
+        heading: document.querySelector('h1').textContent,
+        caption: table.querySelector('caption').textContent,
+        url: location.href,
+        lang: document.documentElement.lang,
+        rows,
+        total: { tickets: text(total, '.tickets'), ttc: text(total, '.ttc'), ht: text(total, '.ht') },
+    };
+"#;
+
+fn assert_table_matches(table: &Value, report: &SalesReport, lang: Lang) {
+    let rows = table["rows"].as_array().expect("rows");
+    assert_eq!(
+        rows.len(),
+        report.registers.len(),
+        "one row per register: {table}"
+    );
+    for (row, expected) in rows.iter().zip(&report.registers) {
+        assert_eq!(row["register"], expected.register.number, "{table}");
+        assert_eq!(row["label"], expected.register.label.as_str(), "{table}");
+        assert_eq!(
+            row["tickets"],
+            format_count(expected.totals.ticket_count, lang).as_str()
+        );
+        assert_eq!(row["ttc"], format_eur(expected.totals.ttc, lang).as_str());
+        assert_eq!(row["ht"], format_eur(expected.totals.ht, lang).as_str());
+    }
+    assert_eq!(
+        table["total"]["ttc"],
+        format_eur(report.total.ttc, lang).as_str()
+    );
+    assert_eq!(
+        table["total"]["tickets"],
+        format_count(report.total.ticket_count, lang).as_str()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ventes_shows_every_demo_register_with_the_api_totals_in_french_and_english() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store = &stores[0];
+    let report: SalesReport = server
+        .api(&format!("/api/stores/{}/sales?period=last_month", store.id))
+        .await;
+    assert_eq!(report.registers.len(), 3, "the demo has three registers");
+    assert!(report.total.ttc.0 > 0, "the demo sold something last month");
+
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&server.url("/ventes"))
+        .await
+        .expect("open /ventes");
+    // The default period is this month; pick "Le mois dernier" as a store owner would.
+    let select = browser
+        .client
+        .wait()
+        .for_element(Locator::Css("#period"))
+        .await
+        .expect("period picker");
+    select
+        .select_by_value("last_month")
+        .await
+        .expect("choose last month");
+
+    let table = browser
+        .wait_for("last month's sales table", READ_SALES_TABLE, |v| {
+            (v["url"].as_str()?.ends_with("/ventes?period=last_month")
+                && v["rows"].as_array()?.len() == 3
+                && v["total"]["ttc"] == format_eur(report.total.ttc, Lang::Fr).as_str())
+            .then(|| v.clone())
+        })
+        .await;
+    assert_eq!(table["heading"], "Ventes par caisse");
+    assert_eq!(table["lang"], "fr");
+    assert_eq!(
+        table["caption"],
+        format!(
+            "du {} au {}",
+            report.range.from.format("%d/%m/%Y"),
+            report.range.to.format("%d/%m/%Y")
+        )
+        .as_str()
+    );
+    assert_table_matches(&table, &report, Lang::Fr);
+    // French typography: narrow no-break space between thousands, no-break space before €.
+    assert!(table["total"]["ttc"].as_str().unwrap().ends_with("\u{A0}€"));
+
+    // The English switch translates the page and reformats every number.
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("button.lang-switch"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
+    let english = browser
+        .wait_for("the English page", READ_SALES_TABLE, |v| {
+            (v["heading"] == "Sales per register").then(|| v.clone())
+        })
+        .await;
+    assert_eq!(english["lang"], "en");
+    assert_table_matches(&english, &report, Lang::En);
+
+    // A bookmarked URL opens on its period, in the language chosen before.
+    browser
+        .client
+        .goto(&server.url("/ventes?period=last_month"))
+        .await
+        .expect("reload");
+    let reloaded = browser
+        .wait_for("the reloaded page", READ_SALES_TABLE, |v| {
+            (v["rows"].as_array()?.len() == 3).then(|| v.clone())
+        })
+        .await;
+    assert_eq!(reloaded["heading"], "Sales per register");
+    assert_table_matches(&reloaded, &report, Lang::En);
+
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_of_the_shell_shows_the_store_registers() {
+    let server = DemoServer::start().await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&server.url("/ventes"))
+        .await
+        .expect("open");
+    let pages = [
+        ("Appareils", "Appareils", 3),
+        ("Abonnement", "Abonnement", 3),
+        ("Z de caisse", "Z de caisse", 3),
+        // Only extra registers can be decommissioned.
+        ("Mise hors service", "Mise hors service", 2),
+    ];
+    for (link, heading, rows) in pages {
+        browser
+            .client
+            .wait()
+            .for_element(Locator::LinkText(link))
+            .await
+            .unwrap_or_else(|e| panic!("nav link {link}: {e}"))
+            .click()
+            .await
+            .expect("click");
+        let script = "return { h: (document.querySelector('h1')||{}).textContent, \
+                      n: document.querySelectorAll('table.registers tbody tr').length, \
+                      current: (document.querySelector('nav a[aria-current=page]')||{}).textContent };";
+        browser
+            .wait_for(heading, script, |v| {
+                (v["h"] == heading && v["n"] == rows && v["current"] == link).then_some(())
+            })
+            .await;
+    }
+    // An unknown client route shows the app's own "not found", not a server error.
+    browser
+        .client
+        .goto(&server.url("/nulle-part"))
+        .await
+        .expect("open");
+    browser
+        .wait_for(
+            "not found",
+            "return (document.querySelector('main .notice')||{}).textContent;",
+            |v| (v == "Cette page n'existe pas.").then_some(()),
+        )
+        .await;
+    browser.close().await;
+}

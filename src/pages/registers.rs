@@ -46,7 +46,10 @@ pub fn RegistersPage(kind: RegistersPageKind) -> impl IntoView {
     let t = use_texts();
     let stores = expect_context::<StoresResource>();
     let registers = LocalResource::new(move || {
-        let store = stores.get().and_then(|r| r.ok()).and_then(|s| s.first().map(|s| s.id));
+        let store = stores
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|s| s.first().map(|s| s.id));
         async move {
             match store {
                 Some(id) => api::registers(id).await.map(Some),

@@ -1,1 +1,160 @@
+//! Helpers for the browser tests: the real server over a fresh demo database, serving the
+//! built app, and headless Chromium driven through chromedriver.
 
+use fantoccini::{Client, ClientBuilder};
+use multicaisse_server::config::ServeConfig;
+use multicaisse_server::RunningServer;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tokio::process::{Child, Command};
+
+/// The app Trunk built (`trunk build --release`, run by scripts/test.sh before the tests).
+pub fn dist_dir() -> PathBuf {
+    let dist = std::env::var_os("MULTICAISSE_TEST_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "the app is not built: {} has no index.html. Run `trunk build --release` (scripts/test.sh does).",
+        dist.display()
+    );
+    dist
+}
+
+/// The server with its demo store, as `scripts/demo.sh` starts it, on a free port.
+pub struct DemoServer {
+    pub server: RunningServer,
+    _data: TempDir,
+}
+
+impl DemoServer {
+    pub async fn start() -> DemoServer {
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut config = ServeConfig::local(data.path().to_path_buf(), dist_dir());
+        config.no_demo = false;
+        let server = multicaisse_server::start(&config)
+            .await
+            .expect("server starts");
+        DemoServer {
+            server,
+            _data: data,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    pub async fn api<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let response = reqwest::get(self.url(path)).await.expect("API request");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.expect("API JSON")
+    }
+}
+
+/// A chromedriver of our own on a free port, and a headless Chromium session through it.
+pub struct Browser {
+    pub client: Client,
+    _driver: Child,
+    _profile: TempDir,
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    listener.local_addr().expect("address").port()
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let chrome_path =
+            std::env::var("CHROME_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let port = free_port();
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {driver_path} (install chromium-driver; scripts/test.sh does): {e}"));
+        let profile = tempfile::tempdir().expect("temp dir");
+        // The flags that work headless as root on these machines, without any network.
+        let args = vec![
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1024,900".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let capabilities = json!({
+            "goog:chromeOptions": { "binary": chrome_path, "args": args }
+        });
+        let capabilities = match capabilities {
+            Value::Object(map) => map,
+            _ => unreachable!("a JSON object literal"),
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            match ClientBuilder::native()
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if started.elapsed() < Duration::from_secs(20) => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("chromedriver on {url} gave no session: {e}"),
+            }
+        };
+        Browser {
+            client,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    /// Evaluates `script` (a function body returning a value) until `accept` takes its result,
+    /// for at most 15 seconds.
+    pub async fn wait_for<T>(
+        &self,
+        what: &str,
+        script: &str,
+        accept: impl Fn(&Value) -> Option<T>,
+    ) -> T {
+        let started = Instant::now();
+        let mut last = Value::Null;
+        while started.elapsed() < Duration::from_secs(15) {
+            match self.client.execute(script, vec![]).await {
+                Ok(value) => {
+                    if let Some(done) = accept(&value) {
+                        return done;
+                    }
+                    last = value;
+                }
+                Err(e) => last = Value::String(e.to_string()),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting for {what}; last seen: {last}");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

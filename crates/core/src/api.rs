@@ -137,11 +137,20 @@ impl SalesPeriod {
             }
         }
         let period = period.ok_or_else(|| {
-            ParamError::new("period", format!("missing; expected one of {}", preset_list()))
+            ParamError::new(
+                "period",
+                format!("missing; expected one of {}", preset_list()),
+            )
         })?;
         if period == "custom" {
-            let from = parse_date("from", from.ok_or_else(|| ParamError::new("from", "missing for a custom period"))?)?;
-            let to = parse_date("to", to.ok_or_else(|| ParamError::new("to", "missing for a custom period"))?)?;
+            let from = parse_date(
+                "from",
+                from.ok_or_else(|| ParamError::new("from", "missing for a custom period"))?,
+            )?;
+            let to = parse_date(
+                "to",
+                to.ok_or_else(|| ParamError::new("to", "missing for a custom period"))?,
+            )?;
             return DateRange::new(from, to)
                 .map(SalesPeriod::Custom)
                 .map_err(|e| match e {
@@ -150,15 +159,25 @@ impl SalesPeriod {
                 });
         }
         let preset = PeriodPreset::from_code(period).ok_or_else(|| {
-            ParamError::new("period", format!("`{period}` is not one of {}", preset_list()))
+            ParamError::new(
+                "period",
+                format!("`{period}` is not one of {}", preset_list()),
+            )
         })?;
-        if let Some((name, _)) = [("from", from), ("to", to)].into_iter().find(|(_, v)| v.is_some()) {
+        if let Some((name, _)) = [("from", from), ("to", to)]
+            .into_iter()
+            .find(|(_, v)| v.is_some())
+        {
             return Err(ParamError::new(name, "only allowed with period=custom"));
         }
         Ok(SalesPeriod::Preset(preset))
     }
 
-    pub fn resolve(self, today: NaiveDate, fiscal_year_end_month: u8) -> (Option<PeriodPreset>, DateRange) {
+    pub fn resolve(
+        self,
+        today: NaiveDate,
+        fiscal_year_end_month: u8,
+    ) -> (Option<PeriodPreset>, DateRange) {
         match self {
             SalesPeriod::Preset(p) => (Some(p), p.resolve(today, fiscal_year_end_month)),
             SalesPeriod::Custom(range) => (None, range),
@@ -180,7 +199,10 @@ mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn param_of(pairs: &[(&str, &str)]) -> String {
@@ -193,7 +215,11 @@ mod tests {
             SalesPeriod::parse(&q(&[("period", "last_month")])),
             Ok(SalesPeriod::Preset(PeriodPreset::LastMonth))
         );
-        let custom = SalesPeriod::parse(&q(&[("period", "custom"), ("from", "2026-01-01"), ("to", "2026-01-31")]));
+        let custom = SalesPeriod::parse(&q(&[
+            ("period", "custom"),
+            ("from", "2026-01-01"),
+            ("to", "2026-01-31"),
+        ]));
         assert!(matches!(custom, Ok(SalesPeriod::Custom(r)) if r.days() == 31));
     }
 
@@ -201,13 +227,46 @@ mod tests {
     fn errors_name_the_parameter() {
         assert_eq!(param_of(&[]), "period");
         assert_eq!(param_of(&[("period", "forever")]), "period");
-        assert_eq!(param_of(&[("period", "custom"), ("to", "2026-01-01")]), "from");
-        assert_eq!(param_of(&[("period", "custom"), ("from", "2026-01-01")]), "to");
-        assert_eq!(param_of(&[("period", "custom"), ("from", "2026-13-01"), ("to", "2026-01-01")]), "from");
-        assert_eq!(param_of(&[("period", "custom"), ("from", "2026-02-01"), ("to", "2026-01-01")]), "from");
-        assert_eq!(param_of(&[("period", "custom"), ("from", "2000-01-01"), ("to", "2026-01-01")]), "to");
-        assert_eq!(param_of(&[("period", "today"), ("from", "2026-01-01")]), "from");
-        assert_eq!(param_of(&[("period", "today"), ("period", "today")]), "period");
+        assert_eq!(
+            param_of(&[("period", "custom"), ("to", "2026-01-01")]),
+            "from"
+        );
+        assert_eq!(
+            param_of(&[("period", "custom"), ("from", "2026-01-01")]),
+            "to"
+        );
+        assert_eq!(
+            param_of(&[
+                ("period", "custom"),
+                ("from", "2026-13-01"),
+                ("to", "2026-01-01")
+            ]),
+            "from"
+        );
+        assert_eq!(
+            param_of(&[
+                ("period", "custom"),
+                ("from", "2026-02-01"),
+                ("to", "2026-01-01")
+            ]),
+            "from"
+        );
+        assert_eq!(
+            param_of(&[
+                ("period", "custom"),
+                ("from", "2000-01-01"),
+                ("to", "2026-01-01")
+            ]),
+            "to"
+        );
+        assert_eq!(
+            param_of(&[("period", "today"), ("from", "2026-01-01")]),
+            "from"
+        );
+        assert_eq!(
+            param_of(&[("period", "today"), ("period", "today")]),
+            "period"
+        );
         assert_eq!(param_of(&[("period", "today"), ("store", "1")]), "store");
     }
 

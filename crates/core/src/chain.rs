@@ -35,7 +35,8 @@ impl ChainHash {
 
     pub fn from_hex(text: &str) -> Result<ChainHash, InvalidHash> {
         let mut bytes = [0u8; 32];
-        hex::decode_to_slice(text, &mut bytes).map_err(|_| InvalidHash(text.chars().take(80).collect()))?;
+        hex::decode_to_slice(text, &mut bytes)
+            .map_err(|_| InvalidHash(text.chars().take(80).collect()))?;
         Ok(ChainHash(bytes))
     }
 }
@@ -102,7 +103,12 @@ pub fn canonical_ticket(body: &TicketBody) -> String {
         );
     }
     for payment in &body.payments {
-        let _ = writeln!(out, "payment={}|{}", payment.method.code(), payment.amount.0);
+        let _ = writeln!(
+            out,
+            "payment={}|{}",
+            payment.method.code(),
+            payment.amount.0
+        );
     }
     let _ = writeln!(out, "total_ttc={}", body.total_ttc().0);
     out

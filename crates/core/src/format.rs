@@ -90,7 +90,7 @@ pub fn format_rate(basis_points: u16, lang: Lang) -> String {
     };
     if fraction == 0 {
         format!("{whole}{suffix}")
-    } else if fraction % 10 == 0 {
+    } else if fraction.is_multiple_of(10) {
         format!("{whole}{sep}{}{suffix}", fraction / 10)
     } else {
         format!("{whole}{sep}{fraction:02}{suffix}")
@@ -103,11 +103,14 @@ mod tests {
 
     #[test]
     fn french_amounts_use_narrow_spaces_and_decimal_comma() {
-        assert_eq!(format_eur(Cents(123456), Lang::Fr), "1\u{202F}234,56\u{A0}€");
+        assert_eq!(
+            format_eur(Cents(123456), Lang::Fr),
+            "1\u{202F}234,56\u{A0}€"
+        );
         assert_eq!(format_eur(Cents(5), Lang::Fr), "0,05\u{A0}€");
         assert_eq!(format_eur(Cents(-1050), Lang::Fr), "-10,50\u{A0}€");
         assert_eq!(
-            format_eur(Cents(100_000_000_00), Lang::Fr),
+            format_eur(Cents(10_000_000_000), Lang::Fr),
             "100\u{202F}000\u{202F}000,00\u{A0}€"
         );
     }

@@ -141,13 +141,22 @@ mod tests {
     fn presets_resolve_against_today() {
         let today = d(2026, 3, 1); // a Sunday
         let r = |p: PeriodPreset| p.resolve(today, 12);
-        assert_eq!(r(PeriodPreset::Today), DateRange { from: today, to: today });
+        assert_eq!(
+            r(PeriodPreset::Today),
+            DateRange {
+                from: today,
+                to: today
+            }
+        );
         assert_eq!(r(PeriodPreset::Yesterday).from, d(2026, 2, 28));
         assert_eq!(r(PeriodPreset::ThisWeek).from, d(2026, 2, 23));
         assert_eq!(r(PeriodPreset::ThisMonth).from, d(2026, 3, 1));
         assert_eq!(
             r(PeriodPreset::LastMonth),
-            DateRange { from: d(2026, 2, 1), to: d(2026, 2, 28) }
+            DateRange {
+                from: d(2026, 2, 1),
+                to: d(2026, 2, 28)
+            }
         );
         assert_eq!(r(PeriodPreset::FiscalYear).from, d(2026, 1, 1));
         assert_eq!(r(PeriodPreset::Last12Months).from, d(2025, 3, 2));
@@ -156,7 +165,13 @@ mod tests {
     #[test]
     fn last_month_in_january_is_december_of_last_year() {
         let r = PeriodPreset::LastMonth.resolve(d(2026, 1, 15), 12);
-        assert_eq!(r, DateRange { from: d(2025, 12, 1), to: d(2025, 12, 31) });
+        assert_eq!(
+            r,
+            DateRange {
+                from: d(2025, 12, 1),
+                to: d(2025, 12, 31)
+            }
+        );
     }
 
     #[test]

@@ -270,7 +270,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        let json = r#"{"label":"x","quantity":1,"unit_price_ttc":1,"vat_rate":2000,"colour":"red"}"#;
+        let json =
+            r#"{"label":"x","quantity":1,"unit_price_ttc":1,"vat_rate":2000,"colour":"red"}"#;
         assert!(serde_json::from_str::<TicketLine>(json).is_err());
     }
 

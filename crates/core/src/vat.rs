@@ -189,7 +189,10 @@ mod tests {
     fn rates_above_one_hundred_percent_are_refused() {
         assert!(VatRate::new(10_001).is_err());
         assert!(serde_json::from_str::<VatRate>("20000").is_err());
-        assert_eq!(serde_json::from_str::<VatRate>("550").unwrap(), VatRate::REDUCED);
+        assert_eq!(
+            serde_json::from_str::<VatRate>("550").unwrap(),
+            VatRate::REDUCED
+        );
     }
 
     proptest! {

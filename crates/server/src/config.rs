@@ -6,7 +6,11 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "multicaisse", version, about = "Multicaisse back office: the dashboard of a multi-register wine-shop POS")]
+#[command(
+    name = "multicaisse",
+    version,
+    about = "Multicaisse back office: the dashboard of a multi-register wine-shop POS"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -61,7 +61,11 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     let demo = if config.no_demo {
         None
     } else {
-        demo::seed_if_empty(storage.as_ref(), &demo::DemoPlan::new(config.demo_until, config.demo_seed)).await?
+        demo::seed_if_empty(
+            storage.as_ref(),
+            &demo::DemoPlan::new(config.demo_until, config.demo_seed),
+        )
+        .await?
     };
     let addr = SocketAddr::new(config.host, config.port);
     let listener = TcpListener::bind(addr)
@@ -70,7 +74,12 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     let addr = listener
         .local_addr()
         .map_err(|source| StartError::Listen { addr, source })?;
-    let app = http::router(http::AppState { storage: storage.clone() }, &config.dist);
+    let app = http::router(
+        http::AppState {
+            storage: storage.clone(),
+        },
+        &config.dist,
+    );
     let task = tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(RunningServer {
         addr,

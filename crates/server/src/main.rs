@@ -6,7 +6,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("MULTICAISSE_LOG").unwrap_or_else(|_| EnvFilter::new("warn")))
+        .with_env_filter(
+            EnvFilter::try_from_env("MULTICAISSE_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let Cli { command } = Cli::parse();
@@ -19,7 +21,11 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            println!("Multicaisse est prêt : {}/  (base : {})", server.url(), server.database);
+            println!(
+                "Multicaisse est prêt : {}/  (base : {})",
+                server.url(),
+                server.database
+            );
             if let Some(demo) = &server.demo {
                 println!("{demo}");
             }

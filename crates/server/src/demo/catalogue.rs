@@ -15,15 +15,36 @@ pub struct Product {
 }
 
 const fn wine(label: &'static str, price_cents: i64, weight: u32) -> Product {
-    Product { label, price_cents, vat: VatRate::STANDARD, weight, by_the_case: true, festive: false }
+    Product {
+        label,
+        price_cents,
+        vat: VatRate::STANDARD,
+        weight,
+        by_the_case: true,
+        festive: false,
+    }
 }
 
 const fn festive(label: &'static str, price_cents: i64, vat: VatRate, weight: u32) -> Product {
-    Product { label, price_cents, vat, weight, by_the_case: false, festive: true }
+    Product {
+        label,
+        price_cents,
+        vat,
+        weight,
+        by_the_case: false,
+        festive: true,
+    }
 }
 
 const fn grocery(label: &'static str, price_cents: i64, weight: u32) -> Product {
-    Product { label, price_cents, vat: VatRate::REDUCED, weight, by_the_case: false, festive: false }
+    Product {
+        label,
+        price_cents,
+        vat: VatRate::REDUCED,
+        weight,
+        by_the_case: false,
+        festive: false,
+    }
 }
 
 pub const CATALOGUE: &[Product] = &[
@@ -44,10 +65,36 @@ pub const CATALOGUE: &[Product] = &[
     wine("Côte-Rôtie 2019", 5900, 1),
     festive("Champagne brut réserve", 3490, VatRate::STANDARD, 4),
     festive("Coffret bois 2 bouteilles", 600, VatRate::STANDARD, 1),
-    festive("Foie gras de canard entier 180 g", 2990, VatRate::REDUCED, 2),
-    Product { label: "Pastis artisanal 70 cl", price_cents: 3290, vat: VatRate::STANDARD, weight: 1, by_the_case: false, festive: false },
-    Product { label: "Whisky single malt tourbé", price_cents: 6490, vat: VatRate::STANDARD, weight: 1, by_the_case: false, festive: true },
-    Product { label: "Tire-bouchon sommelier", price_cents: 2490, vat: VatRate::STANDARD, weight: 1, by_the_case: false, festive: true },
+    festive(
+        "Foie gras de canard entier 180 g",
+        2990,
+        VatRate::REDUCED,
+        2,
+    ),
+    Product {
+        label: "Pastis artisanal 70 cl",
+        price_cents: 3290,
+        vat: VatRate::STANDARD,
+        weight: 1,
+        by_the_case: false,
+        festive: false,
+    },
+    Product {
+        label: "Whisky single malt tourbé",
+        price_cents: 6490,
+        vat: VatRate::STANDARD,
+        weight: 1,
+        by_the_case: false,
+        festive: true,
+    },
+    Product {
+        label: "Tire-bouchon sommelier",
+        price_cents: 2490,
+        vat: VatRate::STANDARD,
+        weight: 1,
+        by_the_case: false,
+        festive: true,
+    },
     grocery("Rillettes de canard 180 g", 690, 4),
     grocery("Terrine de campagne au poivre", 590, 3),
     grocery("Tapenade noire 100 g", 490, 2),

@@ -72,10 +72,16 @@ fn customers_per_hour(date: NaiveDate, hour: u32) -> f64 {
         18 => 1.6,
         _ => 1.2,
     };
-    const MONTH: [f64; 12] = [0.7, 0.75, 0.85, 0.9, 0.95, 1.0, 0.9, 0.65, 0.95, 1.0, 1.2, 2.0];
+    const MONTH: [f64; 12] = [
+        0.7, 0.75, 0.85, 0.9, 0.95, 1.0, 0.9, 0.65, 0.95, 1.0, 1.2, 2.0,
+    ];
     let mut season = MONTH[date.month0() as usize];
     if date.month() == 12 && date.day() >= 15 {
-        season *= if matches!(date.day(), 24 | 31) { 1.8 } else { 1.4 };
+        season *= if matches!(date.day(), 24 | 31) {
+            1.8
+        } else {
+            1.4
+        };
     }
     if is_beaujolais_nouveau(date) {
         season *= 2.0;
@@ -121,7 +127,13 @@ fn basket(rng: &mut impl Rng, december: bool) -> Vec<TicketLine> {
     if december && rng.gen_bool(0.35) {
         count += 1;
     }
-    let weight = |p: &Product| if december && p.festive { p.weight * 3 } else { p.weight };
+    let weight = |p: &Product| {
+        if december && p.festive {
+            p.weight * 3
+        } else {
+            p.weight
+        }
+    };
     (0..count)
         .map(|_| {
             let product = pick_weighted(rng, CATALOGUE, weight);
@@ -152,7 +164,11 @@ fn basket(rng: &mut impl Rng, december: bool) -> Vec<TicketLine> {
 fn payments(rng: &mut impl Rng, total: Cents) -> Vec<Payment> {
     let pay = |method, amount| Payment { method, amount };
     if total.0 <= 0 {
-        let method = if rng.gen_bool(0.7) { PaymentMethod::Card } else { PaymentMethod::Cash };
+        let method = if rng.gen_bool(0.7) {
+            PaymentMethod::Card
+        } else {
+            PaymentMethod::Cash
+        };
         return vec![pay(method, total)];
     }
     let roll = rng.gen_range(0..100);
@@ -194,7 +210,10 @@ pub fn store_day(seed: u64, date: NaiveDate, tz: Tz) -> Vec<Sale> {
         while hour_start < end {
             let hour_end = (hour_start + 3600).min(end);
             let share = f64::from(hour_end - hour_start) / 3600.0;
-            let customers = poisson(&mut rng, customers_per_hour(date, hour_start / 3600) * share);
+            let customers = poisson(
+                &mut rng,
+                customers_per_hour(date, hour_start / 3600) * share,
+            );
             for _ in 0..customers {
                 let second = rng.gen_range(hour_start..hour_end);
                 // One customer in 250 brings a bottle back.
@@ -213,7 +232,11 @@ pub fn store_day(seed: u64, date: NaiveDate, tz: Tz) -> Vec<Sale> {
                 let total = lines.iter().map(TicketLine::total_ttc).sum();
                 let payments = payments(&mut rng, total);
                 if let Some(at) = local_instant(tz, date, second) {
-                    sales.push(Sale { at, lines, payments });
+                    sales.push(Sale {
+                        at,
+                        lines,
+                        payments,
+                    });
                 }
             }
             hour_start = hour_end;
@@ -236,8 +259,14 @@ mod tests {
 
     #[test]
     fn same_seed_same_day() {
-        assert_eq!(store_day(7, d(2026, 3, 14), PARIS), store_day(7, d(2026, 3, 14), PARIS));
-        assert_ne!(store_day(7, d(2026, 3, 14), PARIS), store_day(8, d(2026, 3, 14), PARIS));
+        assert_eq!(
+            store_day(7, d(2026, 3, 14), PARIS),
+            store_day(7, d(2026, 3, 14), PARIS)
+        );
+        assert_ne!(
+            store_day(7, d(2026, 3, 14), PARIS),
+            store_day(8, d(2026, 3, 14), PARIS)
+        );
     }
 
     #[test]
@@ -253,20 +282,43 @@ mod tests {
         for day in 1..=28 {
             let date = d(2026, 2, day);
             for sale in store_day(3, date, PARIS) {
-                let body = TicketBody { sequence: 1, issued_at: sale.at, lines: sale.lines, payments: sale.payments };
+                let body = TicketBody {
+                    sequence: 1,
+                    issued_at: sale.at,
+                    lines: sale.lines,
+                    payments: sale.payments,
+                };
                 assert_eq!(body.validate(), Ok(()));
                 let local = sale.at.with_timezone(&PARIS);
                 assert_eq!(local.date_naive(), date);
-                assert!((10..20).contains(&chrono::Timelike::hour(&local)), "{local}");
+                assert!(
+                    (10..20).contains(&chrono::Timelike::hour(&local)),
+                    "{local}"
+                );
             }
         }
     }
 
     #[test]
     fn december_outsells_january_and_saturday_outsells_tuesday() {
-        let month_total = |m: u32| -> usize { (1..=28).map(|day| store_day(5, d(2026, m, day), PARIS).len()).sum() };
+        let month_total = |m: u32| -> usize {
+            (1..=28)
+                .map(|day| store_day(5, d(2026, m, day), PARIS).len())
+                .sum()
+        };
         assert!(month_total(12) > 2 * month_total(1));
-        let weekday_total = |first: u32| -> usize { (0..8).map(|w| store_day(5, d(2026, 6, 1) + chrono::Days::new(u64::from(first + 7 * w)), PARIS).len()).sum() };
+        let weekday_total = |first: u32| -> usize {
+            (0..8)
+                .map(|w| {
+                    store_day(
+                        5,
+                        d(2026, 6, 1) + chrono::Days::new(u64::from(first + 7 * w)),
+                        PARIS,
+                    )
+                    .len()
+                })
+                .sum()
+        };
         // 2026-06-01 is a Monday: +1 is Tuesday, +5 Saturday.
         assert!(weekday_total(5) > 2 * weekday_total(1));
     }

@@ -76,7 +76,13 @@ fn demo_registers(store_id: i64, plan: &DemoPlan) -> Vec<DemoRegister> {
         plan.until.year() - 1
     };
     let in_season = in_festive_season(plan.until);
-    let register = |number: u32, label: &str, kind, status, created: NaiveDate, activated: NaiveDate, suspended: Option<NaiveDate>| NewRegister {
+    let register = |number: u32,
+                    label: &str,
+                    kind,
+                    status,
+                    created: NaiveDate,
+                    activated: NaiveDate,
+                    suspended: Option<NaiveDate>| NewRegister {
         store_id,
         number,
         label: label.to_string(),
@@ -91,12 +97,28 @@ fn demo_registers(store_id: i64, plan: &DemoPlan) -> Vec<DemoRegister> {
     let first_season = ymd(from.year(), 11, 14);
     vec![
         DemoRegister {
-            spec: register(1, "Caisse 1 — Comptoir", RegisterKind::Principal, RegisterStatus::Active, opened, opened, None),
+            spec: register(
+                1,
+                "Caisse 1 — Comptoir",
+                RegisterKind::Principal,
+                RegisterStatus::Active,
+                opened,
+                opened,
+                None,
+            ),
             weight: 10,
             seasonal: false,
         },
         DemoRegister {
-            spec: register(2, "Caisse 2 — Dégustation", RegisterKind::Extra, RegisterStatus::Active, second, second, None),
+            spec: register(
+                2,
+                "Caisse 2 — Dégustation",
+                RegisterKind::Extra,
+                RegisterStatus::Active,
+                second,
+                second,
+                None,
+            ),
             weight: 7,
             seasonal: false,
         },
@@ -105,7 +127,11 @@ fn demo_registers(store_id: i64, plan: &DemoPlan) -> Vec<DemoRegister> {
                 3,
                 "Caisse 3 — Fêtes de fin d'année",
                 RegisterKind::Extra,
-                if in_season { RegisterStatus::Active } else { RegisterStatus::Suspended },
+                if in_season {
+                    RegisterStatus::Active
+                } else {
+                    RegisterStatus::Suspended
+                },
                 first_season.min(ymd(season_year, 11, 14)),
                 ymd(season_year, 11, 14),
                 (!in_season).then(|| ymd(season_year + 1, 1, 3)),
@@ -148,7 +174,10 @@ impl fmt::Display for DemoSummary {
 }
 
 /// Seeds the demo when the database has no store yet.
-pub async fn seed_if_empty(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<Option<DemoSummary>> {
+pub async fn seed_if_empty(
+    storage: &dyn Storage,
+    plan: &DemoPlan,
+) -> StorageResult<Option<DemoSummary>> {
     if !storage.stores().await?.is_empty() {
         return Ok(None);
     }
@@ -215,7 +244,9 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
             })
             .collect();
         for batch in sealed.chunks(5000) {
-            storage.append_tickets(register.id, store.time_zone, batch).await?;
+            storage
+                .append_tickets(register.id, store.time_zone, batch)
+                .await?;
         }
         registers.push((register, count));
     }

@@ -6,7 +6,8 @@ mod stores;
 
 use crate::error::AppError;
 use crate::storage::Storage;
-use axum::http::{Method, Uri};
+use axum::extract::OriginalUri;
+use axum::http::Method;
 use axum::Router;
 use std::path::Path;
 use std::sync::Arc;
@@ -31,6 +32,6 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-async fn unknown_api_route(method: Method, uri: Uri) -> AppError {
+async fn unknown_api_route(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
     AppError::NotFound(format!("no API route for {method} {uri}"))
 }

@@ -29,7 +29,10 @@ async fn find_store(state: &AppState, raw_id: &str) -> AppResult<Store> {
         .ok_or_else(|| AppError::NotFound(format!("store {id} does not exist")))
 }
 
-async fn get_store(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<Store>> {
+async fn get_store(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Store>> {
     Ok(Json(find_store(&state, &id).await?))
 }
 
@@ -71,7 +74,12 @@ async fn sales(
             register,
         })
         .collect();
-    Ok(Json(SalesReport::new(store.id, preset, range, per_register)))
+    Ok(Json(SalesReport::new(
+        store.id,
+        preset,
+        range,
+        per_register,
+    )))
 }
 
 #[cfg(test)]
@@ -83,6 +91,9 @@ mod tests {
         let pairs = query_pairs(Some("period=custom&from=2026-01-01&to=2026%2D01%2D31"));
         assert_eq!(pairs[2], ("to".into(), "2026-01-31".into()));
         assert_eq!(query_pairs(None), vec![]);
-        assert_eq!(query_pairs(Some("period=%E9")), vec![("period".into(), "\u{FFFD}".into())]);
+        assert_eq!(
+            query_pairs(Some("period=%E9")),
+            vec![("period".into(), "\u{FFFD}".into())]
+        );
     }
 }

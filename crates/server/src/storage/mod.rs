@@ -54,7 +54,10 @@ impl From<sqlx::Error> for StorageError {
                 return StorageError::Conflict(format!("already exists: {}", db.message()));
             }
             if db.is_foreign_key_violation() {
-                return StorageError::Conflict(format!("refers to something unknown: {}", db.message()));
+                return StorageError::Conflict(format!(
+                    "refers to something unknown: {}",
+                    db.message()
+                ));
             }
         }
         StorageError::Database(error)
@@ -72,7 +75,10 @@ pub enum DatabaseTarget {
 
 impl DatabaseTarget {
     /// `DATABASE_URL` wins when set; otherwise a SQLite file in the data directory.
-    pub fn from_config(database_url: Option<&str>, data_dir: &Path) -> StorageResult<DatabaseTarget> {
+    pub fn from_config(
+        database_url: Option<&str>,
+        data_dir: &Path,
+    ) -> StorageResult<DatabaseTarget> {
         match database_url.map(str::trim).filter(|u| !u.is_empty()) {
             None => Ok(DatabaseTarget::Sqlite(data_dir.join(SQLITE_FILE_NAME))),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {

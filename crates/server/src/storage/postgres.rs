@@ -1,7 +1,10 @@
 use super::{redact_url, StorageError, StorageResult};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+use std::str::FromStr;
 use std::time::Duration;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// PostgreSQL, for several server instances sharing one database.
 pub struct PostgresStorage {
@@ -11,15 +14,22 @@ pub struct PostgresStorage {
 impl PostgresStorage {
     pub async fn open(url: &str) -> StorageResult<PostgresStorage> {
         let target = redact_url(url);
+        let connect_error = |source| StorageError::Connect {
+            target: target.clone(),
+            source,
+        };
+        let options = PgConnectOptions::from_str(url).map_err(connect_error)?;
+        // One direct connection first: a pool would only report "timed out", this says why
+        // (refused, bad password, unknown database).
+        let probe = tokio::time::timeout(CONNECT_TIMEOUT, options.connect())
+            .await
+            .map_err(|_| connect_error(sqlx::Error::PoolTimedOut))?
+            .map_err(connect_error)?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await
-            .map_err(|source| StorageError::Connect {
-                target: target.clone(),
-                source,
-            })?;
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_lazy_with(options);
         sqlx::migrate!("./migrations/postgres")
             .run(&pool)
             .await

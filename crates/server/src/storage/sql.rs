@@ -17,8 +17,7 @@ pub(super) const STORE_COLUMNS: &str =
     "id, name, siret, address, vat_number, time_zone, fiscal_year_end_month";
 pub(super) const REGISTER_COLUMNS: &str =
     "id, store_id, number, label, kind, status, created_at, activated_at, suspended_at";
-pub(super) const TICKET_COLUMNS: &str =
-    "sequence, issued_at, lines, payments, previous_hash, hash";
+pub(super) const TICKET_COLUMNS: &str = "sequence, issued_at, lines, payments, previous_hash, hash";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct StoreRow {
@@ -35,7 +34,10 @@ impl TryFrom<StoreRow> for Store {
     type Error = StorageError;
     fn try_from(row: StoreRow) -> StorageResult<Store> {
         let time_zone = row.time_zone.parse().map_err(|_| {
-            StorageError::Corrupt(format!("store {}: unknown time zone `{}`", row.id, row.time_zone))
+            StorageError::Corrupt(format!(
+                "store {}: unknown time zone `{}`",
+                row.id, row.time_zone
+            ))
         })?;
         let fiscal_year_end_month = u8::try_from(row.fiscal_year_end_month)
             .ok()
@@ -97,15 +99,18 @@ pub(super) struct TicketRow {
 impl TryFrom<TicketRow> for Ticket {
     type Error = StorageError;
     fn try_from(row: TicketRow) -> StorageResult<Ticket> {
-        let corrupt = |what: String| StorageError::Corrupt(format!("ticket {}: {what}", row.sequence));
+        let corrupt =
+            |what: String| StorageError::Corrupt(format!("ticket {}: {what}", row.sequence));
         Ok(Ticket {
             body: TicketBody {
                 sequence: u64::try_from(row.sequence).map_err(|e| corrupt(e.to_string()))?,
                 issued_at: row.issued_at,
                 lines: serde_json::from_str(&row.lines).map_err(|e| corrupt(e.to_string()))?,
-                payments: serde_json::from_str(&row.payments).map_err(|e| corrupt(e.to_string()))?,
+                payments: serde_json::from_str(&row.payments)
+                    .map_err(|e| corrupt(e.to_string()))?,
             },
-            previous_hash: ChainHash::from_hex(&row.previous_hash).map_err(|e| corrupt(e.to_string()))?,
+            previous_hash: ChainHash::from_hex(&row.previous_hash)
+                .map_err(|e| corrupt(e.to_string()))?,
             hash: ChainHash::from_hex(&row.hash).map_err(|e| corrupt(e.to_string()))?,
         })
     }
@@ -131,8 +136,9 @@ impl TicketInsert {
         let body = &ticket.body;
         let vat = body.vat_breakdown();
         Ok(TicketInsert {
-            sequence: i64::try_from(body.sequence)
-                .map_err(|_| StorageError::Conflict(format!("ticket number {} is out of range", body.sequence)))?,
+            sequence: i64::try_from(body.sequence).map_err(|_| {
+                StorageError::Conflict(format!("ticket number {} is out of range", body.sequence))
+            })?,
             issued_at: body.issued_at,
             business_date: multicaisse_core::store::business_date(body.issued_at, time_zone),
             lines: to_json(&body.lines)?,

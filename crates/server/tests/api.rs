@@ -1,0 +1,236 @@
+//! The HTTP API over a real server and a real database, on SQLite and on PostgreSQL.
+
+mod support;
+
+use chrono::NaiveDate;
+use multicaisse_core::api::{SalesReport, SalesTotals};
+use multicaisse_core::store::business_date;
+use multicaisse_core::Cents;
+use multicaisse_server::demo::{self, DemoPlan};
+use std::collections::HashMap;
+use support::fixture::small_store;
+use support::{Backend, TestApp, TEST_INDEX_HTML};
+
+on_both_backends!(
+    health_names_the_backend,
+    unknown_api_routes_get_a_json_404,
+    client_routes_get_the_app,
+    stores_and_registers_are_listed,
+    sales_per_register_match_hand_computed_totals,
+    a_sale_after_local_midnight_counts_on_the_local_day,
+    demo_sales_equal_a_direct_sum_over_its_tickets,
+    bad_parameters_are_named,
+    unknown_stores_are_404,
+);
+
+async fn health_names_the_backend(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let (status, body) = app.get_json("/api/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    let expected = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres { .. } => "postgres",
+    };
+    assert_eq!(body["database"], expected);
+}
+
+async fn unknown_api_routes_get_a_json_404(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let (status, body) = app.get_json("/api/no/such/thing").await;
+    assert_eq!(status, 404);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("/api/no/such/thing"),
+        "{body}"
+    );
+}
+
+async fn client_routes_get_the_app(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    for path in ["/", "/ventes", "/z", "/mise-hors-service"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.text().await.unwrap(), TEST_INDEX_HTML, "{path}");
+    }
+}
+
+async fn stores_and_registers_are_listed(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let (status, stores) = app.get_json("/api/stores").await;
+    assert_eq!(status, 200);
+    assert_eq!(stores.as_array().unwrap().len(), 1);
+    assert_eq!(stores[0]["name"], "Cave d'essai");
+    assert_eq!(stores[0]["time_zone"], "Europe/Paris");
+    let (status, registers) = app
+        .get_json(&format!("/api/stores/{}/registers", fixture.store.id))
+        .await;
+    assert_eq!(status, 200);
+    let numbers: Vec<u64> = registers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![1, 2, 3]);
+    assert_eq!(registers[0]["kind"], "principal");
+    assert_eq!(registers[1]["kind"], "extra");
+}
+
+async fn sales_for(app: &TestApp, store_id: i64, from: &str, to: &str) -> SalesReport {
+    let response = app
+        .get(&format!(
+            "/api/stores/{store_id}/sales?period=custom&from={from}&to={to}"
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+fn totals(ticket_count: u64, ttc: i64, ht: i64, vat: i64) -> SalesTotals {
+    SalesTotals {
+        ticket_count,
+        ttc: Cents(ttc),
+        ht: Cents(ht),
+        vat: Cents(vat),
+    }
+}
+
+async fn sales_per_register_match_hand_computed_totals(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let report = sales_for(&app, fixture.store.id, "2026-03-01", "2026-03-31").await;
+    assert_eq!(report.period, None);
+    let per_register: Vec<(u32, SalesTotals)> = report
+        .registers
+        .iter()
+        .map(|r| (r.register.number, r.totals))
+        .collect();
+    assert_eq!(
+        per_register,
+        vec![
+            (1, totals(2, 6480, 5479, 1001)),
+            (2, totals(2, 4796, 3997, 799)),
+            // A register without sales is listed, with zeros.
+            (3, totals(0, 0, 0, 0)),
+        ]
+    );
+    assert_eq!(report.total, totals(4, 11276, 9476, 1800));
+}
+
+async fn a_sale_after_local_midnight_counts_on_the_local_day(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    // Ticket 3 of register 1 was sold at 22:30 UTC on 31 March: 00:30 on 1 April in Paris.
+    let april = sales_for(&app, fixture.store.id, "2026-04-01", "2026-04-01").await;
+    assert_eq!(april.registers[0].totals, totals(1, 1200, 1000, 200));
+    let march_31 = sales_for(&app, fixture.store.id, "2026-03-31", "2026-03-31").await;
+    assert_eq!(march_31.total, totals(0, 0, 0, 0));
+}
+
+/// The demo's year, summed by the API, equals a sum computed here from every stored ticket.
+async fn demo_sales_equal_a_direct_sum_over_its_tickets(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let storage = app.storage();
+    let until = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+    let mut plan = DemoPlan::new(Some(until), demo::DEFAULT_SEED);
+    plan.not_after = until.and_hms_opt(23, 59, 59).unwrap().and_utc();
+    let summary = demo::seed(storage.as_ref(), &plan).await.unwrap();
+    assert_eq!(summary.registers.len(), 3);
+    let (from, to) = ("2025-12-01", "2025-12-31");
+    let report = sales_for(&app, summary.store.id, from, to).await;
+    let range = (
+        NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+    );
+    let mut expected: HashMap<i64, SalesTotals> = HashMap::new();
+    for (register, count) in &summary.registers {
+        let tickets = storage.tickets(register.id, 1, u32::MAX).await.unwrap();
+        assert_eq!(tickets.len() as u64, *count);
+        let entry = expected.entry(register.id).or_default();
+        for ticket in tickets {
+            ticket.verify().expect("demo tickets are sealed and valid");
+            let day = business_date(ticket.body.issued_at, summary.store.time_zone);
+            if range.0 <= day && day <= range.1 {
+                let vat = ticket.body.vat_breakdown();
+                entry.add(&totals(
+                    1,
+                    vat.total_ttc().0,
+                    vat.total_ht().0,
+                    vat.total_vat().0,
+                ));
+            }
+        }
+    }
+    for row in &report.registers {
+        assert_eq!(
+            row.totals, expected[&row.register.id],
+            "register {}",
+            row.register.number
+        );
+        // December: all three registers sold, the seasonal one included.
+        assert!(
+            row.totals.ticket_count > 50,
+            "register {} sold {}",
+            row.register.number,
+            row.totals.ticket_count
+        );
+    }
+}
+
+async fn bad_parameters_are_named(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let id = fixture.store.id;
+    let cases = [
+        (format!("/api/stores/{id}/sales"), "period"),
+        (format!("/api/stores/{id}/sales?period=forever"), "period"),
+        (
+            format!("/api/stores/{id}/sales?period=custom&to=2026-01-01"),
+            "from",
+        ),
+        (
+            format!("/api/stores/{id}/sales?period=custom&from=2026-02-30&to=2026-03-01"),
+            "from",
+        ),
+        (
+            format!("/api/stores/{id}/sales?period=custom&from=2026-03-01&to=2026-02-01"),
+            "from",
+        ),
+        (
+            format!("/api/stores/{id}/sales?period=custom&from=1990-01-01&to=2026-02-01"),
+            "to",
+        ),
+        (
+            format!("/api/stores/{id}/sales?period=today&colour=red"),
+            "colour",
+        ),
+        ("/api/stores/abc/sales?period=today".to_string(), "store_id"),
+        ("/api/stores/-4".to_string(), "store_id"),
+    ];
+    for (path, parameter) in cases {
+        let (status, body) = app.get_json(&path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["parameter"], parameter, "{path}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(parameter),
+            "{path}: {body}"
+        );
+    }
+}
+
+async fn unknown_stores_are_404(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    for path in [
+        "/api/stores/999",
+        "/api/stores/999/registers",
+        "/api/stores/999/sales?period=today",
+    ] {
+        let (status, body) = app.get_json(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["error"], "store 999 does not exist");
+    }
+}

@@ -1,0 +1,172 @@
+//! Test helpers: a fresh database per test on either backend, and the real server on a free
+//! port in front of it.
+
+#![allow(dead_code)] // each test file uses its own part of the helpers
+
+pub mod fixture;
+
+use multicaisse_server::config::ServeConfig;
+use multicaisse_server::storage::{self, DatabaseTarget, Storage};
+use multicaisse_server::RunningServer;
+use sqlx::{Connection, Executor};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tempfile::TempDir;
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres { admin_url: String },
+}
+
+impl Backend {
+    /// PostgreSQL as configured by scripts/test.sh. Without it the test fails, unless
+    /// MULTICAISSE_SKIP_PG=1 says explicitly to skip (never in CI).
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("MULTICAISSE_TEST_PG_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => Some(Backend::Postgres { admin_url }),
+            _ if std::env::var("MULTICAISSE_SKIP_PG").as_deref() == Ok("1")
+                && std::env::var("CI").as_deref() != Ok("true") =>
+            {
+                eprintln!("PostgreSQL test SKIPPED (MULTICAISSE_SKIP_PG=1)");
+                None
+            }
+            _ => panic!(
+                "PostgreSQL tests need MULTICAISSE_TEST_PG_URL (a role that may create databases); \
+                 scripts/test.sh starts a local cluster and sets it. \
+                 Set MULTICAISSE_SKIP_PG=1 to skip these tests explicitly."
+            ),
+        }
+    }
+}
+
+/// A database nobody else uses, gone with the test (SQLite) or cleaned by the next
+/// scripts/test.sh (PostgreSQL).
+pub struct TestDb {
+    pub dir: TempDir,
+    pub target: DatabaseTarget,
+    pub database_url: Option<String>,
+}
+
+impl TestDb {
+    pub async fn fresh(backend: &Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => TestDb {
+                target: DatabaseTarget::Sqlite(dir.path().join(storage::SQLITE_FILE_NAME)),
+                dir,
+                database_url: None,
+            },
+            Backend::Postgres { admin_url } => {
+                let name = format!("mc_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = sqlx::PgConnection::connect(admin_url)
+                    .await
+                    .expect("connect to MULTICAISSE_TEST_PG_URL");
+                admin
+                    .execute(format!("CREATE DATABASE \"{name}\"").as_str())
+                    .await
+                    .expect("create test database");
+                let (base, _) = admin_url.rsplit_once('/').expect("URL names a database");
+                let url = format!("{base}/{name}");
+                TestDb {
+                    target: DatabaseTarget::Postgres(url.clone()),
+                    dir,
+                    database_url: Some(url),
+                }
+            }
+        }
+    }
+
+    pub async fn open(&self) -> Arc<dyn Storage> {
+        storage::open(&self.target).await.expect("open storage")
+    }
+
+    /// Runs raw SQL on the test database, outside the storage layer.
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), sqlx::Error> {
+        match &self.target {
+            DatabaseTarget::Sqlite(path) => {
+                let mut c =
+                    sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display())).await?;
+                c.execute(sql).await.map(|_| ())
+            }
+            DatabaseTarget::Postgres(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await?;
+                c.execute(sql).await.map(|_| ())
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub server: RunningServer,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+    _dist: TempDir,
+}
+
+pub const TEST_INDEX_HTML: &str = "<!doctype html><title>multicaisse test app</title>";
+
+impl TestApp {
+    /// The real server on 127.0.0.1:0 over a fresh database, serving a stand-in `dist/`.
+    pub async fn spawn(backend: &Backend) -> TestApp {
+        let db = TestDb::fresh(backend).await;
+        let dist = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dist.path().join("index.html"), TEST_INDEX_HTML).expect("index.html");
+        let mut config =
+            ServeConfig::local(db.dir.path().to_path_buf(), PathBuf::from(dist.path()));
+        config.database_url = db.database_url.clone();
+        let server = multicaisse_server::start(&config)
+            .await
+            .expect("server starts");
+        TestApp {
+            server,
+            db,
+            client: reqwest::Client::new(),
+            _dist: dist,
+        }
+    }
+
+    pub fn storage(&self) -> Arc<dyn Storage> {
+        self.server.storage.clone()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.server.url()))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("a JSON body");
+        (status, body)
+    }
+}
+
+/// Generates `#[tokio::test]`s running each story on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    super::$story(super::support::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    if let Some(backend) = super::support::Backend::postgres() {
+                        super::$story(backend).await
+                    }
+                }
+            )*
+        }
+    };
+}

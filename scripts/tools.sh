@@ -1,0 +1,64 @@
+# Installs what building and testing multicaisse needs, skipping what is present.
+# Sourced by scripts/demo.sh and scripts/test.sh; safe to source again.
+#   ensure_build_tools    wasm target, trunk, wasm-bindgen-cli, wasm-opt (binaryen)
+#   ensure_browser        chromium + chromedriver
+# Tools installed outside cargo live in $MULTICAISSE_TOOLS (default ~/.multicaisse-tools).
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+MULTICAISSE_TOOLS=${MULTICAISSE_TOOLS:-$HOME/.multicaisse-tools}
+export PATH="$MULTICAISSE_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    apt-get update -qq >/dev/null || die "apt-get update failed (installing $*)"
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+# The wasm-bindgen version Cargo.lock resolved: Trunk insists on the CLI of exactly that one.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_build_tools() {
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || {
+    say "installing the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  }
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    say "installing trunk $TRUNK_VERSION (10–15 minutes on 2 cores, once)"
+    cargo install --locked trunk --version "$TRUNK_VERSION"
+  fi
+  local wbg
+  wbg=$(wasm_bindgen_version)
+  [ -n "$wbg" ] || die "Cargo.lock names no wasm-bindgen version"
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
+    say "installing wasm-bindgen-cli $wbg (3–8 minutes, once)"
+    # Not --locked: its lockfile names a dependency version the registry no longer serves.
+    cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+  if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
+    command -v npm >/dev/null || apt_install nodejs npm
+    mkdir -p "$MULTICAISSE_TOOLS"
+    npm install --prefix "$MULTICAISSE_TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+}
+
+ensure_browser() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing chromium and chromium-driver"
+    apt_install chromium chromium-driver
+  fi
+}
+
+build_app() {
+  say "building the app (trunk, release)"
+  trunk build --release
+}
