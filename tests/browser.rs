@@ -179,6 +179,48 @@ async fn every_page_of_the_shell_shows_the_store_registers() {
             })
             .await;
     }
+    // The same pages in English.
+    browser
+        .client
+        .find(Locator::Css("button.lang-switch"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
+    let english = [
+        ("Devices", 3, "Principal"),
+        ("Subscription", 3, "Principal"),
+        ("Z reports", 3, "Principal"),
+        ("Decommission", 2, "Extra"),
+    ];
+    for (link, rows, first_kind) in english {
+        browser
+            .client
+            .wait()
+            .for_element(Locator::LinkText(link))
+            .await
+            .expect(link)
+            .click()
+            .await
+            .expect("click");
+        let script = "return { h: (document.querySelector('h1')||{}).textContent, \
+                      n: document.querySelectorAll('table.registers tbody tr').length, \
+                      kind: (document.querySelector('table.registers tbody td')||{}).textContent };";
+        browser
+            .wait_for(link, script, |v| {
+                (v["h"] == link && v["n"] == rows && v["kind"] == first_kind).then_some(())
+            })
+            .await;
+    }
+    browser
+        .client
+        .find(Locator::Css("button.lang-switch"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
     // An unknown client route shows the app's own "not found", not a server error.
     browser
         .client

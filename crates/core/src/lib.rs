@@ -9,6 +9,7 @@ pub mod format;
 pub mod money;
 pub mod period;
 pub mod store;
+pub mod sync;
 pub mod ticket;
 pub mod vat;
 

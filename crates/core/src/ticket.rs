@@ -85,13 +85,55 @@ pub struct TicketBody {
     pub payments: Vec<Payment>,
 }
 
-/// A ticket sealed into its register's chain.
+/// A ticket sealed into its register's chain. On the wire its body's fields sit beside the
+/// hashes (see [`TicketWire`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "TicketWire", into = "TicketWire")]
 pub struct Ticket {
-    #[serde(flatten)]
     pub body: TicketBody,
     pub previous_hash: ChainHash,
     pub hash: ChainHash,
+}
+
+/// The JSON form of a [`Ticket`]: one flat object. A plain struct rather than
+/// `#[serde(flatten)]`, which would buffer every ticket and lose the field names in errors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketWire {
+    pub sequence: u64,
+    pub issued_at: DateTime<Utc>,
+    pub lines: Vec<TicketLine>,
+    pub payments: Vec<Payment>,
+    pub previous_hash: ChainHash,
+    pub hash: ChainHash,
+}
+
+impl From<TicketWire> for Ticket {
+    fn from(w: TicketWire) -> Ticket {
+        Ticket {
+            body: TicketBody {
+                sequence: w.sequence,
+                issued_at: w.issued_at,
+                lines: w.lines,
+                payments: w.payments,
+            },
+            previous_hash: w.previous_hash,
+            hash: w.hash,
+        }
+    }
+}
+
+impl From<Ticket> for TicketWire {
+    fn from(t: Ticket) -> TicketWire {
+        TicketWire {
+            sequence: t.body.sequence,
+            issued_at: t.body.issued_at,
+            lines: t.body.lines,
+            payments: t.body.payments,
+            previous_hash: t.previous_hash,
+            hash: t.hash,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -114,6 +156,13 @@ pub enum TicketError {
     Sequence { sequence: u64 },
     #[error("ticket {sequence}: its hash does not match its content and previous hash")]
     Hash { sequence: u64 },
+    #[error(
+        "ticket {sequence}: issued_at {issued_at} is not a plausible date (years 2000 to 2100)"
+    )]
+    IssuedAt {
+        sequence: u64,
+        issued_at: DateTime<Utc>,
+    },
 }
 
 impl TicketBody {
@@ -134,6 +183,12 @@ impl TicketBody {
         let sequence = self.sequence;
         if sequence == 0 {
             return Err(TicketError::Sequence { sequence });
+        }
+        if !(2000..=2100).contains(&chrono::Datelike::year(&self.issued_at)) {
+            return Err(TicketError::IssuedAt {
+                sequence,
+                issued_at: self.issued_at,
+            });
         }
         if self.lines.is_empty() {
             return Err(TicketError::NoLines { sequence });
@@ -184,10 +239,15 @@ impl TicketBody {
 }
 
 impl Ticket {
+    /// The hash this ticket's content and previous hash give, whatever hash it claims.
+    pub fn content_hash(&self) -> ChainHash {
+        chain::ticket_hash(&self.previous_hash, &self.body)
+    }
+
     /// Validates the content and checks the hash against it.
     pub fn verify(&self) -> Result<(), TicketError> {
         self.body.validate()?;
-        if chain::ticket_hash(&self.previous_hash, &self.body) != self.hash {
+        if self.content_hash() != self.hash {
             return Err(TicketError::Hash {
                 sequence: self.body.sequence,
             });
@@ -246,6 +306,12 @@ mod tests {
             body(vec![], 0).validate(),
             Err(TicketError::NoLines { .. })
         ));
+        let mut ancient = body(vec![bottle(1, 100, 0)], 100);
+        ancient.issued_at = Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap();
+        assert!(matches!(
+            ancient.validate(),
+            Err(TicketError::IssuedAt { .. })
+        ));
         assert!(matches!(
             body(vec![bottle(0, 100, 0)], 0).validate(),
             Err(TicketError::Quantity { line: 1, .. })
@@ -273,6 +339,21 @@ mod tests {
         let json =
             r#"{"label":"x","quantity":1,"unit_price_ttc":1,"vat_rate":2000,"colour":"red"}"#;
         assert!(serde_json::from_str::<TicketLine>(json).is_err());
+    }
+
+    #[test]
+    fn tickets_travel_as_one_flat_object() {
+        let sealed = body(vec![bottle(1, 1890, 0)], 1890).seal(ChainHash::GENESIS);
+        let json = serde_json::to_value(&sealed).unwrap();
+        assert_eq!(json["sequence"], 1);
+        assert_eq!(json["hash"], sealed.hash.to_hex());
+        assert_eq!(
+            serde_json::from_value::<Ticket>(json.clone()).unwrap(),
+            sealed
+        );
+        let mut extra = json;
+        extra["note"] = "x".into();
+        assert!(serde_json::from_value::<Ticket>(extra).is_err());
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct ServeConfig {
     /// Last day of demo sales (default: today in Paris). Same date and seed, same data.
     #[arg(long, env = "MULTICAISSE_DEMO_UNTIL")]
     pub demo_until: Option<NaiveDate>,
+    /// Seconds a register's sync lease lasts without a request from it.
+    #[arg(long, env = "MULTICAISSE_SYNC_LEASE_SECONDS", default_value_t = multicaisse_core::sync::LEASE_SECONDS as u32)]
+    pub sync_lease_seconds: u32,
     /// Seed of the demo sales generator.
     #[arg(long, env = "MULTICAISSE_DEMO_SEED", default_value_t = crate::demo::DEFAULT_SEED)]
     pub demo_seed: u64,
@@ -62,6 +65,7 @@ impl ServeConfig {
             no_demo: true,
             demo_until: None,
             demo_seed: crate::demo::DEFAULT_SEED,
+            sync_lease_seconds: multicaisse_core::sync::LEASE_SECONDS as u32,
         }
     }
 }

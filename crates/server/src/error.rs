@@ -1,28 +1,69 @@
 //! The server's one error type for HTTP, and its mapping to status codes, in one place.
 
+use crate::ingest::IngestError;
 use crate::storage::StorageError;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use multicaisse_core::api::{ApiError, ParamError};
+use multicaisse_core::sync::{LeaseBusy, PushRefusal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// The server runs but cannot serve now (its database does not answer).
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     BadParameter(#[from] ParamError),
+    /// A request body that could not be read as the expected JSON (status from the reader:
+    /// 400 syntax, 413 too large, 415 not JSON, 422 wrong shape).
+    #[error("{message}")]
+    BadBody { status: StatusCode, message: String },
+    /// Missing, unknown or revoked credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// A pairing code used after its expiry.
+    #[error("{0}")]
+    Gone(String),
+    #[error("{}", .0.error)]
+    LeaseBusy(LeaseBusy),
+    #[error(transparent)]
+    PushRefused(PushRefusal),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
+impl From<IngestError> for AppError {
+    fn from(error: IngestError) -> AppError {
+        match error {
+            IngestError::Refused(refusal) => AppError::PushRefused(refusal),
+            IngestError::Storage(e) => AppError::Storage(e),
+        }
+    }
+}
+
 impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::BadParameter(_) => StatusCode::BAD_REQUEST,
+            AppError::BadBody { status, .. } => *status,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Conflict(_) | AppError::LeaseBusy(_) => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
+            AppError::PushRefused(PushRefusal::ConflictingReplay { .. }) => StatusCode::CONFLICT,
+            AppError::PushRefused(PushRefusal::TooManyTickets(_)) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PushRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -32,11 +73,26 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        if let AppError::LeaseBusy(busy) = self {
+            // The register knows when to try again without parsing the message.
+            let mut response = (status, Json(&busy)).into_response();
+            if let Ok(value) = HeaderValue::from_str(&busy.retry_after_seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
         let body = match &self {
             AppError::BadParameter(e) => ApiError {
                 error: e.to_string(),
                 parameter: Some(e.parameter.clone()),
             },
+            AppError::Unavailable(_) => {
+                tracing::warn!(error = %self, "unavailable");
+                ApiError {
+                    error: self.to_string(),
+                    parameter: None,
+                }
+            }
             // Internal details go to the log, never to the client.
             _ if status.is_server_error() => {
                 tracing::error!(error = %self, "request failed");

@@ -2,8 +2,10 @@
 
 pub mod config;
 pub mod demo;
+pub mod device;
 pub mod error;
 pub mod http;
+pub mod ingest;
 pub mod storage;
 
 use config::ServeConfig;
@@ -74,12 +76,11 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     let addr = listener
         .local_addr()
         .map_err(|source| StartError::Listen { addr, source })?;
-    let app = http::router(
-        http::AppState {
-            storage: storage.clone(),
-        },
-        &config.dist,
-    );
+    let state = http::AppState {
+        storage: storage.clone(),
+        sync_lease: chrono::Duration::seconds(i64::from(config.sync_lease_seconds)),
+    };
+    let app = http::router(state, &config.dist);
     let task = tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(RunningServer {
         addr,

@@ -14,6 +14,7 @@ use support::{Backend, TestApp, TEST_INDEX_HTML};
 on_both_backends!(
     health_names_the_backend,
     unknown_api_routes_get_a_json_404,
+    wrong_methods_get_a_json_405,
     client_routes_get_the_app,
     stores_and_registers_are_listed,
     sales_per_register_match_hand_computed_totals,
@@ -46,6 +47,19 @@ async fn unknown_api_routes_get_a_json_404(backend: Backend) {
             .contains("/api/no/such/thing"),
         "{body}"
     );
+}
+
+async fn wrong_methods_get_a_json_405(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let response = app
+        .client
+        .delete(format!("{}/api/stores", app.server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "DELETE is not allowed on /api/stores");
 }
 
 async fn client_routes_get_the_app(backend: Backend) {

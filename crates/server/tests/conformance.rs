@@ -4,6 +4,7 @@ mod support;
 
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::store::RegisterKind;
+use multicaisse_core::sync::{IngestPlan, SequenceRange};
 use multicaisse_core::ticket::PaymentMethod;
 use multicaisse_core::VatRate;
 use multicaisse_server::storage::{self, StorageError};
@@ -71,10 +72,21 @@ async fn a_batch_is_all_or_nothing(backend: Backend) {
             )
         })
         .collect();
-    // Ticket 1200, in the second chunk of the insert, repeats number 7.
+    // Ticket 1200, in the second chunk of the insert, repeats number 7: the database refuses
+    // it mid-transaction (the planner would have refused it earlier; this checks the storage).
     bodies[1199].sequence = 7;
+    let tickets = seal_all(bodies);
+    let plan = IngestPlan {
+        new: tickets.iter().collect(),
+        already_known: 0,
+        new_gaps: vec![SequenceRange {
+            first: 2000,
+            last: 2001,
+        }],
+        chain_break: Some(1),
+    };
     let error = storage
-        .append_tickets(register.id, tz, &seal_all(bodies))
+        .ingest(register.id, tz, None, &plan)
         .await
         .unwrap_err();
     assert!(matches!(error, StorageError::Conflict(_)), "{error}");

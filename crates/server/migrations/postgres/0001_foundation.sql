@@ -37,7 +37,8 @@ CREATE TABLE tickets (
     total_vat      BIGINT      NOT NULL,
     discount_total BIGINT      NOT NULL,
     previous_hash  TEXT        NOT NULL,
-    hash           TEXT        NOT NULL,
+    hash           TEXT        NOT NULL, -- as the register claimed it
+    content_hash   TEXT        NOT NULL, -- as the server computed it from the content
     received_at    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (register_id, sequence)
 );

@@ -38,7 +38,8 @@ CREATE TABLE tickets (
     total_vat      INTEGER NOT NULL,
     discount_total INTEGER NOT NULL,
     previous_hash  TEXT    NOT NULL,
-    hash           TEXT    NOT NULL,
+    hash           TEXT    NOT NULL, -- as the register claimed it
+    content_hash   TEXT    NOT NULL, -- as the server computed it from the content
     received_at    TEXT    NOT NULL,
     PRIMARY KEY (register_id, sequence)
 );

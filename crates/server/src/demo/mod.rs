@@ -6,11 +6,12 @@
 mod catalogue;
 pub mod generator;
 
-use crate::storage::{NewRegister, NewStore, Storage, StorageResult};
+use crate::storage::{NewRegister, NewStore, Storage, StorageError, StorageResult};
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::store::{Register, RegisterKind, RegisterStatus, Store};
+use multicaisse_core::sync::MAX_TICKETS_PER_PUSH;
 use multicaisse_core::ticket::{Ticket, TicketBody};
 use rand::Rng;
 use std::fmt;
@@ -243,10 +244,16 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
                 ticket
             })
             .collect();
-        for batch in sealed.chunks(5000) {
-            storage
-                .append_tickets(register.id, store.time_zone, batch)
-                .await?;
+        for batch in sealed.chunks(MAX_TICKETS_PER_PUSH) {
+            crate::ingest::push_tickets(storage, register.id, store.time_zone, None, batch)
+                .await
+                .map_err(|e| match e {
+                    crate::ingest::IngestError::Storage(e) => e,
+                    // The generator seals valid chains: a refusal is a bug worth a clear stop.
+                    crate::ingest::IngestError::Refused(r) => {
+                        StorageError::Corrupt(format!("demo ticket refused: {r}"))
+                    }
+                })?;
         }
         registers.push((register, count));
     }

@@ -1,5 +1,5 @@
 use super::AppState;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -11,7 +11,10 @@ pub fn router() -> Router<AppState> {
 
 /// 200 once the database answers; migrations ran before the server started listening.
 async fn health(State(state): State<AppState>) -> AppResult<Json<Health>> {
-    state.storage.ping().await?;
+    state.storage.ping().await.map_err(|e| {
+        tracing::error!(error = %e, "health check: the database does not answer");
+        AppError::Unavailable("the database does not answer".into())
+    })?;
     Ok(Json(Health {
         status: "ok".into(),
         database: state.storage.backend().into(),

@@ -13,6 +13,7 @@ use multicaisse_core::api::SalesTotals;
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::period::DateRange;
 use multicaisse_core::store::{Register, RegisterKind, RegisterStatus, Store};
+use multicaisse_core::sync::{IngestPlan, KnownChain};
 use multicaisse_core::ticket::Ticket;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -151,6 +152,45 @@ pub struct ChainHead {
     pub hash: ChainHash,
 }
 
+/// A paired device, found by the hash of its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub register_id: i64,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_reason: Option<String>,
+}
+
+/// What became of a pairing code presented by a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redeemed {
+    Paired { register_id: i64 },
+    Unknown,
+    AlreadyUsed,
+    Expired,
+}
+
+/// The outcome of asking for a store's sync lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseOutcome {
+    Acquired {
+        session_id: i64,
+    },
+    /// Another register holds it until `expires_at_ms`; the refused attempt is recorded as
+    /// session `session_id`.
+    Busy {
+        session_id: i64,
+        holder_register_id: i64,
+        expires_at_ms: i64,
+    },
+}
+
+/// A sync session as `end` closes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndedSession {
+    pub started_at: DateTime<Utc>,
+    pub tickets_pushed: u64,
+}
+
 #[async_trait]
 pub trait Storage: Send + Sync {
     /// `sqlite` or `postgres`.
@@ -167,13 +207,84 @@ pub trait Storage: Send + Sync {
     /// A store's registers, by number.
     async fn registers(&self, store_id: i64) -> StorageResult<Vec<Register>>;
 
-    /// Appends tickets to a register's journal in one transaction: all of them or none.
-    /// Business dates are computed in `time_zone`.
-    async fn append_tickets(
+    async fn register(&self, id: i64) -> StorageResult<Option<Register>>;
+
+    /// What the server holds of a register's chain around tickets `first..=last`: the hashes
+    /// of `first - 1..=last` and the newest number.
+    async fn known_chain(
+        &self,
+        register_id: i64,
+        first: u64,
+        last: u64,
+    ) -> StorageResult<KnownChain>;
+
+    /// Writes a planned push in one transaction: its new tickets (business dates in
+    /// `time_zone`), the gaps and the chain break it revealed, and the session's count.
+    /// All of it or none.
+    async fn ingest(
         &self,
         register_id: i64,
         time_zone: Tz,
-        tickets: &[Ticket],
+        session_id: Option<i64>,
+        plan: &IngestPlan<'_>,
+    ) -> StorageResult<()>;
+
+    async fn create_pairing_code(
+        &self,
+        register_id: i64,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StorageResult<()>;
+
+    /// Uses a pairing code once, and on success stores the device's token hash.
+    async fn redeem_pairing_code(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        device_name: &str,
+        device_model: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Redeemed>;
+
+    async fn device(&self, token_hash: &str) -> StorageResult<Option<Device>>;
+
+    /// Opens a sync session and takes the store's lease if it is free, expired, or already
+    /// the register's own; otherwise records the attempt as refused. Atomic across server
+    /// processes sharing the database.
+    async fn begin_sync(
+        &self,
+        store_id: i64,
+        register_id: i64,
+        now: DateTime<Utc>,
+        expires_at_ms: i64,
+    ) -> StorageResult<LeaseOutcome>;
+
+    /// Extends the lease of a live session of `register_id`; false when it no longer holds it.
+    async fn renew_lease(
+        &self,
+        store_id: i64,
+        register_id: i64,
+        session_id: i64,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> StorageResult<bool>;
+
+    /// Completes a session of `register_id` holding the lease and releases the lease.
+    async fn end_sync(
+        &self,
+        store_id: i64,
+        register_id: i64,
+        session_id: i64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<EndedSession>>;
+
+    async fn record_incident(
+        &self,
+        store_id: Option<i64>,
+        register_id: Option<i64>,
+        session_id: Option<i64>,
+        kind: &str,
+        detail: &str,
     ) -> StorageResult<()>;
 
     async fn chain_head(&self, register_id: i64) -> StorageResult<Option<ChainHead>>;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses its own part of the helpers
 
+pub mod device;
 pub mod fixture;
 
 use multicaisse_server::config::ServeConfig;
@@ -109,12 +110,18 @@ pub const TEST_INDEX_HTML: &str = "<!doctype html><title>multicaisse test app</t
 impl TestApp {
     /// The real server on 127.0.0.1:0 over a fresh database, serving a stand-in `dist/`.
     pub async fn spawn(backend: &Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// The same, with a configuration tweak (a short sync lease, say).
+    pub async fn spawn_with(backend: &Backend, tweak: impl FnOnce(&mut ServeConfig)) -> TestApp {
         let db = TestDb::fresh(backend).await;
         let dist = tempfile::tempdir().expect("temp dir");
         std::fs::write(dist.path().join("index.html"), TEST_INDEX_HTML).expect("index.html");
         let mut config =
             ServeConfig::local(db.dir.path().to_path_buf(), PathBuf::from(dist.path()));
         config.database_url = db.database_url.clone();
+        tweak(&mut config);
         let server = multicaisse_server::start(&config)
             .await
             .expect("server starts");

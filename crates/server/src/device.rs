@@ -1,0 +1,66 @@
+//! Device credentials: one-time pairing codes and the bearer tokens they are exchanged for.
+//! Both are random and only their SHA-256 is stored; both have enough entropy that a slow hash
+//! would add nothing.
+
+use rand::rngs::OsRng;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+/// Letters and digits that cannot be misread on a phone call (no 0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A pairing code to read out or type on the iPad: `XXXXX-XXXXX` (about 49 bits).
+pub fn new_pairing_code() -> String {
+    let mut rng = OsRng;
+    let mut code = String::with_capacity(11);
+    for i in 0..10 {
+        if i == 5 {
+            code.push('-');
+        }
+        code.push(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char);
+    }
+    code
+}
+
+/// The same code whatever case or separators it was typed with.
+pub fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// A device token: 256 random bits, hex.
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = OsRng.gen();
+    hex::encode(bytes)
+}
+
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_readable_and_normalize() {
+        let code = new_pairing_code();
+        assert_eq!(code.len(), 11);
+        assert_eq!(&code[5..6], "-");
+        assert!(normalize_code(&code)
+            .bytes()
+            .all(|b| CODE_ALPHABET.contains(&b)));
+        assert_eq!(normalize_code(" abcde-fghjk "), "ABCDEFGHJK");
+        assert_ne!(new_pairing_code(), new_pairing_code());
+    }
+
+    #[test]
+    fn tokens_are_long_and_hashed() {
+        let token = new_token();
+        assert_eq!(token.len(), 64);
+        assert_eq!(secret_hash(&token).len(), 64);
+        assert_ne!(secret_hash(&token), token);
+    }
+}

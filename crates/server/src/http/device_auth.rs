@@ -1,0 +1,74 @@
+//! Who is calling the sync API: the register behind a bearer token. A token reaches only its
+//! own register: every sync handler acts on `DeviceAuth::register` and nothing else.
+
+use super::AppState;
+use crate::device::secret_hash;
+use crate::error::AppError;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use multicaisse_core::store::{Register, Store};
+
+pub struct DeviceAuth {
+    pub register: Register,
+    pub store: Store,
+}
+
+const REPAIR: &str = "ask support for a new pairing code and pair this iPad again";
+
+impl FromRequestParts<AppState> for DeviceAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                AppError::Unauthorized(
+                    "missing device token (header `Authorization: Bearer <token>`)".into(),
+                )
+            })?;
+        let storage = &state.storage;
+        let Some(device) = storage.device(&secret_hash(token)).await? else {
+            storage
+                .record_incident(
+                    None,
+                    None,
+                    None,
+                    "unknown_token",
+                    "a sync request with an unknown device token",
+                )
+                .await?;
+            return Err(AppError::Unauthorized(format!(
+                "unknown device token: {REPAIR}"
+            )));
+        };
+        let register = storage.register(device.register_id).await?.ok_or_else(|| {
+            AppError::Unauthorized(format!("this token's register no longer exists: {REPAIR}"))
+        })?;
+        if let Some(revoked_at) = device.revoked_at {
+            let reason = device.revoked_reason.unwrap_or_default();
+            storage
+                .record_incident(
+                    Some(register.store_id),
+                    Some(register.id),
+                    None,
+                    "revoked_token",
+                    &reason,
+                )
+                .await?;
+            return Err(AppError::Unauthorized(format!(
+                "this device token was revoked on {} ({reason}); {REPAIR}",
+                revoked_at.format("%Y-%m-%d %H:%M UTC")
+            )));
+        }
+        let store = storage.store(register.store_id).await?.ok_or_else(|| {
+            AppError::NotFound(format!("store {} does not exist", register.store_id))
+        })?;
+        Ok(DeviceAuth { register, store })
+    }
+}

@@ -1,0 +1,272 @@
+//! The API a register (iPad) calls: pair once, then sync in sessions under the store's lease.
+//! Also the pairing-code route support uses to enrol a register.
+
+use super::device_auth::DeviceAuth;
+use super::json::ApiJson;
+use super::AppState;
+use crate::device::{new_pairing_code, new_token, normalize_code, secret_hash};
+use crate::error::{AppError, AppResult};
+use crate::ingest;
+use crate::storage::{LeaseOutcome, Redeemed};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{Duration, Utc};
+use multicaisse_core::api::{parse_id, ParamError};
+use multicaisse_core::sync::{
+    BeginResponse, EndResponse, LeaseBusy, PairRequest, PairResponse, PairingCode, PushRequest,
+    PushResponse, SessionRequest, MAX_PUSH_BODY_BYTES, PAIRING_CODE_HOURS,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sync/pair", post(pair))
+        .route("/sync/begin", post(begin))
+        .route("/sync/push", post(push))
+        .route("/sync/end", post(end))
+        .route(
+            "/registers/{register_id}/pairing-codes",
+            post(create_pairing_code),
+        )
+        .layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES))
+}
+
+/// A new one-time code for a register's iPad (support reads it to the shop).
+async fn create_pairing_code(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<PairingCode>> {
+    let register_id = parse_id("register_id", &id)?;
+    let register = state
+        .storage
+        .register(register_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("register {register_id} does not exist")))?;
+    let code = new_pairing_code();
+    let expires_at = Utc::now() + Duration::hours(PAIRING_CODE_HOURS);
+    state
+        .storage
+        .create_pairing_code(
+            register.id,
+            &secret_hash(&normalize_code(&code)),
+            expires_at,
+        )
+        .await?;
+    Ok(Json(PairingCode {
+        code,
+        register_id: register.id,
+        expires_at,
+    }))
+}
+
+fn device_text(field: &str, value: &str) -> Result<(), ParamError> {
+    let length = value.trim().chars().count();
+    if length == 0 || length > 100 {
+        return Err(ParamError::new(field, "must be 1 to 100 characters"));
+    }
+    Ok(())
+}
+
+async fn pair(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<PairRequest>,
+) -> AppResult<Json<PairResponse>> {
+    device_text("device_name", &request.device_name)?;
+    device_text("device_model", &request.device_model)?;
+    let token = new_token();
+    let outcome = state
+        .storage
+        .redeem_pairing_code(
+            &secret_hash(&normalize_code(&request.code)),
+            &secret_hash(&token),
+            request.device_name.trim(),
+            request.device_model.trim(),
+            Utc::now(),
+        )
+        .await?;
+    let register_id = match outcome {
+        Redeemed::Paired { register_id } => register_id,
+        Redeemed::Unknown => {
+            return Err(AppError::Unauthorized(
+                "unknown pairing code: check it, or ask support for a new one".into(),
+            ))
+        }
+        Redeemed::AlreadyUsed => {
+            return Err(AppError::Conflict(
+                "this pairing code was already used: ask support for a new one".into(),
+            ))
+        }
+        Redeemed::Expired => {
+            return Err(AppError::Gone(
+                "this pairing code has expired: ask support for a new one".into(),
+            ))
+        }
+    };
+    let register = state
+        .storage
+        .register(register_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("register {register_id} does not exist")))?;
+    Ok(Json(PairResponse { token, register }))
+}
+
+async fn begin(
+    State(state): State<AppState>,
+    device: DeviceAuth,
+) -> AppResult<Json<BeginResponse>> {
+    let now = Utc::now();
+    let expires_at = now + state.sync_lease;
+    let register = &device.register;
+    match state
+        .storage
+        .begin_sync(
+            register.store_id,
+            register.id,
+            now,
+            expires_at.timestamp_millis(),
+        )
+        .await?
+    {
+        LeaseOutcome::Acquired { session_id } => {
+            let head = state.storage.chain_head(register.id).await?;
+            Ok(Json(BeginResponse {
+                session_id,
+                lease_expires_at: expires_at,
+                last_ticket: head.map(|h| h.sequence),
+            }))
+        }
+        LeaseOutcome::Busy {
+            session_id,
+            holder_register_id,
+            expires_at_ms,
+        } => {
+            let holder = state
+                .storage
+                .register(holder_register_id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::NotFound(format!("register {holder_register_id} does not exist"))
+                })?;
+            let detail = format!(
+                "register {} tried to sync while register {} held the lease",
+                register.number, holder.number
+            );
+            state
+                .storage
+                .record_incident(
+                    Some(register.store_id),
+                    Some(register.id),
+                    Some(session_id),
+                    "lease_refused",
+                    &detail,
+                )
+                .await?;
+            let retry_after_seconds =
+                u64::try_from((expires_at_ms - now.timestamp_millis() + 999) / 1000)
+                    .unwrap_or(1)
+                    .max(1);
+            Err(AppError::LeaseBusy(LeaseBusy {
+                error: format!(
+                    "register {} ({}) is syncing: never sync two registers at once; try again in {retry_after_seconds} s",
+                    holder.number, holder.label
+                ),
+                holder_register_number: holder.number,
+                holder_label: holder.label,
+                retry_after_seconds,
+            }))
+        }
+    }
+}
+
+/// Renews the lease of the caller's session, or explains why it cannot go on.
+async fn live_session(state: &AppState, device: &DeviceAuth, session_id: i64) -> AppResult<()> {
+    let now = Utc::now();
+    let renewed = state
+        .storage
+        .renew_lease(
+            device.register.store_id,
+            device.register.id,
+            session_id,
+            now.timestamp_millis(),
+            (now + state.sync_lease).timestamp_millis(),
+        )
+        .await?;
+    if renewed {
+        return Ok(());
+    }
+    state
+        .storage
+        .record_incident(
+            Some(device.register.store_id),
+            Some(device.register.id),
+            Some(session_id),
+            "lease_lost",
+            "a request on a session that no longer holds the lease",
+        )
+        .await?;
+    Err(AppError::Conflict(format!(
+        "sync session {session_id} does not hold the store's lease (it expired, ended, or is not this register's): begin a new sync"
+    )))
+}
+
+async fn push(
+    State(state): State<AppState>,
+    device: DeviceAuth,
+    ApiJson(request): ApiJson<PushRequest>,
+) -> AppResult<Json<PushResponse>> {
+    live_session(&state, &device, request.session_id).await?;
+    let register = &device.register;
+    match ingest::push_tickets(
+        state.storage.as_ref(),
+        register.id,
+        device.store.time_zone,
+        Some(request.session_id),
+        &request.tickets,
+    )
+    .await
+    {
+        Ok(response) => Ok(Json(response)),
+        Err(ingest::IngestError::Refused(refusal)) => {
+            if let multicaisse_core::sync::PushRefusal::ConflictingReplay { sequence, .. } =
+                &refusal
+            {
+                // Flagged for support: a register re-sent a ticket number with other content.
+                state
+                    .storage
+                    .record_incident(
+                        Some(register.store_id),
+                        Some(register.id),
+                        Some(request.session_id),
+                        "conflicting_replay",
+                        &format!("ticket {sequence} re-sent with other content"),
+                    )
+                    .await?;
+            }
+            Err(AppError::PushRefused(refusal))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn end(
+    State(state): State<AppState>,
+    device: DeviceAuth,
+    ApiJson(request): ApiJson<SessionRequest>,
+) -> AppResult<Json<EndResponse>> {
+    let now = Utc::now();
+    let ended = state
+        .storage
+        .end_sync(device.register.store_id, device.register.id, request.session_id, now)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "sync session {} does not hold the store's lease (it expired, ended, or is not this register's)",
+                request.session_id
+            ))
+        })?;
+    Ok(Json(EndResponse {
+        session_id: request.session_id,
+        tickets_pushed: ended.tickets_pushed,
+        duration_ms: (now - ended.started_at).num_milliseconds(),
+    }))
+}

@@ -1,0 +1,413 @@
+//! The sync API as registers call it, over real HTTP, on SQLite and on PostgreSQL.
+
+mod support;
+
+use multicaisse_core::chain::ChainHash;
+use multicaisse_core::sync::{LeaseBusy, SequenceRange, MAX_TICKETS_PER_PUSH};
+use multicaisse_core::ticket::{PaymentMethod, Ticket};
+use multicaisse_core::{Cents, VatRate};
+use serde_json::{json, Value};
+use support::device::{pair_with, pairing_code, Device};
+use support::fixture::{body, line, paris, small_store};
+use support::{Backend, TestApp};
+
+on_both_backends!(
+    a_pairing_code_is_single_use,
+    tokens_are_checked_and_reach_only_their_register,
+    one_register_syncs_at_a_time,
+    a_silent_lease_expires_and_its_holder_is_refused,
+    a_replayed_batch_changes_nothing,
+    a_conflicting_replay_is_refused_and_writes_nothing,
+    skipped_numbers_are_reported_as_gaps,
+    a_broken_chain_is_detected_and_the_data_kept,
+    bad_pushes_are_refused_whole,
+);
+
+/// Tickets `first..=last` of a register's chain, sealed from `previous`.
+fn tickets(first: u64, last: u64, previous: ChainHash) -> Vec<Ticket> {
+    let mut previous = previous;
+    (first..=last)
+        .map(|n| {
+            let t = body(
+                n,
+                paris(2026, 4, 2, 10, (n % 60) as u32),
+                vec![line("Sancerre", 1, 2290 + n as i64, VatRate::STANDARD, 0)],
+                PaymentMethod::Card,
+            )
+            .seal(previous);
+            previous = t.hash;
+            t
+        })
+        .collect()
+}
+
+async fn error_of(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("a JSON error");
+    (
+        status,
+        body["error"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+async fn a_pairing_code_is_single_use(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let base = app.server.url();
+    let code = pairing_code(&base, fixture.registers[2].id).await;
+    assert_eq!(
+        pair_with(&base, &code.code.to_lowercase()).await.status(),
+        200,
+        "case-insensitive"
+    );
+    let (status, message) = error_of(pair_with(&base, &code.code).await).await;
+    assert_eq!(
+        (status, message.contains("already used")),
+        (409, true),
+        "{message}"
+    );
+    let (status, message) = error_of(pair_with(&base, "ZZZZZ-ZZZZZ").await).await;
+    assert_eq!(
+        (status, message.contains("unknown pairing code")),
+        (401, true),
+        "{message}"
+    );
+    let other = pairing_code(&base, fixture.registers[2].id).await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/sync/pair"))
+        .json(&json!({ "code": other.code, "device_name": "", "device_model": "iPad" }))
+        .send()
+        .await
+        .unwrap();
+    let (status, message) = error_of(response).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("device_name"), "{message}");
+    // The refused attempt did not burn the code.
+    assert_eq!(pair_with(&base, &other.code).await.status(), 200);
+}
+
+async fn tokens_are_checked_and_reach_only_their_register(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let base = app.server.url();
+    let (r2, r3) = (fixture.registers[1].id, fixture.registers[2].id);
+    let b = Device::pair(&base, r3).await;
+
+    let anonymous = reqwest::Client::new()
+        .post(format!("{base}/api/sync/begin"))
+        .send()
+        .await
+        .unwrap();
+    let (status, message) = error_of(anonymous).await;
+    assert_eq!(
+        (status, message.contains("missing device token")),
+        (401, true),
+        "{message}"
+    );
+    let forged = Device {
+        token: "f".repeat(64),
+        ..b.via(&base)
+    };
+    let (status, message) = error_of(forged.begin_raw().await).await;
+    assert_eq!(
+        (status, message.contains("unknown device token")),
+        (401, true),
+        "{message}"
+    );
+
+    // Register 3's device pushes: the tickets land in register 3's journal, whatever they
+    // claim, and register 2's journal (which has its own tickets 1 and 2) is untouched.
+    let session = b.begin().await;
+    let pushed = b.push(session, &tickets(1, 3, ChainHash::GENESIS)).await;
+    assert_eq!(pushed.accepted, 3);
+    assert_eq!(
+        app.storage()
+            .chain_head(r3)
+            .await
+            .unwrap()
+            .unwrap()
+            .sequence,
+        3
+    );
+    assert_eq!(
+        app.storage()
+            .chain_head(r2)
+            .await
+            .unwrap()
+            .unwrap()
+            .sequence,
+        2
+    );
+    assert_eq!(b.end(session).await.status(), 200);
+
+    // A session of register 3 cannot be used by register 2's device.
+    let a = Device::pair(&base, r2).await;
+    let session = b.begin().await;
+    let (status, _) = error_of(
+        a.push_raw(session, &tickets(3, 3, ChainHash::GENESIS))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(
+        app.storage()
+            .chain_head(r2)
+            .await
+            .unwrap()
+            .unwrap()
+            .sequence,
+        2
+    );
+}
+
+async fn one_register_syncs_at_a_time(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let base = app.server.url();
+    let first = Device::pair(&base, fixture.registers[0].id).await;
+    let second = Device::pair(&base, fixture.registers[1].id).await;
+    let session = first.begin().await;
+    let refused = second.begin_raw().await;
+    assert_eq!(refused.status(), 409);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=120).contains(&retry_after));
+    let busy: LeaseBusy = refused.json().await.unwrap();
+    assert_eq!(busy.holder_register_number, 1);
+    assert_eq!(busy.holder_label, "Caisse 1");
+    assert!(
+        busy.error.contains("register 1 (Caisse 1) is syncing"),
+        "{}",
+        busy.error
+    );
+    // The holder may begin again (a retried request), others must wait for the end.
+    let ended = first.end(session).await;
+    assert_eq!(ended.status(), 200);
+    let session_2 = second.begin().await;
+    assert_ne!(session, session_2);
+    assert_eq!(second.end(session_2).await.status(), 200);
+    // Ending twice is refused: the lease is gone.
+    assert_eq!(second.end(session_2).await.status(), 409);
+}
+
+async fn a_silent_lease_expires_and_its_holder_is_refused(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |config| config.sync_lease_seconds = 1).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let base = app.server.url();
+    let crashed = Device::pair(&base, fixture.registers[0].id).await;
+    let other = Device::pair(&base, fixture.registers[1].id).await;
+    let stale = crashed.begin().await;
+    assert_eq!(other.begin_raw().await.status(), 409);
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let session = other.begin().await;
+    let (status, message) = error_of(
+        crashed
+            .push_raw(stale, &tickets(4, 4, ChainHash::GENESIS))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(
+        message.contains("does not hold the store's lease"),
+        "{message}"
+    );
+    assert_eq!(crashed.end(stale).await.status(), 409);
+    assert_eq!(other.end(session).await.status(), 200);
+}
+
+async fn a_replayed_batch_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let device = Device::pair(&app.server.url(), fixture.registers[2].id).await;
+    let batch = tickets(1, 50, ChainHash::GENESIS);
+    let session = device.begin().await;
+    let first = device.push(session, &batch).await;
+    let replay = device.push(session, &batch).await;
+    assert_eq!((first.accepted, first.already_known), (50, 0));
+    assert_eq!((replay.accepted, replay.already_known), (0, 50));
+    assert_eq!(first.last_ticket, replay.last_ticket);
+    let stored = app
+        .storage()
+        .tickets(fixture.registers[2].id, 1, 1000)
+        .await
+        .unwrap();
+    assert_eq!(stored, batch);
+}
+
+async fn a_conflicting_replay_is_refused_and_writes_nothing(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let register = fixture.registers[2].id;
+    let device = Device::pair(&app.server.url(), register).await;
+    let session = device.begin().await;
+    let batch = tickets(1, 5, ChainHash::GENESIS);
+    device.push(session, &batch).await;
+    // Ticket 3 again with another price, followed by new tickets 6 and 7.
+    let mut other = tickets(3, 7, batch[1].hash);
+    other[0].body.lines[0].unit_price_ttc = Cents(1);
+    other[0].body.payments[0].amount = Cents(1);
+    let (status, message) = error_of(device.push_raw(session, &other).await).await;
+    assert_eq!(status, 409);
+    assert!(
+        message.contains("ticket 3 was already received with other content"),
+        "{message}"
+    );
+    assert_eq!(
+        app.storage()
+            .chain_head(register)
+            .await
+            .unwrap()
+            .unwrap()
+            .sequence,
+        5,
+        "6 and 7 not written"
+    );
+}
+
+async fn skipped_numbers_are_reported_as_gaps(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let register = fixture.registers[2].id;
+    let device = Device::pair(&app.server.url(), register).await;
+    let session = device.begin().await;
+    let all = tickets(1, 10, ChainHash::GENESIS);
+    let sent: Vec<Ticket> = all
+        .iter()
+        .filter(|t| ![4, 5, 8].contains(&t.body.sequence))
+        .cloned()
+        .collect();
+    let pushed = device.push(session, &sent).await;
+    assert_eq!(pushed.accepted, 7);
+    assert_eq!(
+        pushed.new_gaps,
+        vec![
+            SequenceRange { first: 4, last: 5 },
+            SequenceRange { first: 8, last: 8 }
+        ]
+    );
+    assert_eq!(
+        pushed.chain_break, None,
+        "links across a gap cannot be checked, hashes can"
+    );
+    // The missing tickets arrive late: they fill the gaps and open none.
+    let late: Vec<Ticket> = all
+        .iter()
+        .filter(|t| [4, 5, 8].contains(&t.body.sequence))
+        .cloned()
+        .collect();
+    let filled = device.push(session, &late).await;
+    assert_eq!((filled.accepted, filled.new_gaps.len()), (3, 0));
+    assert_eq!(app.storage().tickets(register, 1, 100).await.unwrap(), all);
+}
+
+async fn a_broken_chain_is_detected_and_the_data_kept(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let register = fixture.registers[2].id;
+    let device = Device::pair(&app.server.url(), register).await;
+    let session = device.begin().await;
+    let mut batch = tickets(1, 6, ChainHash::GENESIS);
+    // The register's database was edited after sealing: ticket 4 now says 1 cent.
+    batch[3].body.lines[0].unit_price_ttc = Cents(1);
+    batch[3].body.payments[0].amount = Cents(1);
+    let pushed = device.push(session, &batch).await;
+    assert_eq!((pushed.accepted, pushed.chain_break), (6, Some(4)));
+    let stored = app.storage().tickets(register, 1, 100).await.unwrap();
+    assert_eq!(
+        stored, batch,
+        "inalterable: what the register sent is kept as sent"
+    );
+}
+
+async fn bad_pushes_are_refused_whole(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let register = fixture.registers[2].id;
+    let device = Device::pair(&app.server.url(), register).await;
+    let session = device.begin().await;
+    let good = tickets(1, 3, ChainHash::GENESIS);
+    let good_json = serde_json::to_value(&good).unwrap();
+
+    let with = |edit: &dyn Fn(&mut Value)| {
+        let mut tickets = good_json.clone();
+        edit(&mut tickets);
+        json!({ "session_id": session, "tickets": tickets })
+    };
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (
+            with(&|t| t[1]["lines"][0]["colour"] = json!("rouge")),
+            422,
+            "unknown field `colour`",
+        ),
+        (
+            with(&|t| t[1]["lines"][0]["quantity"] = json!("two")),
+            422,
+            "quantity",
+        ),
+        (
+            with(&|t| t[2]["lines"][0]["unit_price_ttc"] = json!(-5)),
+            422,
+            "unit price",
+        ),
+        (
+            with(&|t| t[2]["lines"][0]["unit_price_ttc"] = json!(10_000_000_000_i64)),
+            422,
+            "unit price",
+        ),
+        (
+            with(&|t| t[0]["payments"][0]["amount"] = json!(1)),
+            422,
+            "payments add up to 1 cents",
+        ),
+        (
+            with(&|t| t[0]["issued_at"] = json!("1850-01-01T10:00:00Z")),
+            422,
+            "not a plausible date",
+        ),
+        (
+            with(&|t| t[0]["issued_at"] = json!("2099-01-01T10:00:00Z")),
+            422,
+            "more than a day after",
+        ),
+        (
+            with(&|t| t[0]["lines"][0]["vat_rate"] = json!(25000)),
+            422,
+            "VAT rate",
+        ),
+        (
+            with(&|t| t[2]["hash"] = json!("not-a-hash")),
+            422,
+            "SHA-256",
+        ),
+    ];
+    for (body, status, needle) in cases {
+        let response = device.post("push", body).await;
+        let (got, message) = error_of(response).await;
+        assert_eq!(got, status, "{needle}: {message}");
+        assert!(
+            message.contains(needle),
+            "expected `{needle}` in: {message}"
+        );
+    }
+    let malformed = reqwest::Client::new()
+        .post(format!("{}/api/sync/push", app.server.url()))
+        .bearer_auth(&device.token)
+        .header("content-type", "application/json")
+        .body("{\"session_id\": 1, \"tickets\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(malformed).await.0, 400);
+    let too_many = vec![good[0].clone(); MAX_TICKETS_PER_PUSH + 1];
+    let (status, message) = error_of(device.push_raw(session, &too_many).await).await;
+    assert_eq!(status, 413, "{message}");
+    let huge =
+        json!({ "session_id": session, "tickets": [], "padding": "x".repeat(9 * 1024 * 1024) });
+    assert_eq!(device.post("push", huge).await.status(), 413);
+    // Nothing of any refused push was written.
+    assert_eq!(app.storage().chain_head(register).await.unwrap(), None);
+    assert_eq!(device.push(session, &good).await.accepted, 3);
+}
