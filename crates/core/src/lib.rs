@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod chain;
+pub mod closure;
 pub mod format;
 pub mod money;
 pub mod period;

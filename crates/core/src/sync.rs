@@ -8,8 +8,11 @@
 //! visible until the register explains it.
 
 use crate::chain::ChainHash;
+use crate::closure::{Closure, ClosureError};
+use crate::money::Cents;
 use crate::store::Register;
-use crate::ticket::{Ticket, TicketError};
+use crate::ticket::{PaymentMethod, Ticket, TicketError};
+use crate::vat::VatRate;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -74,6 +77,189 @@ pub struct PushRequest {
     pub session_id: i64,
     #[serde(default)]
     pub tickets: Vec<Ticket>,
+    #[serde(default)]
+    pub closures: Vec<Closure>,
+    /// The register's settings as they are now, when it reports them.
+    #[serde(default)]
+    pub settings: Option<RegisterSettings>,
+    /// Changes to the data the store's registers share.
+    #[serde(default)]
+    pub changes: Vec<SharedChange>,
+}
+
+/// What a register reports of its own configuration, to be checked against the store's
+/// (set-up checklist) and to know whether it still holds unsynced work (decommission).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterSettings {
+    pub shop_name: String,
+    pub shop_address: String,
+    pub siret: String,
+    pub document_header: String,
+    pub document_footer: String,
+    pub fiscal_year_end_month: u8,
+    pub payment_methods: Vec<PaymentMethod>,
+    pub loyalty_enabled: bool,
+    pub printer_configured: bool,
+    pub email_tickets: bool,
+    pub app_version: String,
+    /// Local changes not yet pushed when the register reported.
+    pub pending_local_changes: u32,
+}
+
+impl RegisterSettings {
+    pub fn validate(&self) -> Result<(), PushRefusal> {
+        let texts = [
+            ("shop_name", &self.shop_name),
+            ("shop_address", &self.shop_address),
+            ("siret", &self.siret),
+            ("document_header", &self.document_header),
+            ("document_footer", &self.document_footer),
+            ("app_version", &self.app_version),
+        ];
+        if let Some((field, _)) = texts.iter().find(|(_, v)| v.chars().count() > MAX_TEXT) {
+            return Err(PushRefusal::Settings(format!(
+                "{field} is longer than {MAX_TEXT} characters"
+            )));
+        }
+        if !(1..=12).contains(&self.fiscal_year_end_month) {
+            return Err(PushRefusal::Settings(format!(
+                "fiscal_year_end_month {} is not a month (1 to 12)",
+                self.fiscal_year_end_month
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Longest text a register may send in settings or shared data.
+pub const MAX_TEXT: usize = 500;
+
+/// One change to shared data, identified by the register that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedChange {
+    /// Unique per register (a UUID, say): a replayed change is recognised by it.
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub change: Change,
+}
+
+/// Shared data is changed, never overwritten: stock and loyalty move by deltas, so two
+/// registers selling the same bottle both count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Change {
+    StockMovement {
+        product: String,
+        delta: i64,
+    },
+    Product {
+        product: String,
+        label: String,
+        price_ttc: Cents,
+        vat_rate: VatRate,
+    },
+    Customer {
+        customer: String,
+        name: String,
+        email: Option<String>,
+    },
+    Loyalty {
+        customer: String,
+        points: i64,
+    },
+}
+
+impl Change {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::StockMovement { .. } => "stock_movement",
+            Change::Product { .. } => "product",
+            Change::Customer { .. } => "customer",
+            Change::Loyalty { .. } => "loyalty",
+        }
+    }
+
+    /// The product or customer the change is about.
+    pub fn entity(&self) -> &str {
+        match self {
+            Change::StockMovement { product, .. } | Change::Product { product, .. } => product,
+            Change::Customer { customer, .. } | Change::Loyalty { customer, .. } => customer,
+        }
+    }
+}
+
+/// Largest stock movement or loyalty adjustment one change may carry.
+pub const MAX_DELTA: i64 = 100_000;
+
+impl SharedChange {
+    pub fn validate(&self) -> Result<(), PushRefusal> {
+        let bad = |why: String| {
+            Err(PushRefusal::Change {
+                id: self.id.chars().take(64).collect(),
+                why,
+            })
+        };
+        let key_ok = |k: &str| {
+            (1..=64).contains(&k.len())
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !key_ok(&self.id) {
+            return bad("id must be 1 to 64 letters, digits, `-` or `_`".into());
+        }
+        if !key_ok(self.change.entity()) {
+            return bad("product or customer must be 1 to 64 letters, digits, `-` or `_`".into());
+        }
+        match &self.change {
+            Change::StockMovement { delta, .. } | Change::Loyalty { points: delta, .. } if *delta == 0 || delta.abs() > MAX_DELTA => {
+                bad(format!("a movement must be non-zero and at most {MAX_DELTA} in absolute value"))
+            }
+            Change::Product { label, price_ttc, .. } if label.is_empty() || label.chars().count() > MAX_TEXT || price_ttc.0 < 0 || *price_ttc > Cents::MAX_LINE => {
+                bad(format!("a product needs a label of 1 to {MAX_TEXT} characters and a price between 0 and {} cents", Cents::MAX_LINE.0))
+            }
+            Change::Customer { name, email, .. } if name.chars().count() > MAX_TEXT || email.as_ref().is_some_and(|e| e.chars().count() > MAX_TEXT) => {
+                bad(format!("customer texts are at most {MAX_TEXT} characters"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Most changes one pull returns.
+pub const MAX_PULL_PAGE: u32 = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequest {
+    pub session_id: i64,
+    /// Page size, 1 to [`MAX_PULL_PAGE`] (the default).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// One change made by another register of the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PulledChange {
+    /// The store's version number of this change.
+    pub version: i64,
+    /// Number of the register that made it.
+    pub origin_register: u32,
+    pub change: SharedChange,
+    /// For stock and loyalty movements: the balance once it was applied on the server.
+    pub level_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<PulledChange>,
+    /// Where this register now stands in the store's change log (kept by the server).
+    pub cursor: i64,
+    /// The store's newest version.
+    pub head: i64,
+    /// Changes of other registers still to pull: pull again while it is not zero.
+    pub remaining: u64,
 }
 
 /// An inclusive run of missing ticket numbers.
@@ -95,6 +281,12 @@ pub struct PushResponse {
     pub chain_break: Option<u64>,
     /// The register's newest ticket number on the server after this push.
     pub last_ticket: Option<u64>,
+    pub closures_accepted: u64,
+    pub closures_already_known: u64,
+    /// The first closure of this push whose hash or link does not verify.
+    pub closure_chain_break: Option<u64>,
+    pub changes_accepted: u64,
+    pub changes_already_known: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,10 +301,24 @@ pub struct EndResponse {
 pub enum PushRefusal {
     #[error("{0}")]
     Invalid(#[from] TicketError),
-    #[error("ticket {0} appears twice in this push")]
-    RepeatedInBatch(u64),
-    #[error("ticket {sequence} was already received with other content (stored hash {stored}); a ticket is never replaced: send a correction ticket instead")]
-    ConflictingReplay { sequence: u64, stored: ChainHash },
+    #[error("{0}")]
+    InvalidClosure(#[from] ClosureError),
+    #[error("settings: {0}")]
+    Settings(String),
+    #[error("change `{id}`: {why}")]
+    Change { id: String, why: String },
+    #[error("{record} {sequence} appears twice in this push")]
+    RepeatedInBatch { record: &'static str, sequence: u64 },
+    #[error("change `{0}` appears twice in this push")]
+    RepeatedChange(String),
+    #[error("{record} {sequence} was already received with other content (stored hash {stored}); it is never replaced: send a correction instead")]
+    ConflictingReplay {
+        record: &'static str,
+        sequence: u64,
+        stored: ChainHash,
+    },
+    #[error("change `{0}` was already received with other content")]
+    ConflictingChange(String),
     #[error("a push carries at most {MAX_TICKETS_PER_PUSH} tickets, this one {0}: split it")]
     TooManyTickets(usize),
     #[error("ticket {sequence} is dated {issued_at}, more than a day after the server's clock: check the iPad's date")]
@@ -122,36 +328,165 @@ pub enum PushRefusal {
     },
 }
 
-/// A stored ticket as a push compares against it.
+/// A stored record (ticket or closure) as a push compares against it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KnownTicket {
-    /// The hash the register claimed (what the next ticket links to).
+pub struct KnownRecord {
+    /// The hash the register claimed (what the next record links to).
     pub hash: ChainHash,
     /// The hash its stored content actually gives: equal to `hash` unless it broke the chain.
     pub content_hash: ChainHash,
 }
 
-/// What the server already knows of a register, as far as a push needs.
+/// What the server already knows of one of a register's chains, as far as a push needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KnownChain {
-    /// The stored tickets whose numbers this push touches, and the one just before its first
-    /// new ticket (to check the link).
-    pub tickets: BTreeMap<u64, KnownTicket>,
-    /// The register's newest stored ticket number.
+    /// The stored records whose numbers this push touches, and the one just before its first
+    /// new record (to check the link).
+    pub records: BTreeMap<u64, KnownRecord>,
+    /// The newest stored number.
     pub last: Option<u64>,
 }
 
-/// What to do with a push: which tickets to store, and what to report.
+/// What tickets and closures have in common: numbered, hashed, chained.
+pub trait ChainRecord {
+    /// "ticket" or "closure", for messages.
+    const NAME: &'static str;
+    fn sequence(&self) -> u64;
+    fn hash(&self) -> ChainHash;
+    fn previous_hash(&self) -> ChainHash;
+    /// The hash its content and previous hash give.
+    fn content_hash(&self) -> ChainHash;
+    /// Checks the record is consistent in itself and plausible at `now`.
+    fn check(&self, now: DateTime<Utc>) -> Result<(), PushRefusal>;
+}
+
+impl ChainRecord for Ticket {
+    const NAME: &'static str = "ticket";
+    fn sequence(&self) -> u64 {
+        self.body.sequence
+    }
+    fn hash(&self) -> ChainHash {
+        self.hash
+    }
+    fn previous_hash(&self) -> ChainHash {
+        self.previous_hash
+    }
+    fn content_hash(&self) -> ChainHash {
+        Ticket::content_hash(self)
+    }
+    fn check(&self, now: DateTime<Utc>) -> Result<(), PushRefusal> {
+        self.body.validate()?;
+        if self.body.issued_at > now + chrono::Duration::days(1) {
+            return Err(PushRefusal::FromTheFuture {
+                sequence: self.body.sequence,
+                issued_at: self.body.issued_at,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl ChainRecord for Closure {
+    const NAME: &'static str = "closure";
+    fn sequence(&self) -> u64 {
+        self.body.sequence
+    }
+    fn hash(&self) -> ChainHash {
+        self.hash
+    }
+    fn previous_hash(&self) -> ChainHash {
+        self.previous_hash
+    }
+    fn content_hash(&self) -> ChainHash {
+        Closure::content_hash(self)
+    }
+    fn check(&self, _now: DateTime<Utc>) -> Result<(), PushRefusal> {
+        Ok(self.body.validate()?)
+    }
+}
+
+/// What to do with a push's records of one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordPlan<'a, R> {
+    /// New records, by number.
+    pub new: Vec<&'a R>,
+    pub already_known: u64,
+    /// The first new record whose hash or link to its predecessor does not verify.
+    pub chain_break: Option<u64>,
+}
+
+/// Decides, without I/O, how a push's records apply to a register's chain at time `now`:
+/// a replay is recognised, a conflicting replay refused, and every new record checked against
+/// its content and its predecessor when the predecessor is known (in this push or stored).
+pub fn plan_records<'a, R: ChainRecord>(
+    batch: &'a [R],
+    known: &KnownChain,
+    now: DateTime<Utc>,
+) -> Result<RecordPlan<'a, R>, PushRefusal> {
+    let mut by_number: BTreeMap<u64, &R> = BTreeMap::new();
+    for record in batch {
+        record.check(now)?;
+        if by_number.insert(record.sequence(), record).is_some() {
+            return Err(PushRefusal::RepeatedInBatch {
+                record: R::NAME,
+                sequence: record.sequence(),
+            });
+        }
+    }
+    let mut new = Vec::new();
+    let mut already_known = 0;
+    for (&sequence, &record) in &by_number {
+        match known.records.get(&sequence) {
+            // Same claimed hash and same content: a replay (even of a record that broke the
+            // chain, which is kept as it was sent).
+            Some(stored)
+                if stored.hash == record.hash() && stored.content_hash == record.content_hash() =>
+            {
+                already_known += 1
+            }
+            Some(stored) => {
+                return Err(PushRefusal::ConflictingReplay {
+                    record: R::NAME,
+                    sequence,
+                    stored: stored.hash,
+                })
+            }
+            None => new.push(record),
+        }
+    }
+    let chain_break = new
+        .iter()
+        .find(|record| {
+            let sequence = record.sequence();
+            let expected_previous = if sequence == 1 {
+                Some(ChainHash::GENESIS)
+            } else {
+                by_number
+                    .get(&(sequence - 1))
+                    .map(|r| r.hash())
+                    .or_else(|| known.records.get(&(sequence - 1)).map(|k| k.hash))
+            };
+            let linked = expected_previous.is_none_or(|h| h == record.previous_hash());
+            !linked || record.content_hash() != record.hash()
+        })
+        .map(|record| record.sequence());
+    Ok(RecordPlan {
+        new,
+        already_known,
+        chain_break,
+    })
+}
+
+/// What to do with a push's tickets: the record plan, and the numbers it skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngestPlan<'a> {
-    /// New tickets, by number.
     pub new: Vec<&'a Ticket>,
     pub already_known: u64,
     pub new_gaps: Vec<SequenceRange>,
     pub chain_break: Option<u64>,
 }
 
-/// Decides, without I/O, how a push applies to a register's journal at time `now`.
+/// Plans a push's tickets (see [`plan_records`]) and the gaps they open.
 pub fn plan_ingest<'a>(
     batch: &'a [Ticket],
     known: &KnownChain,
@@ -160,66 +495,26 @@ pub fn plan_ingest<'a>(
     if batch.len() > MAX_TICKETS_PER_PUSH {
         return Err(PushRefusal::TooManyTickets(batch.len()));
     }
-    let mut by_number: BTreeMap<u64, &Ticket> = BTreeMap::new();
-    let latest_plausible = now + chrono::Duration::days(1);
-    for ticket in batch {
-        ticket.body.validate()?;
-        if ticket.body.issued_at > latest_plausible {
-            return Err(PushRefusal::FromTheFuture {
-                sequence: ticket.body.sequence,
-                issued_at: ticket.body.issued_at,
-            });
-        }
-        if by_number.insert(ticket.body.sequence, ticket).is_some() {
-            return Err(PushRefusal::RepeatedInBatch(ticket.body.sequence));
-        }
-    }
-    let mut new = Vec::new();
-    let mut already_known = 0;
-    for (&sequence, &ticket) in &by_number {
-        match known.tickets.get(&sequence) {
-            // Same claimed hash and same content: a replay (even of a ticket that broke the
-            // chain, which is kept as it was sent).
-            Some(stored)
-                if stored.hash == ticket.hash && stored.content_hash == ticket.content_hash() =>
-            {
-                already_known += 1
-            }
-            Some(stored) => {
-                return Err(PushRefusal::ConflictingReplay {
-                    sequence,
-                    stored: stored.hash,
-                })
-            }
-            None => new.push(ticket),
-        }
-    }
-    // Each new ticket must hash to its own content and follow its predecessor, when the
-    // predecessor is known (in this push or on the server).
-    let mut chain_break = None;
-    for ticket in &new {
-        let sequence = ticket.body.sequence;
-        let expected_previous = if sequence == 1 {
-            Some(ChainHash::GENESIS)
-        } else {
-            by_number
-                .get(&(sequence - 1))
-                .map(|t| t.hash)
-                .or_else(|| known.tickets.get(&(sequence - 1)).map(|k| k.hash))
-        };
-        let linked = expected_previous.is_none_or(|h| h == ticket.previous_hash);
-        if !linked || ticket.verify().is_err() {
-            chain_break = Some(sequence);
-            break;
-        }
-    }
-    let new_gaps = gaps_opened(known.last, new.iter().map(|t| t.body.sequence));
+    let plan = plan_records(batch, known, now)?;
+    let new_gaps = gaps_opened(known.last, plan.new.iter().map(|t| t.body.sequence));
     Ok(IngestPlan {
-        new,
-        already_known,
+        new: plan.new,
+        already_known: plan.already_known,
         new_gaps,
-        chain_break,
+        chain_break: plan.chain_break,
     })
+}
+
+/// Refuses a batch of shared changes that is invalid or repeats an id.
+pub fn check_changes(changes: &[SharedChange]) -> Result<(), PushRefusal> {
+    let mut seen = BTreeSet::new();
+    for change in changes {
+        change.validate()?;
+        if !seen.insert(change.id.as_str()) {
+            return Err(PushRefusal::RepeatedChange(change.id.clone()));
+        }
+    }
+    Ok(())
 }
 
 /// The runs of numbers that adding `new` (ascending) after `last` leaves missing. Numbers below
@@ -286,10 +581,10 @@ mod tests {
 
     fn known(tickets: &[Ticket]) -> KnownChain {
         KnownChain {
-            tickets: tickets
+            records: tickets
                 .iter()
                 .map(|t| {
-                    let known = KnownTicket {
+                    let known = KnownRecord {
                         hash: t.hash,
                         content_hash: t.content_hash(),
                     };
@@ -394,7 +689,10 @@ mod tests {
         tickets.push(tickets[1].clone());
         assert_eq!(
             plan_ingest(&tickets, &KnownChain::default(), now()),
-            Err(PushRefusal::RepeatedInBatch(2))
+            Err(PushRefusal::RepeatedInBatch {
+                record: "ticket",
+                sequence: 2
+            })
         );
         let mut unbalanced = chain(2);
         unbalanced[1].body.payments[0].amount = Cents(0);

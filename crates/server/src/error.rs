@@ -61,7 +61,9 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Conflict(_) | AppError::LeaseBusy(_) => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,
-            AppError::PushRefused(PushRefusal::ConflictingReplay { .. }) => StatusCode::CONFLICT,
+            AppError::PushRefused(
+                PushRefusal::ConflictingReplay { .. } | PushRefusal::ConflictingChange(_),
+            ) => StatusCode::CONFLICT,
             AppError::PushRefused(PushRefusal::TooManyTickets(_)) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::PushRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,

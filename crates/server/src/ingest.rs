@@ -1,9 +1,15 @@
-//! The one writer of tickets: a register's push over HTTP and the demo seeding both go
-//! through [`push_tickets`], so the rules of `core::sync` apply to every ticket stored.
+//! The one writer of register data: a register's push over HTTP and the demo seeding both go
+//! through [`push`], so the rules of `core::sync` apply to everything stored.
 
-use crate::storage::{Storage, StorageError};
+use crate::storage::{PushPlan, Storage, StorageError};
+use chrono::Utc;
 use chrono_tz::Tz;
-use multicaisse_core::sync::{plan_ingest, PushRefusal, PushResponse};
+use multicaisse_core::closure::Closure;
+use multicaisse_core::store::Register;
+use multicaisse_core::sync::{
+    check_changes, plan_ingest, plan_records, KnownChain, PushRefusal, PushResponse,
+    RegisterSettings, SharedChange,
+};
 use multicaisse_core::ticket::Ticket;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,37 +20,101 @@ pub enum IngestError {
     Storage(#[from] StorageError),
 }
 
-/// Plans a push against what the register's journal already holds, then writes it in one
-/// transaction.
+/// What a register pushes in one request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Push<'a> {
+    pub tickets: &'a [Ticket],
+    pub closures: &'a [Closure],
+    pub settings: Option<&'a RegisterSettings>,
+    pub changes: &'a [SharedChange],
+}
+
+fn range(numbers: impl Iterator<Item = u64> + Clone) -> Option<(u64, u64)> {
+    Some((numbers.clone().min()?, numbers.max()?))
+}
+
+/// Plans a push against what the register's journals already hold, then writes it in one
+/// transaction; nothing of a refused push is written.
+pub async fn push(
+    storage: &dyn Storage,
+    register: &Register,
+    time_zone: Tz,
+    session_id: Option<i64>,
+    push: Push<'_>,
+) -> Result<PushResponse, IngestError> {
+    let now = Utc::now();
+    if let Some(settings) = push.settings {
+        settings.validate()?;
+    }
+    check_changes(push.changes)?;
+    let known_tickets = match range(push.tickets.iter().map(|t| t.body.sequence)) {
+        Some((first, last)) => storage.known_chain(register.id, first, last).await?,
+        None => KnownChain {
+            last: storage.chain_head(register.id).await?.map(|h| h.sequence),
+            ..KnownChain::default()
+        },
+    };
+    let tickets = plan_ingest(push.tickets, &known_tickets, now)?;
+    let known_closures = match range(push.closures.iter().map(|c| c.body.sequence)) {
+        Some((first, last)) => storage.known_closures(register.id, first, last).await?,
+        None => KnownChain::default(),
+    };
+    let closures = plan_records(push.closures, &known_closures, now)?;
+    let ids: Vec<&str> = push.changes.iter().map(|c| c.id.as_str()).collect();
+    let known_changes = if ids.is_empty() {
+        Default::default()
+    } else {
+        storage.known_changes(register.id, &ids).await?
+    };
+    let mut changes = Vec::new();
+    for change in push.changes {
+        match known_changes.get(&change.id) {
+            None => changes.push(change),
+            Some(stored) if *stored == crate::storage::change_payload(&change.change)? => {}
+            Some(_) => return Err(PushRefusal::ConflictingChange(change.id.clone()).into()),
+        }
+    }
+    let plan = PushPlan {
+        tickets,
+        closures,
+        settings: push.settings,
+        changes,
+    };
+    storage
+        .ingest(register, time_zone, session_id, &plan)
+        .await?;
+    let newest_new = plan.tickets.new.iter().map(|t| t.body.sequence).max();
+    Ok(PushResponse {
+        accepted: plan.tickets.new.len() as u64,
+        already_known: plan.tickets.already_known,
+        new_gaps: plan.tickets.new_gaps,
+        chain_break: plan.tickets.chain_break,
+        last_ticket: known_tickets.last.max(newest_new),
+        closures_accepted: plan.closures.new.len() as u64,
+        closures_already_known: plan.closures.already_known,
+        closure_chain_break: plan.closures.chain_break,
+        changes_accepted: plan.changes.len() as u64,
+        changes_already_known: (push.changes.len() - plan.changes.len()) as u64,
+    })
+}
+
+/// Pushes tickets alone (the demo's and the tests' use).
 pub async fn push_tickets(
     storage: &dyn Storage,
-    register_id: i64,
+    register: &Register,
     time_zone: Tz,
     session_id: Option<i64>,
     tickets: &[Ticket],
 ) -> Result<PushResponse, IngestError> {
-    let numbers = tickets.iter().map(|t| t.body.sequence);
-    let (Some(first), Some(last)) = (numbers.clone().min(), numbers.max()) else {
-        let head = storage.chain_head(register_id).await?;
-        return Ok(PushResponse {
-            accepted: 0,
-            already_known: 0,
-            new_gaps: Vec::new(),
-            chain_break: None,
-            last_ticket: head.map(|h| h.sequence),
-        });
-    };
-    let known = storage.known_chain(register_id, first, last).await?;
-    let plan = plan_ingest(tickets, &known, chrono::Utc::now())?;
-    storage
-        .ingest(register_id, time_zone, session_id, &plan)
-        .await?;
-    let newest_new = plan.new.iter().map(|t| t.body.sequence).max();
-    Ok(PushResponse {
-        accepted: plan.new.len() as u64,
-        already_known: plan.already_known,
-        new_gaps: plan.new_gaps,
-        chain_break: plan.chain_break,
-        last_ticket: known.last.max(newest_new),
-    })
+    push(
+        storage,
+        register,
+        time_zone,
+        session_id,
+        Push {
+            tickets,
+            ..Push::default()
+        },
+    )
+    .await
 }

@@ -4,10 +4,10 @@ mod support;
 
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::store::RegisterKind;
-use multicaisse_core::sync::{IngestPlan, SequenceRange};
+use multicaisse_core::sync::{IngestPlan, RecordPlan, SequenceRange};
 use multicaisse_core::ticket::PaymentMethod;
 use multicaisse_core::VatRate;
-use multicaisse_server::storage::{self, StorageError};
+use multicaisse_server::storage::{self, PushPlan, StorageError};
 use support::fixture::{body, line, new_register, new_store, paris, seal_all, small_store};
 use support::{Backend, TestDb};
 
@@ -76,19 +76,25 @@ async fn a_batch_is_all_or_nothing(backend: Backend) {
     // it mid-transaction (the planner would have refused it earlier; this checks the storage).
     bodies[1199].sequence = 7;
     let tickets = seal_all(bodies);
-    let plan = IngestPlan {
-        new: tickets.iter().collect(),
-        already_known: 0,
-        new_gaps: vec![SequenceRange {
-            first: 2000,
-            last: 2001,
-        }],
-        chain_break: Some(1),
+    let plan = PushPlan {
+        tickets: IngestPlan {
+            new: tickets.iter().collect(),
+            already_known: 0,
+            new_gaps: vec![SequenceRange {
+                first: 2000,
+                last: 2001,
+            }],
+            chain_break: Some(1),
+        },
+        closures: RecordPlan {
+            new: vec![],
+            already_known: 0,
+            chain_break: None,
+        },
+        settings: None,
+        changes: vec![],
     };
-    let error = storage
-        .ingest(register.id, tz, None, &plan)
-        .await
-        .unwrap_err();
+    let error = storage.ingest(register, tz, None, &plan).await.unwrap_err();
     assert!(matches!(error, StorageError::Conflict(_)), "{error}");
     assert_eq!(
         storage.chain_head(register.id).await.unwrap(),
@@ -104,11 +110,12 @@ async fn tickets_and_closures_are_inalterable(backend: Backend) {
     // Row triggers only fire on rows: give the closures table one (pushed closures arrive
     // with the sync API).
     db.execute_raw(&format!(
-        "INSERT INTO closures (register_id, kind, period_start, period_end, first_sequence, \
-         last_sequence, ticket_count, total_ttc, total_ht, vat_breakdown, payments, \
-         cancellations_ttc, period_grand_total, perpetual_grand_total, last_ticket_hash, \
-         previous_hash, hash, received_at) VALUES ({}, 'daily', '2026-03-10', '2026-03-10', \
-         1, 2, 2, 6480, 5479, '[]', '[]', 0, 6480, 6480, 'x', 'y', 'z', '2026-03-10T20:00:00Z')",
+        "INSERT INTO closures (register_id, sequence, kind, period_start, period_end, \
+         first_sequence, last_sequence, ticket_count, total_ttc, total_ht, vat_breakdown, \
+         payments, cancellations_ttc, period_grand_total, perpetual_grand_total, \
+         last_ticket_hash, previous_hash, hash, content_hash, closed_at, received_at) \
+         VALUES ({}, 1, 'daily', '2026-03-10', '2026-03-10', 1, 2, 2, 6480, 5479, '[]', '[]', \
+         0, 6480, 6480, 'x', 'y', 'z', 'z', '2026-03-10T20:00:00Z', '2026-03-10T20:00:00Z')",
         fixture.registers[0].id
     ))
     .await

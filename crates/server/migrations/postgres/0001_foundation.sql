@@ -47,6 +47,7 @@ CREATE INDEX tickets_by_business_date ON tickets (register_id, business_date);
 CREATE TABLE closures (
     id                    BIGSERIAL PRIMARY KEY,
     register_id           BIGINT      NOT NULL REFERENCES registers (id),
+    sequence              BIGINT NOT NULL CHECK (sequence >= 1), -- per register, all kinds
     kind                  TEXT        NOT NULL CHECK (kind IN ('daily', 'monthly', 'annual')),
     period_start          DATE        NOT NULL,
     period_end            DATE        NOT NULL,
@@ -63,9 +64,12 @@ CREATE TABLE closures (
     last_ticket_hash      TEXT        NOT NULL,
     previous_hash         TEXT        NOT NULL,
     hash                  TEXT        NOT NULL,
+    content_hash          TEXT NOT NULL,
+    closed_at             TIMESTAMPTZ NOT NULL,
     corrects_closure_id   BIGINT REFERENCES closures (id),
     received_at           TIMESTAMPTZ NOT NULL,
-    CHECK (period_start <= period_end)
+    CHECK (period_start <= period_end),
+    UNIQUE (register_id, sequence)
 );
 CREATE INDEX closures_by_register ON closures (register_id, kind, period_start);
 

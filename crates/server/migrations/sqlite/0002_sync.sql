@@ -30,12 +30,15 @@ CREATE TABLE sync_leases (
     expires_at_ms INTEGER NOT NULL
 );
 
--- The first ticket of each register whose hash or link did not verify on ingest.
+-- The first ticket, and the first closure, of each register whose hash or link did not
+-- verify on ingest.
 CREATE TABLE chain_breaks (
-    register_id    INTEGER PRIMARY KEY REFERENCES registers (id),
+    register_id    INTEGER NOT NULL REFERENCES registers (id),
+    record         TEXT NOT NULL CHECK (record IN ('ticket', 'closure')),
     first_sequence INTEGER NOT NULL,
-    detected_at    TEXT    NOT NULL,
-    session_id     INTEGER REFERENCES sync_sessions (id)
+    detected_at    TEXT NOT NULL,
+    session_id     INTEGER REFERENCES sync_sessions (id),
+    PRIMARY KEY (register_id, record)
 );
 
 -- Ticket numbers a register skipped, as detected when later numbers arrived.
@@ -60,3 +63,48 @@ CREATE TABLE sync_incidents (
     detail      TEXT    NOT NULL
 );
 CREATE INDEX sync_incidents_by_store ON sync_incidents (store_id, at);
+
+-- The settings each register last reported (not fiscal data: replaced at each report).
+CREATE TABLE register_settings (
+    register_id INTEGER PRIMARY KEY REFERENCES registers (id),
+    settings    TEXT    NOT NULL, -- JSON of core::sync::RegisterSettings
+    reported_at TEXT    NOT NULL
+);
+
+-- The store's shared-data log: every change any register pushed, in arrival order. The id is
+-- the store's version number: a register's pull cursor is the last id it has seen.
+CREATE TABLE store_changes (
+    id                 INTEGER PRIMARY KEY,
+    store_id           INTEGER NOT NULL REFERENCES stores (id),
+    origin_register_id INTEGER NOT NULL REFERENCES registers (id),
+    change_id          TEXT    NOT NULL,
+    kind               TEXT    NOT NULL,
+    entity             TEXT    NOT NULL,
+    payload            TEXT    NOT NULL, -- JSON of core::sync::Change
+    at                 TEXT    NOT NULL,
+    received_at        TEXT    NOT NULL,
+    level_after        INTEGER,          -- stock or loyalty balance once applied
+    UNIQUE (origin_register_id, change_id)
+);
+CREATE INDEX store_changes_by_store ON store_changes (store_id, id);
+
+-- Running balances: the sums of the movements above.
+CREATE TABLE stock_levels (
+    store_id INTEGER NOT NULL REFERENCES stores (id),
+    product  TEXT    NOT NULL,
+    quantity INTEGER NOT NULL,
+    PRIMARY KEY (store_id, product)
+);
+CREATE TABLE loyalty_balances (
+    store_id INTEGER NOT NULL REFERENCES stores (id),
+    customer TEXT    NOT NULL,
+    points   INTEGER NOT NULL,
+    PRIMARY KEY (store_id, customer)
+);
+
+-- Where each register's pull has reached in its store's change log.
+CREATE TABLE register_cursors (
+    register_id INTEGER PRIMARY KEY REFERENCES registers (id),
+    cursor      INTEGER NOT NULL,
+    pulled_at   TEXT    NOT NULL
+);

@@ -245,7 +245,7 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
             })
             .collect();
         for batch in sealed.chunks(MAX_TICKETS_PER_PUSH) {
-            crate::ingest::push_tickets(storage, register.id, store.time_zone, None, batch)
+            crate::ingest::push_tickets(storage, &register, store.time_zone, None, batch)
                 .await
                 .map_err(|e| match e {
                     crate::ingest::IngestError::Storage(e) => e,

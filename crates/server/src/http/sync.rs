@@ -14,8 +14,9 @@ use axum::{Json, Router};
 use chrono::{Duration, Utc};
 use multicaisse_core::api::{parse_id, ParamError};
 use multicaisse_core::sync::{
-    BeginResponse, EndResponse, LeaseBusy, PairRequest, PairResponse, PairingCode, PushRequest,
-    PushResponse, SessionRequest, MAX_PUSH_BODY_BYTES, PAIRING_CODE_HOURS,
+    BeginResponse, EndResponse, LeaseBusy, PairRequest, PairResponse, PairingCode, PullRequest,
+    PullResponse, PulledChange, PushRefusal, PushRequest, PushResponse, SessionRequest,
+    MAX_PULL_PAGE, MAX_PUSH_BODY_BYTES, PAIRING_CODE_HOURS,
 };
 
 pub fn router() -> Router<AppState> {
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/sync/pair", post(pair))
         .route("/sync/begin", post(begin))
         .route("/sync/push", post(push))
+        .route("/sync/pull", post(pull))
         .route("/sync/end", post(end))
         .route(
             "/registers/{register_id}/pairing-codes",
@@ -216,21 +218,28 @@ async fn push(
 ) -> AppResult<Json<PushResponse>> {
     live_session(&state, &device, request.session_id).await?;
     let register = &device.register;
-    match ingest::push_tickets(
+    let push = ingest::Push {
+        tickets: &request.tickets,
+        closures: &request.closures,
+        settings: request.settings.as_ref(),
+        changes: &request.changes,
+    };
+    match ingest::push(
         state.storage.as_ref(),
-        register.id,
+        register,
         device.store.time_zone,
         Some(request.session_id),
-        &request.tickets,
+        push,
     )
     .await
     {
         Ok(response) => Ok(Json(response)),
         Err(ingest::IngestError::Refused(refusal)) => {
-            if let multicaisse_core::sync::PushRefusal::ConflictingReplay { sequence, .. } =
-                &refusal
-            {
-                // Flagged for support: a register re-sent a ticket number with other content.
+            if matches!(
+                refusal,
+                PushRefusal::ConflictingReplay { .. } | PushRefusal::ConflictingChange(_)
+            ) {
+                // Flagged for support: a register re-sent a number or id with other content.
                 state
                     .storage
                     .record_incident(
@@ -238,7 +247,7 @@ async fn push(
                         Some(register.id),
                         Some(request.session_id),
                         "conflicting_replay",
-                        &format!("ticket {sequence} re-sent with other content"),
+                        &refusal.to_string(),
                     )
                     .await?;
             }
@@ -246,6 +255,47 @@ async fn push(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The next page of what the store's other registers changed since this register's cursor.
+async fn pull(
+    State(state): State<AppState>,
+    device: DeviceAuth,
+    ApiJson(request): ApiJson<PullRequest>,
+) -> AppResult<Json<PullResponse>> {
+    let limit = request.limit.unwrap_or(MAX_PULL_PAGE);
+    if !(1..=MAX_PULL_PAGE).contains(&limit) {
+        return Err(
+            ParamError::new("limit", format!("must be between 1 and {MAX_PULL_PAGE}")).into(),
+        );
+    }
+    live_session(&state, &device, request.session_id).await?;
+    let registers = state.storage.registers(device.register.store_id).await?;
+    let number_of = |id: i64| {
+        registers
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(0, |r| r.number)
+    };
+    let page = state
+        .storage
+        .pull(&device.register, Some(request.session_id), limit)
+        .await?;
+    Ok(Json(PullResponse {
+        changes: page
+            .changes
+            .into_iter()
+            .map(|(version, origin, change, level_after)| PulledChange {
+                version,
+                origin_register: number_of(origin),
+                change,
+                level_after,
+            })
+            .collect(),
+        cursor: page.cursor,
+        head: page.head,
+        remaining: page.remaining,
+    }))
 }
 
 async fn end(

@@ -11,9 +11,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use multicaisse_core::api::SalesTotals;
 use multicaisse_core::chain::ChainHash;
+use multicaisse_core::closure::Closure;
 use multicaisse_core::period::DateRange;
 use multicaisse_core::store::{Register, RegisterKind, RegisterStatus, Store};
-use multicaisse_core::sync::{IngestPlan, KnownChain};
+use multicaisse_core::sync::{IngestPlan, KnownChain, RecordPlan, RegisterSettings, SharedChange};
 use multicaisse_core::ticket::Ticket;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -152,6 +153,35 @@ pub struct ChainHead {
     pub hash: ChainHash,
 }
 
+/// Everything one push writes, planned by `core::sync`: stored in one transaction.
+#[derive(Debug, Clone)]
+pub struct PushPlan<'a> {
+    pub tickets: IngestPlan<'a>,
+    pub closures: RecordPlan<'a, Closure>,
+    pub settings: Option<&'a RegisterSettings>,
+    /// Shared changes the server did not have yet.
+    pub changes: Vec<&'a SharedChange>,
+}
+
+/// The stored form of a shared change: compared byte for byte to tell a replay from a
+/// conflicting reuse of its id.
+pub fn change_payload(change: &multicaisse_core::sync::Change) -> StorageResult<String> {
+    sql::to_json(change)
+}
+
+/// A page of a store's shared changes, as a register pulls them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledPage {
+    /// (version, origin register id, change, stock or loyalty balance after it)
+    pub changes: Vec<(i64, i64, SharedChange, Option<i64>)>,
+    /// The register's cursor after this page.
+    pub cursor: i64,
+    /// The store's newest version.
+    pub head: i64,
+    /// Changes of other registers still to pull after this page.
+    pub remaining: u64,
+}
+
 /// A paired device, found by the hash of its token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
@@ -218,16 +248,53 @@ pub trait Storage: Send + Sync {
         last: u64,
     ) -> StorageResult<KnownChain>;
 
-    /// Writes a planned push in one transaction: its new tickets (business dates in
-    /// `time_zone`), the gaps and the chain break it revealed, and the session's count.
-    /// All of it or none.
-    async fn ingest(
+    /// Like [`Storage::known_chain`], for the register's closures.
+    async fn known_closures(
         &self,
         register_id: i64,
+        first: u64,
+        last: u64,
+    ) -> StorageResult<KnownChain>;
+
+    /// The payloads (JSON) of the register's shared changes among `ids`, by id.
+    async fn known_changes(
+        &self,
+        register_id: i64,
+        ids: &[&str],
+    ) -> StorageResult<std::collections::HashMap<String, String>>;
+
+    /// Writes a planned push in one transaction: new tickets (business dates in
+    /// `time_zone`) and closures, the gaps and chain breaks they revealed, the settings, the
+    /// shared changes with the balances they move, and the session's count. All or none.
+    async fn ingest(
+        &self,
+        register: &Register,
         time_zone: Tz,
         session_id: Option<i64>,
-        plan: &IngestPlan<'_>,
+        plan: &PushPlan<'_>,
     ) -> StorageResult<()>;
+
+    /// The next page of the store's shared changes for a register, from its cursor, skipping
+    /// its own changes (it has them); advances the cursor. One transaction.
+    async fn pull(
+        &self,
+        register: &Register,
+        session_id: Option<i64>,
+        limit: u32,
+    ) -> StorageResult<PulledPage>;
+
+    /// The store's stock levels, by product.
+    async fn stock_levels(&self, store_id: i64) -> StorageResult<Vec<(String, i64)>>;
+
+    async fn register_settings(&self, register_id: i64) -> StorageResult<Option<RegisterSettings>>;
+
+    /// A register's closures from number `from_sequence` on, in order.
+    async fn closures(
+        &self,
+        register_id: i64,
+        from_sequence: u64,
+        limit: u32,
+    ) -> StorageResult<Vec<Closure>>;
 
     async fn create_pairing_code(
         &self,

@@ -6,8 +6,10 @@ use super::{ChainHead, StorageError, StorageResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use multicaisse_core::api::SalesTotals;
 use multicaisse_core::chain::ChainHash;
+use multicaisse_core::closure::{Closure, ClosureBody, ClosureKind};
 use multicaisse_core::store::{Register, RegisterKind, RegisterStatus, Store};
 use multicaisse_core::ticket::{Ticket, TicketBody};
+use multicaisse_core::Cents;
 
 /// Rows per multi-row INSERT: well under SQLite's 32 766 and PostgreSQL's 65 535 bound
 /// parameters at 14 columns a row.
@@ -155,8 +157,124 @@ impl TicketInsert {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> StorageResult<String> {
+pub(super) fn number(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> StorageResult<String> {
     serde_json::to_string(value).map_err(|e| StorageError::Corrupt(e.to_string()))
+}
+
+pub(super) const CLOSURE_COLUMNS: &str = "sequence, kind, period_start, period_end, \
+     first_sequence, last_sequence, ticket_count, total_ttc, total_ht, vat_breakdown, payments, \
+     cancellations_ttc, period_grand_total, perpetual_grand_total, last_ticket_hash, \
+     previous_hash, hash, closed_at";
+
+/// A closure flattened into the columns the closures table stores.
+pub(super) struct ClosureInsert {
+    pub sequence: i64,
+    pub kind: &'static str,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub first_ticket: Option<i64>,
+    pub last_ticket: Option<i64>,
+    pub ticket_count: i64,
+    pub total_ttc: i64,
+    pub total_ht: i64,
+    pub vat: String,
+    pub payments: String,
+    pub cancellations_ttc: i64,
+    pub period_grand_total: i64,
+    pub perpetual_grand_total: i64,
+    pub last_ticket_hash: String,
+    pub previous_hash: String,
+    pub hash: String,
+    pub content_hash: String,
+    pub closed_at: DateTime<Utc>,
+}
+
+impl ClosureInsert {
+    pub fn new(closure: &Closure) -> StorageResult<ClosureInsert> {
+        let b = &closure.body;
+        Ok(ClosureInsert {
+            sequence: number(b.sequence),
+            kind: b.kind.code(),
+            period_start: b.period_start,
+            period_end: b.period_end,
+            first_ticket: b.first_ticket.map(number),
+            last_ticket: b.last_ticket.map(number),
+            ticket_count: number(b.ticket_count),
+            total_ttc: b.total_ttc.0,
+            total_ht: b.total_ht.0,
+            vat: to_json(&b.vat)?,
+            payments: to_json(&b.payments)?,
+            cancellations_ttc: b.cancellations_ttc.0,
+            period_grand_total: b.period_grand_total.0,
+            perpetual_grand_total: b.perpetual_grand_total.0,
+            last_ticket_hash: b.last_ticket_hash.to_hex(),
+            previous_hash: closure.previous_hash.to_hex(),
+            hash: closure.hash.to_hex(),
+            content_hash: closure.content_hash().to_hex(),
+            closed_at: b.closed_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ClosureRow {
+    sequence: i64,
+    kind: String,
+    period_start: NaiveDate,
+    period_end: NaiveDate,
+    first_sequence: Option<i64>,
+    last_sequence: Option<i64>,
+    ticket_count: i64,
+    total_ttc: i64,
+    total_ht: i64,
+    vat_breakdown: String,
+    payments: String,
+    cancellations_ttc: i64,
+    period_grand_total: i64,
+    perpetual_grand_total: i64,
+    last_ticket_hash: String,
+    previous_hash: String,
+    hash: String,
+    closed_at: DateTime<Utc>,
+}
+
+impl TryFrom<ClosureRow> for Closure {
+    type Error = StorageError;
+    fn try_from(row: ClosureRow) -> StorageResult<Closure> {
+        let corrupt =
+            |what: String| StorageError::Corrupt(format!("closure {}: {what}", row.sequence));
+        let unsigned = |n: i64| u64::try_from(n).map_err(|e| corrupt(e.to_string()));
+        let hash = |h: &str| ChainHash::from_hex(h).map_err(|e| corrupt(e.to_string()));
+        Ok(Closure {
+            body: ClosureBody {
+                sequence: unsigned(row.sequence)?,
+                kind: ClosureKind::from_code(&row.kind)
+                    .ok_or_else(|| corrupt(format!("kind {}", row.kind)))?,
+                period_start: row.period_start,
+                period_end: row.period_end,
+                first_ticket: row.first_sequence.map(unsigned).transpose()?,
+                last_ticket: row.last_sequence.map(unsigned).transpose()?,
+                ticket_count: unsigned(row.ticket_count)?,
+                total_ttc: Cents(row.total_ttc),
+                total_ht: Cents(row.total_ht),
+                vat: serde_json::from_str(&row.vat_breakdown)
+                    .map_err(|e| corrupt(e.to_string()))?,
+                payments: serde_json::from_str(&row.payments)
+                    .map_err(|e| corrupt(e.to_string()))?,
+                cancellations_ttc: Cents(row.cancellations_ttc),
+                period_grand_total: Cents(row.period_grand_total),
+                perpetual_grand_total: Cents(row.perpetual_grand_total),
+                last_ticket_hash: hash(&row.last_ticket_hash)?,
+                closed_at: row.closed_at,
+            },
+            previous_hash: hash(&row.previous_hash)?,
+            hash: hash(&row.hash)?,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -187,12 +305,12 @@ pub(super) fn known_chain(
     newest: Option<i64>,
 ) -> StorageResult<multicaisse_core::sync::KnownChain> {
     let number =
-        |n: i64| u64::try_from(n).map_err(|_| StorageError::Corrupt(format!("ticket number {n}")));
+        |n: i64| u64::try_from(n).map_err(|_| StorageError::Corrupt(format!("record number {n}")));
     let hash = |h: &str| ChainHash::from_hex(h).map_err(|e| StorageError::Corrupt(e.to_string()));
-    let tickets = rows
+    let records = rows
         .into_iter()
         .map(|(sequence, claimed, content)| {
-            let known = multicaisse_core::sync::KnownTicket {
+            let known = multicaisse_core::sync::KnownRecord {
                 hash: hash(&claimed)?,
                 content_hash: hash(&content)?,
             };
@@ -200,7 +318,7 @@ pub(super) fn known_chain(
         })
         .collect::<StorageResult<_>>()?;
     Ok(multicaisse_core::sync::KnownChain {
-        tickets,
+        records,
         last: newest.map(number).transpose()?,
     })
 }
@@ -358,21 +476,71 @@ macro_rules! impl_storage {
                 $crate::storage::sql::known_chain(rows, newest)
             }
 
-            async fn ingest(
+            async fn known_closures(
                 &self,
                 register_id: i64,
+                first: u64,
+                last: u64,
+            ) -> $crate::storage::StorageResult<multicaisse_core::sync::KnownChain> {
+                let number = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+                let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT sequence, hash, content_hash FROM closures WHERE register_id = $1 \
+                     AND sequence BETWEEN $2 AND $3",
+                )
+                .bind(register_id)
+                .bind(number(first.saturating_sub(1)))
+                .bind(number(last))
+                .fetch_all(&self.pool)
+                .await?;
+                let (newest,): (Option<i64>,) =
+                    sqlx::query_as("SELECT MAX(sequence) FROM closures WHERE register_id = $1")
+                        .bind(register_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                $crate::storage::sql::known_chain(rows, newest)
+            }
+
+            async fn known_changes(
+                &self,
+                register_id: i64,
+                ids: &[&str],
+            ) -> $crate::storage::StorageResult<std::collections::HashMap<String, String>> {
+                let mut known = std::collections::HashMap::new();
+                for chunk in ids.chunks(500) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT change_id, payload FROM store_changes WHERE origin_register_id = ",
+                    );
+                    query.push_bind(register_id).push(" AND change_id IN (");
+                    let mut list = query.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.to_string());
+                    }
+                    query.push(")");
+                    let rows: Vec<(String, String)> =
+                        query.build_query_as().fetch_all(&self.pool).await?;
+                    known.extend(rows);
+                }
+                Ok(known)
+            }
+
+            async fn ingest(
+                &self,
+                register: &multicaisse_core::store::Register,
                 time_zone: chrono_tz::Tz,
                 session_id: Option<i64>,
-                plan: &multicaisse_core::sync::IngestPlan<'_>,
+                plan: &$crate::storage::PushPlan<'_>,
             ) -> $crate::storage::StorageResult<()> {
+                use $crate::storage::sql as q;
+                let register_id = register.id;
                 let rows = plan
+                    .tickets
                     .new
                     .iter()
-                    .map(|t| $crate::storage::sql::TicketInsert::new(t, time_zone))
+                    .map(|t| q::TicketInsert::new(t, time_zone))
                     .collect::<$crate::storage::StorageResult<Vec<_>>>()?;
                 let now = chrono::Utc::now();
                 let mut tx = self.pool.begin().await?;
-                for chunk in rows.chunks($crate::storage::sql::TICKET_INSERT_CHUNK) {
+                for chunk in rows.chunks(q::TICKET_INSERT_CHUNK) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO tickets (register_id, sequence, issued_at, business_date, \
                          lines, payments, total_ttc, total_ht, total_vat, discount_total, \
@@ -396,30 +564,133 @@ macro_rules! impl_storage {
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
-                for gap in &plan.new_gaps {
+                for closure in &plan.closures.new {
+                    let c = q::ClosureInsert::new(closure)?;
+                    sqlx::query(
+                        "INSERT INTO closures (register_id, sequence, kind, period_start, \
+                         period_end, first_sequence, last_sequence, ticket_count, total_ttc, \
+                         total_ht, vat_breakdown, payments, cancellations_ttc, \
+                         period_grand_total, perpetual_grand_total, last_ticket_hash, \
+                         previous_hash, hash, content_hash, closed_at, received_at) VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                         $16, $17, $18, $19, $20, $21)",
+                    )
+                    .bind(register_id)
+                    .bind(c.sequence)
+                    .bind(c.kind)
+                    .bind(c.period_start)
+                    .bind(c.period_end)
+                    .bind(c.first_ticket)
+                    .bind(c.last_ticket)
+                    .bind(c.ticket_count)
+                    .bind(c.total_ttc)
+                    .bind(c.total_ht)
+                    .bind(c.vat)
+                    .bind(c.payments)
+                    .bind(c.cancellations_ttc)
+                    .bind(c.period_grand_total)
+                    .bind(c.perpetual_grand_total)
+                    .bind(c.last_ticket_hash)
+                    .bind(c.previous_hash)
+                    .bind(c.hash)
+                    .bind(c.content_hash)
+                    .bind(c.closed_at)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for gap in &plan.tickets.new_gaps {
                     sqlx::query(
                         "INSERT INTO ticket_gaps (register_id, first_missing, last_missing, \
                          detected_at, session_id) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT (register_id, first_missing) DO NOTHING",
                     )
                     .bind(register_id)
-                    .bind(i64::try_from(gap.first).unwrap_or(i64::MAX))
-                    .bind(i64::try_from(gap.last).unwrap_or(i64::MAX))
+                    .bind(q::number(gap.first))
+                    .bind(q::number(gap.last))
                     .bind(now)
                     .bind(session_id)
                     .execute(&mut *tx)
                     .await?;
                 }
-                if let Some(sequence) = plan.chain_break {
-                    // Only the first break of a register is kept: everything after it is suspect.
+                let breaks = [("ticket", plan.tickets.chain_break), ("closure", plan.closures.chain_break)];
+                for (record, sequence) in breaks {
+                    let Some(sequence) = sequence else { continue };
+                    // Only the first break of a chain is kept: everything after it is suspect.
                     sqlx::query(
-                        "INSERT INTO chain_breaks (register_id, first_sequence, detected_at, \
-                         session_id) VALUES ($1, $2, $3, $4) ON CONFLICT (register_id) DO NOTHING",
+                        "INSERT INTO chain_breaks (register_id, record, first_sequence, \
+                         detected_at, session_id) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (register_id, record) DO NOTHING",
                     )
                     .bind(register_id)
-                    .bind(i64::try_from(sequence).unwrap_or(i64::MAX))
+                    .bind(record)
+                    .bind(q::number(sequence))
                     .bind(now)
                     .bind(session_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some(settings) = plan.settings {
+                    sqlx::query(
+                        "INSERT INTO register_settings (register_id, settings, reported_at) \
+                         VALUES ($1, $2, $3) ON CONFLICT (register_id) DO UPDATE \
+                         SET settings = excluded.settings, reported_at = excluded.reported_at",
+                    )
+                    .bind(register_id)
+                    .bind(q::to_json(settings)?)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for shared in &plan.changes {
+                    use multicaisse_core::sync::Change;
+                    let entity = shared.change.entity().to_string();
+                    // Balances move by deltas in the same transaction as the log entry.
+                    let level_after: Option<i64> = match &shared.change {
+                        Change::StockMovement { delta, .. } => Some(
+                            sqlx::query_as::<_, (i64,)>(
+                                "INSERT INTO stock_levels (store_id, product, quantity) \
+                                 VALUES ($1, $2, $3) ON CONFLICT (store_id, product) DO UPDATE \
+                                 SET quantity = stock_levels.quantity + excluded.quantity \
+                                 RETURNING quantity",
+                            )
+                            .bind(register.store_id)
+                            .bind(&entity)
+                            .bind(*delta)
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .0,
+                        ),
+                        Change::Loyalty { points, .. } => Some(
+                            sqlx::query_as::<_, (i64,)>(
+                                "INSERT INTO loyalty_balances (store_id, customer, points) \
+                                 VALUES ($1, $2, $3) ON CONFLICT (store_id, customer) DO UPDATE \
+                                 SET points = loyalty_balances.points + excluded.points \
+                                 RETURNING points",
+                            )
+                            .bind(register.store_id)
+                            .bind(&entity)
+                            .bind(*points)
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .0,
+                        ),
+                        Change::Product { .. } | Change::Customer { .. } => None,
+                    };
+                    sqlx::query(
+                        "INSERT INTO store_changes (store_id, origin_register_id, change_id, \
+                         kind, entity, payload, at, received_at, level_after) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(register.store_id)
+                    .bind(register_id)
+                    .bind(&shared.id)
+                    .bind(shared.change.kind())
+                    .bind(&entity)
+                    .bind(q::to_json(&shared.change)?)
+                    .bind(shared.at)
+                    .bind(now)
+                    .bind(level_after)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -434,6 +705,140 @@ macro_rules! impl_storage {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn pull(
+                &self,
+                register: &multicaisse_core::store::Register,
+                session_id: Option<i64>,
+                limit: u32,
+            ) -> $crate::storage::StorageResult<$crate::storage::PulledPage> {
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await?;
+                let cursor: Option<(i64,)> =
+                    sqlx::query_as("SELECT cursor FROM register_cursors WHERE register_id = $1")
+                        .bind(register.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let cursor = cursor.map_or(0, |c| c.0);
+                let (head,): (Option<i64>,) =
+                    sqlx::query_as("SELECT MAX(id) FROM store_changes WHERE store_id = $1")
+                        .bind(register.store_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let head = head.unwrap_or(0);
+                let rows: Vec<(i64, i64, String, String, chrono::DateTime<chrono::Utc>, Option<i64>)> =
+                    sqlx::query_as(
+                        "SELECT id, origin_register_id, change_id, payload, at, level_after \
+                         FROM store_changes WHERE store_id = $1 AND id > $2 \
+                         AND origin_register_id <> $3 ORDER BY id LIMIT $4",
+                    )
+                    .bind(register.store_id)
+                    .bind(cursor)
+                    .bind(register.id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                // A full page ends at its last change; a short one has seen everything up to
+                // the head (the register's own changes included).
+                let new_cursor = if rows.len() as u64 == u64::from(limit) {
+                    rows.last().map_or(cursor, |r| r.0)
+                } else {
+                    head
+                };
+                let (remaining,): (i64,) = sqlx::query_as(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM store_changes WHERE store_id = $1 \
+                     AND id > $2 AND origin_register_id <> $3",
+                )
+                .bind(register.store_id)
+                .bind(new_cursor)
+                .bind(register.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO register_cursors (register_id, cursor, pulled_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (register_id) DO UPDATE SET cursor = excluded.cursor, \
+                     pulled_at = excluded.pulled_at",
+                )
+                .bind(register.id)
+                .bind(new_cursor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if let Some(session_id) = session_id {
+                    sqlx::query(
+                        "UPDATE sync_sessions SET changes_pulled = changes_pulled + $1 WHERE id = $2",
+                    )
+                    .bind(rows.len() as i64)
+                    .bind(session_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                let changes = rows
+                    .into_iter()
+                    .map(|(version, origin, id, payload, at, level_after)| {
+                        let change = serde_json::from_str(&payload).map_err(|e| {
+                            $crate::storage::StorageError::Corrupt(format!("change {version}: {e}"))
+                        })?;
+                        let shared = multicaisse_core::sync::SharedChange { id, at, change };
+                        Ok((version, origin, shared, level_after))
+                    })
+                    .collect::<$crate::storage::StorageResult<Vec<_>>>()?;
+                Ok($crate::storage::PulledPage {
+                    changes,
+                    cursor: new_cursor,
+                    head,
+                    remaining: u64::try_from(remaining).unwrap_or(0),
+                })
+            }
+
+            async fn stock_levels(
+                &self,
+                store_id: i64,
+            ) -> $crate::storage::StorageResult<Vec<(String, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT product, quantity FROM stock_levels WHERE store_id = $1 ORDER BY product",
+                )
+                .bind(store_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn register_settings(
+                &self,
+                register_id: i64,
+            ) -> $crate::storage::StorageResult<Option<multicaisse_core::sync::RegisterSettings>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT settings FROM register_settings WHERE register_id = $1")
+                        .bind(register_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|(json,)| {
+                    serde_json::from_str(&json)
+                        .map_err(|e| $crate::storage::StorageError::Corrupt(format!("settings: {e}")))
+                })
+                .transpose()
+            }
+
+            async fn closures(
+                &self,
+                register_id: i64,
+                from_sequence: u64,
+                limit: u32,
+            ) -> $crate::storage::StorageResult<Vec<multicaisse_core::closure::Closure>> {
+                let sql = format!(
+                    "SELECT {} FROM closures WHERE register_id = $1 AND sequence >= $2 \
+                     ORDER BY sequence LIMIT $3",
+                    $crate::storage::sql::CLOSURE_COLUMNS
+                );
+                let rows: Vec<$crate::storage::sql::ClosureRow> = sqlx::query_as(&sql)
+                    .bind(register_id)
+                    .bind($crate::storage::sql::number(from_sequence))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
             }
 
             async fn create_pairing_code(

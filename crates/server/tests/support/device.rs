@@ -97,3 +97,25 @@ impl Device {
         self.post("end", json!({ "session_id": session_id })).await
     }
 }
+
+impl Device {
+    /// A push of anything (closures, settings, changes), as JSON.
+    pub async fn push_json(&self, session_id: i64, mut body: Value) -> PushResponse {
+        body["session_id"] = json!(session_id);
+        let response = self.post("push", body).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_value(body).unwrap()
+    }
+
+    pub async fn pull(&self, session_id: i64, limit: u32) -> multicaisse_core::sync::PullResponse {
+        let response = self
+            .post("pull", json!({ "session_id": session_id, "limit": limit }))
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_value(body).unwrap()
+    }
+}

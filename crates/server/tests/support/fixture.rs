@@ -146,10 +146,10 @@ pub async fn small_store(storage: &dyn Storage) -> Fixture {
             PaymentMethod::Cash,
         ),
     ]);
-    multicaisse_server::ingest::push_tickets(storage, registers[0].id, store.time_zone, None, &r1)
+    multicaisse_server::ingest::push_tickets(storage, &registers[0], store.time_zone, None, &r1)
         .await
         .unwrap();
-    multicaisse_server::ingest::push_tickets(storage, registers[1].id, store.time_zone, None, &r2)
+    multicaisse_server::ingest::push_tickets(storage, &registers[1], store.time_zone, None, &r2)
         .await
         .unwrap();
     Fixture { store, registers }
