@@ -54,6 +54,13 @@ pub struct BeginResponse {
     pub lease_expires_at: DateTime<Utc>,
     /// The register's newest ticket the server holds, so it knows where to resume.
     pub last_ticket: Option<u64>,
+    pub last_ticket_hash: Option<ChainHash>,
+    /// The register's newest closure the server holds.
+    pub last_closure: Option<u64>,
+    pub last_closure_hash: Option<ChainHash>,
+    /// The sum of every ticket of the register the server holds: what its next closure's
+    /// perpetual grand total continues from when the iPad was reinstalled.
+    pub perpetual_grand_total: Cents,
 }
 
 /// The body of a 409 on `begin`: who holds the lease, and when to try again.

@@ -20,6 +20,36 @@ pub struct Cli {
 pub enum Command {
     /// Serve the dashboard and its API (seeding demo data into an empty database).
     Serve(ServeConfig),
+    /// Play a store's registers against a running server over HTTP: sales, Z, syncs.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// The server to play against.
+    #[arg(long, env = "MULTICAISSE_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// Store id.
+    #[arg(long, default_value_t = 1)]
+    pub store: i64,
+    /// Register numbers to play, comma-separated (default: every active register).
+    #[arg(long, value_delimiter = ',')]
+    pub registers: Vec<u32>,
+    /// First simulated day (default: today in Paris).
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Last simulated day (default: today in Paris). Sales never go past now.
+    #[arg(long)]
+    pub until: Option<NaiveDate>,
+    /// Seed of the sales generator.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED + 1)]
+    pub seed: u64,
+    /// Syncs per register per day: 1, 2 or 3 (the seed asks for 1 to 2).
+    #[arg(long, default_value_t = 2)]
+    pub syncs_per_day: u8,
+    /// Misbehaviours, comma-separated: concurrent, silent:<register number>, replay, tamper.
+    #[arg(long, value_delimiter = ',')]
+    pub misbehave: Vec<crate::simulate::Misbehaviour>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -6,6 +6,7 @@ pub mod device;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod simulate;
 pub mod storage;
 
 use config::ServeConfig;

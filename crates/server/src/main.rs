@@ -39,5 +39,30 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Simulate(args) => {
+            let today = chrono::Utc::now()
+                .with_timezone(&chrono_tz::Europe::Paris)
+                .date_naive();
+            let config = multicaisse_server::simulate::SimulateConfig {
+                url: args.url,
+                store_id: args.store,
+                registers: args.registers,
+                from: args.from.unwrap_or(today),
+                until: args.until.unwrap_or(today),
+                seed: args.seed,
+                syncs_per_day: args.syncs_per_day,
+                misbehave: args.misbehave,
+            };
+            match multicaisse_server::simulate::run(&config).await {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("multicaisse simulate: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }

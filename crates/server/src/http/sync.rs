@@ -131,10 +131,15 @@ async fn begin(
     {
         LeaseOutcome::Acquired { session_id } => {
             let head = state.storage.chain_head(register.id).await?;
+            let closure_head = state.storage.closure_head(register.id).await?;
             Ok(Json(BeginResponse {
                 session_id,
                 lease_expires_at: expires_at,
                 last_ticket: head.map(|h| h.sequence),
+                last_ticket_hash: head.map(|h| h.hash),
+                last_closure: closure_head.map(|h| h.sequence),
+                last_closure_hash: closure_head.map(|h| h.hash),
+                perpetual_grand_total: state.storage.register_total(register.id).await?,
             }))
         }
         LeaseOutcome::Busy {

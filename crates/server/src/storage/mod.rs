@@ -356,6 +356,12 @@ pub trait Storage: Send + Sync {
 
     async fn chain_head(&self, register_id: i64) -> StorageResult<Option<ChainHead>>;
 
+    /// The newest closure of a register: where its closure chain continues.
+    async fn closure_head(&self, register_id: i64) -> StorageResult<Option<ChainHead>>;
+
+    /// The sum of every ticket of a register (its perpetual grand total as the server sees it).
+    async fn register_total(&self, register_id: i64) -> StorageResult<multicaisse_core::Cents>;
+
     /// Up to `limit` tickets of a register from sequence `from_sequence` on, in order.
     async fn tickets(
         &self,

@@ -1094,6 +1094,33 @@ macro_rules! impl_storage {
                 $crate::storage::sql::chain_head(row)
             }
 
+            async fn closure_head(
+                &self,
+                register_id: i64,
+            ) -> $crate::storage::StorageResult<Option<$crate::storage::ChainHead>> {
+                let row: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT sequence, hash FROM closures WHERE register_id = $1 \
+                     ORDER BY sequence DESC LIMIT 1",
+                )
+                .bind(register_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                $crate::storage::sql::chain_head(row)
+            }
+
+            async fn register_total(
+                &self,
+                register_id: i64,
+            ) -> $crate::storage::StorageResult<multicaisse_core::Cents> {
+                let (total,): (i64,) = sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(total_ttc), 0) AS BIGINT) FROM tickets WHERE register_id = $1",
+                )
+                .bind(register_id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(multicaisse_core::Cents(total))
+            }
+
             async fn tickets(
                 &self,
                 register_id: i64,
