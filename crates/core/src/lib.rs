@@ -9,6 +9,8 @@ pub mod closure;
 pub mod format;
 pub mod money;
 pub mod period;
+#[cfg(feature = "openapi")]
+mod schema;
 pub mod store;
 pub mod sync;
 pub mod ticket;

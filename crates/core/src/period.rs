@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The longest range a report may cover: beyond this a request is a mistake, not a question.
 pub const MAX_RANGE_DAYS: u64 = 3660;
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodPreset {
@@ -95,6 +96,7 @@ pub fn fiscal_year_start(day: NaiveDate, end_month: u8) -> NaiveDate {
 }
 
 /// An inclusive range of local business days, `from ≤ to`, at most [`MAX_RANGE_DAYS`] long.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateRange {
     pub from: NaiveDate,

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Store {
     pub id: i64,
@@ -13,7 +14,8 @@ pub struct Store {
     pub address: String,
     /// Intra-community VAT number (FR + key + SIREN).
     pub vat_number: String,
-    /// Business days, months and fiscal years are counted in this zone.
+    /// Business days, months and fiscal years are counted in this zone (IANA name).
+    #[cfg_attr(feature = "openapi", schemars(with = "String"))]
     pub time_zone: Tz,
     /// Month (1–12) whose last day closes the fiscal year.
     pub fiscal_year_end_month: u8,
@@ -37,6 +39,7 @@ pub fn business_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
 }
 
 /// The principal register is part of the base plan; each extra one is billed on its own.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RegisterKind {
@@ -44,6 +47,7 @@ pub enum RegisterKind {
     Extra,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RegisterStatus {
@@ -91,6 +95,7 @@ impl RegisterStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Register {
     pub id: i64,

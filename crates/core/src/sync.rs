@@ -26,6 +26,7 @@ pub const LEASE_SECONDS: i64 = 120;
 /// How long a pairing code stays usable.
 pub const PAIRING_CODE_HOURS: i64 = 24;
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PairRequest {
@@ -34,6 +35,7 @@ pub struct PairRequest {
     pub device_model: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairResponse {
     /// Shown once; the server keeps only its hash.
@@ -41,6 +43,7 @@ pub struct PairResponse {
     pub register: Register,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairingCode {
     pub code: String,
@@ -48,6 +51,7 @@ pub struct PairingCode {
     pub expires_at: DateTime<Utc>,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BeginResponse {
     pub session_id: i64,
@@ -64,6 +68,7 @@ pub struct BeginResponse {
 }
 
 /// The body of a 409 on `begin`: who holds the lease, and when to try again.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeaseBusy {
     pub error: String,
@@ -72,12 +77,14 @@ pub struct LeaseBusy {
     pub retry_after_seconds: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionRequest {
     pub session_id: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
@@ -96,6 +103,7 @@ pub struct PushRequest {
 
 /// What a register reports of its own configuration, to be checked against the store's
 /// (set-up checklist) and to know whether it still holds unsynced work (decommission).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterSettings {
@@ -143,6 +151,7 @@ impl RegisterSettings {
 pub const MAX_TEXT: usize = 500;
 
 /// One change to shared data, identified by the register that made it.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SharedChange {
@@ -154,6 +163,7 @@ pub struct SharedChange {
 
 /// Shared data is changed, never overwritten: stock and loyalty move by deltas, so two
 /// registers selling the same bottle both count.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Change {
@@ -237,6 +247,7 @@ impl SharedChange {
 /// Most changes one pull returns.
 pub const MAX_PULL_PAGE: u32 = 1000;
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PullRequest {
@@ -247,6 +258,7 @@ pub struct PullRequest {
 }
 
 /// One change made by another register of the store.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PulledChange {
     /// The store's version number of this change.
@@ -258,6 +270,7 @@ pub struct PulledChange {
     pub level_after: Option<i64>,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullResponse {
     pub changes: Vec<PulledChange>,
@@ -270,12 +283,14 @@ pub struct PullResponse {
 }
 
 /// An inclusive run of missing ticket numbers.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SequenceRange {
     pub first: u64,
     pub last: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     /// Tickets stored by this push.
@@ -296,6 +311,7 @@ pub struct PushResponse {
     pub changes_already_known: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndResponse {
     pub session_id: i64,

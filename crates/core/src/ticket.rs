@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// More than any real basket line; guards the arithmetic and catches typos.
 pub const MAX_QUANTITY: i32 = 10_000;
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketLine {
@@ -40,6 +41,7 @@ impl TicketLine {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
@@ -67,6 +69,7 @@ impl PaymentMethod {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Payment {
@@ -75,6 +78,7 @@ pub struct Payment {
 }
 
 /// The content of a ticket, everything the hash covers.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketBody {
@@ -97,6 +101,7 @@ pub struct Ticket {
 
 /// The JSON form of a [`Ticket`]: one flat object. A plain struct rather than
 /// `#[serde(flatten)]`, which would buffer every ticket and lose the field names in errors.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketWire {

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// A VAT rate in basis points: 2000 = 20 %, 550 = 5,5 %.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u16", into = "u16")]
 pub struct VatRate(u16);
@@ -82,6 +83,7 @@ fn div_round_half_away(numerator: i128, denominator: i128) -> i128 {
 }
 
 /// The amounts of one VAT rate within a ticket or a period.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VatLine {
     pub rate: VatRate,
@@ -91,6 +93,7 @@ pub struct VatLine {
 }
 
 /// The per-rate split of a set of TTC amounts, ordered by rate.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VatBreakdown {
     pub lines: Vec<VatLine>,

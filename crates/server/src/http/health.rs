@@ -1,12 +1,24 @@
+use super::routes::{schema, Access, ApiRoutes, RouteDoc};
 use super::AppState;
 use crate::error::{AppError, AppResult};
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::http::Method;
+use axum::Json;
 use multicaisse_core::api::Health;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::default().add(
+        RouteDoc {
+            method: Method::GET,
+            path: "/health",
+            summary: "200 once the database answers (503 when it does not)",
+            access: Access::Open,
+            query: &[],
+            body: None,
+            response: schema::<Health>,
+        },
+        health,
+    )
 }
 
 /// 200 once the database answers; migrations ran before the server started listening.

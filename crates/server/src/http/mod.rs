@@ -3,6 +3,7 @@
 mod device_auth;
 mod health;
 mod json;
+pub mod routes;
 mod spa;
 mod stores;
 mod sync;
@@ -11,7 +12,8 @@ use crate::error::AppError;
 use crate::storage::Storage;
 use axum::extract::OriginalUri;
 use axum::http::Method;
-use axum::Router;
+use axum::{Extension, Json, Router};
+use routes::{schema, Access, ApiRoutes, RouteDoc};
 use std::path::Path;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
@@ -24,11 +26,36 @@ pub struct AppState {
     pub sync_lease: chrono::Duration,
 }
 
+/// Every API route, documented (paths below `/api`).
+pub fn api_routes() -> ApiRoutes {
+    health::routes()
+        .merge(stores::routes())
+        .merge(sync::routes())
+        .add(
+            RouteDoc {
+                method: Method::GET,
+                path: "/openapi.json",
+                summary: "This document",
+                access: Access::Open,
+                query: &[],
+                body: None,
+                response: schema::<serde_json::Value>,
+            },
+            openapi_document,
+        )
+}
+
+async fn openapi_document(
+    Extension(document): Extension<Arc<serde_json::Value>>,
+) -> Json<serde_json::Value> {
+    Json(document.as_ref().clone())
+}
+
 pub fn router(state: AppState, dist: &Path) -> Router {
-    let api = Router::new()
-        .merge(health::router())
-        .merge(stores::router())
-        .merge(sync::router())
+    let (api, docs) = api_routes().into_parts();
+    let document = Arc::new(routes::openapi(&docs));
+    let api = api
+        .layer(Extension(document))
         .fallback(unknown_api_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(state);

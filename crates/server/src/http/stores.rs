@@ -1,19 +1,53 @@
+use super::routes::{schema, Access, ApiRoutes, RouteDoc};
 use super::AppState;
 use crate::error::{AppError, AppResult};
 use axum::extract::{Path, RawQuery, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::http::Method;
+use axum::Json;
 use chrono::Utc;
 use multicaisse_core::api::{parse_id, RegisterSales, SalesPeriod, SalesReport};
 use multicaisse_core::store::{Register, Store};
 use std::collections::HashMap;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/stores", get(list_stores))
-        .route("/stores/{store_id}", get(get_store))
-        .route("/stores/{store_id}/registers", get(list_registers))
-        .route("/stores/{store_id}/sales", get(sales))
+fn get_doc(
+    path: &'static str,
+    summary: &'static str,
+    response: super::routes::SchemaFn,
+) -> RouteDoc {
+    RouteDoc {
+        method: Method::GET,
+        path,
+        summary,
+        access: Access::Open,
+        query: &[],
+        body: None,
+        response,
+    }
+}
+
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .add(get_doc("/stores", "Stores", schema::<Vec<Store>>), list_stores)
+        .add(get_doc("/stores/{store_id}", "One store", schema::<Store>), get_store)
+        .add(
+            get_doc("/stores/{store_id}/registers", "A store's registers, by number", schema::<Vec<Register>>),
+            list_registers,
+        )
+        .add(
+            RouteDoc {
+                query: &[
+                    ("period", true, "today, yesterday, this_week, this_month, last_month, fiscal_year, last_12_months or custom"),
+                    ("from", false, "first day (YYYY-MM-DD), with period=custom"),
+                    ("to", false, "last day (YYYY-MM-DD), with period=custom"),
+                ],
+                ..get_doc(
+                    "/stores/{store_id}/sales",
+                    "Sales per register over local business days, with the store total",
+                    schema::<SalesReport>,
+                )
+            },
+            sales,
+        )
 }
 
 async fn list_stores(State(state): State<AppState>) -> AppResult<Json<Vec<Store>>> {

@@ -3,14 +3,15 @@
 
 use super::device_auth::DeviceAuth;
 use super::json::ApiJson;
+use super::routes::{schema, Access, ApiRoutes, RouteDoc, SchemaFn};
 use super::AppState;
 use crate::device::{new_pairing_code, new_token, normalize_code, secret_hash};
 use crate::error::{AppError, AppResult};
 use crate::ingest;
 use crate::storage::{LeaseOutcome, Redeemed};
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::http::Method;
+use axum::Json;
 use chrono::{Duration, Utc};
 use multicaisse_core::api::{parse_id, ParamError};
 use multicaisse_core::sync::{
@@ -19,18 +20,52 @@ use multicaisse_core::sync::{
     MAX_PULL_PAGE, MAX_PUSH_BODY_BYTES, PAIRING_CODE_HOURS,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sync/pair", post(pair))
-        .route("/sync/begin", post(begin))
-        .route("/sync/push", post(push))
-        .route("/sync/pull", post(pull))
-        .route("/sync/end", post(end))
-        .route(
-            "/registers/{register_id}/pairing-codes",
-            post(create_pairing_code),
+fn post_doc(
+    path: &'static str,
+    summary: &'static str,
+    access: Access,
+    body: Option<SchemaFn>,
+    response: SchemaFn,
+) -> RouteDoc {
+    RouteDoc {
+        method: Method::POST,
+        path,
+        summary,
+        access,
+        query: &[],
+        body,
+        response,
+    }
+}
+
+pub fn routes() -> ApiRoutes {
+    let device = Access::Device;
+    ApiRoutes::default()
+        .add(
+            post_doc("/sync/pair", "Exchange a one-time pairing code for this register's device token", Access::Open, Some(schema::<PairRequest>), schema::<PairResponse>),
+            pair,
         )
-        .layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES))
+        .add(
+            post_doc("/sync/begin", "Take the store's sync lease (409 with Retry-After while another register holds it)", device, None, schema::<BeginResponse>),
+            begin,
+        )
+        .add(
+            post_doc("/sync/push", "Push tickets, closures, settings and shared changes: atomic and idempotent", device, Some(schema::<PushRequest>), schema::<PushResponse>),
+            push,
+        )
+        .add(
+            post_doc("/sync/pull", "The next page of the other registers' shared changes since this register's cursor", device, Some(schema::<PullRequest>), schema::<PullResponse>),
+            pull,
+        )
+        .add(
+            post_doc("/sync/end", "Complete the sync session and release the lease", device, Some(schema::<SessionRequest>), schema::<EndResponse>),
+            end,
+        )
+        .add(
+            post_doc("/registers/{register_id}/pairing-codes", "A new one-time pairing code for a register's iPad", Access::Open, None, schema::<PairingCode>),
+            create_pairing_code,
+        )
+        .map_router(|router| router.layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES)))
 }
 
 /// A new one-time code for a register's iPad (support reads it to the shop).

@@ -1,0 +1,282 @@
+//! Benchmarks, run side by side with their baseline in the same process and database.
+//!
+//! `multicaisse-bench ingest [--tickets N] [--database-url postgres://…]`: tickets per second
+//! through the sync API's push (HTTP, JSON, validation, chain verification, idempotency
+//! lookups, one transaction per batch) against a plain multi-row INSERT of the same rows
+//! into the same table. SQLite (a temporary file) unless a PostgreSQL URL is given.
+
+use chrono::{Days, NaiveDate};
+use clap::{Parser, Subcommand};
+use multicaisse_core::chain::ChainHash;
+use multicaisse_core::store::{RegisterKind, RegisterStatus};
+use multicaisse_core::sync::MAX_TICKETS_PER_PUSH;
+use multicaisse_core::ticket::{Ticket, TicketBody};
+use multicaisse_server::config::ServeConfig;
+use multicaisse_server::demo::generator::store_day;
+use multicaisse_server::storage::{DatabaseTarget, NewRegister, NewStore};
+use serde_json::json;
+use sqlx::Connection;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "multicaisse-bench",
+    about = "Multicaisse benchmarks, each beside its baseline"
+)]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Push ingestion against a plain bulk insert.
+    Ingest {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+        /// PostgreSQL database to use (it gets a store of its own); SQLite when absent.
+        #[arg(long, env = "MULTICAISSE_BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+    },
+}
+
+/// A register's journal of `n` realistic tickets, sealed.
+fn journal(n: usize) -> Vec<Ticket> {
+    let mut bodies = Vec::with_capacity(n);
+    let mut date = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap_or_default();
+    while bodies.len() < n {
+        for sale in store_day(11, date, chrono_tz::Europe::Paris) {
+            if bodies.len() == n {
+                break;
+            }
+            bodies.push(TicketBody {
+                sequence: bodies.len() as u64 + 1,
+                issued_at: sale.at,
+                lines: sale.lines,
+                payments: sale.payments,
+            });
+        }
+        date = date + Days::new(1);
+    }
+    let mut previous = ChainHash::GENESIS;
+    bodies
+        .into_iter()
+        .map(|b| {
+            let t = b.seal(previous);
+            previous = t.hash;
+            t
+        })
+        .collect()
+}
+
+/// The baseline: the same rows, multi-row INSERTs of 1000 in one transaction per batch,
+/// with none of the service around them. A macro so it runs on either backend's connection.
+macro_rules! plain_insert {
+    ($conn:expr, $db:ty, $register_id:expr, $tickets:expr) => {{
+        let now = chrono::Utc::now();
+        let result: Result<(), sqlx::Error> = async {
+            for batch in $tickets.chunks(MAX_TICKETS_PER_PUSH) {
+                let mut tx = $conn.begin().await?;
+                for chunk in batch.chunks(1000) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO tickets (register_id, sequence, issued_at, business_date, lines, \
+                         payments, total_ttc, total_ht, total_vat, discount_total, previous_hash, hash, \
+                         content_hash, received_at) ",
+                    );
+                    insert.push_values(chunk, |mut row, t: &Ticket| {
+                        let vat = t.body.vat_breakdown();
+                        row.push_bind($register_id)
+                            .push_bind(t.body.sequence as i64)
+                            .push_bind(t.body.issued_at)
+                            .push_bind(t.body.issued_at.date_naive())
+                            .push_bind(serde_json::to_string(&t.body.lines).unwrap_or_default())
+                            .push_bind(serde_json::to_string(&t.body.payments).unwrap_or_default())
+                            .push_bind(vat.total_ttc().0)
+                            .push_bind(vat.total_ht().0)
+                            .push_bind(vat.total_vat().0)
+                            .push_bind(t.body.discount_total().0)
+                            .push_bind(t.previous_hash.to_hex())
+                            .push_bind(t.hash.to_hex())
+                            .push_bind(t.hash.to_hex())
+                            .push_bind(now);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+            Ok(())
+        }
+        .await;
+        result
+    }};
+}
+
+async fn ingest(tickets: usize, database_url: Option<String>) -> Result<(), String> {
+    let data = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut config = ServeConfig::local(data.path().to_path_buf(), data.path().join("no-dist"));
+    config.database_url = database_url.clone();
+    let server = multicaisse_server::start(&config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let storage = server.storage.clone();
+    let store = storage
+        .insert_store(&NewStore {
+            name: "Banc d'essai".into(),
+            siret: "83214567600017".into(),
+            address: "Lyon".into(),
+            vat_number: "FR32832145676".into(),
+            time_zone: chrono_tz::Europe::Paris,
+            fiscal_year_end_month: 12,
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut register_ids = Vec::new();
+    let numbers = storage
+        .registers(store.id)
+        .await
+        .map_err(|e| e.to_string())?
+        .len() as u32;
+    for number in [numbers + 1, numbers + 2] {
+        let r = storage
+            .insert_register(&NewRegister {
+                store_id: store.id,
+                number,
+                label: format!("Caisse {number}"),
+                kind: if number == 1 {
+                    RegisterKind::Principal
+                } else {
+                    RegisterKind::Extra
+                },
+                status: RegisterStatus::Active,
+                created_at: chrono::Utc::now(),
+                activated_at: None,
+                suspended_at: None,
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        register_ids.push(r.id);
+    }
+    let journal = journal(tickets);
+    let bodies: Vec<String> = journal
+        .chunks(MAX_TICKETS_PER_PUSH)
+        .map(|c| serde_json::to_string(c).unwrap_or_default())
+        .collect();
+
+    // Through the API, as an iPad pushes: pair, begin, push batches, end.
+    let client = reqwest::Client::new();
+    let base = server.url();
+    let code: serde_json::Value = client
+        .post(format!(
+            "{base}/api/registers/{}/pairing-codes",
+            register_ids[0]
+        ))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let paired: serde_json::Value = client
+        .post(format!("{base}/api/sync/pair"))
+        .json(&json!({ "code": code["code"], "device_name": "bench", "device_model": "bench" }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = paired["token"].as_str().unwrap_or_default().to_string();
+    let started = Instant::now();
+    let begun: serde_json::Value = client
+        .post(format!("{base}/api/sync/begin"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let session = begun["session_id"].as_i64().unwrap_or_default();
+    for tickets_json in &bodies {
+        let body = format!("{{\"session_id\":{session},\"tickets\":{tickets_json}}}");
+        let response = client
+            .post(format!("{base}/api/sync/push"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!(
+                "push refused: {}",
+                response.text().await.unwrap_or_default()
+            ));
+        }
+    }
+    client
+        .post(format!("{base}/api/sync/end"))
+        .bearer_auth(&token)
+        .json(&json!({ "session_id": session }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let push_seconds = started.elapsed().as_secs_f64();
+
+    let target = DatabaseTarget::from_config(database_url.as_deref(), data.path())
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    match &target {
+        DatabaseTarget::Sqlite(path) => {
+            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+                .await
+                .map_err(|e| e.to_string())?;
+            plain_insert!(conn, sqlx::Sqlite, register_ids[1], journal)
+                .map_err(|e| e.to_string())?;
+        }
+        DatabaseTarget::Postgres(url) => {
+            let mut conn = sqlx::PgConnection::connect(url)
+                .await
+                .map_err(|e| e.to_string())?;
+            plain_insert!(conn, sqlx::Postgres, register_ids[1], journal)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let plain_seconds = started.elapsed().as_secs_f64();
+    let stored = storage
+        .chain_head(register_ids[0])
+        .await
+        .map_err(|e| e.to_string())?
+        .map_or(0, |h| h.sequence);
+    if stored != tickets as u64 {
+        return Err(format!("push stored {stored} tickets of {tickets}"));
+    }
+    let (push_rate, plain_rate) = (
+        tickets as f64 / push_seconds,
+        tickets as f64 / plain_seconds,
+    );
+    println!("ingest on {} — {tickets} tickets", storage.backend());
+    println!("  push over HTTP : {push_seconds:>7.2} s  {push_rate:>9.0} tickets/s");
+    println!("  plain INSERT   : {plain_seconds:>7.2} s  {plain_rate:>9.0} tickets/s");
+    println!("  ratio push / plain insert: {:.2}", push_rate / plain_rate);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let result = match Cli::parse().bench {
+        Bench::Ingest {
+            tickets,
+            database_url,
+        } => ingest(tickets, database_url).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("multicaisse-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The API's routes, registered once with their documentation. Every API route goes through
+//! [`ApiRoutes::add`], which adds it to the router and to the list the OpenAPI document (and
+//! the tests that keep it true) are made from: a route cannot exist undocumented.
+
+use super::AppState;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{on, MethodFilter};
+use axum::Router;
+use schemars::gen::{SchemaGenerator, SchemaSettings};
+use schemars::schema::Schema;
+use schemars::JsonSchema;
+use serde_json::{json, Map, Value};
+
+/// A JSON Schema (a `$ref` into the components) of a request or response body.
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+pub fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (until accounts and roles arrive).
+    Open,
+    /// A paired register, with its bearer token.
+    Device,
+}
+
+/// A query parameter: name, required, description.
+pub type QueryParam = (&'static str, bool, &'static str);
+
+#[derive(Clone)]
+pub struct RouteDoc {
+    pub method: Method,
+    /// Below `/api`, in axum's syntax: `/stores/{store_id}`.
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub access: Access,
+    pub query: &'static [QueryParam],
+    pub body: Option<SchemaFn>,
+    pub response: SchemaFn,
+}
+
+pub struct ApiRoutes {
+    router: Router<AppState>,
+    docs: Vec<RouteDoc>,
+}
+
+impl Default for ApiRoutes {
+    fn default() -> Self {
+        ApiRoutes {
+            router: Router::new(),
+            docs: Vec::new(),
+        }
+    }
+}
+
+impl ApiRoutes {
+    pub fn add<H, T>(mut self, doc: RouteDoc, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(doc.method.clone())
+            .unwrap_or_else(|_| panic!("{} {}: unsupported method", doc.method, doc.path));
+        self.router = self.router.route(doc.path, on(filter, handler));
+        self.docs.push(doc);
+        self
+    }
+
+    pub fn merge(mut self, other: ApiRoutes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.docs.extend(other.docs);
+        self
+    }
+
+    /// Applies a layer (a body limit, say) to the routes added so far.
+    pub fn map_router(mut self, f: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Self {
+        self.router = f(self.router);
+        self
+    }
+
+    pub fn docs(&self) -> &[RouteDoc] {
+        &self.docs
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<RouteDoc>) {
+        (self.router, self.docs)
+    }
+}
+
+fn path_parameters(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }))
+        .collect()
+}
+
+/// The OpenAPI 3.0 document of the routes.
+pub fn openapi(docs: &[RouteDoc]) -> Value {
+    let mut generator = SchemaSettings::openapi3().into_generator();
+    let error = schema::<multicaisse_core::api::ApiError>(&mut generator);
+    let mut paths: Map<String, Value> = Map::new();
+    for doc in docs {
+        let mut parameters = path_parameters(doc.path);
+        parameters.extend(doc.query.iter().map(|(name, required, description)| {
+            json!({ "name": name, "in": "query", "required": required, "description": description, "schema": { "type": "string" } })
+        }));
+        let mut operation = json!({
+            "summary": doc.summary,
+            "operationId": format!("{}{}", doc.method.as_str().to_lowercase(), doc.path.replace(['/', '{', '}', '-', '.'], "_")),
+            "parameters": parameters,
+            "responses": {
+                "200": { "description": "OK", "content": { "application/json": { "schema": (doc.response)(&mut generator) } } },
+                "default": { "description": "An error, with a message naming what is wrong", "content": { "application/json": { "schema": error } } }
+            }
+        });
+        if let Some(body) = doc.body {
+            operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body(&mut generator) } } });
+        }
+        if doc.access == Access::Device {
+            operation["security"] = json!([{ "device": [] }]);
+        }
+        let entry = paths
+            .entry(format!("/api{}", doc.path))
+            .or_insert_with(|| json!({}));
+        entry[doc.method.as_str().to_lowercase()] = operation;
+    }
+    let schemas: Map<String, Value> = generator
+        .take_definitions()
+        .into_iter()
+        .map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or(Value::Null)))
+        .collect();
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Multicaisse API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The back office of a multi-register wine-shop POS: stores, registers, sales, and the sync API the iPads call."
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": { "device": { "type": "http", "scheme": "bearer", "description": "A register's device token, from /api/sync/pair" } }
+        }
+    })
+}

@@ -1,0 +1,95 @@
+//! The OpenAPI document at /api/openapi.json tells the truth about the router.
+
+mod support;
+
+use serde_json::Value;
+use support::{Backend, TestApp};
+
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                out.push(r.clone());
+            }
+            map.values().for_each(|v| refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_route_is_documented_and_every_documented_route_exists() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let (status, document) = app.get_json("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(document["openapi"], "3.0.3");
+    let routes = multicaisse_server::http::api_routes();
+    let paths = document["paths"].as_object().expect("paths");
+    let operations: usize = paths
+        .values()
+        .map(|p| p.as_object().map_or(0, |o| o.len()))
+        .sum();
+    assert_eq!(
+        operations,
+        routes.docs().len(),
+        "one operation per registered route"
+    );
+    assert!(routes.docs().len() >= 11);
+    for route in routes.docs() {
+        let method = route.method.as_str().to_lowercase();
+        let operation = &document["paths"][format!("/api{}", route.path)][&method];
+        assert!(
+            operation["summary"].is_string(),
+            "{} {} is not documented",
+            route.method,
+            route.path
+        );
+        // The router answers the documented route with a handler of its own, not the
+        // "no API route" fallback.
+        let url = format!(
+            "{}/api{}",
+            app.server.url(),
+            route
+                .path
+                .replace("{store_id}", "999999")
+                .replace("{register_id}", "999999")
+        );
+        let response = app
+            .client
+            .request(route.method.clone(), &url)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let fell_through = status == 404
+            && body["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("no API route"));
+        assert!(
+            !fell_through,
+            "{} {} is documented but not routed",
+            route.method, route.path
+        );
+    }
+    // Every schema reference resolves.
+    let mut found = Vec::new();
+    refs(&document, &mut found);
+    assert!(found.iter().any(|r| r.ends_with("/PushRequest")));
+    for r in found {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .expect("a components reference");
+        assert!(
+            document["components"]["schemas"][name].is_object(),
+            "{r} does not resolve"
+        );
+    }
+    // Device routes say they need the token.
+    assert_eq!(
+        document["paths"]["/api/sync/push"]["post"]["security"][0]["device"],
+        serde_json::json!([])
+    );
+}
