@@ -433,6 +433,8 @@ impl ChainRecord for Closure {
 pub struct RecordPlan<'a, R> {
     /// New records, by number.
     pub new: Vec<&'a R>,
+    /// The content hash of each new record, computed once here for the storage to keep.
+    pub content_hashes: Vec<ChainHash>,
     pub already_known: u64,
     /// The first new record whose hash or link to its predecessor does not verify.
     pub chain_break: Option<u64>,
@@ -477,9 +479,11 @@ pub fn plan_records<'a, R: ChainRecord>(
             None => new.push(record),
         }
     }
+    let content_hashes: Vec<ChainHash> = new.iter().map(|r| r.content_hash()).collect();
     let chain_break = new
         .iter()
-        .find(|record| {
+        .zip(&content_hashes)
+        .find(|(record, content_hash)| {
             let sequence = record.sequence();
             let expected_previous = if sequence == 1 {
                 Some(ChainHash::GENESIS)
@@ -490,11 +494,12 @@ pub fn plan_records<'a, R: ChainRecord>(
                     .or_else(|| known.records.get(&(sequence - 1)).map(|k| k.hash))
             };
             let linked = expected_previous.is_none_or(|h| h == record.previous_hash());
-            !linked || record.content_hash() != record.hash()
+            !linked || **content_hash != record.hash()
         })
-        .map(|record| record.sequence());
+        .map(|(record, _)| record.sequence());
     Ok(RecordPlan {
         new,
+        content_hashes,
         already_known,
         chain_break,
     })
@@ -504,6 +509,7 @@ pub fn plan_records<'a, R: ChainRecord>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngestPlan<'a> {
     pub new: Vec<&'a Ticket>,
+    pub content_hashes: Vec<ChainHash>,
     pub already_known: u64,
     pub new_gaps: Vec<SequenceRange>,
     pub chain_break: Option<u64>,
@@ -522,6 +528,7 @@ pub fn plan_ingest<'a>(
     let new_gaps = gaps_opened(known.last, plan.new.iter().map(|t| t.body.sequence));
     Ok(IngestPlan {
         new: plan.new,
+        content_hashes: plan.content_hashes,
         already_known: plan.already_known,
         new_gaps,
         chain_break: plan.chain_break,

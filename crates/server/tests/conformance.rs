@@ -79,6 +79,7 @@ async fn a_batch_is_all_or_nothing(backend: Backend) {
     let plan = PushPlan {
         tickets: IngestPlan {
             new: tickets.iter().collect(),
+            content_hashes: tickets.iter().map(|t| t.content_hash()).collect(),
             already_known: 0,
             new_gaps: vec![SequenceRange {
                 first: 2000,
@@ -88,6 +89,7 @@ async fn a_batch_is_all_or_nothing(backend: Backend) {
         },
         closures: RecordPlan {
             new: vec![],
+            content_hashes: vec![],
             already_known: 0,
             chain_break: None,
         },

@@ -135,7 +135,12 @@ pub(super) struct TicketInsert {
 }
 
 impl TicketInsert {
-    pub fn new(ticket: &Ticket, time_zone: chrono_tz::Tz) -> StorageResult<TicketInsert> {
+    /// `content_hash` is the hash the ticket's content gives, as the push plan computed it.
+    pub fn new(
+        ticket: &Ticket,
+        content_hash: &ChainHash,
+        time_zone: chrono_tz::Tz,
+    ) -> StorageResult<TicketInsert> {
         let body = &ticket.body;
         let vat = body.vat_breakdown();
         Ok(TicketInsert {
@@ -152,7 +157,7 @@ impl TicketInsert {
             discount_total: body.discount_total().0,
             previous_hash: ticket.previous_hash.to_hex(),
             hash: ticket.hash.to_hex(),
-            content_hash: ticket.content_hash().to_hex(),
+            content_hash: content_hash.to_hex(),
         })
     }
 }
@@ -194,7 +199,7 @@ pub(super) struct ClosureInsert {
 }
 
 impl ClosureInsert {
-    pub fn new(closure: &Closure) -> StorageResult<ClosureInsert> {
+    pub fn new(closure: &Closure, content_hash: &ChainHash) -> StorageResult<ClosureInsert> {
         let b = &closure.body;
         Ok(ClosureInsert {
             sequence: number(b.sequence),
@@ -214,7 +219,7 @@ impl ClosureInsert {
             last_ticket_hash: b.last_ticket_hash.to_hex(),
             previous_hash: closure.previous_hash.to_hex(),
             hash: closure.hash.to_hex(),
-            content_hash: closure.content_hash().to_hex(),
+            content_hash: content_hash.to_hex(),
             closed_at: b.closed_at,
         })
     }
@@ -536,7 +541,8 @@ macro_rules! impl_storage {
                     .tickets
                     .new
                     .iter()
-                    .map(|t| q::TicketInsert::new(t, time_zone))
+                    .zip(&plan.tickets.content_hashes)
+                    .map(|(t, content_hash)| q::TicketInsert::new(t, content_hash, time_zone))
                     .collect::<$crate::storage::StorageResult<Vec<_>>>()?;
                 let now = chrono::Utc::now();
                 let mut tx = self.pool.begin().await?;
@@ -564,8 +570,8 @@ macro_rules! impl_storage {
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
-                for closure in &plan.closures.new {
-                    let c = q::ClosureInsert::new(closure)?;
+                for (closure, content_hash) in plan.closures.new.iter().zip(&plan.closures.content_hashes) {
+                    let c = q::ClosureInsert::new(closure, content_hash)?;
                     sqlx::query(
                         "INSERT INTO closures (register_id, sequence, kind, period_start, \
                          period_end, first_sequence, last_sequence, ticket_count, total_ttc, \
