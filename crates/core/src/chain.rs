@@ -8,6 +8,7 @@
 //! ```text
 //! multicaisse-ticket-v1
 //! sequence=42
+//! kind=refund                      (refunds only: a sale has no kind line)
 //! issued_at=1773500966000          (milliseconds since the Unix epoch, UTC)
 //! line=<label>|<quantity>|<unit price cents>|<VAT basis points>|<discount cents>
 //! payment=<method code>|<amount cents>
@@ -15,7 +16,7 @@
 //! ```
 //! In labels, `\`, `|` and line breaks are escaped as `\\`, `\|`, `\n`, `\r`.
 
-use crate::ticket::TicketBody;
+use crate::ticket::{TicketBody, TicketKind};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -90,6 +91,9 @@ pub fn canonical_ticket(body: &TicketBody) -> String {
     // Writing to a String cannot fail.
     let _ = writeln!(out, "multicaisse-ticket-v1");
     let _ = writeln!(out, "sequence={}", body.sequence);
+    if body.kind == TicketKind::Refund {
+        let _ = writeln!(out, "kind=refund");
+    }
     let _ = writeln!(out, "issued_at={}", body.issued_at.timestamp_millis());
     for line in &body.lines {
         let _ = writeln!(
@@ -136,6 +140,7 @@ mod tests {
     fn sample() -> TicketBody {
         TicketBody {
             sequence: 42,
+            kind: TicketKind::Sale,
             issued_at: Utc.with_ymd_and_hms(2026, 3, 14, 15, 9, 26).unwrap(),
             lines: vec![TicketLine {
                 label: "Rillettes | pot\n200 g".into(),
@@ -167,6 +172,17 @@ mod tests {
         assert_eq!(
             ticket_hash(&ChainHash::GENESIS, &sample()).to_hex(),
             "4dd52756c8f9d3fdbbe638426332e28c32f6cfdc30ede6e0d44a484fb146ec74"
+        );
+    }
+
+    #[test]
+    fn a_refund_hashes_differently_from_the_same_sale() {
+        let mut refund = sample();
+        refund.kind = TicketKind::Refund;
+        assert!(canonical_ticket(&refund).contains("\nkind=refund\n"));
+        assert_ne!(
+            ticket_hash(&ChainHash::GENESIS, &refund),
+            ticket_hash(&ChainHash::GENESIS, &sample())
         );
     }
 

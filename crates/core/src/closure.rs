@@ -20,7 +20,7 @@
 
 use crate::chain::{chain_hash, ChainHash};
 use crate::money::Cents;
-use crate::ticket::{Payment, PaymentMethod, Ticket};
+use crate::ticket::{Payment, PaymentMethod, Ticket, TicketKind};
 use crate::vat::{VatBreakdown, VatLine};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -74,7 +74,7 @@ pub struct ClosureBody {
     pub vat: Vec<VatLine>,
     /// Totals per payment method, by method.
     pub payments: Vec<Payment>,
-    /// Refunds and returns of the period (negative tickets), TTC, as a negative amount.
+    /// Refund tickets of the period, TTC, as a negative amount.
     pub cancellations_ttc: Cents,
     pub period_grand_total: Cents,
     /// Every sale of the register since its first ticket, never reset.
@@ -278,19 +278,15 @@ pub fn compute_closure(
     last_ticket_hash: ChainHash,
     closed_at: DateTime<Utc>,
 ) -> ClosureBody {
-    let vat = VatBreakdown::from_ttc_amounts(
-        tickets
-            .iter()
-            .flat_map(|t| t.body.lines.iter().map(|l| (l.vat_rate, l.total_ttc()))),
-    );
+    let vat = VatBreakdown::from_ttc_amounts(tickets.iter().flat_map(|t| t.body.line_amounts()));
     let mut payments: BTreeMap<PaymentMethod, Cents> = BTreeMap::new();
     for payment in tickets.iter().flat_map(|t| t.body.payments.iter()) {
         *payments.entry(payment.method).or_default() += payment.amount;
     }
     let cancellations_ttc = tickets
         .iter()
+        .filter(|t| t.body.kind == TicketKind::Refund)
         .map(|t| t.body.total_ttc())
-        .filter(|total| total.0 < 0)
         .sum();
     let total_ttc = vat.total_ttc();
     ClosureBody {
@@ -332,6 +328,7 @@ mod tests {
 
     fn ticket(
         sequence: u64,
+        kind: TicketKind,
         lines: Vec<(i32, i64, VatRate)>,
         method: PaymentMethod,
         previous: ChainHash,
@@ -346,9 +343,10 @@ mod tests {
                 discount: Cents(0),
             })
             .collect();
-        let total = lines.iter().map(TicketLine::total_ttc).sum();
+        let total = lines.iter().map(TicketLine::amount_ttc).sum::<Cents>() * kind.sign();
         TicketBody {
             sequence,
+            kind,
             issued_at: Utc.with_ymd_and_hms(2026, 3, 10, 10, 0, 0).unwrap(),
             lines,
             payments: vec![Payment {
@@ -362,19 +360,22 @@ mod tests {
     fn day_of_sales() -> Vec<Ticket> {
         let t1 = ticket(
             41,
+            TicketKind::Sale,
             vec![(2, 2450, VatRate::STANDARD)],
             PaymentMethod::Card,
             ChainHash::GENESIS,
         );
         let t2 = ticket(
             42,
+            TicketKind::Sale,
             vec![(1, 690, VatRate::REDUCED), (1, 890, VatRate::STANDARD)],
             PaymentMethod::Cash,
             t1.hash,
         );
         let t3 = ticket(
             43,
-            vec![(-1, 890, VatRate::STANDARD)],
+            TicketKind::Refund,
+            vec![(1, 890, VatRate::STANDARD)],
             PaymentMethod::Cash,
             t2.hash,
         );

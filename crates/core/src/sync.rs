@@ -579,6 +579,7 @@ mod tests {
 
     fn body(sequence: u64, price: i64) -> TicketBody {
         TicketBody {
+            kind: crate::ticket::TicketKind::Sale,
             sequence,
             issued_at: Utc
                 .with_ymd_and_hms(2026, 3, 14, 10, 0, sequence as u32 % 60)

@@ -1,5 +1,5 @@
-//! Tickets: what a register sold, as it sent it. Never edited: a correction is a new ticket
-//! with negative quantities.
+//! Tickets: what a register sold, as it sent it. Never edited: a return or a correction is a
+//! new ticket of kind `refund`, whose lines (positive quantities) count negatively.
 
 use crate::chain::{self, ChainHash};
 use crate::money::Cents;
@@ -15,7 +15,7 @@ pub const MAX_QUANTITY: i32 = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct TicketLine {
     pub label: String,
-    /// Negative for a returned item.
+    /// At least 1. A returned item is a line of a refund ticket.
     pub quantity: i32,
     pub unit_price_ttc: Cents,
     pub vat_rate: VatRate,
@@ -29,14 +29,31 @@ impl TicketLine {
         self.unit_price_ttc * i64::from(self.quantity)
     }
 
-    /// What the line costs the customer: gross minus discount (a return's discount shrinks the
-    /// refund symmetrically).
-    pub fn total_ttc(&self) -> Cents {
-        let gross = self.gross_ttc();
-        if gross.0 < 0 {
-            gross + self.discount
-        } else {
-            gross - self.discount
+    /// The line's amount: gross minus discount, positive (its ticket's kind gives the sign).
+    pub fn amount_ttc(&self) -> Cents {
+        self.gross_ttc() - self.discount
+    }
+}
+
+/// A sale, or a refund (returned goods, a correction): a refund's amounts count negatively.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketKind {
+    #[default]
+    Sale,
+    Refund,
+}
+
+impl TicketKind {
+    pub fn is_sale(&self) -> bool {
+        *self == TicketKind::Sale
+    }
+
+    pub fn sign(self) -> i64 {
+        match self {
+            TicketKind::Sale => 1,
+            TicketKind::Refund => -1,
         }
     }
 }
@@ -84,8 +101,11 @@ pub struct Payment {
 pub struct TicketBody {
     /// Per-register ticket number, 1, 2, 3… without gaps.
     pub sequence: u64,
+    #[serde(default, skip_serializing_if = "TicketKind::is_sale")]
+    pub kind: TicketKind,
     pub issued_at: DateTime<Utc>,
     pub lines: Vec<TicketLine>,
+    /// Money received (negative: money given back, for a refund).
     pub payments: Vec<Payment>,
 }
 
@@ -106,6 +126,8 @@ pub struct Ticket {
 #[serde(deny_unknown_fields)]
 pub struct TicketWire {
     pub sequence: u64,
+    #[serde(default, skip_serializing_if = "TicketKind::is_sale")]
+    pub kind: TicketKind,
     pub issued_at: DateTime<Utc>,
     pub lines: Vec<TicketLine>,
     pub payments: Vec<Payment>,
@@ -118,6 +140,7 @@ impl From<TicketWire> for Ticket {
         Ticket {
             body: TicketBody {
                 sequence: w.sequence,
+                kind: w.kind,
                 issued_at: w.issued_at,
                 lines: w.lines,
                 payments: w.payments,
@@ -132,6 +155,7 @@ impl From<Ticket> for TicketWire {
     fn from(t: Ticket) -> TicketWire {
         TicketWire {
             sequence: t.body.sequence,
+            kind: t.body.kind,
             issued_at: t.body.issued_at,
             lines: t.body.lines,
             payments: t.body.payments,
@@ -145,7 +169,7 @@ impl From<Ticket> for TicketWire {
 pub enum TicketError {
     #[error("ticket {sequence}: a ticket needs at least one line")]
     NoLines { sequence: u64 },
-    #[error("ticket {sequence}, line {line}: quantity {quantity} must be non-zero and at most {MAX_QUANTITY} in absolute value")]
+    #[error("ticket {sequence}, line {line}: quantity {quantity} must be between 1 and {MAX_QUANTITY} (a return is a ticket of kind `refund`)")]
     Quantity {
         sequence: u64,
         line: usize,
@@ -171,8 +195,17 @@ pub enum TicketError {
 }
 
 impl TicketBody {
+    /// Each line's rate and signed amount (negative on a refund).
+    pub fn line_amounts(&self) -> impl Iterator<Item = (VatRate, Cents)> + '_ {
+        let sign = self.kind.sign();
+        self.lines
+            .iter()
+            .map(move |l| (l.vat_rate, l.amount_ttc() * sign))
+    }
+
+    /// The ticket's signed total: what the customer paid, or got back.
     pub fn total_ttc(&self) -> Cents {
-        self.lines.iter().map(TicketLine::total_ttc).sum()
+        self.line_amounts().map(|(_, amount)| amount).sum()
     }
 
     pub fn discount_total(&self) -> Cents {
@@ -180,7 +213,7 @@ impl TicketBody {
     }
 
     pub fn vat_breakdown(&self) -> VatBreakdown {
-        VatBreakdown::from_ttc_amounts(self.lines.iter().map(|l| (l.vat_rate, l.total_ttc())))
+        VatBreakdown::from_ttc_amounts(self.line_amounts())
     }
 
     /// Checks what a register could get wrong: every amount in range, payments equal to lines.
@@ -200,7 +233,7 @@ impl TicketBody {
         }
         for (index, line) in self.lines.iter().enumerate() {
             let line_no = index + 1;
-            if line.quantity == 0 || line.quantity.abs() > MAX_QUANTITY {
+            if !(1..=MAX_QUANTITY).contains(&line.quantity) {
                 return Err(TicketError::Quantity {
                     sequence,
                     line: line_no,
@@ -213,7 +246,7 @@ impl TicketBody {
                     line: line_no,
                 });
             }
-            if line.discount.0 < 0 || line.discount.0 > line.gross_ttc().0.abs() {
+            if line.discount.0 < 0 || line.discount > line.gross_ttc() {
                 return Err(TicketError::Discount {
                     sequence,
                     line: line_no,
@@ -279,6 +312,7 @@ mod tests {
     fn body(lines: Vec<TicketLine>, paid: i64) -> TicketBody {
         TicketBody {
             sequence: 1,
+            kind: TicketKind::Sale,
             issued_at: Utc.with_ymd_and_hms(2026, 3, 14, 15, 9, 26).unwrap(),
             lines,
             payments: vec![Payment {
@@ -292,6 +326,7 @@ mod tests {
     fn six_bottles_with_a_discount_balance() {
         let b = body(vec![bottle(6, 2450, 1470)], 13230);
         assert_eq!(b.total_ttc(), Cents(13230));
+        assert_eq!(b.lines[0].amount_ttc(), Cents(13230));
         assert_eq!(b.validate(), Ok(()));
         let vat = b.vat_breakdown();
         assert_eq!(vat.total_vat(), Cents(2205));
@@ -299,10 +334,27 @@ mod tests {
     }
 
     #[test]
-    fn a_return_is_negative_and_its_discount_shrinks_the_refund() {
-        let b = body(vec![bottle(-1, 2450, 450)], -2000);
+    fn a_refund_counts_negatively_with_positive_quantities() {
+        let mut b = body(vec![bottle(1, 2450, 450)], -2000);
+        b.kind = TicketKind::Refund;
         assert_eq!(b.total_ttc(), Cents(-2000));
         assert_eq!(b.validate(), Ok(()));
+        assert_eq!(b.vat_breakdown().total_vat(), Cents(-333));
+        // A negative quantity is refused, whatever the kind.
+        let negative = body(vec![bottle(-1, 2450, 0)], -2450);
+        assert!(matches!(
+            negative.validate(),
+            Err(TicketError::Quantity { quantity: -1, .. })
+        ));
+        let json = serde_json::to_value(b.clone().seal(ChainHash::GENESIS)).unwrap();
+        assert_eq!(json["kind"], "refund");
+        let sale =
+            serde_json::to_value(body(vec![bottle(1, 100, 0)], 100).seal(ChainHash::GENESIS))
+                .unwrap();
+        assert!(
+            sale.get("kind").is_none(),
+            "sales carry no kind on the wire"
+        );
     }
 
     #[test]

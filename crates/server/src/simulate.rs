@@ -227,6 +227,7 @@ impl VirtualRegister {
         self.last_ticket += 1;
         let body = TicketBody {
             sequence: self.last_ticket,
+            kind: sale.kind,
             issued_at: sale.at,
             lines: sale.lines,
             payments: sale.payments,
@@ -246,9 +247,10 @@ impl VirtualRegister {
                     self.register.number, ticket.body.sequence
                 ),
                 at: ticket.body.issued_at,
+                // A sale takes bottles off the shelf, a refund puts them back.
                 change: Change::StockMovement {
                     product: product_key(&line.label),
-                    delta: -i64::from(line.quantity),
+                    delta: -ticket.body.kind.sign() * i64::from(line.quantity),
                 },
             });
         }

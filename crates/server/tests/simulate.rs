@@ -116,7 +116,7 @@ async fn a_misbehaving_week_ends_on_the_server_as_reported(backend: Backend) {
             (d(2026, 3, 1), d(2026, 3, 31))
         );
     }
-    // Stock: every line sold by the syncing registers moved it down, once.
+    // Stock: every line sold by the syncing registers moved it down, once; refunds up.
     let moved: i64 = storage
         .stock_levels(fixture.store.id)
         .await
@@ -131,10 +131,15 @@ async fn a_misbehaving_week_ends_on_the_server_as_reported(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(tickets.len() as u64, played.tickets_sold);
+        // A refund puts its bottles back on the shelf.
         sold += tickets
             .iter()
-            .flat_map(|t| &t.body.lines)
-            .map(|l| i64::from(l.quantity))
+            .flat_map(|t| {
+                t.body
+                    .lines
+                    .iter()
+                    .map(|l| t.body.kind.sign() * i64::from(l.quantity))
+            })
             .sum::<i64>();
     }
     assert_eq!(moved, -sold);

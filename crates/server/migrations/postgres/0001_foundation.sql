@@ -28,6 +28,7 @@ CREATE TABLE registers (
 CREATE TABLE tickets (
     register_id    BIGINT      NOT NULL REFERENCES registers (id),
     sequence       BIGINT      NOT NULL CHECK (sequence >= 1),
+    kind           TEXT        NOT NULL CHECK (kind IN ('sale', 'refund')),
     issued_at      TIMESTAMPTZ NOT NULL,
     business_date  DATE        NOT NULL,
     lines          TEXT        NOT NULL,

@@ -29,6 +29,7 @@ CREATE TABLE registers (
 CREATE TABLE tickets (
     register_id    INTEGER NOT NULL REFERENCES registers (id),
     sequence       INTEGER NOT NULL CHECK (sequence >= 1),
+    kind           TEXT        NOT NULL CHECK (kind IN ('sale', 'refund')),
     issued_at      TEXT    NOT NULL,
     business_date  TEXT    NOT NULL,
     lines          TEXT    NOT NULL, -- JSON array of core::ticket::TicketLine

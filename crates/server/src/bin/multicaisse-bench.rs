@@ -53,6 +53,7 @@ fn journal(n: usize) -> Vec<Ticket> {
             }
             bodies.push(TicketBody {
                 sequence: bodies.len() as u64 + 1,
+                kind: sale.kind,
                 issued_at: sale.at,
                 lines: sale.lines,
                 payments: sale.payments,
@@ -81,7 +82,7 @@ macro_rules! plain_insert {
                 let mut tx = $conn.begin().await?;
                 for chunk in batch.chunks(1000) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO tickets (register_id, sequence, issued_at, business_date, lines, \
+                        "INSERT INTO tickets (register_id, sequence, kind, issued_at, business_date, lines, \
                          payments, total_ttc, total_ht, total_vat, discount_total, previous_hash, hash, \
                          content_hash, received_at) ",
                     );
@@ -89,6 +90,7 @@ macro_rules! plain_insert {
                         let vat = t.body.vat_breakdown();
                         row.push_bind($register_id)
                             .push_bind(t.body.sequence as i64)
+                            .push_bind(if t.body.kind.is_sale() { "sale" } else { "refund" })
                             .push_bind(t.body.issued_at)
                             .push_bind(t.body.issued_at.date_naive())
                             .push_bind(serde_json::to_string(&t.body.lines).unwrap_or_default())

@@ -8,7 +8,7 @@
 use super::catalogue::{Product, CATALOGUE};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
-use multicaisse_core::ticket::{Payment, PaymentMethod, TicketLine};
+use multicaisse_core::ticket::{Payment, PaymentMethod, TicketKind, TicketLine};
 use multicaisse_core::Cents;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -16,6 +16,7 @@ use rand_chacha::ChaCha8Rng;
 /// One customer at the till, before a register numbers and seals it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sale {
+    pub kind: TicketKind,
     pub at: DateTime<Utc>,
     pub lines: Vec<TicketLine>,
     pub payments: Vec<Payment>,
@@ -216,12 +217,17 @@ pub fn store_day(seed: u64, date: NaiveDate, tz: Tz) -> Vec<Sale> {
             );
             for _ in 0..customers {
                 let second = rng.gen_range(hour_start..hour_end);
-                // One customer in 250 brings a bottle back.
-                let lines = if rng.gen_ratio(1, 250) {
+                // One customer in 250 brings a bottle back: a refund ticket.
+                let kind = if rng.gen_ratio(1, 250) {
+                    TicketKind::Refund
+                } else {
+                    TicketKind::Sale
+                };
+                let lines = if kind == TicketKind::Refund {
                     let product = pick_weighted(&mut rng, CATALOGUE, |p| p.weight);
                     vec![TicketLine {
                         label: product.label.to_string(),
-                        quantity: -1,
+                        quantity: 1,
                         unit_price_ttc: Cents(product.price_cents),
                         vat_rate: product.vat,
                         discount: Cents(0),
@@ -229,10 +235,11 @@ pub fn store_day(seed: u64, date: NaiveDate, tz: Tz) -> Vec<Sale> {
                 } else {
                     basket(&mut rng, december)
                 };
-                let total = lines.iter().map(TicketLine::total_ttc).sum();
+                let total = lines.iter().map(TicketLine::amount_ttc).sum::<Cents>() * kind.sign();
                 let payments = payments(&mut rng, total);
                 if let Some(at) = local_instant(tz, date, second) {
                     sales.push(Sale {
+                        kind,
                         at,
                         lines,
                         payments,
@@ -284,6 +291,7 @@ mod tests {
             for sale in store_day(3, date, PARIS) {
                 let body = TicketBody {
                     sequence: 1,
+                    kind: sale.kind,
                     issued_at: sale.at,
                     lines: sale.lines,
                     payments: sale.payments,

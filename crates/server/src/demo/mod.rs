@@ -224,6 +224,7 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
             let journal = &mut journals[index];
             journal.push(TicketBody {
                 sequence: journal.len() as u64 + 1,
+                kind: sale.kind,
                 issued_at: sale.at,
                 lines: sale.lines,
                 payments: sale.payments,

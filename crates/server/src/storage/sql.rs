@@ -8,18 +8,19 @@ use multicaisse_core::api::SalesTotals;
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::closure::{Closure, ClosureBody, ClosureKind};
 use multicaisse_core::store::{Register, RegisterKind, RegisterStatus, Store};
-use multicaisse_core::ticket::{Ticket, TicketBody};
+use multicaisse_core::ticket::{Ticket, TicketBody, TicketKind};
 use multicaisse_core::Cents;
 
 /// Rows per multi-row INSERT: well under SQLite's 32 766 and PostgreSQL's 65 535 bound
-/// parameters at 14 columns a row.
+/// parameters at 15 columns a row.
 pub(super) const TICKET_INSERT_CHUNK: usize = 1000;
 
 pub(super) const STORE_COLUMNS: &str =
     "id, name, siret, address, vat_number, time_zone, fiscal_year_end_month";
 pub(super) const REGISTER_COLUMNS: &str =
     "id, store_id, number, label, kind, status, created_at, activated_at, suspended_at";
-pub(super) const TICKET_COLUMNS: &str = "sequence, issued_at, lines, payments, previous_hash, hash";
+pub(super) const TICKET_COLUMNS: &str =
+    "sequence, kind, issued_at, lines, payments, previous_hash, hash";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct StoreRow {
@@ -91,6 +92,7 @@ impl TryFrom<RegisterRow> for Register {
 #[derive(sqlx::FromRow)]
 pub(super) struct TicketRow {
     sequence: i64,
+    kind: String,
     issued_at: DateTime<Utc>,
     lines: String,
     payments: String,
@@ -106,6 +108,11 @@ impl TryFrom<TicketRow> for Ticket {
         Ok(Ticket {
             body: TicketBody {
                 sequence: u64::try_from(row.sequence).map_err(|e| corrupt(e.to_string()))?,
+                kind: match row.kind.as_str() {
+                    "sale" => TicketKind::Sale,
+                    "refund" => TicketKind::Refund,
+                    other => return Err(corrupt(format!("kind {other}"))),
+                },
                 issued_at: row.issued_at,
                 lines: serde_json::from_str(&row.lines).map_err(|e| corrupt(e.to_string()))?,
                 payments: serde_json::from_str(&row.payments)
@@ -121,6 +128,7 @@ impl TryFrom<TicketRow> for Ticket {
 /// A ticket flattened into the columns the tickets table stores.
 pub(super) struct TicketInsert {
     pub sequence: i64,
+    pub kind: &'static str,
     pub issued_at: DateTime<Utc>,
     pub business_date: NaiveDate,
     pub lines: String,
@@ -147,6 +155,10 @@ impl TicketInsert {
             sequence: i64::try_from(body.sequence).map_err(|_| {
                 StorageError::Conflict(format!("ticket number {} is out of range", body.sequence))
             })?,
+            kind: match body.kind {
+                TicketKind::Sale => "sale",
+                TicketKind::Refund => "refund",
+            },
             issued_at: body.issued_at,
             business_date: multicaisse_core::store::business_date(body.issued_at, time_zone),
             lines: to_json(&body.lines)?,
@@ -548,13 +560,14 @@ macro_rules! impl_storage {
                 let mut tx = self.pool.begin().await?;
                 for chunk in rows.chunks(q::TICKET_INSERT_CHUNK) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO tickets (register_id, sequence, issued_at, business_date, \
+                        "INSERT INTO tickets (register_id, sequence, kind, issued_at, business_date, \
                          lines, payments, total_ttc, total_ht, total_vat, discount_total, \
                          previous_hash, hash, content_hash, received_at) ",
                     );
                     insert.push_values(chunk, |mut row, t| {
                         row.push_bind(register_id)
                             .push_bind(t.sequence)
+                            .push_bind(t.kind)
                             .push_bind(t.issued_at)
                             .push_bind(t.business_date)
                             .push_bind(t.lines.clone())

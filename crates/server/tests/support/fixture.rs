@@ -3,7 +3,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::store::{Register, RegisterKind, RegisterStatus, Store};
-use multicaisse_core::ticket::{Payment, PaymentMethod, Ticket, TicketBody, TicketLine};
+use multicaisse_core::ticket::{
+    Payment, PaymentMethod, Ticket, TicketBody, TicketKind, TicketLine,
+};
 use multicaisse_core::{Cents, VatRate};
 use multicaisse_server::storage::{NewRegister, NewStore, Storage};
 
@@ -35,9 +37,10 @@ pub fn body(
     lines: Vec<TicketLine>,
     method: PaymentMethod,
 ) -> TicketBody {
-    let total = lines.iter().map(TicketLine::total_ttc).sum();
+    let total = lines.iter().map(TicketLine::amount_ttc).sum();
     TicketBody {
         sequence,
+        kind: TicketKind::Sale,
         issued_at: at,
         lines,
         payments: vec![Payment {
@@ -45,6 +48,21 @@ pub fn body(
             amount: total,
         }],
     }
+}
+
+/// A refund ticket: the lines' amounts paid back.
+pub fn refund(
+    sequence: u64,
+    at: DateTime<Utc>,
+    lines: Vec<TicketLine>,
+    method: PaymentMethod,
+) -> TicketBody {
+    let mut refund = body(sequence, at, lines, method);
+    refund.kind = TicketKind::Refund;
+    for payment in &mut refund.payments {
+        payment.amount = -payment.amount;
+    }
+    refund
 }
 
 pub fn seal_all(bodies: Vec<TicketBody>) -> Vec<Ticket> {
@@ -84,7 +102,7 @@ pub fn new_register(store_id: i64, number: u32, kind: RegisterKind) -> NewRegist
 }
 
 /// Register 1: two March tickets (mixed rates) and one at 22:30 UTC on 31 March, which is
-/// 1 April in Paris. Register 2: a case of six with its discount, and a return. Register 3:
+/// 1 April in Paris. Register 2: a case of six with its discount, and a refund. Register 3:
 /// nothing.
 ///
 /// By hand, March: register 1 = 2 tickets, TTC 64,80, VAT 8,17 + (1,48 + 0,36) = 10,01,
@@ -139,10 +157,10 @@ pub async fn small_store(storage: &dyn Storage) -> Fixture {
             vec![line("Beaujolais", 6, 1090, std, 654)],
             PaymentMethod::Card,
         ),
-        body(
+        refund(
             2,
             paris(2026, 3, 20, 16, 30),
-            vec![line("Beaujolais", -1, 1090, std, 0)],
+            vec![line("Beaujolais", 1, 1090, std, 0)],
             PaymentMethod::Cash,
         ),
     ]);
