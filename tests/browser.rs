@@ -110,15 +110,7 @@ async fn ventes_shows_every_demo_register_with_the_api_totals_in_french_and_engl
     assert!(table["total"]["ttc"].as_str().unwrap().ends_with("\u{A0}€"));
 
     // The English switch translates the page and reformats every number.
-    browser
-        .client
-        .wait()
-        .for_element(Locator::Css("button.lang-switch"))
-        .await
-        .expect("switch")
-        .click()
-        .await
-        .expect("click");
+    browser.click(Locator::Css("button.lang-switch")).await;
     let english = browser
         .wait_for("the English page", READ_SALES_TABLE, |v| {
             (v["heading"] == "Sales per register").then(|| v.clone())
@@ -153,74 +145,36 @@ async fn every_page_of_the_shell_shows_the_store_registers() {
         .goto(&server.url("/ventes"))
         .await
         .expect("open");
-    let pages = [
-        ("Appareils", "Appareils", 3),
-        ("Abonnement", "Abonnement", 3),
-        ("Z de caisse", "Z de caisse", 3),
+    // (nav link = heading, register rows, first row's kind), French then English.
+    let french = [
+        ("Appareils", 3, "Principale"),
+        ("Abonnement", 3, "Principale"),
+        ("Z de caisse", 3, "Principale"),
         // Only extra registers can be decommissioned.
-        ("Mise hors service", "Mise hors service", 2),
+        ("Mise hors service", 2, "Supplémentaire"),
     ];
-    for (link, heading, rows) in pages {
-        browser
-            .client
-            .wait()
-            .for_element(Locator::LinkText(link))
-            .await
-            .unwrap_or_else(|e| panic!("nav link {link}: {e}"))
-            .click()
-            .await
-            .expect("click");
-        let script = "return { h: (document.querySelector('h1')||{}).textContent, \
-                      n: document.querySelectorAll('table.registers tbody tr').length, \
-                      current: (document.querySelector('nav a[aria-current=page]')||{}).textContent };";
-        browser
-            .wait_for(heading, script, |v| {
-                (v["h"] == heading && v["n"] == rows && v["current"] == link).then_some(())
-            })
-            .await;
-    }
-    // The same pages in English.
-    browser
-        .client
-        .find(Locator::Css("button.lang-switch"))
-        .await
-        .expect("switch")
-        .click()
-        .await
-        .expect("click");
     let english = [
         ("Devices", 3, "Principal"),
         ("Subscription", 3, "Principal"),
         ("Z reports", 3, "Principal"),
         ("Decommission", 2, "Extra"),
     ];
-    for (link, rows, first_kind) in english {
-        browser
-            .client
-            .wait()
-            .for_element(Locator::LinkText(link))
-            .await
-            .expect(link)
-            .click()
-            .await
-            .expect("click");
-        let script = "return { h: (document.querySelector('h1')||{}).textContent, \
-                      n: document.querySelectorAll('table.registers tbody tr').length, \
-                      kind: (document.querySelector('table.registers tbody td')||{}).textContent };";
-        browser
-            .wait_for(link, script, |v| {
-                (v["h"] == link && v["n"] == rows && v["kind"] == first_kind).then_some(())
-            })
-            .await;
+    for pages in [french, english] {
+        for (link, rows, first_kind) in pages {
+            browser.click(Locator::LinkText(link)).await;
+            let script = "return { h: (document.querySelector('h1')||{}).textContent, \
+                          n: document.querySelectorAll('table.registers tbody tr').length, \
+                          kind: (document.querySelector('table.registers tbody td')||{}).textContent, \
+                          current: (document.querySelector('nav a[aria-current=page]')||{}).textContent };";
+            browser
+                .wait_for(link, script, |v| {
+                    let shown = v["h"] == link && v["n"] == rows && v["kind"] == first_kind;
+                    (shown && v["current"] == link).then_some(())
+                })
+                .await;
+        }
+        browser.click(Locator::Css("button.lang-switch")).await;
     }
-    browser
-        .client
-        .find(Locator::Css("button.lang-switch"))
-        .await
-        .expect("switch")
-        .click()
-        .await
-        .expect("click");
     // An unknown client route shows the app's own "not found", not a server error.
     browser
         .client

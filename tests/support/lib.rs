@@ -1,7 +1,7 @@
 //! Helpers for the browser tests: the real server over a fresh demo database, serving the
 //! built app, and headless Chromium driven through chromedriver.
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use multicaisse_server::config::ServeConfig;
 use multicaisse_server::RunningServer;
 use serde_json::{json, Value};
@@ -152,6 +152,19 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("timed out waiting for {what}; last seen: {last}");
+    }
+
+    /// Waits for an element to appear, then clicks it.
+    pub async fn click(&self, locator: Locator<'_>) {
+        let what = format!("{locator:?}");
+        self.client
+            .wait()
+            .for_element(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{what} never appeared: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {what}: {e}"));
     }
 
     pub async fn close(self) {

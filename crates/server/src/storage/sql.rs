@@ -317,6 +317,22 @@ impl From<SalesRow> for (i64, SalesTotals) {
     }
 }
 
+/// The two hash-chained tables.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ChainTable {
+    Tickets,
+    Closures,
+}
+
+impl ChainTable {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            ChainTable::Tickets => "tickets",
+            ChainTable::Closures => "closures",
+        }
+    }
+}
+
 pub(super) fn known_chain(
     rows: Vec<(i64, String, String)>,
     newest: Option<i64>,
@@ -354,6 +370,35 @@ pub(super) fn chain_head(row: Option<(i64, String)>) -> StorageResult<Option<Cha
 /// Implements [`super::Storage`] for a struct with a `pool: sqlx::Pool<$db>` field.
 macro_rules! impl_storage {
     ($storage:ty, $db:ty, $backend:literal) => {
+        impl $storage {
+            /// The stored records of one chain around `first..=last` (see `known_chain`).
+            async fn known_records(
+                &self,
+                table: $crate::storage::sql::ChainTable,
+                register_id: i64,
+                first: u64,
+                last: u64,
+            ) -> $crate::storage::StorageResult<multicaisse_core::sync::KnownChain> {
+                let number = $crate::storage::sql::number;
+                let table = table.name();
+                let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+                    "SELECT sequence, hash, content_hash FROM {table} WHERE register_id = $1 \
+                     AND sequence BETWEEN $2 AND $3"
+                ))
+                .bind(register_id)
+                .bind(number(first.saturating_sub(1)))
+                .bind(number(last))
+                .fetch_all(&self.pool)
+                .await?;
+                let (newest,): (Option<i64>,) =
+                    sqlx::query_as(&format!("SELECT MAX(sequence) FROM {table} WHERE register_id = $1"))
+                        .bind(register_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                $crate::storage::sql::known_chain(rows, newest)
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::storage::Storage for $storage {
             fn backend(&self) -> &'static str {
@@ -475,22 +520,8 @@ macro_rules! impl_storage {
                 first: u64,
                 last: u64,
             ) -> $crate::storage::StorageResult<multicaisse_core::sync::KnownChain> {
-                let number = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-                let rows: Vec<(i64, String, String)> = sqlx::query_as(
-                    "SELECT sequence, hash, content_hash FROM tickets WHERE register_id = $1 \
-                     AND sequence BETWEEN $2 AND $3",
-                )
-                .bind(register_id)
-                .bind(number(first.saturating_sub(1)))
-                .bind(number(last))
-                .fetch_all(&self.pool)
-                .await?;
-                let (newest,): (Option<i64>,) =
-                    sqlx::query_as("SELECT MAX(sequence) FROM tickets WHERE register_id = $1")
-                        .bind(register_id)
-                        .fetch_one(&self.pool)
-                        .await?;
-                $crate::storage::sql::known_chain(rows, newest)
+                self.known_records($crate::storage::sql::ChainTable::Tickets, register_id, first, last)
+                    .await
             }
 
             async fn known_closures(
@@ -499,22 +530,8 @@ macro_rules! impl_storage {
                 first: u64,
                 last: u64,
             ) -> $crate::storage::StorageResult<multicaisse_core::sync::KnownChain> {
-                let number = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-                let rows: Vec<(i64, String, String)> = sqlx::query_as(
-                    "SELECT sequence, hash, content_hash FROM closures WHERE register_id = $1 \
-                     AND sequence BETWEEN $2 AND $3",
-                )
-                .bind(register_id)
-                .bind(number(first.saturating_sub(1)))
-                .bind(number(last))
-                .fetch_all(&self.pool)
-                .await?;
-                let (newest,): (Option<i64>,) =
-                    sqlx::query_as("SELECT MAX(sequence) FROM closures WHERE register_id = $1")
-                        .bind(register_id)
-                        .fetch_one(&self.pool)
-                        .await?;
-                $crate::storage::sql::known_chain(rows, newest)
+                self.known_records($crate::storage::sql::ChainTable::Closures, register_id, first, last)
+                    .await
             }
 
             async fn known_changes(
