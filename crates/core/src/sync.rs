@@ -99,6 +99,43 @@ pub struct PushRequest {
     /// Changes to the data the store's registers share.
     #[serde(default)]
     pub changes: Vec<SharedChange>,
+    /// Why ticket numbers are missing (a gap the server reported).
+    #[serde(default)]
+    pub gap_explanations: Vec<GapExplanation>,
+}
+
+/// A register's account of a gap in its ticket numbers.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GapExplanation {
+    pub first: u64,
+    pub last: u64,
+    pub reason: String,
+}
+
+/// A gap in a register's ticket numbers that later tickets have not filled.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenGap {
+    pub first: u64,
+    pub last: u64,
+    /// How many of these numbers are still missing.
+    pub missing: u64,
+    pub explanation: Option<String>,
+}
+
+/// What the server knows of a register's journal integrity.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integrity {
+    pub register_id: i64,
+    pub last_ticket: Option<u64>,
+    pub open_gaps: Vec<OpenGap>,
+    /// The first ticket whose hash or link did not verify, if any.
+    pub ticket_chain_break: Option<u64>,
+    /// The first closure whose hash or link did not verify, if any.
+    pub closure_chain_break: Option<u64>,
 }
 
 /// What a register reports of its own configuration, to be checked against the store's
@@ -309,6 +346,8 @@ pub struct PushResponse {
     pub closure_chain_break: Option<u64>,
     pub changes_accepted: u64,
     pub changes_already_known: u64,
+    /// The register's gaps still missing tickets after this push, with any explanation.
+    pub open_gaps: Vec<OpenGap>,
 }
 
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -342,6 +381,8 @@ pub enum PushRefusal {
     },
     #[error("change `{0}` was already received with other content")]
     ConflictingChange(String),
+    #[error("gap explanation {first}..{last}: {why}")]
+    GapExplanation { first: u64, last: u64, why: String },
     #[error("a push carries at most {MAX_TICKETS_PER_PUSH} tickets, this one {0}: split it")]
     TooManyTickets(usize),
     #[error("ticket {sequence} is dated {issued_at}, more than a day after the server's clock: check the iPad's date")]
@@ -533,6 +574,32 @@ pub fn plan_ingest<'a>(
         new_gaps,
         chain_break: plan.chain_break,
     })
+}
+
+/// Refuses explanations that are empty, too long, or name no gap the register has open.
+pub fn check_gap_explanations(
+    explanations: &[GapExplanation],
+    open: &[OpenGap],
+) -> Result<(), PushRefusal> {
+    for e in explanations {
+        let refuse = |why: String| {
+            Err(PushRefusal::GapExplanation {
+                first: e.first,
+                last: e.last,
+                why,
+            })
+        };
+        let length = e.reason.trim().chars().count();
+        if length == 0 || length > MAX_TEXT {
+            return refuse(format!("the reason must be 1 to {MAX_TEXT} characters"));
+        }
+        if !open.iter().any(|g| g.first == e.first && g.last == e.last) {
+            return refuse(
+                "no such open gap; the server reports open gaps in each push's answer".into(),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a batch of shared changes that is invalid or repeats an id.
@@ -744,6 +811,34 @@ mod tests {
             plan_ingest(&tickets, &KnownChain::default(), yesterday),
             Err(PushRefusal::FromTheFuture { sequence: 1, .. })
         ));
+    }
+
+    #[test]
+    fn gap_explanations_must_name_an_open_gap() {
+        let open = vec![OpenGap {
+            first: 4,
+            last: 5,
+            missing: 2,
+            explanation: None,
+        }];
+        let explain = |first, last, reason: &str| GapExplanation {
+            first,
+            last,
+            reason: reason.into(),
+        };
+        assert_eq!(
+            check_gap_explanations(&[explain(4, 5, "iPad restored from a backup")], &open),
+            Ok(())
+        );
+        assert!(matches!(
+            check_gap_explanations(&[explain(4, 6, "x")], &open),
+            Err(PushRefusal::GapExplanation {
+                first: 4,
+                last: 6,
+                ..
+            })
+        ));
+        assert!(check_gap_explanations(&[explain(4, 5, "  ")], &open).is_err());
     }
 
     #[test]

@@ -7,8 +7,8 @@ use chrono_tz::Tz;
 use multicaisse_core::closure::Closure;
 use multicaisse_core::store::Register;
 use multicaisse_core::sync::{
-    check_changes, plan_ingest, plan_records, KnownChain, PushRefusal, PushResponse,
-    RegisterSettings, SharedChange,
+    check_changes, check_gap_explanations, plan_ingest, plan_records, GapExplanation, KnownChain,
+    OpenGap, PushRefusal, PushResponse, RegisterSettings, SharedChange,
 };
 use multicaisse_core::ticket::Ticket;
 
@@ -27,6 +27,7 @@ pub struct Push<'a> {
     pub closures: &'a [Closure],
     pub settings: Option<&'a RegisterSettings>,
     pub changes: &'a [SharedChange],
+    pub gap_explanations: &'a [GapExplanation],
 }
 
 fn range(numbers: impl Iterator<Item = u64> + Clone) -> Option<(u64, u64)> {
@@ -74,15 +75,28 @@ pub async fn push(
             Some(_) => return Err(PushRefusal::ConflictingChange(change.id.clone()).into()),
         }
     }
+    if !push.gap_explanations.is_empty() {
+        // A gap may be explained in the very push that reveals it.
+        let mut open = storage.open_gaps(register.id).await?;
+        open.extend(tickets.new_gaps.iter().map(|g| OpenGap {
+            first: g.first,
+            last: g.last,
+            missing: g.last - g.first + 1,
+            explanation: None,
+        }));
+        check_gap_explanations(push.gap_explanations, &open)?;
+    }
     let plan = PushPlan {
         tickets,
         closures,
         settings: push.settings,
         changes,
+        gap_explanations: push.gap_explanations,
     };
     storage
         .ingest(register, time_zone, session_id, &plan)
         .await?;
+    let open_gaps = storage.open_gaps(register.id).await?;
     let newest_new = plan.tickets.new.iter().map(|t| t.body.sequence).max();
     Ok(PushResponse {
         accepted: plan.tickets.new.len() as u64,
@@ -95,6 +109,7 @@ pub async fn push(
         closure_chain_break: plan.closures.chain_break,
         changes_accepted: plan.changes.len() as u64,
         changes_already_known: (push.changes.len() - plan.changes.len()) as u64,
+        open_gaps,
     })
 }
 

@@ -95,6 +95,7 @@ async fn a_batch_is_all_or_nothing(backend: Backend) {
         },
         settings: None,
         changes: vec![],
+        gap_explanations: &[],
     };
     let error = storage.ingest(register, tz, None, &plan).await.unwrap_err();
     assert!(matches!(error, StorageError::Conflict(_)), "{error}");

@@ -292,6 +292,32 @@ async fn skipped_numbers_are_reported_as_gaps(backend: Backend) {
         pushed.chain_break, None,
         "links across a gap cannot be checked, hashes can"
     );
+    assert_eq!(pushed.open_gaps.len(), 2);
+    // The register explains one gap; an unknown gap or an empty reason is refused whole.
+    for (explanation, status) in [
+        (json!({ "first": 4, "last": 6, "reason": "x" }), 422),
+        (json!({ "first": 4, "last": 5, "reason": " " }), 422),
+        (
+            json!({ "first": 4, "last": 5, "reason": "iPad restauré depuis une sauvegarde" }),
+            200,
+        ),
+    ] {
+        let response = device
+            .post(
+                "push",
+                json!({ "session_id": session, "gap_explanations": [explanation] }),
+            )
+            .await;
+        assert_eq!(response.status(), status);
+    }
+    let shown = integrity(&app, register).await;
+    assert_eq!(shown["last_ticket"], 10);
+    assert_eq!(
+        shown["open_gaps"][0]["explanation"],
+        "iPad restauré depuis une sauvegarde"
+    );
+    assert_eq!(shown["open_gaps"][1]["explanation"], Value::Null);
+    assert_eq!(shown["open_gaps"][1]["missing"], 1);
     // The missing tickets arrive late: they fill the gaps and open none.
     let late: Vec<Ticket> = all
         .iter()
@@ -299,8 +325,38 @@ async fn skipped_numbers_are_reported_as_gaps(backend: Backend) {
         .cloned()
         .collect();
     let filled = device.push(session, &late).await;
-    assert_eq!((filled.accepted, filled.new_gaps.len()), (3, 0));
+    assert_eq!(
+        (
+            filled.accepted,
+            filled.new_gaps.len(),
+            filled.open_gaps.len()
+        ),
+        (3, 0, 0)
+    );
     assert_eq!(app.storage().tickets(register, 1, 100).await.unwrap(), all);
+    assert_eq!(integrity(&app, register).await["open_gaps"], json!([]));
+    // A gap can be explained in the push that reveals it.
+    let more = tickets(11, 14, all[9].hash);
+    let response = device
+        .post(
+            "push",
+            json!({ "session_id": session, "tickets": [more[0], more[3]],
+                    "gap_explanations": [{ "first": 12, "last": 13, "reason": "tickets annulés avant impression" }] }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        integrity(&app, register).await["open_gaps"][0]["explanation"],
+        "tickets annulés avant impression"
+    );
+}
+
+async fn integrity(app: &TestApp, register: i64) -> Value {
+    let (status, body) = app
+        .get_json(&format!("/api/registers/{register}/integrity"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
 }
 
 async fn a_broken_chain_is_detected_and_the_data_kept(backend: Backend) {
@@ -320,6 +376,9 @@ async fn a_broken_chain_is_detected_and_the_data_kept(backend: Backend) {
         stored, batch,
         "inalterable: what the register sent is kept as sent"
     );
+    let shown = integrity(&app, register).await;
+    assert_eq!(shown["ticket_chain_break"], 4);
+    assert_eq!(shown["closure_chain_break"], Value::Null);
 }
 
 async fn bad_pushes_are_refused_whole(backend: Backend) {

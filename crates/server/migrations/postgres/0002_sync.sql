@@ -48,6 +48,8 @@ CREATE TABLE ticket_gaps (
     last_missing   BIGINT NOT NULL,
     detected_at    TIMESTAMPTZ NOT NULL,
     session_id     BIGINT REFERENCES sync_sessions (id),
+    explanation    TEXT,             -- the register's reason, when it gave one
+    explained_at   TIMESTAMPTZ,
     PRIMARY KEY (register_id, first_missing)
 );
 

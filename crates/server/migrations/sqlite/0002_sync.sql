@@ -48,6 +48,8 @@ CREATE TABLE ticket_gaps (
     last_missing   INTEGER NOT NULL,
     detected_at    TEXT    NOT NULL,
     session_id     INTEGER REFERENCES sync_sessions (id),
+    explanation    TEXT,             -- the register's reason, when it gave one
+    explained_at   TEXT,
     PRIMARY KEY (register_id, first_missing)
 );
 

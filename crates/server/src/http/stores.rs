@@ -7,6 +7,7 @@ use axum::Json;
 use chrono::Utc;
 use multicaisse_core::api::{parse_id, RegisterSales, SalesPeriod, SalesReport};
 use multicaisse_core::store::{Register, Store};
+use multicaisse_core::sync::Integrity;
 use std::collections::HashMap;
 
 fn get_doc(
@@ -27,6 +28,14 @@ fn get_doc(
 
 pub fn routes() -> ApiRoutes {
     ApiRoutes::default()
+        .add(
+            get_doc(
+                "/registers/{register_id}/integrity",
+                "A register's journal integrity: open gaps in its ticket numbers (with the register's explanations) and first chain breaks",
+                schema::<Integrity>,
+            ),
+            register_integrity,
+        )
         .add(get_doc("/stores", "Stores", schema::<Vec<Store>>), list_stores)
         .add(get_doc("/stores/{store_id}", "One store", schema::<Store>), get_store)
         .add(
@@ -48,6 +57,26 @@ pub fn routes() -> ApiRoutes {
             },
             sales,
         )
+}
+
+async fn register_integrity(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Integrity>> {
+    let register_id = parse_id("register_id", &id)?;
+    let storage = &state.storage;
+    storage
+        .register(register_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("register {register_id} does not exist")))?;
+    let (ticket_chain_break, closure_chain_break) = storage.chain_breaks(register_id).await?;
+    Ok(Json(Integrity {
+        register_id,
+        last_ticket: storage.chain_head(register_id).await?.map(|h| h.sequence),
+        open_gaps: storage.open_gaps(register_id).await?,
+        ticket_chain_break,
+        closure_chain_break,
+    }))
 }
 
 async fn list_stores(State(state): State<AppState>) -> AppResult<Json<Vec<Store>>> {

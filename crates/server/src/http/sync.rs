@@ -263,6 +263,7 @@ async fn push(
         closures: &request.closures,
         settings: request.settings.as_ref(),
         changes: &request.changes,
+        gap_explanations: &request.gap_explanations,
     };
     match ingest::push(
         state.storage.as_ref(),

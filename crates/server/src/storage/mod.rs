@@ -161,6 +161,8 @@ pub struct PushPlan<'a> {
     pub settings: Option<&'a RegisterSettings>,
     /// Shared changes the server did not have yet.
     pub changes: Vec<&'a SharedChange>,
+    /// Reasons for open gaps, already checked against them.
+    pub gap_explanations: &'a [multicaisse_core::sync::GapExplanation],
 }
 
 /// The stored form of a shared change: compared byte for byte to tell a replay from a
@@ -287,6 +289,15 @@ pub trait Storage: Send + Sync {
     async fn stock_levels(&self, store_id: i64) -> StorageResult<Vec<(String, i64)>>;
 
     async fn register_settings(&self, register_id: i64) -> StorageResult<Option<RegisterSettings>>;
+
+    /// A register's gaps that later tickets have not (entirely) filled, by first number.
+    async fn open_gaps(
+        &self,
+        register_id: i64,
+    ) -> StorageResult<Vec<multicaisse_core::sync::OpenGap>>;
+
+    /// The first broken ticket and the first broken closure of a register, if any.
+    async fn chain_breaks(&self, register_id: i64) -> StorageResult<(Option<u64>, Option<u64>)>;
 
     /// A register's closures from number `from_sequence` on, in order.
     async fn closures(

@@ -666,6 +666,19 @@ macro_rules! impl_storage {
                     .execute(&mut *tx)
                     .await?;
                 }
+                for explanation in plan.gap_explanations {
+                    sqlx::query(
+                        "UPDATE ticket_gaps SET explanation = $1, explained_at = $2 \
+                         WHERE register_id = $3 AND first_missing = $4 AND last_missing = $5",
+                    )
+                    .bind(explanation.reason.trim())
+                    .bind(now)
+                    .bind(register_id)
+                    .bind(q::number(explanation.first))
+                    .bind(q::number(explanation.last))
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 if let Some(settings) = plan.settings {
                     sqlx::query(
                         "INSERT INTO register_settings (register_id, settings, reported_at) \
@@ -855,6 +868,51 @@ macro_rules! impl_storage {
                         .map_err(|e| $crate::storage::StorageError::Corrupt(format!("settings: {e}")))
                 })
                 .transpose()
+            }
+
+            async fn open_gaps(
+                &self,
+                register_id: i64,
+            ) -> $crate::storage::StorageResult<Vec<multicaisse_core::sync::OpenGap>> {
+                let rows: Vec<(i64, i64, Option<String>, i64)> = sqlx::query_as(
+                    "SELECT g.first_missing, g.last_missing, g.explanation, \
+                            CAST((SELECT COUNT(*) FROM tickets t WHERE t.register_id = g.register_id \
+                                  AND t.sequence BETWEEN g.first_missing AND g.last_missing) AS BIGINT) \
+                     FROM ticket_gaps g WHERE g.register_id = $1 ORDER BY g.first_missing",
+                )
+                .bind(register_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|(first, last, explanation, present)| {
+                        let size = last - first + 1;
+                        (present < size).then(|| multicaisse_core::sync::OpenGap {
+                            first: u64::try_from(first).unwrap_or(0),
+                            last: u64::try_from(last).unwrap_or(0),
+                            missing: u64::try_from(size - present).unwrap_or(0),
+                            explanation,
+                        })
+                    })
+                    .collect())
+            }
+
+            async fn chain_breaks(
+                &self,
+                register_id: i64,
+            ) -> $crate::storage::StorageResult<(Option<u64>, Option<u64>)> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT record, first_sequence FROM chain_breaks WHERE register_id = $1",
+                )
+                .bind(register_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let of = |record: &str| {
+                    rows.iter()
+                        .find(|(r, _)| r == record)
+                        .and_then(|(_, n)| u64::try_from(*n).ok())
+                };
+                Ok((of("ticket"), of("closure")))
             }
 
             async fn closures(
