@@ -104,6 +104,37 @@ pub struct PushRequest {
     pub gap_explanations: Vec<GapExplanation>,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// Told to whoever later presents the token, and kept.
+    pub reason: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeResponse {
+    pub register_id: i64,
+    pub revoked_tokens: u64,
+}
+
+/// One sync attempt of a register, accepted or refused.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSession {
+    pub id: i64,
+    pub register_id: i64,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// in_progress, completed, refused, expired
+    pub outcome: String,
+    pub tickets_pushed: u64,
+    pub changes_pulled: u64,
+    pub duration_ms: Option<i64>,
+    pub detail: Option<String>,
+}
+
 /// A register's account of a gap in its ticket numbers.
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -140,6 +140,24 @@ async fn tokens_are_checked_and_reach_only_their_register(backend: Backend) {
     );
     assert_eq!(b.end(session).await.status(), 200);
 
+    // Support revokes register 3's iPad: its next request gets 401 with the date and reason.
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/registers/{r3}/revoke-devices"))
+        .json(&json!({ "reason": "caisse mise hors service" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let revoked: Value = response.json().await.unwrap();
+    assert_eq!(revoked["revoked_tokens"], 1);
+    let (status, message) = error_of(b.begin_raw().await).await;
+    assert_eq!(status, 401);
+    assert!(
+        message.contains("revoked on") && message.contains("caisse mise hors service"),
+        "{message}"
+    );
+    let b = Device::pair(&base, r3).await;
+
     // A session of register 3 cannot be used by register 2's device.
     let a = Device::pair(&base, r2).await;
     let session = b.begin().await;
@@ -191,6 +209,32 @@ async fn one_register_syncs_at_a_time(backend: Backend) {
     assert_eq!(second.end(session_2).await.status(), 200);
     // Ending twice is refused: the lease is gone.
     assert_eq!(second.end(session_2).await.status(), 409);
+    // Every attempt is on record, the refused one included.
+    let (status, sessions) = app
+        .get_json(&format!("/api/stores/{}/sync-sessions", fixture.store.id))
+        .await;
+    assert_eq!(status, 200);
+    let outcomes: Vec<(i64, &str)> = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["register_id"].as_i64().unwrap(),
+                s["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let (r1, r2) = (fixture.registers[0].id, fixture.registers[1].id);
+    assert_eq!(
+        outcomes,
+        vec![(r2, "completed"), (r2, "refused"), (r1, "completed")]
+    );
+    assert!(sessions[0]["duration_ms"].as_i64().unwrap() >= 0);
+    assert!(sessions[1]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("lease held by register"));
 }
 
 async fn a_silent_lease_expires_and_its_holder_is_refused(backend: Backend) {

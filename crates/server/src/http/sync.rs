@@ -16,8 +16,9 @@ use chrono::{Duration, Utc};
 use multicaisse_core::api::{parse_id, ParamError};
 use multicaisse_core::sync::{
     BeginResponse, EndResponse, LeaseBusy, PairRequest, PairResponse, PairingCode, PullRequest,
-    PullResponse, PulledChange, PushRefusal, PushRequest, PushResponse, SessionRequest,
-    MAX_PULL_PAGE, MAX_PUSH_BODY_BYTES, PAIRING_CODE_HOURS,
+    PullResponse, PulledChange, PushRefusal, PushRequest, PushResponse, RevokeRequest,
+    RevokeResponse, SessionRequest, SyncSession, MAX_PULL_PAGE, MAX_PUSH_BODY_BYTES,
+    PAIRING_CODE_HOURS,
 };
 
 fn post_doc(
@@ -62,10 +63,68 @@ pub fn routes() -> ApiRoutes {
             end,
         )
         .add(
+            post_doc(
+                "/registers/{register_id}/revoke-devices",
+                "Revoke every device token of a register, with the reason its iPad will be told",
+                Access::Open,
+                Some(schema::<RevokeRequest>),
+                schema::<RevokeResponse>,
+            ),
+            revoke_devices,
+        )
+        .add(get_sessions_doc(), list_sync_sessions)
+        .add(
             post_doc("/registers/{register_id}/pairing-codes", "A new one-time pairing code for a register's iPad", Access::Open, None, schema::<PairingCode>),
             create_pairing_code,
         )
         .map_router(|router| router.layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES)))
+}
+
+fn get_sessions_doc() -> RouteDoc {
+    RouteDoc {
+        method: Method::GET,
+        path: "/stores/{store_id}/sync-sessions",
+        summary: "A store's latest sync attempts, accepted or refused, newest first",
+        access: Access::Open,
+        query: &[],
+        body: None,
+        response: schema::<Vec<SyncSession>>,
+    }
+}
+
+async fn revoke_devices(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<RevokeRequest>,
+) -> AppResult<Json<RevokeResponse>> {
+    let register_id = parse_id("register_id", &id)?;
+    device_text("reason", &request.reason)?;
+    state
+        .storage
+        .register(register_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("register {register_id} does not exist")))?;
+    let revoked_tokens = state
+        .storage
+        .revoke_devices(register_id, request.reason.trim(), Utc::now())
+        .await?;
+    Ok(Json(RevokeResponse {
+        register_id,
+        revoked_tokens,
+    }))
+}
+
+async fn list_sync_sessions(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<SyncSession>>> {
+    let store_id = parse_id("store_id", &id)?;
+    state
+        .storage
+        .store(store_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("store {store_id} does not exist")))?;
+    Ok(Json(state.storage.sync_sessions(store_id, 200).await?))
 }
 
 /// A new one-time code for a register's iPad (support reads it to the shop).

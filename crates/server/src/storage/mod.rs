@@ -296,6 +296,21 @@ pub trait Storage: Send + Sync {
         register_id: i64,
     ) -> StorageResult<Vec<multicaisse_core::sync::OpenGap>>;
 
+    /// Revokes every live token of a register; returns how many.
+    async fn revoke_devices(
+        &self,
+        register_id: i64,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<u64>;
+
+    /// A store's newest sync attempts, newest first.
+    async fn sync_sessions(
+        &self,
+        store_id: i64,
+        limit: u32,
+    ) -> StorageResult<Vec<multicaisse_core::sync::SyncSession>>;
+
     /// The first broken ticket and the first broken closure of a register, if any.
     async fn chain_breaks(&self, register_id: i64) -> StorageResult<(Option<u64>, Option<u64>)>;
 

@@ -897,6 +897,66 @@ macro_rules! impl_storage {
                     .collect())
             }
 
+            async fn revoke_devices(
+                &self,
+                register_id: i64,
+                reason: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<u64> {
+                let revoked = sqlx::query(
+                    "UPDATE device_tokens SET revoked_at = $1, revoked_reason = $2 \
+                     WHERE register_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(reason)
+                .bind(register_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(revoked.rows_affected())
+            }
+
+            async fn sync_sessions(
+                &self,
+                store_id: i64,
+                limit: u32,
+            ) -> $crate::storage::StorageResult<Vec<multicaisse_core::sync::SyncSession>> {
+                type Row = (
+                    i64,
+                    i64,
+                    chrono::DateTime<chrono::Utc>,
+                    Option<chrono::DateTime<chrono::Utc>>,
+                    String,
+                    i64,
+                    i64,
+                    Option<String>,
+                );
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT id, register_id, started_at, ended_at, outcome, tickets_pushed, \
+                     changes_pulled, detail FROM sync_sessions WHERE store_id = $1 \
+                     ORDER BY id DESC LIMIT $2",
+                )
+                .bind(store_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, register_id, started_at, ended_at, outcome, pushed, pulled, detail)| {
+                        multicaisse_core::sync::SyncSession {
+                            id,
+                            register_id,
+                            started_at,
+                            ended_at,
+                            outcome,
+                            tickets_pushed: u64::try_from(pushed).unwrap_or(0),
+                            changes_pulled: u64::try_from(pulled).unwrap_or(0),
+                            duration_ms: ended_at.map(|end| (end - started_at).num_milliseconds()),
+                            detail,
+                        }
+                    })
+                    .collect())
+            }
+
             async fn chain_breaks(
                 &self,
                 register_id: i64,
