@@ -520,10 +520,25 @@ pub fn plan_records<'a, R: ChainRecord>(
     known: &KnownChain,
     now: DateTime<Utc>,
 ) -> Result<RecordPlan<'a, R>, PushRefusal> {
-    let mut by_number: BTreeMap<u64, &R> = BTreeMap::new();
-    for record in batch {
+    let content_hashes: Vec<ChainHash> = batch.iter().map(|r| r.content_hash()).collect();
+    plan_records_hashed(batch, &content_hashes, known, now)
+}
+
+/// [`plan_records`] with each record's content hash already computed (`content_hashes[i]` is
+/// `batch[i].content_hash()`), so a caller that needed them first does not hash twice.
+pub fn plan_records_hashed<'a, R: ChainRecord>(
+    batch: &'a [R],
+    content_hashes: &[ChainHash],
+    known: &KnownChain,
+    now: DateTime<Utc>,
+) -> Result<RecordPlan<'a, R>, PushRefusal> {
+    let mut by_number: BTreeMap<u64, (&R, ChainHash)> = BTreeMap::new();
+    for (record, content_hash) in batch.iter().zip(content_hashes) {
         record.check(now)?;
-        if by_number.insert(record.sequence(), record).is_some() {
+        if by_number
+            .insert(record.sequence(), (record, *content_hash))
+            .is_some()
+        {
             return Err(PushRefusal::RepeatedInBatch {
                 record: R::NAME,
                 sequence: record.sequence(),
@@ -531,14 +546,13 @@ pub fn plan_records<'a, R: ChainRecord>(
         }
     }
     let mut new = Vec::new();
+    let mut content_hashes = Vec::new();
     let mut already_known = 0;
-    for (&sequence, &record) in &by_number {
+    for (&sequence, &(record, content_hash)) in &by_number {
         match known.records.get(&sequence) {
             // Same claimed hash and same content: a replay (even of a record that broke the
             // chain, which is kept as it was sent).
-            Some(stored)
-                if stored.hash == record.hash() && stored.content_hash == record.content_hash() =>
-            {
+            Some(stored) if stored.hash == record.hash() && stored.content_hash == content_hash => {
                 already_known += 1
             }
             Some(stored) => {
@@ -548,10 +562,12 @@ pub fn plan_records<'a, R: ChainRecord>(
                     stored: stored.hash,
                 })
             }
-            None => new.push(record),
+            None => {
+                new.push(record);
+                content_hashes.push(content_hash);
+            }
         }
     }
-    let content_hashes: Vec<ChainHash> = new.iter().map(|r| r.content_hash()).collect();
     let chain_break = new
         .iter()
         .zip(&content_hashes)
@@ -562,7 +578,7 @@ pub fn plan_records<'a, R: ChainRecord>(
             } else {
                 by_number
                     .get(&(sequence - 1))
-                    .map(|r| r.hash())
+                    .map(|(r, _)| r.hash())
                     .or_else(|| known.records.get(&(sequence - 1)).map(|k| k.hash))
             };
             let linked = expected_previous.is_none_or(|h| h == record.previous_hash());
@@ -593,10 +609,21 @@ pub fn plan_ingest<'a>(
     known: &KnownChain,
     now: DateTime<Utc>,
 ) -> Result<IngestPlan<'a>, PushRefusal> {
+    let content_hashes: Vec<ChainHash> = batch.iter().map(Ticket::content_hash).collect();
+    plan_ingest_hashed(batch, &content_hashes, known, now)
+}
+
+/// [`plan_ingest`] with the tickets' content hashes already computed.
+pub fn plan_ingest_hashed<'a>(
+    batch: &'a [Ticket],
+    content_hashes: &[ChainHash],
+    known: &KnownChain,
+    now: DateTime<Utc>,
+) -> Result<IngestPlan<'a>, PushRefusal> {
     if batch.len() > MAX_TICKETS_PER_PUSH {
         return Err(PushRefusal::TooManyTickets(batch.len()));
     }
-    let plan = plan_records(batch, known, now)?;
+    let plan = plan_records_hashed(batch, content_hashes, known, now)?;
     let new_gaps = gaps_opened(known.last, plan.new.iter().map(|t| t.body.sequence));
     Ok(IngestPlan {
         new: plan.new,

@@ -4,13 +4,15 @@
 use crate::storage::{PushPlan, Storage, StorageError};
 use chrono::Utc;
 use chrono_tz::Tz;
+use multicaisse_core::chain::ChainHash;
 use multicaisse_core::closure::Closure;
 use multicaisse_core::store::Register;
 use multicaisse_core::sync::{
-    check_changes, check_gap_explanations, plan_ingest, plan_records, GapExplanation, KnownChain,
-    OpenGap, PushRefusal, PushResponse, RegisterSettings, SharedChange,
+    check_changes, check_gap_explanations, plan_ingest_hashed, plan_records_hashed, GapExplanation,
+    KnownChain, OpenGap, PushRefusal, PushResponse, RegisterSettings, SharedChange,
 };
 use multicaisse_core::ticket::Ticket;
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -34,8 +36,35 @@ fn range(numbers: impl Iterator<Item = u64> + Clone) -> Option<(u64, u64)> {
     Some((numbers.clone().min()?, numbers.max()?))
 }
 
+/// Identifies a batch by what it carries, content included: two batches with the same digest
+/// are the same batch. Built from the records' claimed and content hashes (computed once, and
+/// reused by the planner) and the small rest of the push.
+fn batch_digest(
+    push: &Push<'_>,
+    ticket_hashes: &[ChainHash],
+    closure_hashes: &[ChainHash],
+) -> Result<String, IngestError> {
+    let mut digest = Sha256::new();
+    for (claimed, content) in push
+        .tickets
+        .iter()
+        .map(|t| t.hash)
+        .zip(ticket_hashes)
+        .chain(push.closures.iter().map(|c| c.hash).zip(closure_hashes))
+    {
+        digest.update(claimed.0);
+        digest.update(content.0);
+    }
+    digest.update(push.tickets.len().to_le_bytes());
+    let rest = serde_json::to_vec(&(push.settings, push.changes, push.gap_explanations))
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    digest.update(rest);
+    Ok(hex::encode(digest.finalize()))
+}
+
 /// Plans a push against what the register's journals already hold, then writes it in one
-/// transaction; nothing of a refused push is written.
+/// transaction; nothing of a refused push is written. The same batch again gets the same
+/// answer, the one stored the first time.
 pub async fn push(
     storage: &dyn Storage,
     register: &Register,
@@ -44,6 +73,13 @@ pub async fn push(
     push: Push<'_>,
 ) -> Result<PushResponse, IngestError> {
     let now = Utc::now();
+    let ticket_hashes: Vec<ChainHash> = push.tickets.iter().map(Ticket::content_hash).collect();
+    let closure_hashes: Vec<ChainHash> = push.closures.iter().map(Closure::content_hash).collect();
+    let digest = batch_digest(&push, &ticket_hashes, &closure_hashes)?;
+    if let Some(stored) = storage.push_receipt(register.id, &digest).await? {
+        return serde_json::from_str(&stored)
+            .map_err(|e| StorageError::Corrupt(format!("push receipt: {e}")).into());
+    }
     if let Some(settings) = push.settings {
         settings.validate()?;
     }
@@ -55,12 +91,12 @@ pub async fn push(
             ..KnownChain::default()
         },
     };
-    let tickets = plan_ingest(push.tickets, &known_tickets, now)?;
+    let tickets = plan_ingest_hashed(push.tickets, &ticket_hashes, &known_tickets, now)?;
     let known_closures = match range(push.closures.iter().map(|c| c.body.sequence)) {
         Some((first, last)) => storage.known_closures(register.id, first, last).await?,
         None => KnownChain::default(),
     };
-    let closures = plan_records(push.closures, &known_closures, now)?;
+    let closures = plan_records_hashed(push.closures, &closure_hashes, &known_closures, now)?;
     let ids: Vec<&str> = push.changes.iter().map(|c| c.id.as_str()).collect();
     let known_changes = if ids.is_empty() {
         Default::default()
@@ -98,7 +134,7 @@ pub async fn push(
         .await?;
     let open_gaps = storage.open_gaps(register.id).await?;
     let newest_new = plan.tickets.new.iter().map(|t| t.body.sequence).max();
-    Ok(PushResponse {
+    let response = PushResponse {
         accepted: plan.tickets.new.len() as u64,
         already_known: plan.tickets.already_known,
         new_gaps: plan.tickets.new_gaps,
@@ -110,7 +146,13 @@ pub async fn push(
         changes_accepted: plan.changes.len() as u64,
         changes_already_known: (push.changes.len() - plan.changes.len()) as u64,
         open_gaps,
-    })
+    };
+    let stored =
+        serde_json::to_string(&response).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    storage
+        .save_push_receipt(register.id, &digest, &stored)
+        .await?;
+    Ok(response)
 }
 
 /// Pushes tickets alone (the demo's and the tests' use).

@@ -522,22 +522,33 @@ impl Simulation<'_> {
             "closures": register.unsent_closures,
             "changes": register.unsent_changes,
         });
-        let times = if self.config.misbehave.contains(&Misbehaviour::Replay) {
-            2
-        } else {
-            1
-        };
-        for _ in 0..times {
-            let pushed: PushResponse = self
+        let pushed: PushResponse = self
+            .http
+            .call("POST", "/api/sync/push", Some(&token), Some(&body))
+            .await?;
+        register.report.tickets_accepted += pushed.accepted;
+        register.report.closures_accepted += pushed.closures_accepted;
+        if let Some(sequence) = pushed.chain_break {
+            register.report.chain_breaks.push(sequence);
+        }
+        if self.config.misbehave.contains(&Misbehaviour::Replay) {
+            // The same batch again (a lost answer, a double tap): nothing may change, and the
+            // answer must be the first one.
+            let again: PushResponse = self
                 .http
                 .call("POST", "/api/sync/push", Some(&token), Some(&body))
                 .await?;
-            register.report.tickets_accepted += pushed.accepted;
-            register.report.tickets_replayed += pushed.already_known;
-            register.report.closures_accepted += pushed.closures_accepted;
-            if let Some(sequence) = pushed.chain_break {
-                register.report.chain_breaks.push(sequence);
+            if again != pushed {
+                return Err(SimulateError::Refused {
+                    method: "POST",
+                    path: "/api/sync/push".into(),
+                    status: 200,
+                    body: format!(
+                        "a replayed batch got another answer: {again:?} after {pushed:?}"
+                    ),
+                });
             }
+            register.report.tickets_replayed += register.unsent_tickets.len() as u64;
         }
         register.unsent_tickets.clear();
         register.unsent_closures.clear();

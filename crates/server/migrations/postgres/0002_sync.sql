@@ -110,3 +110,13 @@ CREATE TABLE register_cursors (
     cursor      BIGINT NOT NULL,
     pulled_at   TIMESTAMPTZ NOT NULL
 );
+
+-- The answer given to each push, by a digest of its batch: the same batch again gets the same
+-- answer, byte for byte, whatever happened since.
+CREATE TABLE push_receipts (
+    register_id BIGINT NOT NULL REFERENCES registers (id),
+    digest      TEXT    NOT NULL,
+    response    TEXT    NOT NULL,
+    created_at  TIMESTAMPTZ    NOT NULL,
+    PRIMARY KEY (register_id, digest)
+);

@@ -296,6 +296,17 @@ pub trait Storage: Send + Sync {
         register_id: i64,
     ) -> StorageResult<Vec<multicaisse_core::sync::OpenGap>>;
 
+    /// The answer stored for a batch digest, if this register pushed that batch before.
+    async fn push_receipt(&self, register_id: i64, digest: &str) -> StorageResult<Option<String>>;
+
+    /// Keeps the answer given to a batch (the first one wins).
+    async fn save_push_receipt(
+        &self,
+        register_id: i64,
+        digest: &str,
+        response: &str,
+    ) -> StorageResult<()>;
+
     /// Revokes every live token of a register; returns how many.
     async fn revoke_devices(
         &self,

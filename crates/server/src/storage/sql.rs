@@ -897,6 +897,40 @@ macro_rules! impl_storage {
                     .collect())
             }
 
+            async fn push_receipt(
+                &self,
+                register_id: i64,
+                digest: &str,
+            ) -> $crate::storage::StorageResult<Option<String>> {
+                let row: Option<(String,)> = sqlx::query_as(
+                    "SELECT response FROM push_receipts WHERE register_id = $1 AND digest = $2",
+                )
+                .bind(register_id)
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|r| r.0))
+            }
+
+            async fn save_push_receipt(
+                &self,
+                register_id: i64,
+                digest: &str,
+                response: &str,
+            ) -> $crate::storage::StorageResult<()> {
+                sqlx::query(
+                    "INSERT INTO push_receipts (register_id, digest, response, created_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (register_id, digest) DO NOTHING",
+                )
+                .bind(register_id)
+                .bind(digest)
+                .bind(response)
+                .bind(chrono::Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn revoke_devices(
                 &self,
                 register_id: i64,
