@@ -50,6 +50,9 @@ pub struct SimulateArgs {
     /// Misbehaviours, comma-separated: concurrent, silent:<register number>, replay, tamper.
     #[arg(long, value_delimiter = ',')]
     pub misbehave: Vec<crate::simulate::Misbehaviour>,
+    /// Sync order each round: ritual (1..N then 1..N-1, the seed's), once (1..N), reverse.
+    #[arg(long, default_value = "ritual")]
+    pub order: crate::simulate::SyncOrder,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -52,6 +52,7 @@ async fn main() -> ExitCode {
                 seed: args.seed,
                 syncs_per_day: args.syncs_per_day,
                 misbehave: args.misbehave,
+                order: args.order,
             };
             match multicaisse_server::simulate::run(&config).await {
                 Ok(report) => {

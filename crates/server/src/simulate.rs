@@ -62,6 +62,45 @@ pub struct SimulateConfig {
     /// 1 (evening), 2 (midday and evening) or 3 (morning, midday, evening).
     pub syncs_per_day: u8,
     pub misbehave: Vec<Misbehaviour>,
+    pub order: SyncOrder,
+}
+
+/// The order the registers sync in, each round.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SyncOrder {
+    /// The seed's ritual: 1..N, then 1..N−1 again, so every register has pulled every push.
+    #[default]
+    Ritual,
+    /// 1..N once: the last registers' pushes reach the first ones only the next round.
+    Once,
+    /// N..1, then N..2.
+    Reverse,
+}
+
+impl SyncOrder {
+    /// Indexes of the registers, in sync order, for `n` registers.
+    pub fn sequence(self, n: usize) -> Vec<usize> {
+        let rest = n.saturating_sub(1);
+        match self {
+            SyncOrder::Ritual => (0..n).chain(0..rest).collect(),
+            SyncOrder::Once => (0..n).collect(),
+            SyncOrder::Reverse => (0..n).rev().chain((1..n).rev()).collect(),
+        }
+    }
+}
+
+impl std::str::FromStr for SyncOrder {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "ritual" => Ok(SyncOrder::Ritual),
+            "once" => Ok(SyncOrder::Once),
+            "reverse" => Ok(SyncOrder::Reverse),
+            _ => Err(format!(
+                "`{text}` is not a sync order: ritual, once, reverse"
+            )),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -468,7 +507,7 @@ impl Simulation<'_> {
         first_of_day: bool,
     ) -> Result<(), SimulateError> {
         let n = registers.len();
-        let order: Vec<usize> = (0..n).chain(0..n.saturating_sub(1)).collect();
+        let order = self.config.order.sequence(n);
         if first_of_day && n >= 2 && self.config.misbehave.contains(&Misbehaviour::Concurrent) {
             // Two iPads pressing "synchroniser" together: one must be refused.
             let (a, b) = (registers[0].token.clone(), registers[1].token.clone());
@@ -594,6 +633,18 @@ mod tests {
             .parse::<Misbehaviour>()
             .unwrap_err()
             .contains("not a misbehaviour"));
+    }
+
+    #[test]
+    fn sync_orders_follow_the_seed_or_not() {
+        // The seed's sequences: 1,2,1 for two iPads, 1,2,3,1,2 for three.
+        assert_eq!(SyncOrder::Ritual.sequence(2), vec![0, 1, 0]);
+        assert_eq!(SyncOrder::Ritual.sequence(3), vec![0, 1, 2, 0, 1]);
+        assert_eq!(SyncOrder::Ritual.sequence(1), vec![0]);
+        assert_eq!(SyncOrder::Once.sequence(3), vec![0, 1, 2]);
+        assert_eq!(SyncOrder::Reverse.sequence(3), vec![2, 1, 0, 2, 1]);
+        assert_eq!("reverse".parse(), Ok(SyncOrder::Reverse));
+        assert!("random".parse::<SyncOrder>().is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use multicaisse_core::closure::ClosureKind;
 use multicaisse_core::store::business_date;
 use multicaisse_core::Cents;
-use multicaisse_server::simulate::{run, Misbehaviour, SimulateConfig};
+use multicaisse_server::simulate::{run, Misbehaviour, SimulateConfig, SyncOrder};
 use support::fixture::small_store;
 use support::{Backend, TestApp};
 
@@ -48,6 +48,7 @@ async fn a_misbehaving_week_ends_on_the_server_as_reported(backend: Backend) {
             Misbehaviour::Replay,
             Misbehaviour::Silent(3),
         ],
+        order: SyncOrder::Ritual,
     };
     let report = run(&config).await.expect("the simulation runs");
     assert_eq!(report.days, 6);
@@ -55,6 +56,8 @@ async fn a_misbehaving_week_ends_on_the_server_as_reported(backend: Backend) {
         panic!("three registers")
     };
 
+    // The ritual 1,2,3,1,2 twice a day for six days: registers 1 and 2 sync 24 times each.
+    assert_eq!((one.syncs, two.syncs), (24, 24));
     // Every day, exactly one of the two simultaneous begins was refused.
     assert_eq!(one.syncs_refused + two.syncs_refused, 6);
     // Replayed pushes were recognised, never stored twice.
@@ -158,10 +161,12 @@ async fn a_tampered_ticket_is_reported_by_the_server() {
         seed: 7,
         syncs_per_day: 1,
         misbehave: vec![Misbehaviour::Tamper],
+        order: SyncOrder::Once,
     };
     let report = run(&config).await.unwrap();
     // Register 1 had tickets 1–3: the first simulated one, number 4, was edited after sealing.
     assert_eq!(report.registers[0].chain_breaks, vec![4]);
+    assert_eq!(report.registers[0].syncs, 1);
     assert_eq!(
         app.storage()
             .chain_head(fixture.registers[0].id)
@@ -185,6 +190,7 @@ async fn a_wrong_configuration_is_one_clear_error() {
         seed: 7,
         syncs_per_day: 1,
         misbehave: vec![],
+        order: SyncOrder::Reverse,
     };
     let error = run(&config).await.unwrap_err().to_string();
     assert!(
