@@ -1,7 +1,7 @@
 //! Who is calling the sync API: the register behind a bearer token. A token reaches only its
 //! own register: every sync handler acts on `DeviceAuth::register` and nothing else.
 
-use super::AppState;
+use super::{store_or_404, AppState};
 use crate::device::secret_hash;
 use crate::error::AppError;
 use axum::extract::FromRequestParts;
@@ -66,9 +66,7 @@ impl FromRequestParts<AppState> for DeviceAuth {
                 revoked_at.format("%Y-%m-%d %H:%M UTC")
             )));
         }
-        let store = storage.store(register.store_id).await?.ok_or_else(|| {
-            AppError::NotFound(format!("store {} does not exist", register.store_id))
-        })?;
+        let store = store_or_404(storage.as_ref(), register.store_id).await?;
         Ok(DeviceAuth { register, store })
     }
 }

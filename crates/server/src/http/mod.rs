@@ -8,11 +8,12 @@ mod spa;
 mod stores;
 mod sync;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::storage::Storage;
 use axum::extract::OriginalUri;
 use axum::http::Method;
 use axum::{Extension, Json, Router};
+use multicaisse_core::store::{Register, Store};
 use routes::{schema, Access, ApiRoutes, RouteDoc};
 use std::path::Path;
 use std::sync::Arc;
@@ -64,6 +65,22 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .merge(spa::router(dist))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+}
+
+/// The store with this id, or a 404 saying so.
+pub(crate) async fn store_or_404(storage: &dyn Storage, id: i64) -> AppResult<Store> {
+    storage
+        .store(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("store {id} does not exist")))
+}
+
+/// The register with this id, or a 404 saying so.
+pub(crate) async fn register_or_404(storage: &dyn Storage, id: i64) -> AppResult<Register> {
+    storage
+        .register(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("register {id} does not exist")))
 }
 
 async fn wrong_method(method: Method, OriginalUri(uri): OriginalUri) -> AppError {

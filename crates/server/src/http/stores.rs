@@ -1,6 +1,6 @@
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
-use super::AppState;
-use crate::error::{AppError, AppResult};
+use super::{register_or_404, store_or_404, AppState};
+use crate::error::AppResult;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::Method;
 use axum::Json;
@@ -65,10 +65,7 @@ async fn register_integrity(
 ) -> AppResult<Json<Integrity>> {
     let register_id = parse_id("register_id", &id)?;
     let storage = &state.storage;
-    storage
-        .register(register_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("register {register_id} does not exist")))?;
+    register_or_404(storage.as_ref(), register_id).await?;
     let (ticket_chain_break, closure_chain_break) = storage.chain_breaks(register_id).await?;
     Ok(Json(Integrity {
         register_id,
@@ -85,11 +82,7 @@ async fn list_stores(State(state): State<AppState>) -> AppResult<Json<Vec<Store>
 
 async fn find_store(state: &AppState, raw_id: &str) -> AppResult<Store> {
     let id = parse_id("store_id", raw_id)?;
-    state
-        .storage
-        .store(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("store {id} does not exist")))
+    store_or_404(state.storage.as_ref(), id).await
 }
 
 async fn get_store(

@@ -4,7 +4,7 @@
 use super::device_auth::DeviceAuth;
 use super::json::ApiJson;
 use super::routes::{schema, Access, ApiRoutes, RouteDoc, SchemaFn};
-use super::AppState;
+use super::{register_or_404, store_or_404, AppState};
 use crate::device::{new_pairing_code, new_token, normalize_code, secret_hash};
 use crate::error::{AppError, AppResult};
 use crate::ingest;
@@ -99,11 +99,7 @@ async fn revoke_devices(
 ) -> AppResult<Json<RevokeResponse>> {
     let register_id = parse_id("register_id", &id)?;
     device_text("reason", &request.reason)?;
-    state
-        .storage
-        .register(register_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("register {register_id} does not exist")))?;
+    register_or_404(state.storage.as_ref(), register_id).await?;
     let revoked_tokens = state
         .storage
         .revoke_devices(register_id, request.reason.trim(), Utc::now())
@@ -119,11 +115,7 @@ async fn list_sync_sessions(
     Path(id): Path<String>,
 ) -> AppResult<Json<Vec<SyncSession>>> {
     let store_id = parse_id("store_id", &id)?;
-    state
-        .storage
-        .store(store_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("store {store_id} does not exist")))?;
+    store_or_404(state.storage.as_ref(), store_id).await?;
     Ok(Json(state.storage.sync_sessions(store_id, 200).await?))
 }
 
@@ -133,11 +125,7 @@ async fn create_pairing_code(
     Path(id): Path<String>,
 ) -> AppResult<Json<PairingCode>> {
     let register_id = parse_id("register_id", &id)?;
-    let register = state
-        .storage
-        .register(register_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("register {register_id} does not exist")))?;
+    let register = register_or_404(state.storage.as_ref(), register_id).await?;
     let code = new_pairing_code();
     let expires_at = Utc::now() + Duration::hours(PAIRING_CODE_HOURS);
     state
@@ -198,11 +186,7 @@ async fn pair(
             ))
         }
     };
-    let register = state
-        .storage
-        .register(register_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("register {register_id} does not exist")))?;
+    let register = register_or_404(state.storage.as_ref(), register_id).await?;
     Ok(Json(PairResponse { token, register }))
 }
 
@@ -241,13 +225,7 @@ async fn begin(
             holder_register_id,
             expires_at_ms,
         } => {
-            let holder = state
-                .storage
-                .register(holder_register_id)
-                .await?
-                .ok_or_else(|| {
-                    AppError::NotFound(format!("register {holder_register_id} does not exist"))
-                })?;
+            let holder = register_or_404(state.storage.as_ref(), holder_register_id).await?;
             let detail = format!(
                 "register {} tried to sync while register {} held the lease",
                 register.number, holder.number
