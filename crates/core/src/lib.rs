@@ -4,6 +4,7 @@
 //! The serde types in [`api`] are the contract between the two.
 
 pub mod api;
+pub mod auth;
 pub mod chain;
 pub mod closure;
 pub mod format;

@@ -53,6 +53,12 @@ pub struct SimulateArgs {
     /// Sync order each round: ritual (1..N then 1..N-1, the seed's), once (1..N), reverse.
     #[arg(long, default_value = "ritual")]
     pub order: crate::simulate::SyncOrder,
+    /// A support account's email (support enrols registers); the demo's by default.
+    #[arg(long, env = "MULTICAISSE_EMAIL", default_value = crate::demo::accounts::SUPPORT.email)]
+    pub email: String,
+    /// That account's password.
+    #[arg(long, env = "MULTICAISSE_PASSWORD", default_value = crate::demo::accounts::SUPPORT.password, hide_default_value = true)]
+    pub password: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -84,6 +90,17 @@ pub struct ServeConfig {
     /// Seed of the demo sales generator.
     #[arg(long, env = "MULTICAISSE_DEMO_SEED", default_value_t = crate::demo::DEFAULT_SEED)]
     pub demo_seed: u64,
+    /// Seconds a dashboard session lasts after sign-in.
+    #[arg(long, env = "MULTICAISSE_SESSION_SECONDS", default_value_t = (multicaisse_core::auth::SESSION_HOURS * 3600) as u32)]
+    pub session_seconds: u32,
+    /// Mark session cookies `Secure` (set it when the dashboard is served over HTTPS; a proxy's
+    /// `X-Forwarded-Proto: https` does the same per request).
+    #[arg(long, env = "MULTICAISSE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// The address people reach the dashboard at (`https://…`), for invitation links
+    /// (default: the address the inviting owner's browser used).
+    #[arg(long, env = "MULTICAISSE_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl ServeConfig {
@@ -99,6 +116,9 @@ impl ServeConfig {
             demo_until: None,
             demo_seed: crate::demo::DEFAULT_SEED,
             sync_lease_seconds: multicaisse_core::sync::LEASE_SECONDS as u32,
+            session_seconds: (multicaisse_core::auth::SESSION_HOURS * 3600) as u32,
+            secure_cookies: false,
+            public_url: None,
         }
     }
 }

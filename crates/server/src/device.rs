@@ -4,7 +4,6 @@
 
 use rand::rngs::OsRng;
 use rand::Rng;
-use sha2::{Digest, Sha256};
 
 /// Letters and digits that cannot be misread on a phone call (no 0/O, 1/I/L).
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -30,15 +29,7 @@ pub fn normalize_code(code: &str) -> String {
         .collect()
 }
 
-/// A device token: 256 random bits, hex.
-pub fn new_token() -> String {
-    let bytes: [u8; 32] = OsRng.gen();
-    hex::encode(bytes)
-}
-
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
+pub use crate::secret::{new_token, secret_hash};
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,15 @@ pub enum AppError {
     /// Missing, unknown or revoked credentials.
     #[error("{0}")]
     Unauthorized(String),
+    /// Signed in, but this account may not do that (or a cross-site request).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Sign-in closed for a while after repeated failures.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_seconds: i64,
+    },
     #[error("{0}")]
     Conflict(String),
     /// A pairing code used after its expiry.
@@ -59,6 +68,8 @@ impl AppError {
             AppError::BadParameter(_) => StatusCode::BAD_REQUEST,
             AppError::BadBody { status, .. } => *status,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) | AppError::LeaseBusy(_) => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PushRefused(
@@ -81,6 +92,22 @@ impl IntoResponse for AppError {
             if let Ok(value) = HeaderValue::from_str(&busy.retry_after_seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
+            return response;
+        }
+        if let AppError::TooManyRequests {
+            retry_after_seconds,
+            ..
+        } = &self
+        {
+            let retry_after = HeaderValue::from(retry_after_seconds.max(&1).unsigned_abs());
+            let body = ApiError {
+                error: self.to_string(),
+                parameter: None,
+            };
+            let mut response = (status, Json(body)).into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after);
             return response;
         }
         let body = match &self {

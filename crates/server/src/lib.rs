@@ -1,11 +1,13 @@
 //! Multicaisse server: HTTP API, persistence, demo data.
 
+pub mod accounts;
 pub mod config;
 pub mod demo;
 pub mod device;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod secret;
 pub mod simulate;
 pub mod storage;
 
@@ -80,6 +82,9 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     let state = http::AppState {
         storage: storage.clone(),
         sync_lease: chrono::Duration::seconds(i64::from(config.sync_lease_seconds)),
+        session_lifetime: chrono::Duration::seconds(i64::from(config.session_seconds)),
+        secure_cookies: config.secure_cookies,
+        public_url: config.public_url.clone(),
     };
     let app = http::router(state, &config.dist);
     let task = tokio::spawn(async move { axum::serve(listener, app).await });

@@ -53,6 +53,8 @@ async fn main() -> ExitCode {
                 syncs_per_day: args.syncs_per_day,
                 misbehave: args.misbehave,
                 order: args.order,
+                email: args.email,
+                password: args.password,
             };
             match multicaisse_server::simulate::run(&config).await {
                 Ok(report) => {

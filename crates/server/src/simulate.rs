@@ -7,6 +7,7 @@
 
 use crate::demo::generator::{day_rng, store_day, Sale};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
+use multicaisse_core::auth::{Me, CSRF_HEADER};
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::closure::{compute_closure, Closure, ClosureKind};
 use multicaisse_core::store::{Register, RegisterStatus, Store};
@@ -63,6 +64,9 @@ pub struct SimulateConfig {
     pub syncs_per_day: u8,
     pub misbehave: Vec<Misbehaviour>,
     pub order: SyncOrder,
+    /// A support account: enrolling registers (pairing codes) is support's job.
+    pub email: String,
+    pub password: String,
 }
 
 /// The order the registers sync in, each round.
@@ -166,8 +170,10 @@ impl fmt::Display for SimulateReport {
 }
 
 struct Http {
+    /// Keeps the session cookie of the support account.
     client: reqwest::Client,
     base: String,
+    csrf_token: Option<String>,
 }
 
 impl Http {
@@ -183,8 +189,10 @@ impl Http {
             "GET" => self.client.get(&url),
             _ => self.client.post(&url),
         };
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
+        match (token, &self.csrf_token) {
+            (Some(token), _) => request = request.bearer_auth(token),
+            (None, Some(csrf)) => request = request.header(CSRF_HEADER, csrf),
+            (None, None) => {}
         }
         if let Some(body) = body {
             request = request.json(body);
@@ -350,10 +358,27 @@ pub async fn run(config: &SimulateConfig) -> Result<SimulateReport, SimulateErro
     if config.from > config.until {
         return Err(SimulateError::Config("--from is after --until".into()));
     }
-    let http = Http {
-        client: reqwest::Client::new(),
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .map_err(|source| SimulateError::Http {
+            url: config.url.clone(),
+            source,
+        })?;
+    let mut http = Http {
+        client,
         base: config.url.trim_end_matches('/').to_string(),
+        csrf_token: None,
     };
+    let me: Me = http
+        .call(
+            "POST",
+            "/api/auth/sign-in",
+            None,
+            Some(&json!({ "email": config.email, "password": config.password })),
+        )
+        .await?;
+    http.csrf_token = Some(me.csrf_token);
     let store: Store = http
         .call(
             "GET",

@@ -51,7 +51,9 @@ async fn exactly_one_register_wins_the_lease_across_two_processes() {
         return;
     };
     let db = TestDb::fresh(&backend).await;
-    let fixture = small_store(db.open().await.as_ref()).await;
+    let storage = db.open().await;
+    let fixture = small_store(storage.as_ref()).await;
+    support::session::add_support(storage.as_ref()).await;
     let url = db.database_url.clone().expect("a PostgreSQL URL");
     let (_one, first_server) = server_process(&url).await;
     let (_two, second_server) = server_process(&url).await;

@@ -9,6 +9,7 @@ use multicaisse_core::store::business_date;
 use multicaisse_core::Cents;
 use multicaisse_server::simulate::{run, Misbehaviour, SimulateConfig, SyncOrder};
 use support::fixture::small_store;
+use support::session::SUPPORT;
 use support::{Backend, TestApp};
 
 on_both_backends!(a_misbehaving_week_ends_on_the_server_as_reported);
@@ -49,6 +50,8 @@ async fn a_misbehaving_week_ends_on_the_server_as_reported(backend: Backend) {
             Misbehaviour::Silent(3),
         ],
         order: SyncOrder::Ritual,
+        email: SUPPORT.email.into(),
+        password: SUPPORT.password.into(),
     };
     let report = run(&config).await.expect("the simulation runs");
     assert_eq!(report.days, 6);
@@ -162,6 +165,8 @@ async fn a_tampered_ticket_is_reported_by_the_server() {
         syncs_per_day: 1,
         misbehave: vec![Misbehaviour::Tamper],
         order: SyncOrder::Once,
+        email: SUPPORT.email.into(),
+        password: SUPPORT.password.into(),
     };
     let report = run(&config).await.unwrap();
     // Register 1 had tickets 1–3: the first simulated one, number 4, was edited after sealing.
@@ -191,6 +196,8 @@ async fn a_wrong_configuration_is_one_clear_error() {
         syncs_per_day: 1,
         misbehave: vec![],
         order: SyncOrder::Reverse,
+        email: SUPPORT.email.into(),
+        password: SUPPORT.password.into(),
     };
     let error = run(&config).await.unwrap_err().to_string();
     assert!(

@@ -141,7 +141,8 @@ async fn tokens_are_checked_and_reach_only_their_register(backend: Backend) {
     assert_eq!(b.end(session).await.status(), 200);
 
     // Support revokes register 3's iPad: its next request gets 401 with the date and reason.
-    let response = reqwest::Client::new()
+    let response = app
+        .client
         .post(format!("{base}/api/registers/{r3}/revoke-devices"))
         .json(&json!({ "reason": "caisse mise hors service" }))
         .send()

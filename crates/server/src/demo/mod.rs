@@ -3,6 +3,7 @@
 //! end of December. A year of sales, generated (not loaded from a dump), deterministic from
 //! the seed and the last day.
 
+pub mod accounts;
 mod catalogue;
 pub mod generator;
 
@@ -150,6 +151,9 @@ pub struct DemoSummary {
     pub registers: Vec<(Register, u64)>,
     pub from: NaiveDate,
     pub until: NaiveDate,
+    /// The owner's second shop (for the store switcher), with its tickets.
+    pub second_store: (Store, u64),
+    pub accounts: Vec<accounts::DemoAccount>,
 }
 
 impl fmt::Display for DemoSummary {
@@ -166,11 +170,20 @@ impl fmt::Display for DemoSummary {
         for (register, tickets) in &self.registers {
             writeln!(f, "  - {} : {tickets} tickets", register.label)?;
         }
-        write!(
+        writeln!(
             f,
-            "Comptes de démonstration : aucun n'est encore nécessaire, le tableau de bord est ouvert \
-             (la connexion par rôle arrive avec la gestion des comptes)."
-        )
+            "Deuxième boutique de la propriétaire : « {} », 1 caisse, {} tickets",
+            self.second_store.0.name, self.second_store.1
+        )?;
+        write!(f, "Comptes de démonstration (e-mail / mot de passe) :")?;
+        for account in &self.accounts {
+            write!(
+                f,
+                "\n  - {:<12} {} / {}",
+                account.role, account.email, account.password
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -235,33 +248,99 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
     let mut registers = Vec::new();
     for (spec, journal) in demo.iter().zip(journals) {
         let register = storage.insert_register(&spec.spec).await?;
-        let count = journal.len() as u64;
-        let mut previous = ChainHash::GENESIS;
-        let sealed: Vec<Ticket> = journal
-            .into_iter()
-            .map(|body| {
-                let ticket = body.seal(previous);
-                previous = ticket.hash;
-                ticket
-            })
-            .collect();
-        for batch in sealed.chunks(MAX_TICKETS_PER_PUSH) {
-            crate::ingest::push_tickets(storage, &register, store.time_zone, None, batch)
-                .await
-                .map_err(|e| match e {
-                    crate::ingest::IngestError::Storage(e) => e,
-                    // The generator seals valid chains: a refusal is a bug worth a clear stop.
-                    crate::ingest::IngestError::Refused(r) => {
-                        StorageError::Corrupt(format!("demo ticket refused: {r}"))
-                    }
-                })?;
-        }
+        let count = seal_and_push(storage, &store, &register, journal).await?;
         registers.push((register, count));
     }
+    let second_store = seed_second_store(storage, plan).await?;
+    let accounts = accounts::seed(storage, &[store.id, second_store.0.id], store.id).await?;
     Ok(DemoSummary {
         store,
         registers,
         from: plan.from(),
         until: plan.until,
+        second_store,
+        accounts,
     })
+}
+
+/// Seals a register's journal into its chain and stores it through the ingest path.
+async fn seal_and_push(
+    storage: &dyn Storage,
+    store: &Store,
+    register: &Register,
+    journal: Vec<TicketBody>,
+) -> StorageResult<u64> {
+    let count = journal.len() as u64;
+    let mut previous = ChainHash::GENESIS;
+    let sealed: Vec<Ticket> = journal
+        .into_iter()
+        .map(|body| {
+            let ticket = body.seal(previous);
+            previous = ticket.hash;
+            ticket
+        })
+        .collect();
+    for batch in sealed.chunks(MAX_TICKETS_PER_PUSH) {
+        crate::ingest::push_tickets(storage, register, store.time_zone, None, batch)
+            .await
+            .map_err(|e| match e {
+                crate::ingest::IngestError::Storage(e) => e,
+                // The generator seals valid chains: a refusal is a bug worth a clear stop.
+                crate::ingest::IngestError::Refused(r) => {
+                    StorageError::Corrupt(format!("demo ticket refused: {r}"))
+                }
+            })?;
+    }
+    Ok(count)
+}
+
+/// The owner's second, smaller shop: one register, the last 90 days of sales.
+async fn seed_second_store(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<(Store, u64)> {
+    let store = storage
+        .insert_store(&NewStore {
+            name: "Le Chai de la Croix-Rousse".into(),
+            siret: "90112233400025".into(),
+            address: "4 place de la Croix-Rousse, 69004 Lyon".into(),
+            vat_number: "FR45901122334".into(),
+            time_zone: PARIS,
+            fiscal_year_end_month: 6,
+        })
+        .await?;
+    let opened = plan.until - Days::new(90);
+    let register = storage
+        .insert_register(&NewRegister {
+            store_id: store.id,
+            number: 1,
+            label: "Caisse 1".into(),
+            kind: RegisterKind::Principal,
+            status: RegisterStatus::Active,
+            created_at: local_morning(opened),
+            activated_at: Some(local_morning(opened)),
+            suspended_at: None,
+        })
+        .await?;
+    let mut journal = Vec::new();
+    let mut date = opened + Days::new(1);
+    let seed = plan.seed.rotate_left(29);
+    while date <= plan.until {
+        // A quieter shop: every other customer of the generator's day.
+        for sale in generator::store_day(seed, date, store.time_zone)
+            .into_iter()
+            .step_by(2)
+        {
+            if sale.at > plan.not_after {
+                break;
+            }
+            journal.push(TicketBody {
+                sequence: journal.len() as u64 + 1,
+                kind: sale.kind,
+                issued_at: sale.at,
+                lines: sale.lines,
+                payments: sale.payments,
+            });
+        }
+        date = date + Days::new(1);
+    }
+    let count = seal_and_push(storage, &store, &register, journal).await?;
+    Ok((store, count))
 }

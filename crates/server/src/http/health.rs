@@ -12,7 +12,7 @@ pub fn routes() -> ApiRoutes {
             method: Method::GET,
             path: "/health",
             summary: "200 once the database answers (503 when it does not)",
-            access: Access::Open,
+            access: Access::Public,
             query: &[],
             body: None,
             response: schema::<Health>,

@@ -1,5 +1,8 @@
 //! The HTTP surface: the JSON API under `/api` and the single-page app around it.
 
+mod access;
+mod auth;
+pub mod caller;
 mod device_auth;
 mod health;
 mod json;
@@ -10,8 +13,11 @@ mod sync;
 
 use crate::error::{AppError, AppResult};
 use crate::storage::Storage;
-use axum::extract::OriginalUri;
+use axum::extract::{OriginalUri, Request};
+use axum::http::header::{HOST, ORIGIN};
 use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use multicaisse_core::store::{Register, Store};
 use routes::{schema, Access, ApiRoutes, RouteDoc};
@@ -25,11 +31,19 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     /// How long a sync lease lasts without a request from its holder.
     pub sync_lease: chrono::Duration,
+    /// How long a dashboard session lasts after sign-in.
+    pub session_lifetime: chrono::Duration,
+    /// Mark session cookies `Secure` (also done for requests a proxy says came over HTTPS).
+    pub secure_cookies: bool,
+    /// The address people reach the dashboard at, for invitation links.
+    pub public_url: Option<String>,
 }
 
 /// Every API route, documented (paths below `/api`).
 pub fn api_routes() -> ApiRoutes {
     health::routes()
+        .merge(auth::routes())
+        .merge(access::routes())
         .merge(stores::routes())
         .merge(sync::routes())
         .add(
@@ -37,7 +51,7 @@ pub fn api_routes() -> ApiRoutes {
                 method: Method::GET,
                 path: "/openapi.json",
                 summary: "This document",
-                access: Access::Open,
+                access: Access::Public,
                 query: &[],
                 body: None,
                 response: schema::<serde_json::Value>,
@@ -56,6 +70,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
     let (api, docs) = api_routes().into_parts();
     let document = Arc::new(routes::openapi(&docs));
     let api = api
+        .layer(middleware::from_fn(refuse_cross_site))
         .layer(Extension(document))
         .fallback(unknown_api_route)
         .method_not_allowed_fallback(wrong_method)
@@ -89,4 +104,48 @@ async fn wrong_method(method: Method, OriginalUri(uri): OriginalUri) -> AppError
 
 async fn unknown_api_route(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
     AppError::NotFound(format!("no API route for {method} {uri}"))
+}
+
+/// Refuses a state-changing request that a browser says comes from another site, whatever
+/// its credentials: a second line behind the CSRF token (and what protects sign-in, which has
+/// no session yet). Registers and scripts send no `Origin` and are not concerned.
+async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    if !request.method().is_safe() {
+        let headers = request.headers();
+        if let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, host)| host);
+            let host = headers.get(HOST).and_then(|v| v.to_str().ok());
+            if host != Some(origin_host) {
+                return AppError::Forbidden(format!(
+                    "cross-site request refused: it comes from {origin}"
+                ))
+                .into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// The pairs of a query string, decoded.
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    // Invalid UTF-8 decodes to U+FFFD, which no parameter accepts: it is refused by name later.
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_decode() {
+        let pairs = query_pairs(Some("period=custom&from=2026-01-01&to=2026%2D01%2D31"));
+        assert_eq!(pairs[2], ("to".into(), "2026-01-31".into()));
+        assert_eq!(query_pairs(None), vec![]);
+        assert_eq!(
+            query_pairs(Some("period=%E9")),
+            vec![("period".into(), "\u{FFFD}".into())]
+        );
+    }
 }

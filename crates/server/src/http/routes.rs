@@ -7,6 +7,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{on, MethodFilter};
 use axum::Router;
+use multicaisse_core::auth::Capability;
 use schemars::gen::{SchemaGenerator, SchemaSettings};
 use schemars::schema::Schema;
 use schemars::JsonSchema;
@@ -19,13 +20,37 @@ pub fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
 }
 
-/// Who may call a route.
+/// Who may call a route, as documented. Handlers enforce it through `Caller` and
+/// `DeviceAuth`; the access-matrix test checks what they really answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone (until accounts and roles arrive).
-    Open,
+    /// Anyone.
+    Public,
     /// A paired register, with its bearer token.
     Device,
+    /// Any signed-in person.
+    SignedIn,
+    /// Support staff only.
+    Support,
+    /// A signed-in person with this capability in the store of the path.
+    Store(Capability),
+    /// A signed-in person with this capability in the store of the register of the path.
+    Register(Capability),
+}
+
+impl Access {
+    /// In words, for the OpenAPI document.
+    pub fn describe(self) -> String {
+        match self {
+            Access::Public => "public".into(),
+            Access::Device => "a register's device token".into(),
+            Access::SignedIn => "any signed-in account".into(),
+            Access::Support => "support staff".into(),
+            Access::Store(c) | Access::Register(c) => {
+                format!("signed-in account that may {} for this store", c.words())
+            }
+        }
+    }
 }
 
 /// A query parameter: name, required, description.
@@ -41,6 +66,12 @@ pub struct RouteDoc {
     pub query: &'static [QueryParam],
     pub body: Option<SchemaFn>,
     pub response: SchemaFn,
+}
+
+impl RouteDoc {
+    pub fn with_access(self, access: Access) -> RouteDoc {
+        RouteDoc { access, ..self }
+    }
 }
 
 pub struct ApiRoutes {
@@ -120,8 +151,11 @@ pub fn openapi(docs: &[RouteDoc]) -> Value {
         if let Some(body) = doc.body {
             operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body(&mut generator) } } });
         }
-        if doc.access == Access::Device {
-            operation["security"] = json!([{ "device": [] }]);
+        operation["x-access"] = json!(doc.access.describe());
+        match doc.access {
+            Access::Public => {}
+            Access::Device => operation["security"] = json!([{ "device": [] }]),
+            _ => operation["security"] = json!([{ "session": [] }]),
         }
         let entry = paths
             .entry(format!("/api{}", doc.path))
@@ -143,7 +177,9 @@ pub fn openapi(docs: &[RouteDoc]) -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": { "device": { "type": "http", "scheme": "bearer", "description": "A register's device token, from /api/sync/pair" } }
+            "securitySchemes": { "device": { "type": "http", "scheme": "bearer", "description": "A register's device token, from /api/sync/pair" },
+                "session": { "type": "apiKey", "in": "cookie", "name": multicaisse_core::auth::SESSION_COOKIE, "description": "The session cookie set by /api/auth/sign-in; state-changing requests also carry the X-CSRF-Token header /api/auth/me gives" }
+            }
         }
     })
 }

@@ -1,10 +1,11 @@
 //! The API a register (iPad) calls: pair once, then sync in sessions under the store's lease.
 //! Also the pairing-code route support uses to enrol a register.
 
+use super::caller::Caller;
 use super::device_auth::DeviceAuth;
 use super::json::ApiJson;
 use super::routes::{schema, Access, ApiRoutes, RouteDoc, SchemaFn};
-use super::{register_or_404, store_or_404, AppState};
+use super::{register_or_404, AppState};
 use crate::device::{new_pairing_code, new_token, normalize_code, secret_hash};
 use crate::error::{AppError, AppResult};
 use crate::ingest;
@@ -13,7 +14,8 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::Method;
 use axum::Json;
 use chrono::{Duration, Utc};
-use multicaisse_core::api::{parse_id, ParamError};
+use multicaisse_core::api::ParamError;
+use multicaisse_core::auth::Capability;
 use multicaisse_core::sync::{
     BeginResponse, EndResponse, LeaseBusy, PairRequest, PairResponse, PairingCode, PullRequest,
     PullResponse, PulledChange, PushRefusal, PushRequest, PushResponse, RevokeRequest,
@@ -43,7 +45,7 @@ pub fn routes() -> ApiRoutes {
     let device = Access::Device;
     ApiRoutes::default()
         .add(
-            post_doc("/sync/pair", "Exchange a one-time pairing code for this register's device token", Access::Open, Some(schema::<PairRequest>), schema::<PairResponse>),
+            post_doc("/sync/pair", "Exchange a one-time pairing code for this register's device token", Access::Public, Some(schema::<PairRequest>), schema::<PairResponse>),
             pair,
         )
         .add(
@@ -66,7 +68,7 @@ pub fn routes() -> ApiRoutes {
             post_doc(
                 "/registers/{register_id}/revoke-devices",
                 "Revoke every device token of a register, with the reason its iPad will be told",
-                Access::Open,
+                Access::Register(Capability::RevokeDevices),
                 Some(schema::<RevokeRequest>),
                 schema::<RevokeResponse>,
             ),
@@ -74,7 +76,7 @@ pub fn routes() -> ApiRoutes {
         )
         .add(get_sessions_doc(), list_sync_sessions)
         .add(
-            post_doc("/registers/{register_id}/pairing-codes", "A new one-time pairing code for a register's iPad", Access::Open, None, schema::<PairingCode>),
+            post_doc("/registers/{register_id}/pairing-codes", "A new one-time pairing code for a register's iPad (support staff activate registers)", Access::Register(Capability::EnrolRegisters), None, schema::<PairingCode>),
             create_pairing_code,
         )
         .map_router(|router| router.layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES)))
@@ -85,7 +87,7 @@ fn get_sessions_doc() -> RouteDoc {
         method: Method::GET,
         path: "/stores/{store_id}/sync-sessions",
         summary: "A store's latest sync attempts, accepted or refused, newest first",
-        access: Access::Open,
+        access: Access::Store(Capability::ViewSync),
         query: &[],
         body: None,
         response: schema::<Vec<SyncSession>>,
@@ -94,12 +96,15 @@ fn get_sessions_doc() -> RouteDoc {
 
 async fn revoke_devices(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<RevokeRequest>,
 ) -> AppResult<Json<RevokeResponse>> {
-    let register_id = parse_id("register_id", &id)?;
+    let register_id = caller
+        .register(&state, &id, Capability::RevokeDevices)
+        .await?
+        .id;
     device_text("reason", &request.reason)?;
-    register_or_404(state.storage.as_ref(), register_id).await?;
     let revoked_tokens = state
         .storage
         .revoke_devices(register_id, request.reason.trim(), Utc::now())
@@ -112,20 +117,22 @@ async fn revoke_devices(
 
 async fn list_sync_sessions(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Vec<SyncSession>>> {
-    let store_id = parse_id("store_id", &id)?;
-    store_or_404(state.storage.as_ref(), store_id).await?;
+    let store_id = caller.store(&state, &id, Capability::ViewSync).await?.id;
     Ok(Json(state.storage.sync_sessions(store_id, 200).await?))
 }
 
 /// A new one-time code for a register's iPad (support reads it to the shop).
 async fn create_pairing_code(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<PairingCode>> {
-    let register_id = parse_id("register_id", &id)?;
-    let register = register_or_404(state.storage.as_ref(), register_id).await?;
+    let register = caller
+        .register(&state, &id, Capability::EnrolRegisters)
+        .await?;
     let code = new_pairing_code();
     let expires_at = Utc::now() + Duration::hours(PAIRING_CODE_HOURS);
     state

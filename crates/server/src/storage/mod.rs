@@ -2,6 +2,7 @@
 //! their SQL (see [`sql`]). Everything the HTTP layer and the demo need goes through
 //! [`Storage`]; nothing else in the server talks to a database.
 
+pub mod accounts;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -224,7 +225,7 @@ pub struct EndedSession {
 }
 
 #[async_trait]
-pub trait Storage: Send + Sync {
+pub trait Storage: accounts::Accounts + Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -39,3 +39,4 @@ impl PostgresStorage {
 }
 
 super::sql::impl_storage!(PostgresStorage, sqlx::Postgres, "postgres");
+super::accounts::impl_accounts!(PostgresStorage);

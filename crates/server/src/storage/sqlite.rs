@@ -43,3 +43,4 @@ impl SqliteStorage {
 }
 
 super::sql::impl_storage!(SqliteStorage, sqlx::Sqlite, "sqlite");
+super::accounts::impl_accounts!(SqliteStorage);

@@ -1,5 +1,6 @@
 //! A register's side of the sync API, over HTTP, for tests.
 
+use super::session::{Session, SUPPORT};
 use multicaisse_core::sync::{BeginResponse, PairResponse, PairingCode, PushResponse};
 use multicaisse_core::ticket::Ticket;
 use serde_json::{json, Value};
@@ -11,12 +12,15 @@ pub struct Device {
     pub client: reqwest::Client,
 }
 
+/// A pairing code, asked for by support staff (who enrol registers).
 pub async fn pairing_code(base: &str, register_id: i64) -> PairingCode {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/registers/{register_id}/pairing-codes"))
-        .send()
-        .await
-        .unwrap();
+    let support = Session::sign_in(base, SUPPORT.email, SUPPORT.password).await;
+    let response = support
+        .post(
+            &format!("/api/registers/{register_id}/pairing-codes"),
+            json!({}),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }

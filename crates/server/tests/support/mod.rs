@@ -5,6 +5,7 @@
 
 pub mod device;
 pub mod fixture;
+pub mod session;
 
 use multicaisse_server::config::ServeConfig;
 use multicaisse_server::storage::{self, DatabaseTarget, Storage};
@@ -101,7 +102,9 @@ impl TestDb {
 pub struct TestApp {
     pub server: RunningServer,
     pub db: TestDb,
+    /// Signed in as support staff, who may read every store.
     pub client: reqwest::Client,
+    pub support: session::Session,
     _dist: TempDir,
 }
 
@@ -125,10 +128,18 @@ impl TestApp {
         let server = multicaisse_server::start(&config)
             .await
             .expect("server starts");
+        session::add_support(server.storage.as_ref()).await;
+        let support = session::Session::sign_in(
+            &server.url(),
+            session::SUPPORT.email,
+            session::SUPPORT.password,
+        )
+        .await;
         TestApp {
             server,
             db,
-            client: reqwest::Client::new(),
+            client: support.client.clone(),
+            support,
             _dist: dist,
         }
     }

@@ -1,0 +1,668 @@
+//! Accounts and roles: who may do what, the rules of sign-in input and of throttling, and the
+//! API types of accounts. The server enforces these rules; the app uses the same ones to
+//! show only what a role may do.
+
+use crate::api::ParamError;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A person's role in one store. Support staff are not members: they reach every store.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything about the store.
+    Owner,
+    /// Read-only: sales and Z files.
+    Accountant,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Accountant => "accountant",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        match code {
+            "owner" => Some(Role::Owner),
+            "accountant" => Some(Role::Accountant),
+            _ => None,
+        }
+    }
+}
+
+/// What one may do with a store. Each API route and each page asks for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// Sales, registers, journal integrity.
+    ViewSales,
+    /// Z files (closures).
+    ViewClosures,
+    /// Devices and their syncs.
+    ViewSync,
+    /// Registers' subscription.
+    ViewSubscription,
+    /// Ending an extra register.
+    Decommission,
+    /// Revoking a register's device tokens (a lost or replaced iPad).
+    RevokeDevices,
+    /// Enrolling a register's iPad: pairing codes (support activates registers).
+    EnrolRegisters,
+    /// Who has access, and pending invitations.
+    ViewAccess,
+    /// Inviting, revoking, changing roles.
+    ManageAccess,
+    /// The store's audit log.
+    ViewAudit,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 10] = [
+        Capability::ViewSales,
+        Capability::ViewClosures,
+        Capability::ViewSync,
+        Capability::ViewSubscription,
+        Capability::Decommission,
+        Capability::RevokeDevices,
+        Capability::EnrolRegisters,
+        Capability::ViewAccess,
+        Capability::ManageAccess,
+        Capability::ViewAudit,
+    ];
+
+    /// Whether the owner of a store has this capability there.
+    fn owner_may(self) -> bool {
+        !matches!(self, Capability::EnrolRegisters)
+    }
+
+    fn accountant_may(self) -> bool {
+        matches!(self, Capability::ViewSales | Capability::ViewClosures)
+    }
+
+    /// Support runs the service for every store but does not hand out access to a shop's
+    /// books: that is the owner's decision.
+    fn support_may(self) -> bool {
+        !matches!(self, Capability::ManageAccess)
+    }
+
+    /// In words, for a refusal: "your account may not {words} for store 3".
+    pub fn words(self) -> &'static str {
+        match self {
+            Capability::ViewSales => "see the sales",
+            Capability::ViewClosures => "see the Z files",
+            Capability::ViewSync => "see the devices and their syncs",
+            Capability::ViewSubscription => "see the subscription",
+            Capability::Decommission => "decommission registers",
+            Capability::RevokeDevices => "revoke devices",
+            Capability::EnrolRegisters => "enrol registers (support staff only)",
+            Capability::ViewAccess => "see who has access",
+            Capability::ManageAccess => "manage access (owners only)",
+            Capability::ViewAudit => "see the audit log",
+        }
+    }
+}
+
+/// One store a person has access to.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub store_id: i64,
+    pub store_name: String,
+    pub role: Role,
+}
+
+/// Who is asking: support staff, or a member of some stores.
+#[derive(Debug, Clone, Copy)]
+pub struct Principal<'a> {
+    pub support: bool,
+    pub memberships: &'a [Membership],
+}
+
+impl Principal<'_> {
+    pub fn role_in(&self, store_id: i64) -> Option<Role> {
+        self.memberships
+            .iter()
+            .find(|m| m.store_id == store_id)
+            .map(|m| m.role)
+    }
+
+    /// The one access rule: support by capability, members by their role in that store,
+    /// everyone else not at all.
+    pub fn can(&self, store_id: i64, capability: Capability) -> bool {
+        if self.support {
+            return capability.support_may();
+        }
+        match self.role_in(store_id) {
+            Some(Role::Owner) => capability.owner_may(),
+            Some(Role::Accountant) => capability.accountant_may(),
+            None => false,
+        }
+    }
+}
+
+/// The signed-in person, as `/api/auth/me` and sign-in return it.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub support: bool,
+    /// The stores this person is a member of (support staff reach every store without one).
+    pub memberships: Vec<Membership>,
+    /// To send back as `X-CSRF-Token` with every state-changing request of this session.
+    pub csrf_token: String,
+    pub session_expires_at: DateTime<Utc>,
+}
+
+impl Me {
+    pub fn principal(&self) -> Principal<'_> {
+        Principal {
+            support: self.support,
+            memberships: &self.memberships,
+        }
+    }
+
+    pub fn can(&self, store_id: i64, capability: Capability) -> bool {
+        self.principal().can(store_id, capability)
+    }
+}
+
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const SESSION_COOKIE: &str = "multicaisse_session";
+/// Sessions end this long after sign-in, whatever happens.
+pub const SESSION_HOURS: i64 = 12;
+pub const INVITATION_DAYS: i64 = 7;
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Long enough for any passphrase, short enough that hashing it costs nothing unusual.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+pub const MAX_NAME_CHARS: usize = 100;
+/// Failed sign-ins for one address before each new one is delayed.
+pub const FREE_FAILURES: u32 = 5;
+/// Failures older than this are forgotten.
+pub const FAILURE_WINDOW_MINUTES: i64 = 60;
+const FIRST_LOCK_SECONDS: i64 = 30;
+const MAX_LOCK_SECONDS: i64 = 15 * 60;
+
+/// How long sign-in stays closed for an address after its `failures`-th failure in a row:
+/// nothing for the first few, then 30 s doubling up to 15 min.
+pub fn lockout_after(failures: u32) -> Option<Duration> {
+    let over = failures.checked_sub(FREE_FAILURES)?;
+    let seconds = FIRST_LOCK_SECONDS
+        .saturating_mul(1_i64.checked_shl(over.min(20)).unwrap_or(i64::MAX))
+        .min(MAX_LOCK_SECONDS);
+    Some(Duration::seconds(seconds))
+}
+
+/// When sign-in opens again for an address, if it is closed at `now`.
+pub fn locked_until(
+    failures: u32,
+    last_failure_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if now - last_failure_at > Duration::minutes(FAILURE_WINDOW_MINUTES) {
+        return None;
+    }
+    let until = last_failure_at + lockout_after(failures)?;
+    (until > now).then_some(until)
+}
+
+/// An email address as stored and compared: trimmed, lowercased, and plausible. Only the
+/// shape is checked; whether it receives mail is the invitation's business.
+pub fn normalize_email(field: &str, raw: &str) -> Result<String, ParamError> {
+    let email = raw.trim().to_lowercase();
+    let bad = |why: &str| Err(ParamError::new(field, format!("`{}` {why}", raw.trim())));
+    if email.is_empty() {
+        return Err(ParamError::new(field, "is empty"));
+    }
+    if email.chars().count() > 254 {
+        return Err(ParamError::new(
+            field,
+            "is longer than 254 characters, the limit of an email address",
+        ));
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return bad("is not an email address (no @)");
+    };
+    if local.is_empty() || local.len() > 64 || domain.contains('@') {
+        return bad("is not an email address");
+    }
+    if email
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c))
+    {
+        return bad("is not an email address (it has a space or a forbidden character)");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    if labels.len() < 2 || !labels.iter().all(label_ok) {
+        return bad("is not an email address (its domain is not valid)");
+    }
+    Ok(email)
+}
+
+/// A password being chosen: long enough to resist guessing, bounded so that hashing stays
+/// cheap. No composition rules (NIST SP 800-63B): length is what matters.
+pub fn check_new_password(field: &str, password: &str) -> Result<(), ParamError> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_CHARS {
+        return Err(ParamError::new(
+            field,
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    check_password_length(field, password)
+}
+
+/// Any password presented: refused before hashing when longer than the bound.
+pub fn check_password_length(field: &str, password: &str) -> Result<(), ParamError> {
+    if password.is_empty() {
+        return Err(ParamError::new(field, "is empty"));
+    }
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(ParamError::new(
+            field,
+            format!("is longer than {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A person's name as shown to others: 1 to 100 characters once trimmed.
+pub fn check_display_name(field: &str, name: &str) -> Result<String, ParamError> {
+    let name = name.trim();
+    let length = name.chars().count();
+    if length == 0 || length > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ParamError::new(
+            field,
+            format!("must be 1 to {MAX_NAME_CHARS} printable characters"),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedOut {
+    /// Sessions ended by this request.
+    pub sessions_ended: u64,
+}
+
+/// An owner invites someone to a store (an accountant, usually).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationRequest {
+    pub email: String,
+    /// `accountant` unless said otherwise.
+    #[serde(default = "accountant")]
+    pub role: Role,
+}
+
+fn accountant() -> Role {
+    Role::Accountant
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    Pending,
+    Accepted,
+    Cancelled,
+    Expired,
+}
+
+impl InvitationState {
+    pub fn of(
+        accepted_at: Option<DateTime<Utc>>,
+        cancelled_at: Option<DateTime<Utc>>,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> InvitationState {
+        match (accepted_at, cancelled_at) {
+            (Some(_), _) => InvitationState::Accepted,
+            (_, Some(_)) => InvitationState::Cancelled,
+            _ if expires_at <= now => InvitationState::Expired,
+            _ => InvitationState::Pending,
+        }
+    }
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub id: i64,
+    pub store_id: i64,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub state: InvitationState,
+    /// The link to send to the invitee: only in the answer that creates the invitation (the
+    /// server keeps a hash of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// What the holder of an invitation link sees before accepting it.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationPreview {
+    pub store_name: String,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+    pub state: InvitationState,
+}
+
+/// Accepting an invitation: with a new account's password and name, or an existing account's
+/// password. The answer is the same shape either way.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitationRequest {
+    pub token: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub since: DateTime<Utc>,
+}
+
+/// Who has access to a store, and who is invited.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreAccess {
+    pub store_id: i64,
+    pub members: Vec<Member>,
+    /// Pending invitations, newest first.
+    pub invitations: Vec<Invitation>,
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChangeRequest {
+    pub role: Role,
+}
+
+/// What the audit log records.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditEvent {
+    SignIn,
+    SignInFailed,
+    SignInThrottled,
+    SignOut,
+    InvitationCreated,
+    InvitationCancelled,
+    InvitationAccepted,
+    AccessRevoked,
+    RoleChanged,
+}
+
+impl AuditEvent {
+    pub const ALL: [AuditEvent; 9] = [
+        AuditEvent::SignIn,
+        AuditEvent::SignInFailed,
+        AuditEvent::SignInThrottled,
+        AuditEvent::SignOut,
+        AuditEvent::InvitationCreated,
+        AuditEvent::InvitationCancelled,
+        AuditEvent::InvitationAccepted,
+        AuditEvent::AccessRevoked,
+        AuditEvent::RoleChanged,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditEvent::SignIn => "sign_in",
+            AuditEvent::SignInFailed => "sign_in_failed",
+            AuditEvent::SignInThrottled => "sign_in_throttled",
+            AuditEvent::SignOut => "sign_out",
+            AuditEvent::InvitationCreated => "invitation_created",
+            AuditEvent::InvitationCancelled => "invitation_cancelled",
+            AuditEvent::InvitationAccepted => "invitation_accepted",
+            AuditEvent::AccessRevoked => "access_revoked",
+            AuditEvent::RoleChanged => "role_changed",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<AuditEvent> {
+        AuditEvent::ALL.into_iter().find(|e| e.code() == code)
+    }
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub event: AuditEvent,
+    pub store_id: Option<i64>,
+    /// Who acted, when known (a failed sign-in has no actor).
+    pub actor_email: Option<String>,
+    /// Whom it concerned: the person signing in, invited, revoked.
+    pub subject_email: Option<String>,
+    pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn member(store_id: i64, role: Role) -> Membership {
+        Membership {
+            store_id,
+            store_name: format!("store {store_id}"),
+            role,
+        }
+    }
+
+    #[test]
+    fn owners_do_everything_in_their_store_but_enrol_and_nothing_elsewhere() {
+        let memberships = [member(1, Role::Owner)];
+        let owner = Principal {
+            support: false,
+            memberships: &memberships,
+        };
+        for capability in Capability::ALL {
+            assert_eq!(
+                owner.can(1, capability),
+                capability != Capability::EnrolRegisters,
+                "{capability:?}"
+            );
+            assert!(!owner.can(2, capability), "{capability:?}");
+        }
+    }
+
+    #[test]
+    fn accountants_read_sales_and_z_files_only() {
+        let memberships = [member(1, Role::Accountant)];
+        let accountant = Principal {
+            support: false,
+            memberships: &memberships,
+        };
+        let allowed: Vec<Capability> = Capability::ALL
+            .into_iter()
+            .filter(|c| accountant.can(1, *c))
+            .collect();
+        assert_eq!(
+            allowed,
+            vec![Capability::ViewSales, Capability::ViewClosures]
+        );
+        assert!(!accountant.can(2, Capability::ViewSales));
+    }
+
+    #[test]
+    fn support_reaches_every_store_but_does_not_grant_access() {
+        let support = Principal {
+            support: true,
+            memberships: &[],
+        };
+        for store in [1, 2, 999] {
+            assert!(support.can(store, Capability::EnrolRegisters));
+            assert!(support.can(store, Capability::ViewAudit));
+            assert!(!support.can(store, Capability::ManageAccess));
+        }
+    }
+
+    #[test]
+    fn nobody_without_membership_can_anything() {
+        let nobody = Principal {
+            support: false,
+            memberships: &[],
+        };
+        assert!(Capability::ALL.into_iter().all(|c| !nobody.can(1, c)));
+    }
+
+    #[test]
+    fn emails_are_normalized_and_checked() {
+        assert_eq!(
+            normalize_email("email", "  Marie.Dupont@Cabinet-Martin.FR ").unwrap(),
+            "marie.dupont@cabinet-martin.fr"
+        );
+        assert_eq!(
+            normalize_email("email", "a+tag@x.co").unwrap(),
+            "a+tag@x.co"
+        );
+        for bad in [
+            "",
+            "  ",
+            "marie",
+            "@x.fr",
+            "marie@",
+            "marie@localhost",
+            "marie@@x.fr",
+            "ma rie@x.fr",
+            "marie@x..fr",
+            "marie@-x.fr",
+            "marie@x.fr;drop",
+            "<marie@x.fr>",
+        ] {
+            let error = normalize_email("email", bad).unwrap_err();
+            assert_eq!(error.parameter, "email", "{bad}");
+        }
+        let long = format!("{}@x.fr", "a".repeat(300));
+        assert!(normalize_email("email", &long)
+            .unwrap_err()
+            .message
+            .contains("254"));
+    }
+
+    #[test]
+    fn passwords_need_length_and_have_a_bound() {
+        assert!(check_new_password("password", "court").is_err());
+        assert!(check_new_password("password", "douze carac.").is_ok());
+        assert!(check_new_password("password", &"x".repeat(128)).is_ok());
+        let error = check_new_password("password", &"x".repeat(129)).unwrap_err();
+        assert!(error.message.contains("128"));
+        // Characters, not bytes: an accented passphrase is not cut short.
+        assert!(check_new_password("password", &"é".repeat(100)).is_ok());
+        assert!(check_password_length("password", "").is_err());
+    }
+
+    #[test]
+    fn lockouts_start_after_the_free_failures_and_double_to_a_cap() {
+        assert_eq!(lockout_after(0), None);
+        assert_eq!(lockout_after(FREE_FAILURES - 1), None);
+        assert_eq!(lockout_after(FREE_FAILURES), Some(Duration::seconds(30)));
+        assert_eq!(
+            lockout_after(FREE_FAILURES + 1),
+            Some(Duration::seconds(60))
+        );
+        assert_eq!(
+            lockout_after(FREE_FAILURES + 4),
+            Some(Duration::seconds(480))
+        );
+        assert_eq!(
+            lockout_after(FREE_FAILURES + 5),
+            Some(Duration::minutes(15))
+        );
+        assert_eq!(lockout_after(u32::MAX), Some(Duration::minutes(15)));
+    }
+
+    #[test]
+    fn a_lock_ends_and_old_failures_are_forgotten() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap();
+        assert_eq!(locked_until(3, at, at), None);
+        assert_eq!(
+            locked_until(FREE_FAILURES, at, at + Duration::seconds(10)),
+            Some(at + Duration::seconds(30))
+        );
+        assert_eq!(
+            locked_until(FREE_FAILURES, at, at + Duration::seconds(30)),
+            None
+        );
+        assert_eq!(
+            locked_until(100, at, at + Duration::minutes(FAILURE_WINDOW_MINUTES + 1)),
+            None
+        );
+    }
+
+    #[test]
+    fn invitation_states() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap();
+        let later = now + Duration::days(1);
+        assert_eq!(
+            InvitationState::of(None, None, later, now),
+            InvitationState::Pending
+        );
+        assert_eq!(
+            InvitationState::of(None, None, now, now),
+            InvitationState::Expired
+        );
+        assert_eq!(
+            InvitationState::of(Some(now), None, now, now),
+            InvitationState::Accepted
+        );
+        assert_eq!(
+            InvitationState::of(None, Some(now), later, now),
+            InvitationState::Cancelled
+        );
+    }
+
+    #[test]
+    fn audit_event_codes_round_trip() {
+        for event in AuditEvent::ALL {
+            assert_eq!(AuditEvent::parse(event.code()), Some(event));
+            assert_eq!(
+                serde_json_code(event),
+                format!("\"{}\"", event.code()),
+                "serde and code() agree"
+            );
+        }
+    }
+
+    fn serde_json_code(event: AuditEvent) -> String {
+        serde_json::to_string(&event).unwrap()
+    }
+}

@@ -1,0 +1,288 @@
+//! Signing in and out, the signed-in person, and accepting an invitation.
+
+use super::caller::Caller;
+use super::json::ApiJson;
+use super::routes::{schema, Access, ApiRoutes, RouteDoc, SchemaFn};
+use super::AppState;
+use crate::accounts::{self, csrf_token, verify_password, OpenedSession, SignInError};
+use crate::error::{AppError, AppResult};
+use crate::secret::secret_hash;
+use crate::storage::accounts::{Invitee, NewAuditEntry, NewUser};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use cookie::{Cookie, SameSite};
+use multicaisse_core::auth::{
+    check_display_name, check_new_password, check_password_length, normalize_email,
+    AcceptInvitationRequest, AuditEvent, InvitationPreview, InvitationState, Me, SignInRequest,
+    SignedOut, SESSION_COOKIE,
+};
+
+/// Credentials and names are small: anything bigger is refused before it is read.
+pub const MAX_AUTH_BODY_BYTES: usize = 4 * 1024;
+
+pub(super) fn doc(
+    method: Method,
+    path: &'static str,
+    summary: &'static str,
+    access: Access,
+    body: Option<SchemaFn>,
+    response: SchemaFn,
+) -> RouteDoc {
+    RouteDoc {
+        method,
+        path,
+        summary,
+        access,
+        query: &[],
+        body,
+        response,
+    }
+}
+
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .add(
+            doc(Method::POST, "/auth/sign-in", "Sign in with email and password: sets the session cookie (429 with Retry-After after repeated failures)", Access::Public, Some(schema::<SignInRequest>), schema::<Me>),
+            sign_in,
+        )
+        .add(
+            doc(Method::POST, "/auth/sign-out", "End this session", Access::SignedIn, None, schema::<SignedOut>),
+            sign_out,
+        )
+        .add(
+            doc(Method::POST, "/auth/sign-out-everywhere", "End every session of this account", Access::SignedIn, None, schema::<SignedOut>),
+            sign_out_everywhere,
+        )
+        .add(
+            doc(Method::GET, "/auth/me", "The signed-in person, their stores and roles, and the CSRF token of the session", Access::SignedIn, None, schema::<Me>),
+            me,
+        )
+        .add(
+            doc(Method::GET, "/invitations/{token}", "What an invitation link offers, before accepting it", Access::Public, None, schema::<InvitationPreview>),
+            preview_invitation,
+        )
+        .add(
+            doc(Method::POST, "/invitations/accept", "Accept an invitation: with a new password (new account) or the account's password; signs in", Access::Public, Some(schema::<AcceptInvitationRequest>), schema::<Me>),
+            accept_invitation,
+        )
+        .map_router(|router| router.layer(DefaultBodyLimit::max(MAX_AUTH_BODY_BYTES)))
+}
+
+fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    state.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+fn cookie_header(value: String, max_age_seconds: i64, secure: bool) -> AppResult<HeaderValue> {
+    let cookie = Cookie::build((SESSION_COOKIE, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(max_age_seconds))
+        .build();
+    HeaderValue::from_str(&cookie.to_string())
+        .map_err(|e| AppError::Unavailable(format!("cannot write the session cookie: {e}")))
+}
+
+/// The answer to a request that opened a session: who is signed in, and the cookie.
+async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: OpenedSession,
+) -> AppResult<Response> {
+    let memberships = state.storage.memberships(session.user.id).await?;
+    let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
+    let cookie = cookie_header(session.secret.clone(), max_age, secure(state, headers))?;
+    let me = Me {
+        user_id: session.user.id,
+        email: session.user.email,
+        display_name: session.user.display_name,
+        support: session.user.support,
+        memberships,
+        csrf_token: csrf_token(&session.secret),
+        session_expires_at: session.expires_at,
+    };
+    Ok(([(SET_COOKIE, cookie)], Json(me)).into_response())
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SignInRequest>,
+) -> AppResult<Response> {
+    let email = normalize_email("email", &request.email)?;
+    check_password_length("password", &request.password)?;
+    let now = Utc::now();
+    match accounts::sign_in(
+        state.storage.as_ref(),
+        &email,
+        &request.password,
+        now,
+        state.session_lifetime,
+    )
+    .await
+    {
+        Ok(session) => signed_in(&state, &headers, session).await,
+        Err(error @ SignInError::WrongCredentials) => {
+            Err(AppError::Unauthorized(error.to_string()))
+        }
+        Err(error @ SignInError::Throttled { retry_after }) => Err(AppError::TooManyRequests {
+            message: error.to_string(),
+            retry_after_seconds: retry_after.num_seconds().max(1),
+        }),
+        Err(SignInError::Storage(e)) => Err(e.into()),
+    }
+}
+
+async fn end_sessions(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    only_this_one: bool,
+) -> AppResult<Response> {
+    let now = Utc::now();
+    let session = only_this_one.then_some(caller.session_id);
+    let reason = if only_this_one {
+        "signed out"
+    } else {
+        "signed out everywhere"
+    };
+    let sessions_ended = state
+        .storage
+        .end_sessions(caller.user.id, session, now, reason)
+        .await?;
+    state
+        .storage
+        .append_audit(&NewAuditEntry {
+            at: now,
+            event: AuditEvent::SignOut,
+            store_id: None,
+            actor: Some((caller.user.id, caller.user.email.clone())),
+            subject: Some((Some(caller.user.id), caller.user.email.clone())),
+            detail: format!("{reason} ({sessions_ended} session(s))"),
+        })
+        .await?;
+    let cookie = cookie_header(String::new(), 0, secure(state, headers))?;
+    Ok(([(SET_COOKIE, cookie)], Json(SignedOut { sessions_ended })).into_response())
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> AppResult<Response> {
+    end_sessions(&state, &headers, &caller, true).await
+}
+
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> AppResult<Response> {
+    end_sessions(&state, &headers, &caller, false).await
+}
+
+async fn me(caller: Caller) -> Json<Me> {
+    Json(caller.me())
+}
+
+const UNKNOWN_INVITATION: &str =
+    "this invitation link is not valid: ask the store's owner for a new one";
+
+async fn preview_invitation(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> AppResult<Json<InvitationPreview>> {
+    let record = state
+        .storage
+        .invitation(&secret_hash(&token), Utc::now())
+        .await?
+        .ok_or_else(|| AppError::NotFound(UNKNOWN_INVITATION.into()))?;
+    let invitation = record.invitation;
+    Ok(Json(InvitationPreview {
+        store_name: record.store_name,
+        email: invitation.email,
+        role: invitation.role,
+        expires_at: invitation.expires_at,
+        state: invitation.state,
+    }))
+}
+
+fn not_pending(state: InvitationState) -> AppError {
+    AppError::Gone(format!(
+        "this invitation is {}: ask the store's owner for a new one",
+        match state {
+            InvitationState::Accepted => "already accepted",
+            InvitationState::Cancelled => "cancelled",
+            InvitationState::Expired | InvitationState::Pending => "expired",
+        }
+    ))
+}
+
+async fn accept_invitation(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<AcceptInvitationRequest>,
+) -> AppResult<Response> {
+    check_password_length("password", &request.password)?;
+    let now = Utc::now();
+    let storage = state.storage.as_ref();
+    let record = storage
+        .invitation(&secret_hash(&request.token), now)
+        .await?
+        .ok_or_else(|| AppError::NotFound(UNKNOWN_INVITATION.into()))?;
+    let invitation = record.invitation;
+    if invitation.state != InvitationState::Pending {
+        return Err(not_pending(invitation.state));
+    }
+    // An existing account proves itself with its password; a new one chooses it.
+    let invitee = match storage.credentials(&invitation.email).await? {
+        Some((user, hash)) => {
+            if !verify_password(&request.password, &hash).await {
+                return Err(AppError::Unauthorized(
+                    SignInError::WrongCredentials.to_string(),
+                ));
+            }
+            Invitee::Existing(user.id)
+        }
+        None => {
+            check_new_password("password", &request.password)?;
+            let display_name = check_display_name("display_name", &request.display_name)?;
+            Invitee::New(NewUser {
+                email: invitation.email.clone(),
+                display_name,
+                password_hash: accounts::hash_password(&request.password).await?,
+                support: false,
+            })
+        }
+    };
+    let user = storage
+        .accept_invitation(invitation.id, &invitee, now)
+        .await?
+        .ok_or_else(|| not_pending(InvitationState::Accepted))?;
+    storage
+        .append_audit(&NewAuditEntry {
+            at: now,
+            event: AuditEvent::InvitationAccepted,
+            store_id: Some(invitation.store_id),
+            actor: Some((user.id, user.email.clone())),
+            subject: Some((Some(user.id), user.email.clone())),
+            detail: format!(
+                "{} access to {}, invited by {}",
+                invitation.role.code(),
+                record.store_name,
+                invitation.invited_by
+            ),
+        })
+        .await?;
+    let session = accounts::open_session(storage, user, now, state.session_lifetime).await?;
+    signed_in(&state, &headers, session).await
+}

@@ -1,0 +1,797 @@
+//! Persistence of accounts: users, sessions, store memberships, invitations, sign-in
+//! failures and the audit log. One SQL body for both backends, like [`super::sql`].
+
+use super::StorageResult;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use multicaisse_core::auth::{AuditEntry, AuditEvent, Invitation, Member, Membership, Role};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// Already normalized (`core::auth::normalize_email`).
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub support: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub support: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: i64,
+    pub user: User,
+    pub expires_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvitation {
+    pub store_id: i64,
+    pub email: String,
+    pub role: Role,
+    pub token_hash: String,
+    pub invited_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An invitation found by its link, with its store's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRecord {
+    pub invitation: Invitation,
+    pub store_name: String,
+}
+
+/// Who accepts an invitation: a new account, or an existing one whose password was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invitee {
+    New(NewUser),
+    Existing(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    pub at: DateTime<Utc>,
+    pub event: AuditEvent,
+    pub store_id: Option<i64>,
+    pub actor: Option<(i64, String)>,
+    /// The person concerned; for a failed sign-in on an unknown address, only the address.
+    pub subject: Option<(Option<i64>, String)>,
+    pub detail: String,
+}
+
+/// Which audit entries to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditScope {
+    /// A store's: its events, and the sign-ins of its current members.
+    Store(i64),
+    /// Everything (support staff).
+    All,
+}
+
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Fails with a conflict when the email is taken.
+    async fn create_user(&self, user: &NewUser) -> StorageResult<User>;
+    /// A user and their password hash, by normalized email.
+    async fn credentials(&self, email: &str) -> StorageResult<Option<(User, String)>>;
+    /// The stores a user is a live member of, by name.
+    async fn memberships(&self, user_id: i64) -> StorageResult<Vec<Membership>>;
+    async fn grant(
+        &self,
+        store_id: i64,
+        user_id: i64,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StorageResult<()>;
+
+    async fn create_session(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StorageResult<i64>;
+    async fn session(&self, token_hash: &str) -> StorageResult<Option<SessionRecord>>;
+    /// Ends one session of a user, or all of them (`session_id` None); returns how many.
+    async fn end_sessions(
+        &self,
+        user_id: i64,
+        session_id: Option<i64>,
+        now: DateTime<Utc>,
+        reason: &str,
+    ) -> StorageResult<u64>;
+
+    /// Failed sign-ins for an address: (count, last) if any.
+    async fn sign_in_failures(
+        &self,
+        email_key: &str,
+    ) -> StorageResult<Option<(u32, DateTime<Utc>)>>;
+    /// Counts one more failure (restarting the count when the last one is older than
+    /// `forget_before`); returns the new count.
+    async fn record_sign_in_failure(
+        &self,
+        email_key: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StorageResult<u32>;
+    async fn clear_sign_in_failures(&self, email_key: &str) -> StorageResult<()>;
+
+    async fn create_invitation(
+        &self,
+        invitation: &NewInvitation,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Invitation>;
+    async fn invitation(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<InvitationRecord>>;
+    /// A store's pending invitations, newest first.
+    async fn pending_invitations(
+        &self,
+        store_id: i64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Vec<Invitation>>;
+    /// Cancels a pending invitation; returns its email, or None if there was none to cancel.
+    async fn cancel_invitation(
+        &self,
+        store_id: i64,
+        invitation_id: i64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<String>>;
+    /// In one transaction: marks a pending invitation accepted, creates the account if new,
+    /// and grants the membership. None when the invitation is no longer pending; a conflict
+    /// when the person already has access to the store.
+    async fn accept_invitation(
+        &self,
+        invitation_id: i64,
+        invitee: &Invitee,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<User>>;
+
+    /// A store's live members, owners first.
+    async fn members(&self, store_id: i64) -> StorageResult<Vec<Member>>;
+    /// Ends a membership and every session of that person, in one transaction; returns the
+    /// role it had, or None if there was no live membership.
+    async fn revoke_membership(
+        &self,
+        store_id: i64,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<Role>>;
+    /// Changes a live member's role; returns the previous one.
+    async fn set_role(
+        &self,
+        store_id: i64,
+        user_id: i64,
+        role: Role,
+    ) -> StorageResult<Option<Role>>;
+
+    async fn append_audit(&self, entry: &NewAuditEntry) -> StorageResult<()>;
+    /// Newest first, entries with an id below `before`.
+    async fn audit(
+        &self,
+        scope: AuditScope,
+        before: i64,
+        limit: u32,
+    ) -> StorageResult<Vec<AuditEntry>>;
+}
+
+pub(super) const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.is_support";
+
+pub(super) type UserRow = (i64, String, String, bool);
+
+pub(super) fn user((id, email, display_name, support): UserRow) -> User {
+    User {
+        id,
+        email,
+        display_name,
+        support,
+    }
+}
+
+pub(super) fn role(code: &str) -> StorageResult<Role> {
+    Role::parse(code).ok_or_else(|| super::StorageError::Corrupt(format!("unknown role `{code}`")))
+}
+
+pub(super) const INVITATION_SELECT: &str = "SELECT i.id, i.store_id, i.email, i.role, u.email, \
+     i.created_at, i.expires_at, i.accepted_at, i.cancelled_at FROM invitations i \
+     JOIN users u ON u.id = i.invited_by";
+
+pub(super) type InvitationRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+pub(super) fn invitation(row: InvitationRow, now: DateTime<Utc>) -> StorageResult<Invitation> {
+    let (id, store_id, email, role_code, invited_by, created_at, expires_at, accepted, cancelled) =
+        row;
+    Ok(Invitation {
+        id,
+        store_id,
+        email,
+        role: role(&role_code)?,
+        invited_by,
+        created_at,
+        expires_at,
+        state: multicaisse_core::auth::InvitationState::of(accepted, cancelled, expires_at, now),
+        link: None,
+    })
+}
+
+pub(super) type AuditRow = (
+    i64,
+    DateTime<Utc>,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+pub(super) fn audit_entry(row: AuditRow) -> StorageResult<AuditEntry> {
+    let (id, at, event, store_id, actor_email, subject_email, detail) = row;
+    Ok(AuditEntry {
+        id,
+        at,
+        event: AuditEvent::parse(&event).ok_or_else(|| {
+            super::StorageError::Corrupt(format!("audit entry {id}: unknown event `{event}`"))
+        })?,
+        store_id,
+        actor_email,
+        subject_email,
+        detail,
+    })
+}
+
+/// Implements [`Accounts`] for a struct with a `pool: sqlx::Pool<$db>` field.
+macro_rules! impl_accounts {
+    ($storage:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::storage::accounts::Accounts for $storage {
+            async fn create_user(
+                &self,
+                user: &$crate::storage::accounts::NewUser,
+            ) -> $crate::storage::StorageResult<$crate::storage::accounts::User> {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO users (email, display_name, password_hash, is_support, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(&user.email)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(user.support)
+                .bind(chrono::Utc::now())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok($crate::storage::accounts::User {
+                    id,
+                    email: user.email.clone(),
+                    display_name: user.display_name.clone(),
+                    support: user.support,
+                })
+            }
+
+            async fn credentials(
+                &self,
+                email: &str,
+            ) -> $crate::storage::StorageResult<Option<($crate::storage::accounts::User, String)>> {
+                let row: Option<(i64, String, String, bool, String)> = sqlx::query_as(&format!(
+                    "SELECT {}, u.password_hash FROM users u WHERE u.email = $1",
+                    $crate::storage::accounts::USER_COLUMNS
+                ))
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(id, email, name, support, hash)| {
+                    ($crate::storage::accounts::user((id, email, name, support)), hash)
+                }))
+            }
+
+            async fn memberships(
+                &self,
+                user_id: i64,
+            ) -> $crate::storage::StorageResult<Vec<multicaisse_core::auth::Membership>> {
+                let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT m.store_id, s.name, m.role FROM memberships m \
+                     JOIN stores s ON s.id = m.store_id \
+                     WHERE m.user_id = $1 AND m.revoked_at IS NULL ORDER BY s.name, s.id",
+                )
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(store_id, store_name, role)| {
+                        Ok(multicaisse_core::auth::Membership {
+                            store_id,
+                            store_name,
+                            role: $crate::storage::accounts::role(&role)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn grant(
+                &self,
+                store_id: i64,
+                user_id: i64,
+                role: multicaisse_core::auth::Role,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<()> {
+                sqlx::query(
+                    "INSERT INTO memberships (store_id, user_id, role, granted_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(store_id)
+                .bind(user_id)
+                .bind(role.code())
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn create_session(
+                &self,
+                user_id: i64,
+                token_hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                expires_at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<i64> {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(now)
+                .bind(expires_at)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(id)
+            }
+
+            async fn session(
+                &self,
+                token_hash: &str,
+            ) -> $crate::storage::StorageResult<Option<$crate::storage::accounts::SessionRecord>> {
+                type Row = (
+                    i64,
+                    chrono::DateTime<chrono::Utc>,
+                    Option<chrono::DateTime<chrono::Utc>>,
+                    Option<String>,
+                    i64,
+                    String,
+                    String,
+                    bool,
+                );
+                let row: Option<Row> = sqlx::query_as(&format!(
+                    "SELECT s.id, s.expires_at, s.ended_at, s.ended_reason, {} FROM sessions s \
+                     JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                    $crate::storage::accounts::USER_COLUMNS
+                ))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(id, expires_at, ended_at, ended_reason, uid, email, name, support)| {
+                    $crate::storage::accounts::SessionRecord {
+                        id,
+                        user: $crate::storage::accounts::user((uid, email, name, support)),
+                        expires_at,
+                        ended_at,
+                        ended_reason,
+                    }
+                }))
+            }
+
+            async fn end_sessions(
+                &self,
+                user_id: i64,
+                session_id: Option<i64>,
+                now: chrono::DateTime<chrono::Utc>,
+                reason: &str,
+            ) -> $crate::storage::StorageResult<u64> {
+                let ended = match session_id {
+                    Some(id) => sqlx::query(
+                        "UPDATE sessions SET ended_at = $1, ended_reason = $2 \
+                         WHERE user_id = $3 AND id = $4 AND ended_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(reason)
+                    .bind(user_id)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?,
+                    None => sqlx::query(
+                        "UPDATE sessions SET ended_at = $1, ended_reason = $2 \
+                         WHERE user_id = $3 AND ended_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(reason)
+                    .bind(user_id)
+                    .execute(&self.pool)
+                    .await?,
+                };
+                Ok(ended.rows_affected())
+            }
+
+            async fn sign_in_failures(
+                &self,
+                email_key: &str,
+            ) -> $crate::storage::StorageResult<Option<(u32, chrono::DateTime<chrono::Utc>)>> {
+                let row: Option<(i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+                    "SELECT failures, last_failure_at FROM sign_in_failures WHERE email_key = $1",
+                )
+                .bind(email_key)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(n, at)| (u32::try_from(n).unwrap_or(u32::MAX), at)))
+            }
+
+            async fn record_sign_in_failure(
+                &self,
+                email_key: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                forget_before: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<u32> {
+                let (failures,): (i64,) = sqlx::query_as(
+                    "INSERT INTO sign_in_failures (email_key, failures, last_failure_at) \
+                     VALUES ($1, 1, $2) ON CONFLICT (email_key) DO UPDATE SET \
+                     failures = CASE WHEN sign_in_failures.last_failure_at < $3 THEN 1 \
+                     ELSE sign_in_failures.failures + 1 END, last_failure_at = $2 \
+                     RETURNING failures",
+                )
+                .bind(email_key)
+                .bind(now)
+                .bind(forget_before)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+            }
+
+            async fn clear_sign_in_failures(
+                &self,
+                email_key: &str,
+            ) -> $crate::storage::StorageResult<()> {
+                sqlx::query("DELETE FROM sign_in_failures WHERE email_key = $1")
+                    .bind(email_key)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn create_invitation(
+                &self,
+                new: &$crate::storage::accounts::NewInvitation,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<multicaisse_core::auth::Invitation> {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO invitations (store_id, email, role, token_hash, invited_by, \
+                     created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(new.store_id)
+                .bind(&new.email)
+                .bind(new.role.code())
+                .bind(&new.token_hash)
+                .bind(new.invited_by)
+                .bind(new.created_at)
+                .bind(new.expires_at)
+                .fetch_one(&self.pool)
+                .await?;
+                let row: $crate::storage::accounts::InvitationRow = sqlx::query_as(&format!(
+                    "{} WHERE i.id = $1",
+                    $crate::storage::accounts::INVITATION_SELECT
+                ))
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+                $crate::storage::accounts::invitation(row, now)
+            }
+
+            async fn invitation(
+                &self,
+                token_hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<Option<$crate::storage::accounts::InvitationRecord>> {
+                let row: Option<$crate::storage::accounts::InvitationRow> =
+                    sqlx::query_as(&format!(
+                        "{} WHERE i.token_hash = $1",
+                        $crate::storage::accounts::INVITATION_SELECT
+                    ))
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let invitation = $crate::storage::accounts::invitation(row, now)?;
+                let (store_name,): (String,) =
+                    sqlx::query_as("SELECT name FROM stores WHERE id = $1")
+                        .bind(invitation.store_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(Some($crate::storage::accounts::InvitationRecord {
+                    invitation,
+                    store_name,
+                }))
+            }
+
+            async fn pending_invitations(
+                &self,
+                store_id: i64,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<Vec<multicaisse_core::auth::Invitation>> {
+                let rows: Vec<$crate::storage::accounts::InvitationRow> = sqlx::query_as(&format!(
+                    "{} WHERE i.store_id = $1 AND i.accepted_at IS NULL \
+                     AND i.cancelled_at IS NULL AND i.expires_at > $2 ORDER BY i.id DESC",
+                    $crate::storage::accounts::INVITATION_SELECT
+                ))
+                .bind(store_id)
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|row| $crate::storage::accounts::invitation(row, now))
+                    .collect()
+            }
+
+            async fn cancel_invitation(
+                &self,
+                store_id: i64,
+                invitation_id: i64,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<Option<String>> {
+                let row: Option<(String,)> = sqlx::query_as(
+                    "UPDATE invitations SET cancelled_at = $1 WHERE store_id = $2 AND id = $3 \
+                     AND accepted_at IS NULL AND cancelled_at IS NULL RETURNING email",
+                )
+                .bind(now)
+                .bind(store_id)
+                .bind(invitation_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(email,)| email))
+            }
+
+            async fn accept_invitation(
+                &self,
+                invitation_id: i64,
+                invitee: &$crate::storage::accounts::Invitee,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<Option<$crate::storage::accounts::User>> {
+                use $crate::storage::accounts::{user, Invitee, UserRow, USER_COLUMNS};
+                let mut tx = self.pool.begin().await?;
+                let taken: Option<(i64, String)> = sqlx::query_as(
+                    "UPDATE invitations SET accepted_at = $1 WHERE id = $2 \
+                     AND accepted_at IS NULL AND cancelled_at IS NULL AND expires_at > $1 \
+                     RETURNING store_id, role",
+                )
+                .bind(now)
+                .bind(invitation_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((store_id, role)) = taken else {
+                    return Ok(None);
+                };
+                let user_id = match invitee {
+                    Invitee::Existing(id) => *id,
+                    Invitee::New(new) => {
+                        let (id,): (i64,) = sqlx::query_as(
+                            "INSERT INTO users (email, display_name, password_hash, is_support, \
+                             created_at) VALUES ($1, $2, $3, FALSE, $4) RETURNING id",
+                        )
+                        .bind(&new.email)
+                        .bind(&new.display_name)
+                        .bind(&new.password_hash)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        id
+                    }
+                };
+                let (live,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM memberships WHERE store_id = $1 AND user_id = $2 \
+                     AND revoked_at IS NULL",
+                )
+                .bind(store_id)
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if live > 0 {
+                    return Err($crate::storage::StorageError::Conflict(
+                        "this account already has access to the store".into(),
+                    ));
+                }
+                sqlx::query(
+                    "INSERT INTO memberships (store_id, user_id, role, granted_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(store_id)
+                .bind(user_id)
+                .bind(&role)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE invitations SET accepted_by = $1 WHERE id = $2")
+                    .bind(user_id)
+                    .bind(invitation_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let row: UserRow =
+                    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
+                        .bind(user_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                tx.commit().await?;
+                Ok(Some(user(row)))
+            }
+
+            async fn members(
+                &self,
+                store_id: i64,
+            ) -> $crate::storage::StorageResult<Vec<multicaisse_core::auth::Member>> {
+                let rows: Vec<(i64, String, String, String, chrono::DateTime<chrono::Utc>)> =
+                    sqlx::query_as(
+                        "SELECT u.id, u.email, u.display_name, m.role, m.granted_at \
+                         FROM memberships m JOIN users u ON u.id = m.user_id \
+                         WHERE m.store_id = $1 AND m.revoked_at IS NULL \
+                         ORDER BY CASE m.role WHEN 'owner' THEN 0 ELSE 1 END, u.email",
+                    )
+                    .bind(store_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter()
+                    .map(|(user_id, email, display_name, role, since)| {
+                        Ok(multicaisse_core::auth::Member {
+                            user_id,
+                            email,
+                            display_name,
+                            role: $crate::storage::accounts::role(&role)?,
+                            since,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn revoke_membership(
+                &self,
+                store_id: i64,
+                user_id: i64,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<Option<multicaisse_core::auth::Role>> {
+                let mut tx = self.pool.begin().await?;
+                let revoked: Option<(String,)> = sqlx::query_as(
+                    "UPDATE memberships SET revoked_at = $1 WHERE store_id = $2 AND user_id = $3 \
+                     AND revoked_at IS NULL RETURNING role",
+                )
+                .bind(now)
+                .bind(store_id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((role,)) = revoked else {
+                    return Ok(None);
+                };
+                // Revoked access ends now, not when the person's sessions would have expired.
+                sqlx::query(
+                    "UPDATE sessions SET ended_at = $1, ended_reason = $2 \
+                     WHERE user_id = $3 AND ended_at IS NULL",
+                )
+                .bind(now)
+                .bind("access revoked")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                $crate::storage::accounts::role(&role).map(Some)
+            }
+
+            async fn set_role(
+                &self,
+                store_id: i64,
+                user_id: i64,
+                role: multicaisse_core::auth::Role,
+            ) -> $crate::storage::StorageResult<Option<multicaisse_core::auth::Role>> {
+                let mut tx = self.pool.begin().await?;
+                let before: Option<(String,)> = sqlx::query_as(
+                    "SELECT role FROM memberships WHERE store_id = $1 AND user_id = $2 \
+                     AND revoked_at IS NULL",
+                )
+                .bind(store_id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((before,)) = before else {
+                    return Ok(None);
+                };
+                sqlx::query(
+                    "UPDATE memberships SET role = $1 WHERE store_id = $2 AND user_id = $3 \
+                     AND revoked_at IS NULL",
+                )
+                .bind(role.code())
+                .bind(store_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                $crate::storage::accounts::role(&before).map(Some)
+            }
+
+            async fn append_audit(
+                &self,
+                entry: &$crate::storage::accounts::NewAuditEntry,
+            ) -> $crate::storage::StorageResult<()> {
+                let (actor_id, actor_email) = entry.actor.clone().unzip();
+                let (subject_id, subject_email) = entry.subject.clone().unzip();
+                sqlx::query(
+                    "INSERT INTO audit_log (at, event, store_id, actor_id, actor_email, \
+                     subject_id, subject_email, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(entry.at)
+                .bind(entry.event.code())
+                .bind(entry.store_id)
+                .bind(actor_id)
+                .bind(actor_email)
+                .bind(subject_id.flatten())
+                .bind(subject_email)
+                .bind(&entry.detail)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn audit(
+                &self,
+                scope: $crate::storage::accounts::AuditScope,
+                before: i64,
+                limit: u32,
+            ) -> $crate::storage::StorageResult<Vec<multicaisse_core::auth::AuditEntry>> {
+                const COLUMNS: &str = "SELECT a.id, a.at, a.event, a.store_id, a.actor_email, \
+                     a.subject_email, a.detail FROM audit_log a";
+                let rows: Vec<$crate::storage::accounts::AuditRow> = match scope {
+                    $crate::storage::accounts::AuditScope::Store(store_id) => {
+                        sqlx::query_as(&format!(
+                            "{COLUMNS} WHERE a.id < $2 AND (a.store_id = $1 OR \
+                             (a.store_id IS NULL AND a.subject_id IN (SELECT user_id FROM \
+                             memberships WHERE store_id = $1 AND revoked_at IS NULL))) \
+                             ORDER BY a.id DESC LIMIT $3"
+                        ))
+                        .bind(store_id)
+                        .bind(before)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                    $crate::storage::accounts::AuditScope::All => {
+                        sqlx::query_as(&format!(
+                            "{COLUMNS} WHERE a.id < $1 ORDER BY a.id DESC LIMIT $2"
+                        ))
+                        .bind(before)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                };
+                rows.into_iter()
+                    .map($crate::storage::accounts::audit_entry)
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(super) use impl_accounts;
