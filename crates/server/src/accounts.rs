@@ -92,10 +92,9 @@ pub enum SignInError {
     #[error("wrong email or password")]
     WrongCredentials,
     #[error(
-        "too many failed sign-ins for this email address: try again in {} s",
-        retry_after.num_seconds().max(1)
+        "too many failed sign-ins for this email address: try again in {retry_after_seconds} s"
     )]
-    Throttled { retry_after: Duration },
+    Throttled { retry_after_seconds: i64 },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -128,8 +127,10 @@ pub async fn sign_in(
                     format!("{failures} failed attempts; closed until {until}"),
                 ))
                 .await?;
+            // Rounded up: "try again in 30 s" must not be a few milliseconds too early.
+            let wait_ms = (until - now).num_milliseconds();
             return Err(SignInError::Throttled {
-                retry_after: until - now,
+                retry_after_seconds: (wait_ms + 999) / 1000,
             });
         }
     }

@@ -99,7 +99,7 @@ async fn signed_in(
     session: OpenedSession,
 ) -> AppResult<Response> {
     let memberships = state.storage.memberships(session.user.id).await?;
-    let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
+    let max_age = state.session_lifetime.num_seconds();
     let cookie = cookie_header(session.secret.clone(), max_age, secure(state, headers))?;
     let me = Me {
         user_id: session.user.id,
@@ -134,9 +134,13 @@ async fn sign_in(
         Err(error @ SignInError::WrongCredentials) => {
             Err(AppError::Unauthorized(error.to_string()))
         }
-        Err(error @ SignInError::Throttled { retry_after }) => Err(AppError::TooManyRequests {
+        Err(
+            error @ SignInError::Throttled {
+                retry_after_seconds,
+            },
+        ) => Err(AppError::TooManyRequests {
             message: error.to_string(),
-            retry_after_seconds: retry_after.num_seconds().max(1),
+            retry_after_seconds,
         }),
         Err(SignInError::Storage(e)) => Err(e.into()),
     }
