@@ -1,11 +1,16 @@
 //! The one typed client of the server's API. Every request of the app goes through here and
 //! decodes into `multicaisse-core` types, so the app and the server cannot drift apart.
 
-use gloo_net::http::Request;
+use gloo_net::http::{Request, RequestBuilder, Response};
 use multicaisse_core::api::{ApiError, SalesReport};
+use multicaisse_core::auth::{
+    AuditEntry, Invitation, InvitationPreview, Me, Role, StoreAccess, CSRF_HEADER,
+};
 use multicaisse_core::period::PeriodPreset;
 use multicaisse_core::store::{Register, Store};
 use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::cell::RefCell;
 
 /// What went wrong, in words the page can show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +19,8 @@ pub enum ClientError {
     Network(String),
     /// The server answered with an error.
     Api { status: u16, message: String },
+    /// Sign-in is closed for this many seconds after repeated failures.
+    Throttled { retry_after_seconds: u32 },
     /// The server answered something this app does not understand.
     Decode(String),
 }
@@ -23,19 +30,55 @@ impl std::fmt::Display for ClientError {
         match self {
             ClientError::Network(e) => write!(f, "network: {e}"),
             ClientError::Api { status, message } => write!(f, "{status}: {message}"),
+            ClientError::Throttled {
+                retry_after_seconds,
+            } => write!(f, "429: try again in {retry_after_seconds} s"),
             ClientError::Decode(e) => write!(f, "unexpected answer: {e}"),
         }
     }
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
-    let response = Request::get(path)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| ClientError::Network(e.to_string()))?;
+thread_local! {
+    /// The session's CSRF token, sent with every state-changing request.
+    static CSRF_TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Told when the server says the session is over (expired, revoked), so the app shows the
+    /// sign-in page instead of an error.
+    static ON_SIGNED_OUT: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+pub fn remember_session(me: Option<&Me>) {
+    CSRF_TOKEN.with(|token| *token.borrow_mut() = me.map(|me| me.csrf_token.clone()));
+}
+
+pub fn on_signed_out(hook: impl Fn() + 'static) {
+    ON_SIGNED_OUT.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+}
+
+async fn decode<T: DeserializeOwned>(
+    path: &str,
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, ClientError> {
+    let response = response.map_err(|e| ClientError::Network(e.to_string()))?;
     if !response.ok() {
         let status = response.status();
+        if status == 429 {
+            let retry_after_seconds = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(30);
+            return Err(ClientError::Throttled {
+                retry_after_seconds,
+            });
+        }
+        if status == 401 && !path.starts_with("/api/auth/") && !path.starts_with("/api/invitations")
+        {
+            ON_SIGNED_OUT.with(|hook| {
+                if let Some(hook) = hook.borrow().as_ref() {
+                    hook();
+                }
+            });
+        }
         let message = match response.json::<ApiError>().await {
             Ok(e) => e.error,
             Err(_) => response.status_text(),
@@ -46,6 +89,42 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
         .json::<T>()
         .await
         .map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
+    let response = Request::get(path)
+        .header("Accept", "application/json")
+        .send()
+        .await;
+    decode(path, response).await
+}
+
+async fn post<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ClientError> {
+    let mut request: RequestBuilder = Request::post(path).header("Accept", "application/json");
+    if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
+        request = request.header(CSRF_HEADER, &token);
+    }
+    let response = match request.json(&body) {
+        Ok(request) => request.send().await,
+        Err(e) => return Err(ClientError::Decode(e.to_string())),
+    };
+    decode(path, response).await
+}
+
+pub async fn me() -> Result<Me, ClientError> {
+    get("/api/auth/me").await
+}
+
+pub async fn sign_in(email: String, password: String) -> Result<Me, ClientError> {
+    post(
+        "/api/auth/sign-in",
+        json!({ "email": email, "password": password }),
+    )
+    .await
+}
+
+pub async fn sign_out() -> Result<Value, ClientError> {
+    post("/api/auth/sign-out", json!({})).await
 }
 
 pub async fn stores() -> Result<Vec<Store>, ClientError> {
@@ -61,5 +140,68 @@ pub async fn sales(store_id: i64, period: PeriodPreset) -> Result<SalesReport, C
         "/api/stores/{store_id}/sales?period={}",
         period.code()
     ))
+    .await
+}
+
+pub async fn access(store_id: i64) -> Result<StoreAccess, ClientError> {
+    get(&format!("/api/stores/{store_id}/access")).await
+}
+
+pub async fn invite(store_id: i64, email: String) -> Result<Invitation, ClientError> {
+    post(
+        &format!("/api/stores/{store_id}/invitations"),
+        json!({ "email": email, "role": "accountant" }),
+    )
+    .await
+}
+
+pub async fn cancel_invitation(
+    store_id: i64,
+    invitation_id: i64,
+) -> Result<Invitation, ClientError> {
+    post(
+        &format!("/api/stores/{store_id}/invitations/{invitation_id}/cancel"),
+        json!({}),
+    )
+    .await
+}
+
+pub async fn revoke(store_id: i64, user_id: i64) -> Result<StoreAccess, ClientError> {
+    post(
+        &format!("/api/stores/{store_id}/members/{user_id}/revoke"),
+        json!({}),
+    )
+    .await
+}
+
+pub async fn set_role(store_id: i64, user_id: i64, role: Role) -> Result<StoreAccess, ClientError> {
+    post(
+        &format!("/api/stores/{store_id}/members/{user_id}/role"),
+        json!({ "role": role.code() }),
+    )
+    .await
+}
+
+/// The store's log, or everything for support staff.
+pub async fn audit(store_id: Option<i64>) -> Result<Vec<AuditEntry>, ClientError> {
+    match store_id {
+        Some(id) => get(&format!("/api/stores/{id}/audit")).await,
+        None => get("/api/audit").await,
+    }
+}
+
+pub async fn invitation(token: String) -> Result<InvitationPreview, ClientError> {
+    get(&format!("/api/invitations/{token}")).await
+}
+
+pub async fn accept_invitation(
+    token: String,
+    password: String,
+    display_name: String,
+) -> Result<Me, ClientError> {
+    post(
+        "/api/invitations/accept",
+        json!({ "token": token, "password": password, "display_name": display_name }),
+    )
     .await
 }

@@ -1,27 +1,30 @@
-//! The shell: header, navigation, language switch, store context, and the routes.
+//! The shell: header (store switcher, signed-in person, sign-out, language), the navigation
+//! the role allows, and the routes, each behind the capability it needs.
 
 use crate::api;
 use crate::i18n::{apply_lang, saved_lang, use_texts};
 use crate::pages::{
+    access::AccessPage,
+    audit::AuditPage,
+    invitation::InvitationPage,
     registers::{RegistersPage, RegistersPageKind},
     sales::SalesPage,
+    sign_in::SignInPage,
+    states::{Empty, ErrorBox, Skeleton},
 };
+use crate::session::{use_session, Session, SessionState};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
+use multicaisse_core::auth::Capability;
 use multicaisse_core::format::Lang;
-use multicaisse_core::store::Store;
-
-/// The stores this browser can see, loaded once and shared by every page.
-pub type StoresResource = LocalResource<Result<Vec<Store>, api::ClientError>>;
 
 #[component]
 pub fn App() -> impl IntoView {
     let lang = RwSignal::new(saved_lang());
     Effect::new(move || apply_lang(lang.get()));
     provide_context(lang);
-    let stores: StoresResource = LocalResource::new(api::stores);
-    provide_context(stores);
+    Session::provide();
     let t = use_texts();
 
     view! {
@@ -32,7 +35,8 @@ pub fn App() -> impl IntoView {
                     <span class="name">"Multicaisse"</span>
                     <span class="tagline">{move || t().tagline}</span>
                 </div>
-                <StoreName/>
+                <StoreSwitcher/>
+                <SignedInAs/>
                 <button
                     class="lang-switch"
                     type="button"
@@ -42,45 +46,184 @@ pub fn App() -> impl IntoView {
                     {move || t().switch_language}
                 </button>
             </header>
-            <nav class="tabs" aria-label=move || t().nav_label>
-                <A href="/ventes">{move || t().nav_sales}</A>
-                <A href="/appareils">{move || t().nav_devices}</A>
-                <A href="/abonnement">{move || t().nav_subscription}</A>
-                <A href="/z">{move || t().nav_z}</A>
-                <A href="/mise-hors-service">{move || t().nav_decommission}</A>
-            </nav>
+            <Nav/>
             <main>
                 <Routes fallback=move || view! { <p class="notice">{move || t().not_found}</p> }>
-                    <Route path=path!("/") view=SalesPage/>
-                    <Route path=path!("/ventes") view=SalesPage/>
-                    <Route path=path!("/appareils") view=|| view! { <RegistersPage kind=RegistersPageKind::Devices/> }/>
-                    <Route path=path!("/abonnement") view=|| view! { <RegistersPage kind=RegistersPageKind::Subscription/> }/>
-                    <Route path=path!("/z") view=|| view! { <RegistersPage kind=RegistersPageKind::ZReports/> }/>
-                    <Route path=path!("/mise-hors-service") view=|| view! { <RegistersPage kind=RegistersPageKind::Decommission/> }/>
+                    <Route path=path!("/invitation/:token") view=InvitationPage/>
+                    <Route path=path!("/") view=|| view! { <Gate capability=Capability::ViewSales><SalesPage/></Gate> }/>
+                    <Route path=path!("/ventes") view=|| view! { <Gate capability=Capability::ViewSales><SalesPage/></Gate> }/>
+                    <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync><RegistersPage kind=RegistersPageKind::Devices/></Gate> }/>
+                    <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription><RegistersPage kind=RegistersPageKind::Subscription/></Gate> }/>
+                    <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures><RegistersPage kind=RegistersPageKind::ZReports/></Gate> }/>
+                    <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission><RegistersPage kind=RegistersPageKind::Decommission/></Gate> }/>
+                    <Route path=path!("/acces") view=|| view! { <Gate capability=Capability::ViewAccess><AccessPage/></Gate> }/>
+                    <Route path=path!("/journal") view=|| view! { <Gate capability=Capability::ViewAudit><AuditPage/></Gate> }/>
                 </Routes>
             </main>
         </Router>
     }
 }
 
-/// The name of the store being looked at.
+/// The pages, each with the capability it needs: the navigation shows only those the
+/// signed-in person has in the store being looked at.
+const PAGES: [(&str, Capability); 7] = [
+    ("/ventes", Capability::ViewSales),
+    ("/appareils", Capability::ViewSync),
+    ("/abonnement", Capability::ViewSubscription),
+    ("/z", Capability::ViewClosures),
+    ("/mise-hors-service", Capability::Decommission),
+    ("/acces", Capability::ViewAccess),
+    ("/journal", Capability::ViewAudit),
+];
+
 #[component]
-fn StoreName() -> impl IntoView {
-    let stores = expect_context::<StoresResource>();
+fn Nav() -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let label = move |href: &str| {
+        let t = t();
+        match href {
+            "/ventes" => t.nav_sales,
+            "/appareils" => t.nav_devices,
+            "/abonnement" => t.nav_subscription,
+            "/z" => t.nav_z,
+            "/mise-hors-service" => t.nav_decommission,
+            "/acces" => t.nav_access,
+            _ => t.nav_audit,
+        }
+    };
+    move || {
+        let me = session.me()?;
+        let store = session.current_store()?;
+        let links = PAGES
+            .into_iter()
+            .filter(|(_, capability)| me.can(store.id, *capability))
+            .map(|(href, _)| view! { <A href=href>{move || label(href)}</A> })
+            .collect_view();
+        Some(view! { <nav class="tabs" aria-label=move || t().nav_label>{links}</nav> })
+    }
+}
+
+/// A page, once the person is signed in and may see it for the current store.
+#[component]
+fn Gate(capability: Capability, children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let t = use_texts();
+    move || match session.state.get() {
+        SessionState::Checking => view! { <Skeleton rows=3/> }.into_any(),
+        SessionState::SignedOut => view! { <SignInPage/> }.into_any(),
+        SessionState::SignedIn(me) => match session.stores.get() {
+            None => view! { <Skeleton rows=3/> }.into_any(),
+            Some(Err(error)) => view! {
+                <ErrorBox error on_retry=Callback::new(move |_| session.stores.refetch())/>
+            }
+            .into_any(),
+            Some(Ok(_)) => match session.current_store() {
+                None => view! { <Empty message=Signal::derive(move || t().no_store)/> }.into_any(),
+                Some(store) if me.can(store.id, capability) => children().into_any(),
+                Some(_) => {
+                    view! { <p class="notice no-access">{move || t().no_access}</p> }.into_any()
+                }
+            },
+        },
+    }
+}
+
+/// For owners of several shops and support staff: which store the pages show.
+#[component]
+fn StoreSwitcher() -> impl IntoView {
+    let session = use_session();
     let t = use_texts();
     move || {
-        stores
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|s| s.into_iter().next())
-            .map(|store| {
+        session.me()?;
+        let stores = session.stores.get()?.ok()?;
+        let current = session.current_store()?;
+        if stores.len() < 2 {
+            return Some(
                 view! {
                     <div class="store">
                         <span class="store-label">{move || t().store_label}</span>
                         " "
-                        <strong class="store-name">{store.name}</strong>
+                        <strong class="store-name">{current.name}</strong>
                     </div>
                 }
+                .into_any(),
+            );
+        }
+        let options = stores
+            .into_iter()
+            .map(|store| {
+                let selected = store.id == current.id;
+                view! { <option value=store.id selected=selected>{store.name}</option> }
             })
+            .collect_view();
+        Some(
+            view! {
+                <div class="store">
+                    // Named for screen readers; the shop's name in the select says it to the eye.
+                    <label class="visually-hidden" for="store-switcher">
+                        {move || t().store_switch_label}
+                    </label>
+                    " "
+                    <select
+                        id="store-switcher"
+                        class="store-name"
+                        on:change=move |ev| {
+                            if let Ok(id) = event_target_value(&ev).parse() {
+                                session.choose_store(id);
+                            }
+                        }
+                    >
+                        {options}
+                    </select>
+                </div>
+            }
+            .into_any(),
+        )
     }
+}
+
+/// Who is signed in, with their role in the current store, and the way out.
+#[component]
+fn SignedInAs() -> impl IntoView {
+    let session = use_session();
+    let t = use_texts();
+    move || {
+        let me = session.me()?;
+        let role = move || {
+            let store = session.current_store().map(|s| s.id);
+            let role = store.and_then(|id| me_role(&session, id));
+            t().role(role)
+        };
+        let name = me.display_name.clone();
+        Some(view! {
+            <div class="signed-in">
+                <span class="user-name" title=me.email.clone()>{name}</span>
+                " "
+                <span class="badge role-badge">{role}</span>
+                <button
+                    type="button"
+                    class="sign-out"
+                    on:click=move |_| {
+                        leptos::task::spawn_local(async move {
+                            // Signed out here whatever the server said: the cookie may be gone already.
+                            let _ = api::sign_out().await;
+                            session.signed_out();
+                        });
+                    }
+                >
+                    {move || t().sign_out}
+                </button>
+            </div>
+        })
+    }
+}
+
+/// The person's role in a store; None for support staff (who have none and see every store).
+fn me_role(session: &Session, store_id: i64) -> Option<multicaisse_core::auth::Role> {
+    let me = session.me()?;
+    if me.support {
+        return None;
+    }
+    me.principal().role_in(store_id)
 }

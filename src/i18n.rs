@@ -2,6 +2,7 @@
 //! is a compile error, not a key shown to the user, and nothing is looked up at run time.
 
 use leptos::prelude::*;
+use multicaisse_core::auth::{AuditEvent, Role};
 use multicaisse_core::format::Lang;
 use multicaisse_core::period::PeriodPreset;
 use multicaisse_core::store::{RegisterKind, RegisterStatus};
@@ -47,6 +48,51 @@ pub struct Texts {
     pub decommission_intro: &'static str,
     pub not_found: &'static str,
     pub date_format: &'static str,
+    pub nav_access: &'static str,
+    pub nav_audit: &'static str,
+    pub roles: [&'static str; 3],
+    pub sign_out: &'static str,
+    pub store_switch_label: &'static str,
+    pub sign_in_title: &'static str,
+    pub sign_in_intro: &'static str,
+    pub email_label: &'static str,
+    pub password_label: &'static str,
+    pub sign_in_button: &'static str,
+    pub sign_in_wrong: &'static str,
+    pub throttled: (&'static str, &'static str),
+    pub no_access: &'static str,
+    pub access_title: &'static str,
+    pub access_intro: &'static str,
+    pub access_read_only: &'static str,
+    pub col_person: &'static str,
+    pub col_role: &'static str,
+    pub col_since: &'static str,
+    pub col_expires: &'static str,
+    pub you: &'static str,
+    pub invite_title: &'static str,
+    pub invite_button: &'static str,
+    pub invite_link: (&'static str, &'static str),
+    pub pending_title: &'static str,
+    pub cancel_invitation: &'static str,
+    pub revoke: &'static str,
+    pub confirm_revoke: &'static str,
+    pub make_role: &'static str,
+    pub audit_title: &'static str,
+    pub audit_intro: &'static str,
+    pub audit_all_stores: &'static str,
+    pub audit_empty: &'static str,
+    pub col_when: &'static str,
+    pub col_event: &'static str,
+    pub col_actor: &'static str,
+    pub col_subject: &'static str,
+    pub col_detail: &'static str,
+    pub events: [&'static str; 9],
+    pub invitation_title: &'static str,
+    pub invitation_offer: (&'static str, &'static str, &'static str),
+    pub display_name_label: &'static str,
+    pub new_password_hint: &'static str,
+    pub accept_button: &'static str,
+    pub invitation_gone: &'static str,
 }
 
 pub const FR: Texts = Texts {
@@ -103,6 +149,51 @@ pub const FR: Texts = Texts {
     decommission_intro: "Seule une caisse supplémentaire peut être mise hors service, une fois toutes ses ventes arrivées sur le tableau de bord.",
     not_found: "Cette page n'existe pas.",
     date_format: "%d/%m/%Y",
+    nav_access: "Accès",
+    nav_audit: "Journal",
+    roles: ["Propriétaire", "Comptable", "Support"],
+    sign_out: "Se déconnecter",
+    store_switch_label: "Boutique affichée",
+    sign_in_title: "Connexion",
+    sign_in_intro: "Connectez-vous pour voir les caisses de vos boutiques.",
+    email_label: "Adresse e-mail",
+    password_label: "Mot de passe",
+    sign_in_button: "Se connecter",
+    sign_in_wrong: "Adresse e-mail ou mot de passe incorrect.",
+    throttled: ("Trop de tentatives échouées. Réessayez dans", "s."),
+    no_access: "Votre compte n'a pas accès à cette page pour cette boutique.",
+    access_title: "Accès à la boutique",
+    access_intro: "Les personnes qui peuvent voir cette boutique. Un comptable ne voit que les ventes et les Z de caisse, sans rien pouvoir modifier.",
+    access_read_only: "Seul un propriétaire de la boutique peut inviter ou retirer un accès.",
+    col_person: "Personne",
+    col_role: "Rôle",
+    col_since: "Depuis le",
+    col_expires: "Expire le",
+    you: "(vous)",
+    invite_title: "Inviter un comptable",
+    invite_button: "Inviter",
+    invite_link: ("Envoyez ce lien à", "(valable 7 jours, utilisable une fois) :"),
+    pending_title: "Invitations en attente",
+    cancel_invitation: "Annuler l'invitation",
+    revoke: "Retirer l'accès",
+    confirm_revoke: "Confirmer le retrait",
+    make_role: "Changer le rôle",
+    audit_title: "Journal de sécurité",
+    audit_intro: "Connexions, échecs de connexion, invitations, retraits d'accès et changements de rôle. Rien ne peut y être modifié ni effacé.",
+    audit_all_stores: "Toutes les boutiques (support)",
+    audit_empty: "Aucun événement pour l'instant.",
+    col_when: "Date",
+    col_event: "Événement",
+    col_actor: "Par",
+    col_subject: "Concerne",
+    col_detail: "Détail",
+    events: ["Connexion", "Échec de connexion", "Connexion bloquée", "Déconnexion", "Invitation envoyée", "Invitation annulée", "Invitation acceptée", "Accès retiré", "Rôle modifié"],
+    invitation_title: "Invitation",
+    invitation_offer: ("La boutique", "vous donne accès comme", "à l'adresse"),
+    display_name_label: "Votre nom (ou celui du cabinet)",
+    new_password_hint: "Au moins 12 caractères. Si vous avez déjà un compte Multicaisse à cette adresse, saisissez son mot de passe.",
+    accept_button: "Accepter l'invitation",
+    invitation_gone: "Cette invitation n'est plus valable (déjà acceptée, annulée ou expirée) : demandez-en une nouvelle au propriétaire.",
 };
 
 pub const EN: Texts = Texts {
@@ -159,6 +250,51 @@ pub const EN: Texts = Texts {
     decommission_intro: "Only an extra register can be decommissioned, once all its sales have reached the dashboard.",
     not_found: "This page does not exist.",
     date_format: "%Y-%m-%d",
+    nav_access: "Access",
+    nav_audit: "Audit log",
+    roles: ["Owner", "Accountant", "Support"],
+    sign_out: "Sign out",
+    store_switch_label: "Store shown",
+    sign_in_title: "Sign in",
+    sign_in_intro: "Sign in to see your stores' registers.",
+    email_label: "Email address",
+    password_label: "Password",
+    sign_in_button: "Sign in",
+    sign_in_wrong: "Wrong email or password.",
+    throttled: ("Too many failed attempts. Try again in", "s."),
+    no_access: "Your account has no access to this page for this store.",
+    access_title: "Store access",
+    access_intro: "The people who can see this store. An accountant sees only sales and Z reports, and cannot change anything.",
+    access_read_only: "Only an owner of the store can invite or revoke access.",
+    col_person: "Person",
+    col_role: "Role",
+    col_since: "Since",
+    col_expires: "Expires on",
+    you: "(you)",
+    invite_title: "Invite an accountant",
+    invite_button: "Invite",
+    invite_link: ("Send this link to", "(valid 7 days, usable once):"),
+    pending_title: "Pending invitations",
+    cancel_invitation: "Cancel invitation",
+    revoke: "Revoke access",
+    confirm_revoke: "Confirm revocation",
+    make_role: "Change role",
+    audit_title: "Security log",
+    audit_intro: "Sign-ins, failed sign-ins, invitations, revocations and role changes. Nothing in it can be edited or deleted.",
+    audit_all_stores: "All stores (support)",
+    audit_empty: "No event yet.",
+    col_when: "When",
+    col_event: "Event",
+    col_actor: "By",
+    col_subject: "About",
+    col_detail: "Detail",
+    events: ["Sign-in", "Failed sign-in", "Sign-in blocked", "Sign-out", "Invitation sent", "Invitation cancelled", "Invitation accepted", "Access revoked", "Role changed"],
+    invitation_title: "Invitation",
+    invitation_offer: ("The store", "gives you access as", "for"),
+    display_name_label: "Your name (or your firm's)",
+    new_password_hint: "At least 12 characters. If you already have a Multicaisse account at this address, enter its password.",
+    accept_button: "Accept the invitation",
+    invitation_gone: "This invitation is no longer valid (already accepted, cancelled or expired): ask the owner for a new one.",
 };
 
 impl Texts {
@@ -175,6 +311,22 @@ impl Texts {
             RegisterKind::Principal => self.kinds[0],
             RegisterKind::Extra => self.kinds[1],
         }
+    }
+
+    pub fn role(&self, role: Option<Role>) -> &'static str {
+        match role {
+            Some(Role::Owner) => self.roles[0],
+            Some(Role::Accountant) => self.roles[1],
+            None => self.roles[2],
+        }
+    }
+
+    pub fn event(&self, event: AuditEvent) -> &'static str {
+        let index = AuditEvent::ALL
+            .iter()
+            .position(|e| *e == event)
+            .unwrap_or(0);
+        self.events[index]
     }
 
     pub fn status(&self, status: RegisterStatus) -> &'static str {
@@ -195,7 +347,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
 
 const STORAGE_KEY: &str = "multicaisse.lang";
 
-fn local_storage() -> Option<web_sys::Storage> {
+pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 

@@ -4,7 +4,7 @@ use fantoccini::Locator;
 use multicaisse_core::api::SalesReport;
 use multicaisse_core::format::{format_count, format_eur, Lang};
 use multicaisse_core::store::Store;
-use multicaisse_e2e::{Browser, DemoServer};
+use multicaisse_e2e::{Browser, DemoServer, OWNER};
 use serde_json::Value;
 
 /// The sales table as the page shows it: one object per row, text exactly as rendered.
@@ -69,6 +69,7 @@ async fn ventes_shows_every_demo_register_with_the_api_totals_in_french_and_engl
     assert!(report.total.ttc.0 > 0, "the demo sold something last month");
 
     let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
     browser
         .client
         .goto(&server.url("/ventes"))
@@ -140,11 +141,7 @@ async fn ventes_shows_every_demo_register_with_the_api_totals_in_french_and_engl
 async fn every_page_of_the_shell_shows_the_store_registers() {
     let server = DemoServer::start().await;
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&server.url("/ventes"))
-        .await
-        .expect("open");
+    browser.sign_in(&server, &OWNER).await;
     // (nav link = heading, register rows, first row's kind), French then English.
     let french = [
         ("Appareils", 3, "Principale"),

@@ -1,3 +1,7 @@
+pub mod access;
+pub mod audit;
+pub mod invitation;
 pub mod registers;
 pub mod sales;
+pub mod sign_in;
 pub mod states;

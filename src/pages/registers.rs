@@ -2,9 +2,9 @@
 //! decommission) already show the store's registers as the server knows them.
 
 use crate::api;
-use crate::app::StoresResource;
 use crate::i18n::{use_texts, Texts};
 use crate::pages::states::{Empty, ErrorBox, Skeleton};
+use crate::session::use_store_id;
 use leptos::prelude::*;
 use multicaisse_core::store::{Register, RegisterKind};
 
@@ -44,12 +44,9 @@ impl RegistersPageKind {
 #[component]
 pub fn RegistersPage(kind: RegistersPageKind) -> impl IntoView {
     let t = use_texts();
-    let stores = expect_context::<StoresResource>();
+    let store_id = use_store_id();
     let registers = LocalResource::new(move || {
-        let store = stores
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|s| s.first().map(|s| s.id));
+        let store = store_id.get();
         async move {
             match store {
                 Some(id) => api::registers(id).await.map(Some),

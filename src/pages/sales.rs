@@ -1,9 +1,9 @@
 //! Ventes: each register's sales over a period, with the store total.
 
 use crate::api;
-use crate::app::StoresResource;
 use crate::i18n::{use_lang, use_texts};
 use crate::pages::states::{Empty, ErrorBox, Skeleton};
+use crate::session::use_store_id;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use multicaisse_core::api::{SalesReport, SalesTotals};
@@ -13,7 +13,6 @@ use multicaisse_core::period::PeriodPreset;
 #[component]
 pub fn SalesPage() -> impl IntoView {
     let t = use_texts();
-    let stores = expect_context::<StoresResource>();
     let query = use_query_map();
     // The period lives in the URL so a view can be bookmarked and shared.
     let period = Memo::new(move |_| {
@@ -23,12 +22,7 @@ pub fn SalesPage() -> impl IntoView {
             .and_then(|code| PeriodPreset::from_code(&code))
             .unwrap_or(PeriodPreset::ThisMonth)
     });
-    let store_id = Memo::new(move |_| {
-        stores
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|s| s.first().map(|s| s.id))
-    });
+    let store_id = use_store_id();
     let report = LocalResource::new(move || {
         let (store, period) = (store_id.get(), period.get());
         async move {
@@ -66,23 +60,13 @@ pub fn SalesPage() -> impl IntoView {
                     </select>
                 </div>
             </div>
-            {move || match stores.get() {
-                None => view! { <Skeleton rows=4/> }.into_any(),
+            {move || match report.get() {
+                None | Some(Ok(None)) => view! { <Skeleton rows=4/> }.into_any(),
                 Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| stores.refetch())/> }
+                    view! { <ErrorBox error on_retry=Callback::new(move |_| report.refetch())/> }
                         .into_any()
                 }
-                Some(Ok(list)) if list.is_empty() => {
-                    view! { <Empty message=Signal::derive(move || t().no_store)/> }.into_any()
-                }
-                Some(Ok(_)) => match report.get() {
-                    None | Some(Ok(None)) => view! { <Skeleton rows=4/> }.into_any(),
-                    Some(Err(error)) => {
-                        view! { <ErrorBox error on_retry=Callback::new(move |_| report.refetch())/> }
-                            .into_any()
-                    }
-                    Some(Ok(Some(report))) => view! { <SalesTable report/> }.into_any(),
-                },
+                Some(Ok(Some(report))) => view! { <SalesTable report/> }.into_any(),
             }}
         </section>
     }

@@ -27,8 +27,12 @@ pub fn dist_dir() -> PathBuf {
 /// The server with its demo store, as `scripts/demo.sh` starts it, on a free port.
 pub struct DemoServer {
     pub server: RunningServer,
+    /// Signed in as the demo's owner, for reading what the pages should show.
+    owner: reqwest::Client,
     _data: TempDir,
 }
+
+pub use multicaisse_server::demo::accounts::{DemoAccount, ACCOUNTANT, OWNER, SUPPORT};
 
 impl DemoServer {
     pub async fn start() -> DemoServer {
@@ -38,8 +42,20 @@ impl DemoServer {
         let server = multicaisse_server::start(&config)
             .await
             .expect("server starts");
+        let owner = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        let response = owner
+            .post(format!("{}/api/auth/sign-in", server.url()))
+            .json(&json!({ "email": OWNER.email, "password": OWNER.password }))
+            .send()
+            .await
+            .expect("sign in");
+        assert!(response.status().is_success(), "the demo owner signs in");
         DemoServer {
             server,
+            owner,
             _data: data,
         }
     }
@@ -49,7 +65,12 @@ impl DemoServer {
     }
 
     pub async fn api<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
-        let response = reqwest::get(self.url(path)).await.expect("API request");
+        let response = self
+            .owner
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("API request");
         assert!(
             response.status().is_success(),
             "{path}: {}",
@@ -165,6 +186,39 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("cannot click {what}: {e}"));
+    }
+
+    /// Signs in through the page, as a person would, and waits for the navigation.
+    pub async fn sign_in(&self, server: &DemoServer, account: &DemoAccount) {
+        self.client
+            .goto(&server.url("/"))
+            .await
+            .expect("open the dashboard");
+        self.fill(Locator::Css("#email"), account.email).await;
+        self.fill(Locator::Css("#password"), account.password).await;
+        self.click(Locator::Css("form button[type=submit]")).await;
+        self.wait_for(
+            &format!("{} signed in", account.email),
+            "return document.querySelectorAll('nav.tabs a').length;",
+            |v| (v.as_u64()? > 0).then_some(()),
+        )
+        .await;
+    }
+
+    /// Types into an input once it is there.
+    pub async fn fill(&self, locator: Locator<'_>, text: &str) {
+        let what = format!("{locator:?}");
+        let input = self
+            .client
+            .wait()
+            .for_element(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{what} never appeared: {e}"));
+        input.clear().await.ok();
+        input
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {what}: {e}"));
     }
 
     pub async fn close(self) {

@@ -471,6 +471,11 @@ pub struct AuditEntry {
     pub actor_email: Option<String>,
     /// Whom it concerned: the person signing in, invited, revoked.
     pub subject_email: Option<String>,
+    /// The role granted, revoked or given.
+    pub role: Option<Role>,
+    /// The role before a change.
+    pub previous_role: Option<Role>,
+    /// Technical context, in English (counts, reasons).
     pub detail: String,
 }
 

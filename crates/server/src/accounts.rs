@@ -117,6 +117,8 @@ pub async fn sign_in(
         store_id: None,
         actor: None,
         subject: subject.clone(),
+        role: None,
+        previous_role: None,
         detail,
     };
     if let Some((failures, last)) = storage.sign_in_failures(&email_key).await? {

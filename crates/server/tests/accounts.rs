@@ -359,7 +359,10 @@ async fn an_owner_invites_an_accountant_who_signs_up_reads_and_is_revoked(backen
     );
     assert_eq!(log[0].actor_email.as_deref(), Some("owner@cave.fr"));
     assert_eq!(log[0].subject_email.as_deref(), Some("expert@cabinet.fr"));
-    assert_eq!(log[1].detail, "owner → accountant");
+    assert_eq!(
+        (log[1].previous_role, log[1].role),
+        (Some(Role::Owner), Some(Role::Accountant))
+    );
     let (_, support_log) = app.support.get_json("/api/audit").await;
     assert!(support_log
         .as_array()

@@ -69,6 +69,10 @@ CREATE TABLE audit_log (
     actor_email TEXT,
     subject_id  INTEGER REFERENCES users (id),
     subject_email TEXT,
+    -- The role granted, revoked or given, and the one before a change: shown translated.
+    role        TEXT,
+    previous_role TEXT,
+    -- Technical context, in English (counts, reasons).
     detail      TEXT    NOT NULL
 );
 CREATE INDEX audit_by_store ON audit_log (store_id, id);

@@ -15,7 +15,7 @@ use axum::Json;
 use chrono::{Duration, Utc};
 use multicaisse_core::api::{parse_id, ParamError};
 use multicaisse_core::auth::{
-    normalize_email, AuditEntry, AuditEvent, Capability, Invitation, InvitationRequest,
+    normalize_email, AuditEntry, AuditEvent, Capability, Invitation, InvitationRequest, Role,
     RoleChangeRequest, StoreAccess, INVITATION_DAYS,
 };
 use multicaisse_core::store::Store;
@@ -117,11 +117,13 @@ const AUDIT_QUERY: &[super::routes::QueryParam] = &[(
     "only entries with an id below this one (the next page)",
 )];
 
+/// An access change in a store, by the caller: (role after, role before) when roles move.
 fn audit_entry(
     caller: &Caller,
     event: AuditEvent,
     store: &Store,
     subject: (Option<i64>, String),
+    roles: (Option<Role>, Option<Role>),
     detail: String,
 ) -> NewAuditEntry {
     NewAuditEntry {
@@ -130,6 +132,8 @@ fn audit_entry(
         store_id: Some(store.id),
         actor: Some((caller.user.id, caller.user.email.clone())),
         subject: Some(subject),
+        role: roles.0,
+        previous_role: roles.1,
         detail,
     }
 }
@@ -232,11 +236,8 @@ async fn invite(
             AuditEvent::InvitationCreated,
             &store,
             (None, email),
-            format!(
-                "{} access, valid until {}",
-                request.role.code(),
-                invitation.expires_at.format("%Y-%m-%d")
-            ),
+            (Some(request.role), None),
+            format!("valid until {}", invitation.expires_at.format("%Y-%m-%d")),
         ))
         .await?;
     invitation.link = Some(link);
@@ -275,6 +276,7 @@ async fn cancel_invitation(
             AuditEvent::InvitationCancelled,
             &store,
             (None, email),
+            (Some(invitation.role), None),
             String::new(),
         ))
         .await?;
@@ -333,7 +335,8 @@ async fn revoke_member(
             AuditEvent::AccessRevoked,
             &store,
             (Some(member.user_id), member.email),
-            format!("{} access revoked; open sessions ended", role.code()),
+            (Some(role), None),
+            "open sessions ended".into(),
         ))
         .await?;
     Ok(Json(access_of(&state, store.id).await?))
@@ -368,7 +371,8 @@ async fn change_role(
             AuditEvent::RoleChanged,
             &store,
             (Some(member.user_id), member.email),
-            format!("{} → {}", before.code(), request.role.code()),
+            (Some(request.role), Some(before)),
+            String::new(),
         ))
         .await?;
     Ok(Json(access_of(&state, store.id).await?))

@@ -171,6 +171,8 @@ async fn end_sessions(
             store_id: None,
             actor: Some((caller.user.id, caller.user.email.clone())),
             subject: Some((Some(caller.user.id), caller.user.email.clone())),
+            role: None,
+            previous_role: None,
             detail: format!("{reason} ({sessions_ended} session(s))"),
         })
         .await?;
@@ -279,12 +281,9 @@ async fn accept_invitation(
             store_id: Some(invitation.store_id),
             actor: Some((user.id, user.email.clone())),
             subject: Some((Some(user.id), user.email.clone())),
-            detail: format!(
-                "{} access to {}, invited by {}",
-                invitation.role.code(),
-                record.store_name,
-                invitation.invited_by
-            ),
+            role: Some(invitation.role),
+            previous_role: None,
+            detail: format!("invited by {}", invitation.invited_by),
         })
         .await?;
     let session = accounts::open_session(storage, user, now, state.session_lifetime).await?;

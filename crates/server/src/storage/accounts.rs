@@ -65,6 +65,8 @@ pub struct NewAuditEntry {
     pub actor: Option<(i64, String)>,
     /// The person concerned; for a failed sign-in on an unknown address, only the address.
     pub subject: Option<(Option<i64>, String)>,
+    pub role: Option<Role>,
+    pub previous_role: Option<Role>,
     pub detail: String,
 }
 
@@ -242,11 +244,14 @@ pub(super) type AuditRow = (
     Option<i64>,
     Option<String>,
     Option<String>,
+    Option<String>,
+    Option<String>,
     String,
 );
 
 pub(super) fn audit_entry(row: AuditRow) -> StorageResult<AuditEntry> {
-    let (id, at, event, store_id, actor_email, subject_email, detail) = row;
+    let (id, at, event, store_id, actor_email, subject_email, role_code, previous, detail) = row;
+    let optional_role = |code: Option<String>| code.as_deref().map(role).transpose();
     Ok(AuditEntry {
         id,
         at,
@@ -256,6 +261,8 @@ pub(super) fn audit_entry(row: AuditRow) -> StorageResult<AuditEntry> {
         store_id,
         actor_email,
         subject_email,
+        role: optional_role(role_code)?,
+        previous_role: optional_role(previous)?,
         detail,
     })
 }
@@ -739,7 +746,8 @@ macro_rules! impl_accounts {
                 let (subject_id, subject_email) = entry.subject.clone().unzip();
                 sqlx::query(
                     "INSERT INTO audit_log (at, event, store_id, actor_id, actor_email, \
-                     subject_id, subject_email, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     subject_id, subject_email, role, previous_role, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(entry.at)
                 .bind(entry.event.code())
@@ -748,6 +756,8 @@ macro_rules! impl_accounts {
                 .bind(actor_email)
                 .bind(subject_id.flatten())
                 .bind(subject_email)
+                .bind(entry.role.map(|r| r.code()))
+                .bind(entry.previous_role.map(|r| r.code()))
                 .bind(&entry.detail)
                 .execute(&self.pool)
                 .await?;
@@ -761,7 +771,7 @@ macro_rules! impl_accounts {
                 limit: u32,
             ) -> $crate::storage::StorageResult<Vec<multicaisse_core::auth::AuditEntry>> {
                 const COLUMNS: &str = "SELECT a.id, a.at, a.event, a.store_id, a.actor_email, \
-                     a.subject_email, a.detail FROM audit_log a";
+                     a.subject_email, a.role, a.previous_role, a.detail FROM audit_log a";
                 let rows: Vec<$crate::storage::accounts::AuditRow> = match scope {
                     $crate::storage::accounts::AuditScope::Store(store_id) => {
                         sqlx::query_as(&format!(

@@ -1,0 +1,282 @@
+//! Accès: who can see the store, pending invitations, and (for owners) inviting an
+//! accountant, changing a role, revoking access.
+
+use crate::api::{self, ClientError};
+use crate::i18n::use_texts;
+use crate::pages::states::{ErrorBox, Skeleton};
+use crate::session::{use_session, use_store_id};
+use leptos::prelude::*;
+use multicaisse_core::auth::{Capability, Invitation, Member, Role, StoreAccess};
+
+#[component]
+pub fn AccessPage() -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let store_id = use_store_id();
+    let access = LocalResource::new(move || {
+        let store = store_id.get();
+        async move {
+            match store {
+                Some(id) => api::access(id).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    let manages = Memo::new(move |_| {
+        let (me, store) = (session.me(), store_id.get());
+        matches!((me, store), (Some(me), Some(id)) if me.can(id, Capability::ManageAccess))
+    });
+    let action_error = RwSignal::new(None::<ClientError>);
+    // Every change answers with the new state of access, or an error to show.
+    let after = move |result: Result<(), ClientError>| match result {
+        Ok(()) => {
+            action_error.set(None);
+            access.refetch();
+        }
+        Err(e) => action_error.set(Some(e)),
+    };
+    view! {
+        <section class="page access-page">
+            <div class="page-head">
+                <h1>{move || t().access_title}</h1>
+            </div>
+            <p class="intro">{move || t().access_intro}</p>
+            {move || (!manages.get()).then(|| view! { <p class="notice">{move || t().access_read_only}</p> })}
+            {move || action_error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+            {move || match access.get() {
+                None | Some(Ok(None)) => view! { <Skeleton rows=3/> }.into_any(),
+                Some(Err(error)) => {
+                    view! { <ErrorBox error on_retry=Callback::new(move |_| access.refetch())/> }
+                        .into_any()
+                }
+                Some(Ok(Some(access))) => {
+                    view! { <AccessTables access manages=manages.get() after/> }.into_any()
+                }
+            }}
+            {move || {
+                manages
+                    .get()
+                    .then(|| view! { <InviteForm after=move || access.refetch()/> })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn AccessTables(
+    access: StoreAccess,
+    manages: bool,
+    after: impl Fn(Result<(), ClientError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let my_id = session.me().map(|me| me.user_id);
+    let store = access.store_id;
+    let members = access
+        .members
+        .into_iter()
+        .map(|member| {
+            let is_me = Some(member.user_id) == my_id;
+            view! { <MemberRow member store is_me manages after/> }
+        })
+        .collect_view();
+    let invitations = access.invitations;
+    let pending = (!invitations.is_empty()).then(|| {
+        let rows = invitations
+            .into_iter()
+            .map(|invitation| view! { <InvitationRow invitation manages after/> })
+            .collect_view();
+        view! {
+            <h2>{move || t().pending_title}</h2>
+            <div class="table-wrap">
+                <table class="invitations">
+                    <thead>
+                        <tr>
+                            <th scope="col">{move || t().email_label}</th>
+                            <th scope="col">{move || t().col_role}</th>
+                            <th scope="col">{move || t().col_expires}</th>
+                            <th scope="col"></th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+    });
+    view! {
+        <div class="table-wrap">
+            <table class="members" id="members-table">
+                <thead>
+                    <tr>
+                        <th scope="col">{move || t().col_person}</th>
+                        <th scope="col">{move || t().col_role}</th>
+                        <th scope="col">{move || t().col_since}</th>
+                        <th scope="col"></th>
+                    </tr>
+                </thead>
+                <tbody>{members}</tbody>
+            </table>
+        </div>
+        {pending}
+    }
+}
+
+#[component]
+fn MemberRow(
+    member: Member,
+    store: i64,
+    is_me: bool,
+    manages: bool,
+    after: impl Fn(Result<(), ClientError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let t = use_texts();
+    let user = member.user_id;
+    let role = member.role;
+    let confirming = RwSignal::new(false);
+    let editable = manages && !is_me;
+    let role_cell = move || {
+        if !editable {
+            return view! { <span class="role">{move || t().role(Some(role))}</span> }.into_any();
+        }
+        view! {
+            <select
+                class="role"
+                aria-label=move || t().make_role
+                on:change=move |ev| {
+                    let role = Role::parse(&event_target_value(&ev)).unwrap_or(role);
+                    leptos::task::spawn_local(async move {
+                        after(api::set_role(store, user, role).await.map(|_| ()));
+                    });
+                }
+            >
+                {[Role::Owner, Role::Accountant]
+                    .into_iter()
+                    .map(|r| view! { <option value=r.code() selected=r == role>{move || t().role(Some(r))}</option> })
+                    .collect_view()}
+            </select>
+        }
+        .into_any()
+    };
+    let revoke = move |_| {
+        if !confirming.get_untracked() {
+            confirming.set(true);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            after(api::revoke(store, user).await.map(|_| ()));
+        });
+    };
+    let (email, since) = (member.email, member.since);
+    let email_attribute = email.clone();
+    view! {
+        <tr data-user=user data-email=email_attribute>
+            <th scope="row">
+                <span class="person-name">{member.display_name}</span>
+                {is_me.then(|| view! { " " <span class="you">{move || t().you}</span> })}
+                <span class="hint email">{email}</span>
+            </th>
+            <td>{role_cell}</td>
+            <td>{move || since.date_naive().format(t().date_format).to_string()}</td>
+            <td>
+                {editable
+                    .then(|| {
+                        view! {
+                            <button type="button" class="danger revoke" on:click=revoke>
+                                {move || if confirming.get() { t().confirm_revoke } else { t().revoke }}
+                            </button>
+                        }
+                    })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn InvitationRow(
+    invitation: Invitation,
+    manages: bool,
+    after: impl Fn(Result<(), ClientError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let t = use_texts();
+    let (store, id, role) = (invitation.store_id, invitation.id, invitation.role);
+    view! {
+        <tr data-invitation=id>
+            <th scope="row">{invitation.email}</th>
+            <td>{move || t().role(Some(role))}</td>
+            <td>{move || invitation.expires_at.date_naive().format(t().date_format).to_string()}</td>
+            <td>
+                {manages
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="cancel-invitation"
+                                on:click=move |_| {
+                                    leptos::task::spawn_local(async move {
+                                        after(api::cancel_invitation(store, id).await.map(|_| ()));
+                                    });
+                                }
+                            >
+                                {move || t().cancel_invitation}
+                            </button>
+                        }
+                    })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn InviteForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let t = use_texts();
+    let store_id = use_store_id();
+    let email = RwSignal::new(String::new());
+    let created = RwSignal::new(None::<Invitation>);
+    let error = RwSignal::new(None::<ClientError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(store) = store_id.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match api::invite(store, email.get_untracked()).await {
+                Ok(invitation) => {
+                    error.set(None);
+                    email.set(String::new());
+                    created.set(Some(invitation));
+                    after();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <h2>{move || t().invite_title}</h2>
+        {move || {
+            created
+                .get()
+                .and_then(|invitation| {
+                    let link = invitation.link.clone()?;
+                    let (before, after_words) = t().invite_link;
+                    Some(view! {
+                        <div class="card invitation-link" role="status">
+                            <p>{before} " " <strong>{invitation.email}</strong> " " {after_words}</p>
+                            <input id="invitation-link" type="text" readonly prop:value=link/>
+                        </div>
+                    })
+                })
+        }}
+        <form class="card form invite-form" on:submit=submit>
+            <label for="invite-email">{move || t().email_label}</label>
+            <input
+                id="invite-email"
+                type="email"
+                required
+                prop:value=email
+                on:input=move |ev| email.set(event_target_value(&ev))
+            />
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+            <button type="submit" class="primary">{move || t().invite_button}</button>
+        </form>
+    }
+}

@@ -1,0 +1,101 @@
+//! An invitation link: what it offers, and accepting it with a new account or an existing
+//! account's password. Accepting signs in.
+
+use crate::api::{self, ClientError};
+use crate::i18n::use_texts;
+use crate::pages::sign_in::refusal;
+use crate::pages::states::{ErrorBox, Skeleton};
+use crate::session::use_session;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use multicaisse_core::auth::{InvitationPreview, InvitationState};
+
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let t = use_texts();
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let preview = LocalResource::new(move || api::invitation(token()));
+    view! {
+        <section class="page invitation-page">
+            <h1>{move || t().invitation_title}</h1>
+            {move || match preview.get() {
+                None => view! { <Skeleton rows=2/> }.into_any(),
+                Some(Err(error)) => {
+                    view! { <ErrorBox error on_retry=Callback::new(move |_| preview.refetch())/> }
+                        .into_any()
+                }
+                Some(Ok(invitation)) if invitation.state != InvitationState::Pending => {
+                    view! { <p class="notice">{move || t().invitation_gone}</p> }.into_any()
+                }
+                Some(Ok(invitation)) => view! { <AcceptForm invitation token=token()/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn AcceptForm(invitation: InvitationPreview, token: String) -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ClientError>);
+    let role = invitation.role;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let token = token.clone();
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match api::accept_invitation(token, password.get_untracked(), name.get_untracked())
+                .await
+            {
+                Ok(me) => {
+                    session.signed_in(me);
+                    navigate("/ventes", Default::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let offer = move || {
+        let (store_word, role_word, email_word) = t().invitation_offer;
+        (store_word, role_word, email_word)
+    };
+    view! {
+        <p class="intro invitation-offer">
+            {move || offer().0} " " <strong>{invitation.store_name.clone()}</strong> " "
+            {move || offer().1} " " <strong>{move || t().role(Some(role))}</strong> " "
+            {move || offer().2} " " <strong>{invitation.email.clone()}</strong> "."
+        </p>
+        <form class="card form" on:submit=submit>
+            <label for="display-name">{move || t().display_name_label}</label>
+            <input
+                id="display-name"
+                type="text"
+                autocomplete="name"
+                maxlength="100"
+                prop:value=name
+                on:input=move |ev| name.set(event_target_value(&ev))
+            />
+            <label for="new-password">{move || t().password_label}</label>
+            <input
+                id="new-password"
+                type="password"
+                autocomplete="new-password"
+                required
+                maxlength="128"
+                prop:value=password
+                on:input=move |ev| password.set(event_target_value(&ev))
+            />
+            <p class="hint">{move || t().new_password_hint}</p>
+            {move || {
+                error
+                    .get()
+                    .map(|e| view! { <p class="form-error" role="alert">{refusal(t(), &e)}</p> })
+            }}
+            <button type="submit" class="primary">{move || t().accept_button}</button>
+        </form>
+    }
+}

@@ -1,0 +1,83 @@
+//! Connexion: email and password. What the server refuses is said in the page's language,
+//! and never whether the address has an account.
+
+use crate::api::{self, ClientError};
+use crate::i18n::{use_texts, Texts};
+use crate::session::use_session;
+use leptos::prelude::*;
+
+/// A refusal of sign-in (or of an invitation's password) in words.
+pub fn refusal(t: &Texts, error: &ClientError) -> String {
+    match error {
+        ClientError::Throttled {
+            retry_after_seconds,
+        } => {
+            let (before, after) = t.throttled;
+            format!("{before} {retry_after_seconds} {after}")
+        }
+        ClientError::Api { status: 401, .. } => t.sign_in_wrong.to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ClientError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::sign_in(email.get_untracked(), password.get_untracked()).await {
+                Ok(me) => {
+                    error.set(None);
+                    session.signed_in(me);
+                }
+                Err(e) => {
+                    password.set(String::new());
+                    error.set(Some(e));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="page sign-in-page">
+            <h1>{move || t().sign_in_title}</h1>
+            <p class="intro">{move || t().sign_in_intro}</p>
+            <form class="card form" on:submit=submit>
+                <label for="email">{move || t().email_label}</label>
+                <input
+                    id="email"
+                    type="email"
+                    autocomplete="username"
+                    required
+                    prop:value=email
+                    on:input=move |ev| email.set(event_target_value(&ev))
+                />
+                <label for="password">{move || t().password_label}</label>
+                <input
+                    id="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    maxlength="128"
+                    prop:value=password
+                    on:input=move |ev| password.set(event_target_value(&ev))
+                />
+                {move || {
+                    error
+                        .get()
+                        .map(|e| view! { <p class="form-error" role="alert">{refusal(t(), &e)}</p> })
+                }}
+                <button type="submit" class="primary" disabled=busy>
+                    {move || t().sign_in_button}
+                </button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,107 @@
+//! Who is signed in, and which store they are looking at: shared by the shell and every page.
+
+use crate::api::{self, ClientError};
+use crate::i18n::local_storage;
+use leptos::prelude::*;
+use multicaisse_core::auth::Me;
+use multicaisse_core::store::Store;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionState {
+    /// Asking the server whether the browser's cookie is a live session.
+    Checking,
+    SignedOut,
+    SignedIn(Me),
+}
+
+/// The stores this account may see, loaded after sign-in.
+pub type StoresResource = LocalResource<Result<Vec<Store>, ClientError>>;
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub state: RwSignal<SessionState>,
+    pub stores: StoresResource,
+    /// The store chosen in the switcher (remembered in this browser).
+    pub chosen_store: RwSignal<Option<i64>>,
+}
+
+const STORE_KEY: &str = "multicaisse.store";
+
+impl Session {
+    /// Created once by the shell: checks the cookie with the server.
+    pub fn provide() -> Session {
+        let state = RwSignal::new(SessionState::Checking);
+        let stores: StoresResource = LocalResource::new(move || {
+            let signed_in = matches!(state.get(), SessionState::SignedIn(_));
+            async move {
+                if signed_in {
+                    api::stores().await
+                } else {
+                    Ok(Vec::new())
+                }
+            }
+        });
+        let chosen = local_storage()
+            .and_then(|s| s.get_item(STORE_KEY).ok().flatten())
+            .and_then(|id| id.parse().ok());
+        let session = Session {
+            state,
+            stores,
+            chosen_store: RwSignal::new(chosen),
+        };
+        api::on_signed_out(move || session.signed_out());
+        leptos::task::spawn_local(async move {
+            match api::me().await {
+                Ok(me) => session.signed_in(me),
+                Err(_) => session.signed_out(),
+            }
+        });
+        provide_context(session);
+        session
+    }
+
+    pub fn signed_in(&self, me: Me) {
+        api::remember_session(Some(&me));
+        self.state.set(SessionState::SignedIn(me));
+    }
+
+    pub fn signed_out(&self) {
+        api::remember_session(None);
+        self.state.set(SessionState::SignedOut);
+    }
+
+    pub fn me(&self) -> Option<Me> {
+        match self.state.get() {
+            SessionState::SignedIn(me) => Some(me),
+            _ => None,
+        }
+    }
+
+    pub fn choose_store(&self, id: i64) {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(STORE_KEY, &id.to_string());
+        }
+        self.chosen_store.set(Some(id));
+    }
+
+    /// The store being looked at: the chosen one if this account sees it, else its first.
+    pub fn current_store(&self) -> Option<Store> {
+        let stores = self.stores.get()?.ok()?;
+        let chosen = self.chosen_store.get();
+        stores
+            .iter()
+            .find(|s| Some(s.id) == chosen)
+            .or(stores.first())
+            .cloned()
+    }
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// The id of the store being looked at, reactive.
+pub fn use_store_id() -> Memo<Option<i64>> {
+    let session = use_session();
+    Memo::new(move |_| session.current_store().map(|s| s.id))
+}

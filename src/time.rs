@@ -1,0 +1,28 @@
+//! Instants shown as local date and time of a store, by the browser's Intl (which carries the
+//! time-zone database, so the app does not ship one).
+
+use chrono::{DateTime, Utc};
+use js_sys::{Date, Object, Reflect};
+use multicaisse_core::format::Lang;
+use wasm_bindgen::JsValue;
+
+/// `29/11/2026 22:04` (fr) or `29/11/2026, 22:04` (en-GB), in the zone named (IANA).
+pub fn local_date_time(at: DateTime<Utc>, zone: &str, lang: Lang) -> String {
+    let date = Date::new(&JsValue::from_f64(at.timestamp_millis() as f64));
+    let options = Object::new();
+    for (key, value) in [
+        ("timeZone", zone),
+        ("year", "numeric"),
+        ("month", "2-digit"),
+        ("day", "2-digit"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+    ] {
+        let _ = Reflect::set(&options, &key.into(), &value.into());
+    }
+    let locale = match lang {
+        Lang::Fr => "fr-FR",
+        Lang::En => "en-GB",
+    };
+    date.to_locale_string(locale, &options).into()
+}

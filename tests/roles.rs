@@ -1,0 +1,282 @@
+//! End to end: each demo role signs in through the page and sees only what it may; an owner
+//! invites an accountant who signs up from the link.
+
+use fantoccini::Locator;
+use multicaisse_core::store::Store;
+use multicaisse_e2e::{Browser, DemoAccount, DemoServer, ACCOUNTANT, OWNER, SUPPORT};
+use serde_json::Value;
+
+const READ_SHELL: &str = r#"
+    const text = sel => (document.querySelector(sel) || {}).textContent;
+    return {
+        nav: [...document.querySelectorAll('nav.tabs a')].map(a => a.textContent),
+        role: text('.role-badge'),
+        user: text('.user-name'),
+        stores: [...document.querySelectorAll('#store-switcher option')].map(o => o.textContent),
+        store: text('.store-name'),
+        heading: text('main h1'),
+        notice: text('main .notice'),
+        signInForm: !!document.querySelector('#email'),
+        error: text('.form-error'),
+    };
+"#;
+
+const EVERY_PAGE: [&str; 7] = [
+    "Ventes",
+    "Appareils",
+    "Abonnement",
+    "Z de caisse",
+    "Mise hors service",
+    "Accès",
+    "Journal",
+];
+
+async fn shell(browser: &Browser, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
+    browser
+        .wait_for(what, READ_SHELL, |v| accept(v).then(|| v.clone()))
+        .await
+}
+
+async fn sign_out(browser: &Browser) {
+    browser.click(Locator::Css("button.sign-out")).await;
+    shell(browser, "the sign-in page", |v| v["signInForm"] == true).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_demo_role_signs_in_and_sees_only_its_pages() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store_names: Vec<&str> = stores.iter().map(|s| s.name.as_str()).collect();
+    let browser = Browser::start().await;
+
+    // Signed out, every page is the sign-in page; a wrong password is said so, in French.
+    browser.client.goto(&server.url("/z")).await.expect("open");
+    browser.fill(Locator::Css("#email"), OWNER.email).await;
+    browser
+        .fill(Locator::Css("#password"), "pas le bon mot de passe")
+        .await;
+    browser
+        .click(Locator::Css("form button[type=submit]"))
+        .await;
+    let refused = shell(&browser, "the refusal", |v| v["error"].is_string()).await;
+    assert_eq!(
+        refused["error"],
+        "Adresse e-mail ou mot de passe incorrect."
+    );
+    assert_eq!(refused["nav"], serde_json::json!([]));
+
+    let roles: [(&DemoAccount, Vec<&str>, &str, Vec<&str>); 3] = [
+        (
+            &OWNER,
+            EVERY_PAGE.to_vec(),
+            "Propriétaire",
+            store_names.clone(),
+        ),
+        (
+            &ACCOUNTANT,
+            vec!["Ventes", "Z de caisse"],
+            "Comptable",
+            vec![],
+        ),
+        (
+            &SUPPORT,
+            EVERY_PAGE.to_vec(),
+            "Support",
+            store_names.clone(),
+        ),
+    ];
+    for (account, pages, role, switcher) in roles {
+        browser.sign_in(&server, account).await;
+        let seen = shell(&browser, account.email, |v| {
+            v["nav"].as_array().is_some_and(|n| !n.is_empty())
+        })
+        .await;
+        assert_eq!(
+            seen["nav"],
+            serde_json::json!(pages),
+            "{}: {seen}",
+            account.email
+        );
+        assert_eq!(seen["role"], role, "{seen}");
+        assert_eq!(seen["user"], account.display_name, "{seen}");
+        assert_eq!(seen["stores"], serde_json::json!(switcher), "{seen}");
+        // Every page it may see opens; the others, typed in the address bar, say no.
+        for page in EVERY_PAGE {
+            let href = match page {
+                "Ventes" => "/ventes",
+                "Appareils" => "/appareils",
+                "Abonnement" => "/abonnement",
+                "Z de caisse" => "/z",
+                "Mise hors service" => "/mise-hors-service",
+                "Accès" => "/acces",
+                _ => "/journal",
+            };
+            browser.client.goto(&server.url(href)).await.expect("open");
+            if pages.contains(&page) {
+                shell(&browser, &format!("{page} as {role}"), |v| {
+                    v["heading"].is_string()
+                        && v["notice"]
+                            != "Votre compte n'a pas accès à cette page pour cette boutique."
+                })
+                .await;
+            } else {
+                shell(&browser, &format!("{page} refused to {role}"), |v| {
+                    v["notice"] == "Votre compte n'a pas accès à cette page pour cette boutique."
+                })
+                .await;
+            }
+        }
+        if account.email == SUPPORT.email {
+            // Support sees who has access but does not grant it.
+            browser
+                .client
+                .goto(&server.url("/acces"))
+                .await
+                .expect("open");
+            let access = shell(&browser, "access as support", |v| {
+                v["notice"]
+                    == "Seul un propriétaire de la boutique peut inviter ou retirer un accès."
+            })
+            .await;
+            assert_eq!(access["heading"], "Accès à la boutique");
+            assert!(browser
+                .client
+                .find(Locator::Css("#invite-email"))
+                .await
+                .is_err());
+        }
+        sign_out(&browser).await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owner_invites_an_accountant_who_signs_up_from_the_link() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let second = stores
+        .iter()
+        .find(|s| s.name.contains("Chai"))
+        .expect("the second shop");
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+
+    // The switcher moves every page to the second shop.
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("#store-switcher"))
+        .await
+        .expect("a store switcher")
+        .select_by_value(&second.id.to_string())
+        .await
+        .expect("choose the second shop");
+    browser
+        .client
+        .goto(&server.url("/ventes"))
+        .await
+        .expect("open");
+    browser
+        .wait_for(
+            "the second shop's sales",
+            "return document.querySelectorAll('#sales-table tbody tr').length;",
+            |v| (v == 1).then_some(()),
+        )
+        .await;
+
+    browser
+        .client
+        .goto(&server.url("/acces"))
+        .await
+        .expect("open");
+    let members = browser
+        .wait_for(
+            "the members",
+            "return [...document.querySelectorAll('#members-table tbody tr')].map(r => r.textContent);",
+            |v| (v.as_array()?.len() == 1).then(|| v.clone()),
+        )
+        .await;
+    assert!(members[0].as_str().unwrap().contains("(vous)"), "{members}");
+    browser
+        .fill(Locator::Css("#invite-email"), "Nouveau@Cabinet-Brun.fr")
+        .await;
+    browser
+        .click(Locator::Css(".invite-form button[type=submit]"))
+        .await;
+    let link = browser
+        .wait_for(
+            "the invitation link",
+            "return (document.querySelector('#invitation-link') || {}).value;",
+            |v| v.as_str().map(str::to_string),
+        )
+        .await;
+    assert!(link.starts_with(&server.url("/invitation/")), "{link}");
+    browser
+        .wait_for(
+            "the pending invitation",
+            "return (document.querySelector('table.invitations tbody tr th') || {}).textContent;",
+            |v| (v == "nouveau@cabinet-brun.fr").then_some(()),
+        )
+        .await;
+    sign_out(&browser).await;
+
+    // The invitee opens the link, chooses a name and a password, and is in, as accountant.
+    browser.client.goto(&link).await.expect("open the link");
+    let offer = browser
+        .wait_for(
+            "the invitation",
+            "return (document.querySelector('.invitation-offer') || {}).textContent;",
+            |v| v.as_str().map(str::to_string),
+        )
+        .await;
+    assert!(
+        offer.contains(&second.name) && offer.contains("Comptable"),
+        "{offer}"
+    );
+    browser
+        .fill(Locator::Css("#display-name"), "Cabinet Brun & associés")
+        .await;
+    browser
+        .fill(Locator::Css("#new-password"), "un mot de passe solide")
+        .await;
+    browser
+        .click(Locator::Css("form button[type=submit]"))
+        .await;
+    let accountant = shell(&browser, "the new accountant", |v| {
+        v["nav"].as_array().is_some_and(|n| n.len() == 2)
+    })
+    .await;
+    assert_eq!(
+        accountant["nav"],
+        serde_json::json!(["Ventes", "Z de caisse"])
+    );
+    assert_eq!(accountant["role"], "Comptable");
+    assert_eq!(accountant["store"], second.name.as_str());
+    sign_out(&browser).await;
+
+    // The owner's journal tells the story.
+    browser.sign_in(&server, &OWNER).await;
+    browser
+        .client
+        .goto(&server.url("/journal"))
+        .await
+        .expect("open");
+    let events = browser
+        .wait_for(
+            "the journal",
+            "return [...document.querySelectorAll('#audit-table tbody tr')].map(r => r.dataset.event);",
+            |v| {
+                let events: Vec<&str> = v.as_array()?.iter().filter_map(Value::as_str).collect();
+                events.contains(&"invitation_accepted").then(|| v.clone())
+            },
+        )
+        .await;
+    let events: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(events.contains(&"invitation_created"), "{events:?}");
+    browser.close().await;
+}
