@@ -3,6 +3,7 @@
 
 use crate::api::{self, ClientError};
 use crate::i18n::use_texts;
+use crate::pages::field::Field;
 use crate::pages::states::{ErrorBox, Skeleton};
 use crate::session::{use_session, use_store_id};
 use leptos::prelude::*;
@@ -267,13 +268,13 @@ fn InviteForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView 
                 })
         }}
         <form class="card form invite-form" on:submit=submit>
-            <label for="invite-email">{move || t().email_label}</label>
-            <input
+            <Field
                 id="invite-email"
-                type="email"
-                required
-                prop:value=email
-                on:input=move |ev| email.set(event_target_value(&ev))
+                label=Signal::derive(move || t().email_label)
+                kind="email"
+                autocomplete="off"
+                value=email
+                required=true
             />
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             <button type="submit" class="primary">{move || t().invite_button}</button>

@@ -3,6 +3,7 @@
 
 use crate::api::{self, ClientError};
 use crate::i18n::use_texts;
+use crate::pages::field::Field;
 use crate::pages::sign_in::refusal;
 use crate::pages::states::{ErrorBox, Skeleton};
 use crate::session::use_session;
@@ -70,24 +71,20 @@ fn AcceptForm(invitation: InvitationPreview, token: String) -> impl IntoView {
             {move || offer().2} " " <strong>{invitation.email.clone()}</strong> "."
         </p>
         <form class="card form" on:submit=submit>
-            <label for="display-name">{move || t().display_name_label}</label>
-            <input
+            <Field
                 id="display-name"
-                type="text"
+                label=Signal::derive(move || t().display_name_label)
+                kind="text"
                 autocomplete="name"
-                maxlength="100"
-                prop:value=name
-                on:input=move |ev| name.set(event_target_value(&ev))
+                value=name
             />
-            <label for="new-password">{move || t().password_label}</label>
-            <input
+            <Field
                 id="new-password"
-                type="password"
+                label=Signal::derive(move || t().password_label)
+                kind="password"
                 autocomplete="new-password"
-                required
-                maxlength="128"
-                prop:value=password
-                on:input=move |ev| password.set(event_target_value(&ev))
+                value=password
+                required=true
             />
             <p class="hint">{move || t().new_password_hint}</p>
             {move || {

@@ -1,5 +1,6 @@
 pub mod access;
 pub mod audit;
+pub mod field;
 pub mod invitation;
 pub mod registers;
 pub mod sales;

@@ -3,6 +3,7 @@
 
 use crate::api::{self, ClientError};
 use crate::i18n::{use_texts, Texts};
+use crate::pages::field::Field;
 use crate::session::use_session;
 use leptos::prelude::*;
 
@@ -50,24 +51,21 @@ pub fn SignInPage() -> impl IntoView {
             <h1>{move || t().sign_in_title}</h1>
             <p class="intro">{move || t().sign_in_intro}</p>
             <form class="card form" on:submit=submit>
-                <label for="email">{move || t().email_label}</label>
-                <input
+                <Field
                     id="email"
-                    type="email"
+                    label=Signal::derive(move || t().email_label)
+                    kind="email"
                     autocomplete="username"
-                    required
-                    prop:value=email
-                    on:input=move |ev| email.set(event_target_value(&ev))
+                    value=email
+                    required=true
                 />
-                <label for="password">{move || t().password_label}</label>
-                <input
+                <Field
                     id="password"
-                    type="password"
+                    label=Signal::derive(move || t().password_label)
+                    kind="password"
                     autocomplete="current-password"
-                    required
-                    maxlength="128"
-                    prop:value=password
-                    on:input=move |ev| password.set(event_target_value(&ev))
+                    value=password
+                    required=true
                 />
                 {move || {
                     error

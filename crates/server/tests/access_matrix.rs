@@ -6,13 +6,12 @@ mod support;
 
 use multicaisse_core::auth::{Role, CSRF_HEADER, SESSION_COOKIE};
 use multicaisse_core::store::RegisterKind;
-use multicaisse_server::accounts::create_user;
 use multicaisse_server::http::api_routes;
 use reqwest::header::SET_COOKIE;
 use serde_json::{json, Value};
 use support::device::{pairing_code, Device};
 use support::fixture::{new_register, new_store, small_store};
-use support::session::{Session, SUPPORT};
+use support::session::{add_member, Session, SUPPORT};
 use support::{Backend, TestApp};
 
 const ACTORS: [&str; 7] = [
@@ -121,15 +120,7 @@ struct World {
 }
 
 async fn person(app: &TestApp, email: &str, store: i64, role: Role) -> i64 {
-    let storage = app.storage();
-    let user = create_user(storage.as_ref(), email, email, PASSWORD, false)
-        .await
-        .unwrap();
-    storage
-        .grant(store, user.id, role, chrono::Utc::now())
-        .await
-        .unwrap();
-    user.id
+    add_member(app.storage().as_ref(), email, PASSWORD, store, role).await
 }
 
 async fn world(app: &TestApp) -> World {

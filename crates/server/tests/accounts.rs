@@ -4,24 +4,16 @@
 mod support;
 
 use multicaisse_core::auth::{AuditEntry, AuditEvent, Me, Role, StoreAccess, CSRF_HEADER};
-use multicaisse_server::accounts::create_user;
 use reqwest::header::{RETRY_AFTER, SET_COOKIE};
 use serde_json::{json, Value};
 use support::fixture::small_store;
-use support::session::{sign_in_raw, Session, SUPPORT};
+use support::session::{add_member, sign_in_raw, Session, SUPPORT};
 use support::{Backend, TestApp};
 
 const PASSWORD: &str = "un mot de passe assez long";
 
 async fn member(app: &TestApp, email: &str, store: i64, role: Role) -> Session {
-    let storage = app.storage();
-    let user = create_user(storage.as_ref(), email, "Test", PASSWORD, false)
-        .await
-        .unwrap();
-    storage
-        .grant(store, user.id, role, chrono::Utc::now())
-        .await
-        .unwrap();
+    add_member(app.storage().as_ref(), email, PASSWORD, store, role).await;
     Session::sign_in(&app.server.url(), email, PASSWORD).await
 }
 

@@ -234,14 +234,7 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
                     hit
                 })
                 .unwrap_or(0);
-            let journal = &mut journals[index];
-            journal.push(TicketBody {
-                sequence: journal.len() as u64 + 1,
-                kind: sale.kind,
-                issued_at: sale.at,
-                lines: sale.lines,
-                payments: sale.payments,
-            });
+            append_sale(&mut journals[index], sale);
         }
         date = date + Days::new(1);
     }
@@ -261,6 +254,17 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
         second_store,
         accounts,
     })
+}
+
+/// A sale as the next ticket of a register's journal.
+fn append_sale(journal: &mut Vec<TicketBody>, sale: generator::Sale) {
+    journal.push(TicketBody {
+        sequence: journal.len() as u64 + 1,
+        kind: sale.kind,
+        issued_at: sale.at,
+        lines: sale.lines,
+        payments: sale.payments,
+    });
 }
 
 /// Seals a register's journal into its chain and stores it through the ingest path.
@@ -331,13 +335,7 @@ async fn seed_second_store(storage: &dyn Storage, plan: &DemoPlan) -> StorageRes
             if sale.at > plan.not_after {
                 break;
             }
-            journal.push(TicketBody {
-                sequence: journal.len() as u64 + 1,
-                kind: sale.kind,
-                issued_at: sale.at,
-                lines: sale.lines,
-                payments: sale.payments,
-            });
+            append_sale(&mut journal, sale);
         }
         date = date + Days::new(1);
     }

@@ -1,7 +1,6 @@
 //! Who has access to a store: members, invitations, revocations, role changes, and the audit
 //! log that records them.
 
-use super::auth::doc;
 use super::caller::Caller;
 use super::json::ApiJson;
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
@@ -26,7 +25,7 @@ pub fn routes() -> ApiRoutes {
     let owner = Access::Store(Capability::ManageAccess);
     ApiRoutes::default()
         .add(
-            doc(
+            RouteDoc::new(
                 Method::GET,
                 "/stores/{store_id}/access",
                 "Who has access to a store, and pending invitations",
@@ -37,7 +36,7 @@ pub fn routes() -> ApiRoutes {
             store_access,
         )
         .add(
-            doc(
+            RouteDoc::new(
                 Method::POST,
                 "/stores/{store_id}/invitations",
                 "Invite someone (an accountant) by email: the answer carries the link to send them",
@@ -48,7 +47,7 @@ pub fn routes() -> ApiRoutes {
             invite,
         )
         .add(
-            doc(
+            RouteDoc::new(
                 Method::POST,
                 "/stores/{store_id}/invitations/{invitation_id}/cancel",
                 "Cancel a pending invitation",
@@ -59,7 +58,7 @@ pub fn routes() -> ApiRoutes {
             cancel_invitation,
         )
         .add(
-            doc(
+            RouteDoc::new(
                 Method::POST,
                 "/stores/{store_id}/members/{user_id}/revoke",
                 "Revoke a person's access to the store, ending their open sessions",
@@ -70,7 +69,7 @@ pub fn routes() -> ApiRoutes {
             revoke_member,
         )
         .add(
-            doc(
+            RouteDoc::new(
                 Method::POST,
                 "/stores/{store_id}/members/{user_id}/role",
                 "Change a member's role",
@@ -83,7 +82,7 @@ pub fn routes() -> ApiRoutes {
         .add(
             RouteDoc {
                 query: AUDIT_QUERY,
-                ..doc(
+                ..RouteDoc::new(
                     Method::GET,
                     "/stores/{store_id}/audit",
                     "A store's audit log, newest first: access changes, and its members' sign-ins",
@@ -97,7 +96,7 @@ pub fn routes() -> ApiRoutes {
         .add(
             RouteDoc {
                 query: AUDIT_QUERY,
-                ..doc(
+                ..RouteDoc::new(
                     Method::GET,
                     "/audit",
                     "The whole audit log, newest first (support staff)",

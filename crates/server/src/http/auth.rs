@@ -2,7 +2,7 @@
 
 use super::caller::Caller;
 use super::json::ApiJson;
-use super::routes::{schema, Access, ApiRoutes, RouteDoc, SchemaFn};
+use super::routes::{schema, Access, ApiRoutes, RouteDoc};
 use super::AppState;
 use crate::accounts::{self, csrf_token, verify_password, OpenedSession, SignInError};
 use crate::error::{AppError, AppResult};
@@ -24,49 +24,30 @@ use multicaisse_core::auth::{
 /// Credentials and names are small: anything bigger is refused before it is read.
 pub const MAX_AUTH_BODY_BYTES: usize = 4 * 1024;
 
-pub(super) fn doc(
-    method: Method,
-    path: &'static str,
-    summary: &'static str,
-    access: Access,
-    body: Option<SchemaFn>,
-    response: SchemaFn,
-) -> RouteDoc {
-    RouteDoc {
-        method,
-        path,
-        summary,
-        access,
-        query: &[],
-        body,
-        response,
-    }
-}
-
 pub fn routes() -> ApiRoutes {
     ApiRoutes::default()
         .add(
-            doc(Method::POST, "/auth/sign-in", "Sign in with email and password: sets the session cookie (429 with Retry-After after repeated failures)", Access::Public, Some(schema::<SignInRequest>), schema::<Me>),
+            RouteDoc::new(Method::POST, "/auth/sign-in", "Sign in with email and password: sets the session cookie (429 with Retry-After after repeated failures)", Access::Public, Some(schema::<SignInRequest>), schema::<Me>),
             sign_in,
         )
         .add(
-            doc(Method::POST, "/auth/sign-out", "End this session", Access::SignedIn, None, schema::<SignedOut>),
+            RouteDoc::new(Method::POST, "/auth/sign-out", "End this session", Access::SignedIn, None, schema::<SignedOut>),
             sign_out,
         )
         .add(
-            doc(Method::POST, "/auth/sign-out-everywhere", "End every session of this account", Access::SignedIn, None, schema::<SignedOut>),
+            RouteDoc::new(Method::POST, "/auth/sign-out-everywhere", "End every session of this account", Access::SignedIn, None, schema::<SignedOut>),
             sign_out_everywhere,
         )
         .add(
-            doc(Method::GET, "/auth/me", "The signed-in person, their stores and roles, and the CSRF token of the session", Access::SignedIn, None, schema::<Me>),
+            RouteDoc::new(Method::GET, "/auth/me", "The signed-in person, their stores and roles, and the CSRF token of the session", Access::SignedIn, None, schema::<Me>),
             me,
         )
         .add(
-            doc(Method::GET, "/invitations/{token}", "What an invitation link offers, before accepting it", Access::Public, None, schema::<InvitationPreview>),
+            RouteDoc::new(Method::GET, "/invitations/{token}", "What an invitation link offers, before accepting it", Access::Public, None, schema::<InvitationPreview>),
             preview_invitation,
         )
         .add(
-            doc(Method::POST, "/invitations/accept", "Accept an invitation: with a new password (new account) or the account's password; signs in", Access::Public, Some(schema::<AcceptInvitationRequest>), schema::<Me>),
+            RouteDoc::new(Method::POST, "/invitations/accept", "Accept an invitation: with a new password (new account) or the account's password; signs in", Access::Public, Some(schema::<AcceptInvitationRequest>), schema::<Me>),
             accept_invitation,
         )
         .map_router(|router| router.layer(DefaultBodyLimit::max(MAX_AUTH_BODY_BYTES)))

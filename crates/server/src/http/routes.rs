@@ -69,6 +69,26 @@ pub struct RouteDoc {
 }
 
 impl RouteDoc {
+    /// A route without query parameters (add them with struct update syntax).
+    pub fn new(
+        method: Method,
+        path: &'static str,
+        summary: &'static str,
+        access: Access,
+        body: Option<SchemaFn>,
+        response: SchemaFn,
+    ) -> RouteDoc {
+        RouteDoc {
+            method,
+            path,
+            summary,
+            access,
+            query: &[],
+            body,
+            response,
+        }
+    }
+
     pub fn with_access(self, access: Access) -> RouteDoc {
         RouteDoc { access, ..self }
     }

@@ -17,15 +17,14 @@ fn get_doc(
     summary: &'static str,
     response: super::routes::SchemaFn,
 ) -> RouteDoc {
-    RouteDoc {
-        method: Method::GET,
+    RouteDoc::new(
+        Method::GET,
         path,
         summary,
-        access: Access::Store(Capability::ViewSales),
-        query: &[],
-        body: None,
+        Access::Store(Capability::ViewSales),
+        None,
         response,
-    }
+    )
 }
 
 pub fn routes() -> ApiRoutes {

@@ -30,15 +30,7 @@ fn post_doc(
     body: Option<SchemaFn>,
     response: SchemaFn,
 ) -> RouteDoc {
-    RouteDoc {
-        method: Method::POST,
-        path,
-        summary,
-        access,
-        query: &[],
-        body,
-        response,
-    }
+    RouteDoc::new(Method::POST, path, summary, access, body, response)
 }
 
 pub fn routes() -> ApiRoutes {
@@ -83,15 +75,14 @@ pub fn routes() -> ApiRoutes {
 }
 
 fn get_sessions_doc() -> RouteDoc {
-    RouteDoc {
-        method: Method::GET,
-        path: "/stores/{store_id}/sync-sessions",
-        summary: "A store's latest sync attempts, accepted or refused, newest first",
-        access: Access::Store(Capability::ViewSync),
-        query: &[],
-        body: None,
-        response: schema::<Vec<SyncSession>>,
-    }
+    RouteDoc::new(
+        Method::GET,
+        "/stores/{store_id}/sync-sessions",
+        "A store's latest sync attempts, accepted or refused, newest first",
+        Access::Store(Capability::ViewSync),
+        None,
+        schema::<Vec<SyncSession>>,
+    )
 }
 
 async fn revoke_devices(

@@ -23,6 +23,24 @@ pub async fn add_support(storage: &dyn Storage) {
     .expect("create the support account");
 }
 
+/// A person with a role in one store; returns their user id. Their name is "Test".
+pub async fn add_member(
+    storage: &dyn Storage,
+    email: &str,
+    password: &str,
+    store: i64,
+    role: multicaisse_core::auth::Role,
+) -> i64 {
+    let user = multicaisse_server::accounts::create_user(storage, email, "Test", password, false)
+        .await
+        .expect("create an account");
+    storage
+        .grant(store, user.id, role, chrono::Utc::now())
+        .await
+        .expect("grant a role");
+    user.id
+}
+
 pub async fn sign_in_raw(base: &str, email: &str, password: &str) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{base}/api/auth/sign-in"))
