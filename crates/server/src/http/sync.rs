@@ -4,7 +4,7 @@
 use super::caller::Caller;
 use super::device_auth::DeviceAuth;
 use super::json::ApiJson;
-use super::routes::{schema, Access, ApiRoutes, RouteDoc, SchemaFn};
+use super::routes::{schema, Access, ApiRoutes, RouteDoc};
 use super::{register_or_404, AppState};
 use crate::device::{new_pairing_code, new_token, normalize_code, secret_hash};
 use crate::error::{AppError, AppResult};
@@ -23,42 +23,31 @@ use multicaisse_core::sync::{
     PAIRING_CODE_HOURS,
 };
 
-fn post_doc(
-    path: &'static str,
-    summary: &'static str,
-    access: Access,
-    body: Option<SchemaFn>,
-    response: SchemaFn,
-) -> RouteDoc {
-    RouteDoc::new(Method::POST, path, summary, access, body, response)
-}
-
 pub fn routes() -> ApiRoutes {
     let device = Access::Device;
     ApiRoutes::default()
         .add(
-            post_doc("/sync/pair", "Exchange a one-time pairing code for this register's device token", Access::Public, Some(schema::<PairRequest>), schema::<PairResponse>),
+            RouteDoc::new(Method::POST, "/sync/pair", "Exchange a one-time pairing code for this register's device token", Access::Public, Some(schema::<PairRequest>), schema::<PairResponse>),
             pair,
         )
         .add(
-            post_doc("/sync/begin", "Take the store's sync lease (409 with Retry-After while another register holds it)", device, None, schema::<BeginResponse>),
+            RouteDoc::new(Method::POST, "/sync/begin", "Take the store's sync lease (409 with Retry-After while another register holds it)", device, None, schema::<BeginResponse>),
             begin,
         )
         .add(
-            post_doc("/sync/push", "Push tickets, closures, settings and shared changes: atomic and idempotent", device, Some(schema::<PushRequest>), schema::<PushResponse>),
+            RouteDoc::new(Method::POST, "/sync/push", "Push tickets, closures, settings and shared changes: atomic and idempotent", device, Some(schema::<PushRequest>), schema::<PushResponse>),
             push,
         )
         .add(
-            post_doc("/sync/pull", "The next page of the other registers' shared changes since this register's cursor", device, Some(schema::<PullRequest>), schema::<PullResponse>),
+            RouteDoc::new(Method::POST, "/sync/pull", "The next page of the other registers' shared changes since this register's cursor", device, Some(schema::<PullRequest>), schema::<PullResponse>),
             pull,
         )
         .add(
-            post_doc("/sync/end", "Complete the sync session and release the lease", device, Some(schema::<SessionRequest>), schema::<EndResponse>),
+            RouteDoc::new(Method::POST, "/sync/end", "Complete the sync session and release the lease", device, Some(schema::<SessionRequest>), schema::<EndResponse>),
             end,
         )
         .add(
-            post_doc(
-                "/registers/{register_id}/revoke-devices",
+            RouteDoc::new(Method::POST, "/registers/{register_id}/revoke-devices",
                 "Revoke every device token of a register, with the reason its iPad will be told",
                 Access::Register(Capability::RevokeDevices),
                 Some(schema::<RevokeRequest>),
@@ -68,7 +57,7 @@ pub fn routes() -> ApiRoutes {
         )
         .add(get_sessions_doc(), list_sync_sessions)
         .add(
-            post_doc("/registers/{register_id}/pairing-codes", "A new one-time pairing code for a register's iPad (support staff activate registers)", Access::Register(Capability::EnrolRegisters), None, schema::<PairingCode>),
+            RouteDoc::new(Method::POST, "/registers/{register_id}/pairing-codes", "A new one-time pairing code for a register's iPad (support staff activate registers)", Access::Register(Capability::EnrolRegisters), None, schema::<PairingCode>),
             create_pairing_code,
         )
         .map_router(|router| router.layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES)))
