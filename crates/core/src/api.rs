@@ -2,7 +2,10 @@
 
 use crate::money::Cents;
 use crate::period::{DateRange, PeriodPreset, RangeError};
+use crate::rollup::DaySales;
 use crate::store::Register;
+use crate::ticket::Payment;
+use crate::vat::VatLine;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -42,11 +45,100 @@ impl SalesTotals {
     }
 }
 
+impl From<&DaySales> for SalesTotals {
+    fn from(day: &DaySales) -> SalesTotals {
+        SalesTotals {
+            ticket_count: day.ticket_count(),
+            ttc: day.ttc,
+            ht: day.ht,
+            vat: day.vat,
+        }
+    }
+}
+
+/// What a report says of a register (or of the store) beyond its totals.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesFigures {
+    /// Sale tickets (refunds apart).
+    pub sale_count: u64,
+    pub refund_count: u64,
+    /// What refunds gave back (zero or negative); the totals are net of it.
+    pub refund_ttc: Cents,
+    pub discounts: Cents,
+    /// TTC of the sales (refunds apart) per sale ticket, rounded to the cent.
+    pub average_basket: Cents,
+    /// Share of the store's net TTC, in basis points (10 000 = all of it).
+    pub share_bp: u32,
+    /// VAT per rate, by rate.
+    pub vat: Vec<VatLine>,
+    /// Net amount per payment method, by method.
+    pub payments: Vec<Payment>,
+    /// Net TTC over the previous equivalent period.
+    pub previous_ttc: Cents,
+    /// Change of net TTC against it, in basis points; none when it sold nothing.
+    pub change_bp: Option<i64>,
+}
+
+/// `numerator / denominator`, rounded half away from zero (0 when the denominator is 0).
+fn ratio_rounded(numerator: i128, denominator: i128) -> i128 {
+    if denominator == 0 {
+        return 0;
+    }
+    let twice = 2 * numerator / denominator;
+    twice / 2 + twice % 2
+}
+
+impl SalesFigures {
+    pub fn compute(day: &DaySales, previous_ttc: Cents, store_ttc: Cents) -> SalesFigures {
+        let gross_sales = i128::from((day.ttc - day.refund_ttc).0);
+        let share = if store_ttc.0 > 0 && day.ttc.0 > 0 {
+            ratio_rounded(i128::from(day.ttc.0) * 10_000, i128::from(store_ttc.0))
+        } else {
+            0
+        };
+        SalesFigures {
+            sale_count: day.sale_count,
+            refund_count: day.refund_count,
+            refund_ttc: day.refund_ttc,
+            discounts: day.discounts,
+            average_basket: Cents(ratio_rounded(gross_sales, i128::from(day.sale_count)) as i64),
+            share_bp: u32::try_from(share).unwrap_or(0),
+            vat: day
+                .by_rate
+                .iter()
+                .map(|(rate, t)| VatLine {
+                    rate: *rate,
+                    ttc: t.ttc,
+                    ht: t.ht,
+                    vat: t.vat,
+                })
+                .collect(),
+            payments: day
+                .by_payment
+                .iter()
+                .map(|(method, amount)| Payment {
+                    method: *method,
+                    amount: *amount,
+                })
+                .collect(),
+            previous_ttc,
+            change_bp: (previous_ttc.0 != 0).then(|| {
+                ratio_rounded(
+                    i128::from((day.ttc - previous_ttc).0) * 10_000,
+                    i128::from(previous_ttc.0.abs()),
+                ) as i64
+            }),
+        }
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterSales {
     pub register: Register,
     pub totals: SalesTotals,
+    pub figures: SalesFigures,
 }
 
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -56,27 +148,48 @@ pub struct SalesReport {
     /// The preset asked for, or `None` for a custom range.
     pub period: Option<PeriodPreset>,
     pub range: DateRange,
+    /// The previous equivalent period the figures compare with.
+    pub previous_range: DateRange,
     pub registers: Vec<RegisterSales>,
     pub total: SalesTotals,
+    pub total_figures: SalesFigures,
 }
 
 impl SalesReport {
+    /// The report of each register's sales over `range`, and over `previous_range` (net TTC
+    /// by register id), with the store's row.
     pub fn new(
         store_id: i64,
         period: Option<PeriodPreset>,
-        range: DateRange,
-        registers: Vec<RegisterSales>,
+        (range, previous_range): (DateRange, DateRange),
+        registers: Vec<(Register, DaySales)>,
+        previous: &std::collections::HashMap<i64, Cents>,
     ) -> SalesReport {
-        let mut total = SalesTotals::default();
-        for r in &registers {
-            total.add(&r.totals);
+        let mut store = DaySales::default();
+        for (_, day) in &registers {
+            store.merge(day);
         }
+        let previous_of = |id: i64| previous.get(&id).copied().unwrap_or_default();
+        let registers = registers
+            .into_iter()
+            .map(|(register, day)| RegisterSales {
+                totals: SalesTotals::from(&day),
+                figures: SalesFigures::compute(&day, previous_of(register.id), store.ttc),
+                register,
+            })
+            .collect();
         SalesReport {
             store_id,
             period,
             range,
+            previous_range,
             registers,
-            total,
+            total: SalesTotals::from(&store),
+            total_figures: SalesFigures::compute(
+                &store,
+                previous.values().copied().sum(),
+                store.ttc,
+            ),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod closure;
 pub mod format;
 pub mod money;
 pub mod period;
+pub mod rollup;
 #[cfg(feature = "openapi")]
 mod schema;
 pub mod store;

@@ -126,6 +126,41 @@ impl DateRange {
         (self.to - self.from).num_days() + 1
     }
 
+    /// The period a report compares this one with: the same span just before, by calendar
+    /// where the preset is calendar-shaped (this month so far → the same days of last month,
+    /// a fiscal year so far → the same days a year earlier), by days otherwise.
+    pub fn previous(&self, preset: Option<PeriodPreset>) -> DateRange {
+        let by_months = |months: u32| DateRange {
+            from: self.from - Months::new(months),
+            to: self.to - Months::new(months),
+        };
+        match preset {
+            Some(PeriodPreset::ThisMonth) => by_months(1),
+            Some(PeriodPreset::LastMonth) => DateRange {
+                from: self.from - Months::new(1),
+                to: self.from - Days::new(1),
+            },
+            Some(PeriodPreset::FiscalYear | PeriodPreset::Last12Months) => by_months(12),
+            Some(PeriodPreset::ThisWeek) => DateRange {
+                from: self.from - Days::new(7),
+                to: self.to - Days::new(7),
+            },
+            Some(PeriodPreset::Today | PeriodPreset::Yesterday) | None => {
+                let days = Days::new(self.days().unsigned_abs());
+                DateRange {
+                    from: self.from - days,
+                    to: self.to - days,
+                }
+            }
+        }
+    }
+
+    /// Every day of the range, in order.
+    pub fn iter_days(&self) -> impl Iterator<Item = NaiveDate> {
+        let to = self.to;
+        self.from.iter_days().take_while(move |d| *d <= to)
+    }
+
     pub fn contains(&self, day: NaiveDate) -> bool {
         self.from <= day && day <= self.to
     }
@@ -211,5 +246,69 @@ mod tests {
         for p in PeriodPreset::ALL {
             assert_eq!(PeriodPreset::from_code(p.code()), Some(p));
         }
+    }
+
+    fn range(from: NaiveDate, to: NaiveDate) -> DateRange {
+        DateRange::new(from, to).unwrap()
+    }
+
+    #[test]
+    fn each_period_compares_with_its_previous_equivalent() {
+        let today = d(2026, 3, 31); // a Tuesday
+        let previous = |p: PeriodPreset| p.resolve(today, 6).previous(Some(p));
+        assert_eq!(
+            previous(PeriodPreset::Today),
+            range(d(2026, 3, 30), d(2026, 3, 30))
+        );
+        assert_eq!(
+            previous(PeriodPreset::Yesterday),
+            range(d(2026, 3, 29), d(2026, 3, 29))
+        );
+        // Monday and Tuesday of the week before.
+        assert_eq!(
+            previous(PeriodPreset::ThisWeek),
+            range(d(2026, 3, 23), d(2026, 3, 24))
+        );
+        // 1–31 March against 1–28 February: a month so far against the same month before,
+        // clamped to its end.
+        assert_eq!(
+            previous(PeriodPreset::ThisMonth),
+            range(d(2026, 2, 1), d(2026, 2, 28))
+        );
+        assert_eq!(
+            previous(PeriodPreset::LastMonth),
+            range(d(2026, 1, 1), d(2026, 1, 31))
+        );
+        // A fiscal year ending in June: 1 July 2025 – today against the year before.
+        assert_eq!(
+            previous(PeriodPreset::FiscalYear),
+            range(d(2024, 7, 1), d(2025, 3, 31))
+        );
+        assert_eq!(
+            previous(PeriodPreset::Last12Months),
+            range(d(2024, 4, 1), d(2025, 3, 31))
+        );
+        // A custom range: the same number of days just before.
+        assert_eq!(
+            range(d(2026, 3, 10), d(2026, 3, 19)).previous(None),
+            range(d(2026, 2, 28), d(2026, 3, 9))
+        );
+        // Last month when it is March: February, whole, against January, whole.
+        let march = d(2026, 3, 15);
+        assert_eq!(
+            PeriodPreset::LastMonth
+                .resolve(march, 12)
+                .previous(Some(PeriodPreset::LastMonth)),
+            range(d(2026, 1, 1), d(2026, 1, 31))
+        );
+    }
+
+    #[test]
+    fn a_range_lists_its_days() {
+        let days: Vec<NaiveDate> = range(d(2026, 2, 27), d(2026, 3, 2)).iter_days().collect();
+        assert_eq!(
+            days,
+            vec![d(2026, 2, 27), d(2026, 2, 28), d(2026, 3, 1), d(2026, 3, 2)]
+        );
     }
 }

@@ -63,6 +63,7 @@ impl Drop for RunningServer {
 pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     let target = DatabaseTarget::from_config(config.database_url.as_deref(), &config.data_dir)?;
     let storage = storage::open(&target).await?;
+    storage::backfill_rollups(storage.as_ref()).await?;
     let demo = if config.no_demo {
         None
     } else {

@@ -6,10 +6,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::Method;
 use axum::Json;
 use chrono::Utc;
-use multicaisse_core::api::{RegisterSales, SalesPeriod, SalesReport};
+use multicaisse_core::api::{SalesPeriod, SalesReport};
 use multicaisse_core::auth::Capability;
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::sync::Integrity;
+use multicaisse_core::Cents;
 use std::collections::HashMap;
 
 fn get_doc(
@@ -111,7 +112,8 @@ async fn list_registers(
     Ok(Json(state.storage.registers(store.id).await?))
 }
 
-/// Sales of each register of a store over a period of local business days.
+/// Sales of each register of a store over a period of local business days, compared with the
+/// previous equivalent period: read from the daily rollups.
 async fn sales(
     State(state): State<AppState>,
     caller: Caller,
@@ -121,24 +123,28 @@ async fn sales(
     let store = caller.store(&state, &id, Capability::ViewSales).await?;
     let period = SalesPeriod::parse(&query_pairs(query.as_deref()))?;
     let (preset, range) = period.resolve(store.today(Utc::now()), store.fiscal_year_end_month);
-    let registers = state.storage.registers(store.id).await?;
-    let mut totals: HashMap<i64, _> = state
-        .storage
-        .sales_by_register(store.id, range)
+    let previous_range = range.previous(preset);
+    let storage = &state.storage;
+    let registers = storage.registers(store.id).await?;
+    let mut current = storage.sales_rollup(store.id, range).await?;
+    let previous: HashMap<i64, Cents> = storage
+        .sales_rollup(store.id, previous_range)
         .await?
         .into_iter()
+        .map(|(id, day)| (id, day.ttc))
         .collect();
-    let per_register = registers
+    let registers = registers
         .into_iter()
-        .map(|register| RegisterSales {
-            totals: totals.remove(&register.id).unwrap_or_default(),
-            register,
+        .map(|register| {
+            let day = current.remove(&register.id).unwrap_or_default();
+            (register, day)
         })
         .collect();
     Ok(Json(SalesReport::new(
         store.id,
         preset,
-        range,
-        per_register,
+        (range, previous_range),
+        registers,
+        &previous,
     )))
 }

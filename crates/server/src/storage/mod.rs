@@ -4,6 +4,7 @@
 
 pub mod accounts;
 mod postgres;
+pub mod rollups;
 mod sql;
 mod sqlite;
 
@@ -125,6 +126,33 @@ pub async fn open(target: &DatabaseTarget) -> StorageResult<Arc<dyn Storage>> {
     })
 }
 
+/// Builds the daily rollups of a database whose tickets predate them, once, at start.
+/// Returns the number of tickets counted.
+pub async fn backfill_rollups(storage: &dyn Storage) -> StorageResult<u64> {
+    if !storage.rollups_missing().await? {
+        return Ok(0);
+    }
+    let mut counted = 0;
+    for store in storage.stores().await? {
+        for register in storage.registers(store.id).await? {
+            let mut from = 1;
+            loop {
+                let page = storage.tickets(register.id, from, 5000).await?;
+                let Some(last) = page.last() else { break };
+                from = last.body.sequence + 1;
+                counted += page.len() as u64;
+                // A day split across two pages is added to twice: the upsert sums.
+                let days = multicaisse_core::rollup::roll_up(
+                    page.iter().map(|t| &t.body),
+                    store.time_zone,
+                );
+                storage.add_rollups(register.id, &days).await?;
+            }
+        }
+    }
+    Ok(counted)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewStore {
     pub name: String,
@@ -225,7 +253,7 @@ pub struct EndedSession {
 }
 
 #[async_trait]
-pub trait Storage: accounts::Accounts + Send + Sync {
+pub trait Storage: accounts::Accounts + rollups::Rollups + Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -40,3 +40,4 @@ impl PostgresStorage {
 
 super::sql::impl_storage!(PostgresStorage, sqlx::Postgres, "postgres");
 super::accounts::impl_accounts!(PostgresStorage);
+super::rollups::impl_rollups!(PostgresStorage, sqlx::Postgres);

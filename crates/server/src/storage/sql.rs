@@ -600,6 +600,12 @@ macro_rules! impl_storage {
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
+                // The day totals move with the tickets, in the same transaction.
+                let days = multicaisse_core::rollup::roll_up(
+                    plan.tickets.new.iter().map(|t| &t.body),
+                    time_zone,
+                );
+                Self::upsert_rollups(&mut tx, register_id, &days).await?;
                 for (closure, content_hash) in plan.closures.new.iter().zip(&plan.closures.content_hashes) {
                     let c = q::ClosureInsert::new(closure, content_hash)?;
                     sqlx::query(

@@ -44,3 +44,4 @@ impl SqliteStorage {
 
 super::sql::impl_storage!(SqliteStorage, sqlx::Sqlite, "sqlite");
 super::accounts::impl_accounts!(SqliteStorage);
+super::rollups::impl_rollups!(SqliteStorage, sqlx::Sqlite);

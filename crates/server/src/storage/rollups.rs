@@ -1,0 +1,343 @@
+//! The daily sales rollups per register (see `core::rollup`): written in the transaction that
+//! stores tickets, read by the sales reports. One SQL body for both backends.
+
+use super::{StorageError, StorageResult};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use multicaisse_core::period::DateRange;
+use multicaisse_core::rollup::DaySales;
+use multicaisse_core::ticket::PaymentMethod;
+use multicaisse_core::{Cents, VatRate};
+use std::collections::{BTreeMap, HashMap};
+
+/// One register's net sales on one day, for the daily chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayPoint {
+    pub register_id: i64,
+    pub date: NaiveDate,
+    pub tickets: u64,
+    pub ttc: Cents,
+}
+
+#[async_trait]
+pub trait Rollups: Send + Sync {
+    /// Each register's sales over a range of business days, summed from the rollups (registers
+    /// without a ticket in the range are absent).
+    async fn sales_rollup(
+        &self,
+        store_id: i64,
+        range: DateRange,
+    ) -> StorageResult<HashMap<i64, DaySales>>;
+
+    /// Each register's net sales per day of a range (days without tickets are absent).
+    async fn daily_sales(&self, store_id: i64, range: DateRange) -> StorageResult<Vec<DayPoint>>;
+
+    /// Adds days to a register's rollups, in one transaction (rebuilding them, in practice:
+    /// ingest adds its own in the tickets' transaction).
+    async fn add_rollups(
+        &self,
+        register_id: i64,
+        days: &BTreeMap<NaiveDate, DaySales>,
+    ) -> StorageResult<()>;
+
+    /// Whether tickets exist that the rollups do not count (a database from before them).
+    async fn rollups_missing(&self) -> StorageResult<bool>;
+}
+
+pub(super) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+pub(super) fn rate(bp: i64) -> StorageResult<VatRate> {
+    u16::try_from(bp)
+        .ok()
+        .and_then(|bp| VatRate::new(bp).ok())
+        .ok_or_else(|| StorageError::Corrupt(format!("VAT rate {bp} bp")))
+}
+
+pub(super) fn method(code: &str) -> StorageResult<PaymentMethod> {
+    PaymentMethod::ALL
+        .into_iter()
+        .find(|m| m.code() == code)
+        .ok_or_else(|| StorageError::Corrupt(format!("payment method `{code}`")))
+}
+
+pub(super) fn hour(h: i64) -> StorageResult<u8> {
+    u8::try_from(h)
+        .ok()
+        .filter(|h| *h < 24)
+        .ok_or_else(|| StorageError::Corrupt(format!("hour {h}")))
+}
+
+/// Rows per multi-row upsert, well under both backends' bound-parameter limits.
+pub(super) const ROLLUP_CHUNK: usize = 500;
+
+/// Implements [`Rollups`], and the upsert that ingest runs in its transaction, for a struct
+/// with a `pool: sqlx::Pool<$db>` field.
+macro_rules! impl_rollups {
+    ($storage:ty, $db:ty) => {
+        impl $storage {
+            /// Adds `days` to the register's rollups inside `tx`.
+            pub(super) async fn upsert_rollups(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                register_id: i64,
+                days: &std::collections::BTreeMap<chrono::NaiveDate, multicaisse_core::rollup::DaySales>,
+            ) -> $crate::storage::StorageResult<()> {
+                use $crate::storage::rollups::ROLLUP_CHUNK;
+                let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+                let days: Vec<_> = days.iter().collect();
+                for chunk in days.chunks(ROLLUP_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO register_day_sales (register_id, business_date, sale_count, \
+                         refund_count, ttc, ht, vat, refund_ttc, discounts) ",
+                    );
+                    q.push_values(chunk, |mut row, (date, day)| {
+                        row.push_bind(register_id)
+                            .push_bind(**date)
+                            .push_bind(n(day.sale_count))
+                            .push_bind(n(day.refund_count))
+                            .push_bind(day.ttc.0)
+                            .push_bind(day.ht.0)
+                            .push_bind(day.vat.0)
+                            .push_bind(day.refund_ttc.0)
+                            .push_bind(day.discounts.0);
+                    });
+                    q.push(
+                        " ON CONFLICT (register_id, business_date) DO UPDATE SET \
+                         sale_count = register_day_sales.sale_count + excluded.sale_count, \
+                         refund_count = register_day_sales.refund_count + excluded.refund_count, \
+                         ttc = register_day_sales.ttc + excluded.ttc, \
+                         ht = register_day_sales.ht + excluded.ht, \
+                         vat = register_day_sales.vat + excluded.vat, \
+                         refund_ttc = register_day_sales.refund_ttc + excluded.refund_ttc, \
+                         discounts = register_day_sales.discounts + excluded.discounts",
+                    );
+                    q.build().execute(&mut **tx).await?;
+                }
+                let rates: Vec<_> = days
+                    .iter()
+                    .flat_map(|(date, day)| day.by_rate.iter().map(move |(r, t)| (**date, *r, *t)))
+                    .collect();
+                for chunk in rates.chunks(ROLLUP_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO register_day_rates (register_id, business_date, rate_bp, ttc, ht, vat) ",
+                    );
+                    q.push_values(chunk, |mut row, (date, rate, t)| {
+                        row.push_bind(register_id)
+                            .push_bind(*date)
+                            .push_bind(i64::from(rate.basis_points()))
+                            .push_bind(t.ttc.0)
+                            .push_bind(t.ht.0)
+                            .push_bind(t.vat.0);
+                    });
+                    q.push(
+                        " ON CONFLICT (register_id, business_date, rate_bp) DO UPDATE SET \
+                         ttc = register_day_rates.ttc + excluded.ttc, \
+                         ht = register_day_rates.ht + excluded.ht, \
+                         vat = register_day_rates.vat + excluded.vat",
+                    );
+                    q.build().execute(&mut **tx).await?;
+                }
+                let payments: Vec<_> = days
+                    .iter()
+                    .flat_map(|(date, day)| day.by_payment.iter().map(move |(m, a)| (**date, *m, *a)))
+                    .collect();
+                for chunk in payments.chunks(ROLLUP_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO register_day_payments (register_id, business_date, method, amount) ",
+                    );
+                    q.push_values(chunk, |mut row, (date, method, amount)| {
+                        row.push_bind(register_id)
+                            .push_bind(*date)
+                            .push_bind(method.code())
+                            .push_bind(amount.0);
+                    });
+                    q.push(
+                        " ON CONFLICT (register_id, business_date, method) DO UPDATE SET \
+                         amount = register_day_payments.amount + excluded.amount",
+                    );
+                    q.build().execute(&mut **tx).await?;
+                }
+                let hours: Vec<_> = days
+                    .iter()
+                    .flat_map(|(date, day)| day.by_hour.iter().map(move |(h, t)| (**date, *h, *t)))
+                    .collect();
+                for chunk in hours.chunks(ROLLUP_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO register_day_hours (register_id, business_date, hour, tickets, ttc, ht) ",
+                    );
+                    q.push_values(chunk, |mut row, (date, hour, t)| {
+                        row.push_bind(register_id)
+                            .push_bind(*date)
+                            .push_bind(i64::from(*hour))
+                            .push_bind(n(t.tickets))
+                            .push_bind(t.ttc.0)
+                            .push_bind(t.ht.0);
+                    });
+                    q.push(
+                        " ON CONFLICT (register_id, business_date, hour) DO UPDATE SET \
+                         tickets = register_day_hours.tickets + excluded.tickets, \
+                         ttc = register_day_hours.ttc + excluded.ttc, \
+                         ht = register_day_hours.ht + excluded.ht",
+                    );
+                    q.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::storage::rollups::Rollups for $storage {
+            async fn sales_rollup(
+                &self,
+                store_id: i64,
+                range: multicaisse_core::period::DateRange,
+            ) -> $crate::storage::StorageResult<
+                std::collections::HashMap<i64, multicaisse_core::rollup::DaySales>,
+            > {
+                use $crate::storage::rollups::{count, hour, method, rate};
+                use multicaisse_core::Cents;
+                const SCOPE: &str = "JOIN registers r ON r.id = x.register_id \
+                     WHERE r.store_id = $1 AND x.business_date BETWEEN $2 AND $3";
+                // CAST keeps PostgreSQL's SUM(bigint) (a NUMERIC) an integer on both backends.
+                let days: Vec<(i64, i64, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+                    "SELECT x.register_id, CAST(SUM(x.sale_count) AS BIGINT), \
+                     CAST(SUM(x.refund_count) AS BIGINT), CAST(SUM(x.ttc) AS BIGINT), \
+                     CAST(SUM(x.ht) AS BIGINT), CAST(SUM(x.vat) AS BIGINT), \
+                     CAST(SUM(x.refund_ttc) AS BIGINT), CAST(SUM(x.discounts) AS BIGINT) \
+                     FROM register_day_sales x {SCOPE} GROUP BY x.register_id"
+                ))
+                .bind(store_id)
+                .bind(range.from)
+                .bind(range.to)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out: std::collections::HashMap<i64, multicaisse_core::rollup::DaySales> =
+                    days.into_iter()
+                        .map(|(id, sales, refunds, ttc, ht, vat, refund_ttc, discounts)| {
+                            (
+                                id,
+                                multicaisse_core::rollup::DaySales {
+                                    sale_count: count(sales),
+                                    refund_count: count(refunds),
+                                    ttc: Cents(ttc),
+                                    ht: Cents(ht),
+                                    vat: Cents(vat),
+                                    refund_ttc: Cents(refund_ttc),
+                                    discounts: Cents(discounts),
+                                    ..Default::default()
+                                },
+                            )
+                        })
+                        .collect();
+                let rates: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+                    "SELECT x.register_id, x.rate_bp, CAST(SUM(x.ttc) AS BIGINT), \
+                     CAST(SUM(x.ht) AS BIGINT), CAST(SUM(x.vat) AS BIGINT) \
+                     FROM register_day_rates x {SCOPE} GROUP BY x.register_id, x.rate_bp"
+                ))
+                .bind(store_id)
+                .bind(range.from)
+                .bind(range.to)
+                .fetch_all(&self.pool)
+                .await?;
+                for (id, bp, ttc, ht, vat) in rates {
+                    out.entry(id).or_default().by_rate.insert(
+                        rate(bp)?,
+                        multicaisse_core::rollup::RateTotals {
+                            ttc: Cents(ttc),
+                            ht: Cents(ht),
+                            vat: Cents(vat),
+                        },
+                    );
+                }
+                let payments: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
+                    "SELECT x.register_id, x.method, CAST(SUM(x.amount) AS BIGINT) \
+                     FROM register_day_payments x {SCOPE} GROUP BY x.register_id, x.method"
+                ))
+                .bind(store_id)
+                .bind(range.from)
+                .bind(range.to)
+                .fetch_all(&self.pool)
+                .await?;
+                for (id, code, amount) in payments {
+                    out.entry(id)
+                        .or_default()
+                        .by_payment
+                        .insert(method(&code)?, Cents(amount));
+                }
+                let hours: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+                    "SELECT x.register_id, x.hour, CAST(SUM(x.tickets) AS BIGINT), \
+                     CAST(SUM(x.ttc) AS BIGINT), CAST(SUM(x.ht) AS BIGINT) \
+                     FROM register_day_hours x {SCOPE} GROUP BY x.register_id, x.hour"
+                ))
+                .bind(store_id)
+                .bind(range.from)
+                .bind(range.to)
+                .fetch_all(&self.pool)
+                .await?;
+                for (id, h, tickets, ttc, ht) in hours {
+                    out.entry(id).or_default().by_hour.insert(
+                        hour(h)?,
+                        multicaisse_core::rollup::HourTotals {
+                            tickets: count(tickets),
+                            ttc: Cents(ttc),
+                            ht: Cents(ht),
+                        },
+                    );
+                }
+                Ok(out)
+            }
+
+            async fn daily_sales(
+                &self,
+                store_id: i64,
+                range: multicaisse_core::period::DateRange,
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::rollups::DayPoint>> {
+                let rows: Vec<(i64, chrono::NaiveDate, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT x.register_id, x.business_date, x.sale_count, x.refund_count, x.ttc \
+                     FROM register_day_sales x JOIN registers r ON r.id = x.register_id \
+                     WHERE r.store_id = $1 AND x.business_date BETWEEN $2 AND $3 \
+                     ORDER BY x.business_date, x.register_id",
+                )
+                .bind(store_id)
+                .bind(range.from)
+                .bind(range.to)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(register_id, date, sales, refunds, ttc)| {
+                        $crate::storage::rollups::DayPoint {
+                            register_id,
+                            date,
+                            tickets: $crate::storage::rollups::count(sales + refunds),
+                            ttc: multicaisse_core::Cents(ttc),
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn add_rollups(
+                &self,
+                register_id: i64,
+                days: &std::collections::BTreeMap<chrono::NaiveDate, multicaisse_core::rollup::DaySales>,
+            ) -> $crate::storage::StorageResult<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::upsert_rollups(&mut tx, register_id, days).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn rollups_missing(&self) -> $crate::storage::StorageResult<bool> {
+                let (missing,): (bool,) = sqlx::query_as(
+                    "SELECT EXISTS (SELECT 1 FROM tickets) AND NOT EXISTS (SELECT 1 FROM register_day_sales)",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(missing)
+            }
+        }
+    };
+}
+
+pub(super) use impl_rollups;
