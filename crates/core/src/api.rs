@@ -314,6 +314,40 @@ pub fn parse_id(parameter: &str, value: &str) -> Result<i64, ParamError> {
 
 #[cfg(test)]
 mod tests {
+    use crate::rollup::DaySales;
+
+    #[test]
+    fn ratios_round_half_away_from_zero() {
+        assert_eq!(super::ratio_rounded(3, 2), 2);
+        assert_eq!(super::ratio_rounded(-3, 2), -2);
+        assert_eq!(super::ratio_rounded(5, 4), 1);
+        assert_eq!(super::ratio_rounded(7, 4), 2);
+        assert_eq!(super::ratio_rounded(7, 0), 0);
+    }
+
+    #[test]
+    fn figures_of_a_day_without_sales_are_zero_and_compare_with_nothing() {
+        let none = SalesFigures::compute(&DaySales::default(), Cents(0), Cents(0));
+        assert_eq!(none, SalesFigures::default());
+        let dropped = SalesFigures::compute(&DaySales::default(), Cents(1000), Cents(0));
+        assert_eq!(dropped.change_bp, Some(-10_000));
+    }
+
+    #[test]
+    fn a_refund_heavy_period_has_no_share_and_a_signed_change() {
+        let day = DaySales {
+            refund_count: 1,
+            ttc: Cents(-500),
+            refund_ttc: Cents(-500),
+            ..DaySales::default()
+        };
+        let figures = SalesFigures::compute(&day, Cents(-1000), Cents(2000));
+        assert_eq!(figures.share_bp, 0, "a negative register takes no share");
+        assert_eq!(figures.average_basket, Cents(0), "no sale, no basket");
+        // From −10,00 € to −5,00 €: up by half of its size.
+        assert_eq!(figures.change_bp, Some(5000));
+    }
+
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -69,9 +69,9 @@ impl DaySales {
             rate.ht += line.ht;
             rate.vat += line.vat;
         }
-        let sign = ticket.kind.sign();
+        // Payments are signed already: a refund's are negative.
         for payment in &ticket.payments {
-            *self.by_payment.entry(payment.method).or_default() += payment.amount * sign;
+            *self.by_payment.entry(payment.method).or_default() += payment.amount;
         }
         let hour = ticket.issued_at.with_timezone(&time_zone).hour() as u8;
         let slot = self.by_hour.entry(hour).or_default();
@@ -141,17 +141,18 @@ mod tests {
                 discount: Cents(0),
             })
             .collect();
-        let total: Cents = lines.iter().map(|l| l.amount_ttc()).sum();
-        TicketBody {
+        let mut body = TicketBody {
             sequence: 1,
             kind,
             issued_at,
             lines,
-            payments: vec![Payment {
-                method: PaymentMethod::Card,
-                amount: total,
-            }],
-        }
+            payments: vec![],
+        };
+        body.payments = vec![Payment {
+            method: PaymentMethod::Card,
+            amount: body.total_ttc(),
+        }];
+        body
     }
 
     #[test]

@@ -3,8 +3,9 @@
 mod support;
 
 use chrono::NaiveDate;
-use multicaisse_core::api::{SalesReport, SalesTotals};
+use multicaisse_core::api::{SalesFigures, SalesReport, SalesTotals};
 use multicaisse_core::store::business_date;
+use multicaisse_core::ticket::PaymentMethod;
 use multicaisse_core::Cents;
 use multicaisse_server::demo::{self, DemoPlan};
 use std::collections::HashMap;
@@ -12,6 +13,8 @@ use support::fixture::small_store;
 use support::{Backend, TestApp, TEST_INDEX_HTML};
 
 on_both_backends!(
+    sales_figures_match_hand_computed_ones,
+    sales_compare_with_the_previous_equivalent_period,
     health_names_the_backend,
     unknown_api_routes_get_a_json_404,
     wrong_methods_get_a_json_405,
@@ -133,6 +136,92 @@ async fn sales_per_register_match_hand_computed_totals(backend: Backend) {
         ]
     );
     assert_eq!(report.total, totals(4, 11276, 9476, 1800));
+}
+
+/// Refunds apart, VAT per rate, payments, average basket and share, computed by hand from the
+/// fixture's tickets.
+async fn sales_figures_match_hand_computed_ones(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let report = sales_for(&app, fixture.store.id, "2026-03-01", "2026-03-31").await;
+    let [one, two, three] = &report.registers[..] else {
+        panic!("three registers")
+    };
+    let f = &one.figures;
+    assert_eq!(
+        (f.sale_count, f.refund_count, f.refund_ttc),
+        (2, 0, Cents(0))
+    );
+    assert_eq!(f.average_basket, Cents(3240));
+    assert_eq!(f.share_bp, 5747);
+    let vat: Vec<(u16, i64, i64, i64)> = f
+        .vat
+        .iter()
+        .map(|l| (l.rate.basis_points(), l.ttc.0, l.ht.0, l.vat.0))
+        .collect();
+    // Each ticket's VAT is rounded per rate: 817 + 148 on the standard rate, 36 on the reduced.
+    assert_eq!(vat, vec![(550, 690, 654, 36), (2000, 5790, 4825, 965)]);
+    let payments: Vec<(PaymentMethod, i64)> =
+        f.payments.iter().map(|p| (p.method, p.amount.0)).collect();
+    assert_eq!(
+        payments,
+        vec![(PaymentMethod::Card, 4900), (PaymentMethod::Cash, 1580)]
+    );
+
+    let f = &two.figures;
+    assert_eq!(
+        (f.sale_count, f.refund_count, f.refund_ttc),
+        (1, 1, Cents(-1090))
+    );
+    assert_eq!(f.discounts, Cents(654));
+    assert_eq!(f.average_basket, Cents(5886), "the refund is not a basket");
+    assert_eq!(f.share_bp, 4253);
+    let payments: Vec<(PaymentMethod, i64)> =
+        f.payments.iter().map(|p| (p.method, p.amount.0)).collect();
+    assert_eq!(
+        payments,
+        vec![(PaymentMethod::Card, 5886), (PaymentMethod::Cash, -1090)]
+    );
+
+    assert_eq!(three.figures, SalesFigures::default(), "no sales: all zero");
+    let store = &report.total_figures;
+    assert_eq!((store.sale_count, store.refund_count), (3, 1));
+    assert_eq!(store.average_basket, Cents(4122));
+    assert_eq!(store.share_bp, 10_000);
+    // 31 days compare with the 31 days before, which sold nothing.
+    assert_eq!(
+        report.previous_range.from,
+        NaiveDate::from_ymd_opt(2026, 1, 29).unwrap()
+    );
+    assert_eq!(
+        report.previous_range.to,
+        NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()
+    );
+    assert_eq!(store.change_bp, None);
+}
+
+/// 11–20 March against 1–10 March: register 1 sold everything before and nothing now.
+async fn sales_compare_with_the_previous_equivalent_period(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let report = sales_for(&app, fixture.store.id, "2026-03-11", "2026-03-20").await;
+    assert_eq!(
+        report.previous_range.from,
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+    );
+    assert_eq!(
+        report.previous_range.to,
+        NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
+    );
+    let changes: Vec<(i64, Option<i64>)> = report
+        .registers
+        .iter()
+        .map(|r| (r.figures.previous_ttc.0, r.figures.change_bp))
+        .collect();
+    assert_eq!(changes, vec![(6480, Some(-10_000)), (0, None), (0, None)]);
+    // (4 796 − 6 480) / 6 480 = −25.99 %
+    assert_eq!(report.total_figures.previous_ttc, Cents(6480));
+    assert_eq!(report.total_figures.change_bp, Some(-2599));
 }
 
 async fn a_sale_after_local_midnight_counts_on_the_local_day(backend: Backend) {
