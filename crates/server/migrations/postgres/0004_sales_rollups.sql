@@ -12,6 +12,12 @@ CREATE TABLE register_day_sales (
     vat           BIGINT  NOT NULL,
     refund_ttc    BIGINT  NOT NULL,
     discounts     BIGINT  NOT NULL,
+    -- Net amount per payment method: the methods are a closed list (core::ticket::
+    -- PaymentMethod), and columns save a report a join per method and day.
+    card          BIGINT  NOT NULL,
+    cash          BIGINT  NOT NULL,
+    cheque        BIGINT  NOT NULL,
+    gift_voucher  BIGINT  NOT NULL,
     PRIMARY KEY (register_id, business_date)
 );
 
@@ -23,14 +29,6 @@ CREATE TABLE register_day_rates (
     ht            BIGINT  NOT NULL,
     vat           BIGINT  NOT NULL,
     PRIMARY KEY (register_id, business_date, rate_bp)
-);
-
-CREATE TABLE register_day_payments (
-    register_id   BIGINT  NOT NULL REFERENCES registers (id),
-    business_date DATE    NOT NULL,
-    method        TEXT    NOT NULL,
-    amount        BIGINT  NOT NULL,
-    PRIMARY KEY (register_id, business_date, method)
 );
 
 -- Hours are local hours (0–23) of the store's time zone.

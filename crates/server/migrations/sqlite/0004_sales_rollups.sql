@@ -12,6 +12,12 @@ CREATE TABLE register_day_sales (
     vat           INTEGER NOT NULL,
     refund_ttc    INTEGER NOT NULL,
     discounts     INTEGER NOT NULL,
+    -- Net amount per payment method: the methods are a closed list (core::ticket::
+    -- PaymentMethod), and columns save a report a join per method and day.
+    card          INTEGER NOT NULL,
+    cash          INTEGER NOT NULL,
+    cheque        INTEGER NOT NULL,
+    gift_voucher  INTEGER NOT NULL,
     PRIMARY KEY (register_id, business_date)
 );
 
@@ -23,14 +29,6 @@ CREATE TABLE register_day_rates (
     ht            INTEGER NOT NULL,
     vat           INTEGER NOT NULL,
     PRIMARY KEY (register_id, business_date, rate_bp)
-);
-
-CREATE TABLE register_day_payments (
-    register_id   INTEGER NOT NULL REFERENCES registers (id),
-    business_date TEXT    NOT NULL,
-    method        TEXT    NOT NULL,
-    amount        INTEGER NOT NULL,
-    PRIMARY KEY (register_id, business_date, method)
 );
 
 -- Hours are local hours (0–23) of the store's time zone.

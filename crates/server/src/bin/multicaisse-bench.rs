@@ -4,6 +4,10 @@
 //! through the sync API's push (HTTP, JSON, validation, chain verification, idempotency
 //! lookups, one transaction per batch) against a plain multi-row INSERT of the same rows
 //! into the same table. SQLite (a temporary file) unless a PostgreSQL URL is given.
+//!
+//! `multicaisse-bench sales [--days N] [--per-day N] [--database-url postgres://…]`: the
+//! latency of `GET /api/stores/{id}/sales` (this month, this fiscal year) over HTTP, read from
+//! the daily rollups, against a naive `GROUP BY` over the tickets of the same database.
 
 use chrono::{Days, NaiveDate};
 use clap::{Parser, Subcommand};
@@ -39,6 +43,59 @@ enum Bench {
         #[arg(long, env = "MULTICAISSE_BENCH_DATABASE_URL")]
         database_url: Option<String>,
     },
+    /// Sales report latency from the rollups against a GROUP BY over the tickets.
+    Sales {
+        /// Days of history, ending today.
+        #[arg(long, default_value_t = 730)]
+        days: u64,
+        /// Tickets per register per open day (3 registers).
+        #[arg(long, default_value_t = 300)]
+        per_day: usize,
+        /// Requests per measured view.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        #[arg(long, env = "MULTICAISSE_BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+    },
+}
+
+const BENCH_EMAIL: &str = "bench@multicaisse.fr";
+const BENCH_PASSWORD: &str = "banc d'essai multicaisse";
+
+/// A client signed in as a support account created for the bench, sending its CSRF token.
+async fn signed_in_client(
+    storage: &dyn multicaisse_server::storage::Storage,
+    base: &str,
+) -> Result<reqwest::Client, String> {
+    multicaisse_server::accounts::create_user(storage, BENCH_EMAIL, "Bench", BENCH_PASSWORD, true)
+        .await
+        .map_err(|e| e.to_string())?;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let bare = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let me: serde_json::Value = bare
+        .post(format!("{base}/api/auth/sign-in"))
+        .json(&json!({ "email": BENCH_EMAIL, "password": BENCH_PASSWORD }))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    let csrf = me["csrf_token"].as_str().unwrap_or_default();
+    headers.insert(
+        multicaisse_core::auth::CSRF_HEADER,
+        reqwest::header::HeaderValue::from_str(csrf).map_err(|e| e.to_string())?,
+    );
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .default_headers(headers)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// A register's journal of `n` realistic tickets, sealed.
@@ -166,9 +223,10 @@ async fn ingest(tickets: usize, database_url: Option<String>) -> Result<(), Stri
         .map(|c| serde_json::to_string(c).unwrap_or_default())
         .collect();
 
-    // Through the API, as an iPad pushes: pair, begin, push batches, end.
-    let client = reqwest::Client::new();
+    // Through the API, as an iPad pushes: pair (support asks for the code), begin, push
+    // batches, end.
     let base = server.url();
+    let client = signed_in_client(storage.as_ref(), &base).await?;
     let code: serde_json::Value = client
         .post(format!(
             "{base}/api/registers/{}/pairing-codes",
@@ -267,6 +325,191 @@ async fn ingest(tickets: usize, database_url: Option<String>) -> Result<(), Stri
     Ok(())
 }
 
+/// `per_day` tickets of one register on one day: the demo generator's customers, several
+/// shops' worth merged, in time order.
+fn busy_day(
+    register: u64,
+    date: NaiveDate,
+    per_day: usize,
+) -> Vec<multicaisse_server::demo::generator::Sale> {
+    let mut sales = Vec::new();
+    for k in 0..12 {
+        sales.extend(store_day(
+            register * 100 + k,
+            date,
+            chrono_tz::Europe::Paris,
+        ));
+        if sales.len() >= per_day * 2 {
+            break;
+        }
+    }
+    sales.sort_by_key(|s| s.at);
+    sales.truncate(per_day);
+    sales
+}
+
+fn median_ms(mut samples: Vec<f64>) -> (f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.95))
+}
+
+async fn sales(
+    days: u64,
+    per_day: usize,
+    requests: usize,
+    database_url: Option<String>,
+) -> Result<(), String> {
+    use multicaisse_core::period::PeriodPreset;
+    let data = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut config = ServeConfig::local(data.path().to_path_buf(), data.path().join("no-dist"));
+    config.database_url = database_url;
+    let server = multicaisse_server::start(&config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let storage = server.storage.clone();
+    let store = storage
+        .insert_store(&NewStore {
+            name: "Banc d'essai des ventes".into(),
+            siret: "83214567600017".into(),
+            address: "Lyon".into(),
+            vat_number: "FR32832145676".into(),
+            time_zone: chrono_tz::Europe::Paris,
+            fiscal_year_end_month: 12,
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now();
+    let today = store.today(now);
+    let first = today - Days::new(days - 1);
+    let seeded = Instant::now();
+    let mut total = 0usize;
+    for number in 1..=3u32 {
+        let register = storage
+            .insert_register(&NewRegister {
+                store_id: store.id,
+                number,
+                label: format!("Caisse {number}"),
+                kind: if number == 1 {
+                    RegisterKind::Principal
+                } else {
+                    RegisterKind::Extra
+                },
+                status: RegisterStatus::Active,
+                created_at: now,
+                activated_at: Some(now),
+                suspended_at: None,
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut previous = ChainHash::GENESIS;
+        let mut sequence = 0u64;
+        let mut batch = Vec::with_capacity(MAX_TICKETS_PER_PUSH);
+        let mut date = first;
+        while date <= today {
+            for sale in busy_day(u64::from(number), date, per_day) {
+                if sale.at > now {
+                    break;
+                }
+                sequence += 1;
+                let ticket = TicketBody {
+                    sequence,
+                    kind: sale.kind,
+                    issued_at: sale.at,
+                    lines: sale.lines,
+                    payments: sale.payments,
+                }
+                .seal(previous);
+                previous = ticket.hash;
+                batch.push(ticket);
+                if batch.len() == MAX_TICKETS_PER_PUSH {
+                    multicaisse_server::ingest::push_tickets(
+                        storage.as_ref(),
+                        &register,
+                        store.time_zone,
+                        None,
+                        &batch,
+                    )
+                    .await
+                    .map_err(|e| format!("{e:?}"))?;
+                    batch.clear();
+                }
+            }
+            date = date + Days::new(1);
+        }
+        if !batch.is_empty() {
+            multicaisse_server::ingest::push_tickets(
+                storage.as_ref(),
+                &register,
+                store.time_zone,
+                None,
+                &batch,
+            )
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        }
+        total += sequence as usize;
+    }
+    println!(
+        "sales on {} — 3 registers, {days} days, {total} tickets (seeded through ingest in {:.0} s)",
+        storage.backend(),
+        seeded.elapsed().as_secs_f64()
+    );
+    let base = server.url();
+    let client = signed_in_client(storage.as_ref(), &base).await?;
+    // The floor every dashboard request pays: HTTP on loopback and the session check.
+    let mut floor = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let started = Instant::now();
+        let response = client
+            .get(format!("{base}/api/auth/me"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        response.bytes().await.map_err(|e| e.to_string())?;
+        floor.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (floor_median, _) = median_ms(floor);
+    println!("  floor (GET /api/auth/me) median {floor_median:.2} ms");
+    for preset in [PeriodPreset::ThisMonth, PeriodPreset::FiscalYear] {
+        let url = format!(
+            "{base}/api/stores/{}/sales?period={}",
+            store.id,
+            preset.code()
+        );
+        let mut api = Vec::with_capacity(requests);
+        for _ in 0..requests {
+            let started = Instant::now();
+            let response = client.get(&url).send().await.map_err(|e| e.to_string())?;
+            if !response.status().is_success() {
+                return Err(format!("{url}: {}", response.status()));
+            }
+            response.bytes().await.map_err(|e| e.to_string())?;
+            api.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        // The baseline: the same totals straight from the tickets (no HTTP, no VAT per rate,
+        // payments or comparison: less work than the API does).
+        let range = preset.resolve(today, store.fiscal_year_end_month);
+        let mut naive = Vec::new();
+        for _ in 0..requests.min(30) {
+            let started = Instant::now();
+            storage
+                .sales_by_register(store.id, range)
+                .await
+                .map_err(|e| e.to_string())?;
+            naive.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        let (api_median, api_p95) = median_ms(api);
+        let (naive_median, naive_p95) = median_ms(naive);
+        println!(
+            "  {:<12} API median {api_median:>7.2} ms (p95 {api_p95:>7.2})  GROUP BY over tickets median {naive_median:>8.2} ms (p95 {naive_p95:>8.2})  ratio {:>6.1}×",
+            preset.code(),
+            naive_median / api_median
+        );
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let result = match Cli::parse().bench {
@@ -274,6 +517,12 @@ async fn main() -> ExitCode {
             tickets,
             database_url,
         } => ingest(tickets, database_url).await,
+        Bench::Sales {
+            days,
+            per_day,
+            requests,
+            database_url,
+        } => sales(days, per_day, requests, database_url).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
         Ok(Caller {
-            memberships: storage.memberships(session.user.id).await?,
+            memberships: session.memberships,
             user: session.user,
             session_id: session.id,
             csrf_token: csrf,
@@ -128,19 +128,40 @@ impl Caller {
         ))
     }
 
-    /// The store of a path parameter, if this caller may use `capability` there. Access is
+    /// The id of a path parameter's store, if this caller may use `capability` there. Access is
     /// checked before existence, so that only support staff learn which ids exist.
+    fn store_id(&self, raw_id: &str, capability: Capability) -> AppResult<i64> {
+        let id = parse_id("store_id", raw_id)?;
+        if !self.principal().can(id, capability) {
+            return Err(self.refuse(&format!("store {id}"), capability));
+        }
+        Ok(id)
+    }
+
+    /// The store of a path parameter, if this caller may use `capability` there.
     pub async fn store(
         &self,
         state: &AppState,
         raw_id: &str,
         capability: Capability,
     ) -> AppResult<Store> {
-        let id = parse_id("store_id", raw_id)?;
-        if !self.principal().can(id, capability) {
-            return Err(self.refuse(&format!("store {id}"), capability));
-        }
+        let id = self.store_id(raw_id, capability)?;
         store_or_404(state.storage.as_ref(), id).await
+    }
+
+    /// The same, with the store's registers by number (one query).
+    pub async fn store_and_registers(
+        &self,
+        state: &AppState,
+        raw_id: &str,
+        capability: Capability,
+    ) -> AppResult<(Store, Vec<Register>)> {
+        let id = self.store_id(raw_id, capability)?;
+        state
+            .storage
+            .store_with_registers(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("store {id} does not exist")))
     }
 
     /// The register of a path parameter, if this caller may use `capability` in its store.

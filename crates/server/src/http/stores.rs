@@ -10,8 +10,6 @@ use multicaisse_core::api::{SalesPeriod, SalesReport};
 use multicaisse_core::auth::Capability;
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::sync::Integrity;
-use multicaisse_core::Cents;
-use std::collections::HashMap;
 
 fn get_doc(
     path: &'static str,
@@ -108,8 +106,10 @@ async fn list_registers(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Vec<Register>>> {
-    let store = caller.store(&state, &id, Capability::ViewSales).await?;
-    Ok(Json(state.storage.registers(store.id).await?))
+    let (_, registers) = caller
+        .store_and_registers(&state, &id, Capability::ViewSales)
+        .await?;
+    Ok(Json(registers))
 }
 
 /// Sales of each register of a store over a period of local business days, compared with the
@@ -120,19 +120,16 @@ async fn sales(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<SalesReport>> {
-    let store = caller.store(&state, &id, Capability::ViewSales).await?;
+    let (store, registers) = caller
+        .store_and_registers(&state, &id, Capability::ViewSales)
+        .await?;
     let period = SalesPeriod::parse(&query_pairs(query.as_deref()))?;
     let (preset, range) = period.resolve(store.today(Utc::now()), store.fiscal_year_end_month);
     let previous_range = range.previous(preset);
-    let storage = &state.storage;
-    let registers = storage.registers(store.id).await?;
-    let mut current = storage.sales_rollup(store.id, range).await?;
-    let previous: HashMap<i64, Cents> = storage
-        .sales_rollup(store.id, previous_range)
-        .await?
-        .into_iter()
-        .map(|(id, day)| (id, day.ttc))
-        .collect();
+    let (mut current, previous) = state
+        .storage
+        .sales_compared(store.id, range, previous_range)
+        .await?;
     let registers = registers
         .into_iter()
         .map(|register| {

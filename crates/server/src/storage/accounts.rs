@@ -27,6 +27,8 @@ pub struct User {
 pub struct SessionRecord {
     pub id: i64,
     pub user: User,
+    /// The person's live memberships, by store name.
+    pub memberships: Vec<Membership>,
     pub expires_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
     pub ended_reason: Option<String>,
@@ -102,6 +104,8 @@ pub trait Accounts: Send + Sync {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StorageResult<i64>;
+    /// A session by its secret's hash, with its person and their memberships (one query: it
+    /// runs before every request of the dashboard).
     async fn session(&self, token_hash: &str) -> StorageResult<Option<SessionRecord>>;
     /// Ends one session of a user, or all of them (`session_id` None); returns how many.
     async fn end_sessions(
@@ -387,24 +391,44 @@ macro_rules! impl_accounts {
                     String,
                     String,
                     bool,
+                    Option<i64>,
+                    Option<String>,
+                    Option<String>,
                 );
-                let row: Option<Row> = sqlx::query_as(&format!(
-                    "SELECT s.id, s.expires_at, s.ended_at, s.ended_reason, {} FROM sessions s \
-                     JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                let rows: Vec<Row> = sqlx::query_as(&format!(
+                    "SELECT s.id, s.expires_at, s.ended_at, s.ended_reason, {}, \
+                     m.store_id, st.name, m.role FROM sessions s \
+                     JOIN users u ON u.id = s.user_id \
+                     LEFT JOIN memberships m ON m.user_id = u.id AND m.revoked_at IS NULL \
+                     LEFT JOIN stores st ON st.id = m.store_id \
+                     WHERE s.token_hash = $1 ORDER BY st.name, st.id",
                     $crate::storage::accounts::USER_COLUMNS
                 ))
                 .bind(token_hash)
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await?;
-                Ok(row.map(|(id, expires_at, ended_at, ended_reason, uid, email, name, support)| {
-                    $crate::storage::accounts::SessionRecord {
-                        id,
-                        user: $crate::storage::accounts::user((uid, email, name, support)),
-                        expires_at,
-                        ended_at,
-                        ended_reason,
+                let mut memberships = Vec::new();
+                for (.., store_id, store_name, role) in &rows {
+                    if let (Some(store_id), Some(store_name), Some(role)) = (store_id, store_name, role) {
+                        memberships.push(multicaisse_core::auth::Membership {
+                            store_id: *store_id,
+                            store_name: store_name.clone(),
+                            role: $crate::storage::accounts::role(role)?,
+                        });
                     }
-                }))
+                }
+                Ok(rows.into_iter().next().map(
+                    |(id, expires_at, ended_at, ended_reason, uid, email, name, support, ..)| {
+                        $crate::storage::accounts::SessionRecord {
+                            id,
+                            user: $crate::storage::accounts::user((uid, email, name, support)),
+                            memberships,
+                            expires_at,
+                            ended_at,
+                            ended_reason,
+                        }
+                    },
+                ))
             }
 
             async fn end_sessions(

@@ -268,6 +268,9 @@ pub trait Storage: accounts::Accounts + rollups::Rollups + Send + Sync {
     /// A store's registers, by number.
     async fn registers(&self, store_id: i64) -> StorageResult<Vec<Register>>;
 
+    /// A store and its registers by number, in one query.
+    async fn store_with_registers(&self, id: i64) -> StorageResult<Option<(Store, Vec<Register>)>>;
+
     async fn register(&self, id: i64) -> StorageResult<Option<Register>>;
 
     /// What the server holds of a register's chain around tickets `first..=last`: the hashes

@@ -22,12 +22,30 @@ pub struct DayPoint {
 #[async_trait]
 pub trait Rollups: Send + Sync {
     /// Each register's sales over a range of business days, summed from the rollups (registers
-    /// without a ticket in the range are absent).
+    /// without a ticket in the range are absent). Hours are left out: see `hourly_sales`.
     async fn sales_rollup(
         &self,
         store_id: i64,
         range: DateRange,
-    ) -> StorageResult<HashMap<i64, DaySales>>;
+    ) -> StorageResult<HashMap<i64, DaySales>> {
+        Ok(self.sales_compared(store_id, range, range).await?.0)
+    }
+
+    /// The same, with each register's net TTC over the period it compares with, in one
+    /// query: a report's cost is dominated by round trips, not rows.
+    async fn sales_compared(
+        &self,
+        store_id: i64,
+        range: DateRange,
+        previous: DateRange,
+    ) -> StorageResult<(HashMap<i64, DaySales>, HashMap<i64, Cents>)>;
+
+    /// Each register's tickets and amounts per local hour over a range, summed over its days.
+    async fn hourly_sales(
+        &self,
+        store_id: i64,
+        range: DateRange,
+    ) -> StorageResult<HashMap<i64, BTreeMap<u8, multicaisse_core::rollup::HourTotals>>>;
 
     /// Each register's net sales per day of a range (days without tickets are absent).
     async fn daily_sales(&self, store_id: i64, range: DateRange) -> StorageResult<Vec<DayPoint>>;
@@ -55,12 +73,13 @@ pub(super) fn rate(bp: i64) -> StorageResult<VatRate> {
         .ok_or_else(|| StorageError::Corrupt(format!("VAT rate {bp} bp")))
 }
 
-pub(super) fn method(code: &str) -> StorageResult<PaymentMethod> {
-    PaymentMethod::ALL
-        .into_iter()
-        .find(|m| m.code() == code)
-        .ok_or_else(|| StorageError::Corrupt(format!("payment method `{code}`")))
-}
+/// The payment columns of `register_day_sales`, in their order.
+pub(super) const PAYMENT_COLUMNS: [PaymentMethod; 4] = [
+    PaymentMethod::Card,
+    PaymentMethod::Cash,
+    PaymentMethod::Cheque,
+    PaymentMethod::GiftVoucher,
+];
 
 pub(super) fn hour(h: i64) -> StorageResult<u8> {
     u8::try_from(h)
@@ -83,13 +102,14 @@ macro_rules! impl_rollups {
                 register_id: i64,
                 days: &std::collections::BTreeMap<chrono::NaiveDate, multicaisse_core::rollup::DaySales>,
             ) -> $crate::storage::StorageResult<()> {
-                use $crate::storage::rollups::ROLLUP_CHUNK;
+                use $crate::storage::rollups::{PAYMENT_COLUMNS, ROLLUP_CHUNK};
                 let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
                 let days: Vec<_> = days.iter().collect();
                 for chunk in days.chunks(ROLLUP_CHUNK) {
                     let mut q = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO register_day_sales (register_id, business_date, sale_count, \
-                         refund_count, ttc, ht, vat, refund_ttc, discounts) ",
+                         refund_count, ttc, ht, vat, refund_ttc, discounts, card, cash, cheque, \
+                         gift_voucher) ",
                     );
                     q.push_values(chunk, |mut row, (date, day)| {
                         row.push_bind(register_id)
@@ -101,6 +121,9 @@ macro_rules! impl_rollups {
                             .push_bind(day.vat.0)
                             .push_bind(day.refund_ttc.0)
                             .push_bind(day.discounts.0);
+                        for method in PAYMENT_COLUMNS {
+                            row.push_bind(day.by_payment.get(&method).copied().unwrap_or_default().0);
+                        }
                     });
                     q.push(
                         " ON CONFLICT (register_id, business_date) DO UPDATE SET \
@@ -110,7 +133,11 @@ macro_rules! impl_rollups {
                          ht = register_day_sales.ht + excluded.ht, \
                          vat = register_day_sales.vat + excluded.vat, \
                          refund_ttc = register_day_sales.refund_ttc + excluded.refund_ttc, \
-                         discounts = register_day_sales.discounts + excluded.discounts",
+                         discounts = register_day_sales.discounts + excluded.discounts, \
+                         card = register_day_sales.card + excluded.card, \
+                         cash = register_day_sales.cash + excluded.cash, \
+                         cheque = register_day_sales.cheque + excluded.cheque, \
+                         gift_voucher = register_day_sales.gift_voucher + excluded.gift_voucher",
                     );
                     q.build().execute(&mut **tx).await?;
                 }
@@ -135,26 +162,6 @@ macro_rules! impl_rollups {
                          ttc = register_day_rates.ttc + excluded.ttc, \
                          ht = register_day_rates.ht + excluded.ht, \
                          vat = register_day_rates.vat + excluded.vat",
-                    );
-                    q.build().execute(&mut **tx).await?;
-                }
-                let payments: Vec<_> = days
-                    .iter()
-                    .flat_map(|(date, day)| day.by_payment.iter().map(move |(m, a)| (**date, *m, *a)))
-                    .collect();
-                for chunk in payments.chunks(ROLLUP_CHUNK) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO register_day_payments (register_id, business_date, method, amount) ",
-                    );
-                    q.push_values(chunk, |mut row, (date, method, amount)| {
-                        row.push_bind(register_id)
-                            .push_bind(*date)
-                            .push_bind(method.code())
-                            .push_bind(amount.0);
-                    });
-                    q.push(
-                        " ON CONFLICT (register_id, business_date, method) DO UPDATE SET \
-                         amount = register_day_payments.amount + excluded.amount",
                     );
                     q.build().execute(&mut **tx).await?;
                 }
@@ -188,83 +195,125 @@ macro_rules! impl_rollups {
 
         #[async_trait::async_trait]
         impl $crate::storage::rollups::Rollups for $storage {
-            async fn sales_rollup(
+            async fn sales_compared(
+                &self,
+                store_id: i64,
+                range: multicaisse_core::period::DateRange,
+                previous: multicaisse_core::period::DateRange,
+            ) -> $crate::storage::StorageResult<(
+                std::collections::HashMap<i64, multicaisse_core::rollup::DaySales>,
+                std::collections::HashMap<i64, multicaisse_core::Cents>,
+            )> {
+                use $crate::storage::rollups::{count, rate, PAYMENT_COLUMNS};
+                use multicaisse_core::Cents;
+                // One row shape for three sums: (part, register, key, a, b, c, d, e, f, g).
+                // CAST keeps PostgreSQL's SUM(bigint) (a NUMERIC) an integer on both backends.
+                const SQL: &str = "\
+                    SELECT 'day' AS part, x.register_id, CAST(NULL AS TEXT) AS k, \
+                           CAST(SUM(x.sale_count) AS BIGINT), CAST(SUM(x.refund_count) AS BIGINT), \
+                           CAST(SUM(x.ttc) AS BIGINT), CAST(SUM(x.ht) AS BIGINT), \
+                           CAST(SUM(x.vat) AS BIGINT), CAST(SUM(x.refund_ttc) AS BIGINT), \
+                           CAST(SUM(x.discounts) AS BIGINT), CAST(SUM(x.card) AS BIGINT), \
+                           CAST(SUM(x.cash) AS BIGINT), CAST(SUM(x.cheque) AS BIGINT), \
+                           CAST(SUM(x.gift_voucher) AS BIGINT) \
+                    FROM register_day_sales x JOIN registers r ON r.id = x.register_id \
+                    WHERE r.store_id = $1 AND x.business_date BETWEEN $2 AND $3 GROUP BY x.register_id \
+                    UNION ALL \
+                    SELECT 'previous', x.register_id, NULL, 0, 0, CAST(SUM(x.ttc) AS BIGINT), 0, 0, 0, 0, \
+                           0, 0, 0, 0 \
+                    FROM register_day_sales x JOIN registers r ON r.id = x.register_id \
+                    WHERE r.store_id = $1 AND x.business_date BETWEEN $4 AND $5 GROUP BY x.register_id \
+                    UNION ALL \
+                    SELECT 'rate', x.register_id, CAST(x.rate_bp AS TEXT), 0, 0, CAST(SUM(x.ttc) AS BIGINT), \
+                           CAST(SUM(x.ht) AS BIGINT), CAST(SUM(x.vat) AS BIGINT), 0, 0, 0, 0, 0, 0 \
+                    FROM register_day_rates x JOIN registers r ON r.id = x.register_id \
+                    WHERE r.store_id = $1 AND x.business_date BETWEEN $2 AND $3 \
+                    GROUP BY x.register_id, x.rate_bp";
+                type Row = (
+                    String,
+                    i64,
+                    Option<String>,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                );
+                let rows: Vec<Row> = sqlx::query_as(SQL)
+                    .bind(store_id)
+                    .bind(range.from)
+                    .bind(range.to)
+                    .bind(previous.from)
+                    .bind(previous.to)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut current: std::collections::HashMap<i64, multicaisse_core::rollup::DaySales> =
+                    std::collections::HashMap::new();
+                let mut before: std::collections::HashMap<i64, Cents> = std::collections::HashMap::new();
+                for (part, id, key, a, b, c, d, e, f, g, card, cash, cheque, voucher) in rows {
+                    let key = key.unwrap_or_default();
+                    match part.as_str() {
+                        "day" => {
+                            let day = current.entry(id).or_default();
+                            day.sale_count = count(a);
+                            day.refund_count = count(b);
+                            day.ttc = Cents(c);
+                            day.ht = Cents(d);
+                            day.vat = Cents(e);
+                            day.refund_ttc = Cents(f);
+                            day.discounts = Cents(g);
+                            // Methods that moved nothing over the range are left out.
+                            for (method, amount) in PAYMENT_COLUMNS.into_iter().zip([card, cash, cheque, voucher]) {
+                                if amount != 0 {
+                                    day.by_payment.insert(method, Cents(amount));
+                                }
+                            }
+                        }
+                        "previous" => {
+                            before.insert(id, Cents(c));
+                        }
+                        _ => {
+                            let bp = key.parse().map_err(|_| {
+                                $crate::storage::StorageError::Corrupt(format!("VAT rate `{key}`"))
+                            })?;
+                            current.entry(id).or_default().by_rate.insert(
+                                rate(bp)?,
+                                multicaisse_core::rollup::RateTotals {
+                                    ttc: Cents(c),
+                                    ht: Cents(d),
+                                    vat: Cents(e),
+                                },
+                            );
+                        }
+                    }
+                }
+                Ok((current, before))
+            }
+
+            async fn hourly_sales(
                 &self,
                 store_id: i64,
                 range: multicaisse_core::period::DateRange,
             ) -> $crate::storage::StorageResult<
-                std::collections::HashMap<i64, multicaisse_core::rollup::DaySales>,
+                std::collections::HashMap<
+                    i64,
+                    std::collections::BTreeMap<u8, multicaisse_core::rollup::HourTotals>,
+                >,
             > {
-                use $crate::storage::rollups::{count, hour, method, rate};
+                use $crate::storage::rollups::{count, hour};
                 use multicaisse_core::Cents;
+                let mut out: std::collections::HashMap<
+                    i64,
+                    std::collections::BTreeMap<u8, multicaisse_core::rollup::HourTotals>,
+                > = std::collections::HashMap::new();
                 const SCOPE: &str = "JOIN registers r ON r.id = x.register_id \
                      WHERE r.store_id = $1 AND x.business_date BETWEEN $2 AND $3";
-                // CAST keeps PostgreSQL's SUM(bigint) (a NUMERIC) an integer on both backends.
-                let days: Vec<(i64, i64, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
-                    "SELECT x.register_id, CAST(SUM(x.sale_count) AS BIGINT), \
-                     CAST(SUM(x.refund_count) AS BIGINT), CAST(SUM(x.ttc) AS BIGINT), \
-                     CAST(SUM(x.ht) AS BIGINT), CAST(SUM(x.vat) AS BIGINT), \
-                     CAST(SUM(x.refund_ttc) AS BIGINT), CAST(SUM(x.discounts) AS BIGINT) \
-                     FROM register_day_sales x {SCOPE} GROUP BY x.register_id"
-                ))
-                .bind(store_id)
-                .bind(range.from)
-                .bind(range.to)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut out: std::collections::HashMap<i64, multicaisse_core::rollup::DaySales> =
-                    days.into_iter()
-                        .map(|(id, sales, refunds, ttc, ht, vat, refund_ttc, discounts)| {
-                            (
-                                id,
-                                multicaisse_core::rollup::DaySales {
-                                    sale_count: count(sales),
-                                    refund_count: count(refunds),
-                                    ttc: Cents(ttc),
-                                    ht: Cents(ht),
-                                    vat: Cents(vat),
-                                    refund_ttc: Cents(refund_ttc),
-                                    discounts: Cents(discounts),
-                                    ..Default::default()
-                                },
-                            )
-                        })
-                        .collect();
-                let rates: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
-                    "SELECT x.register_id, x.rate_bp, CAST(SUM(x.ttc) AS BIGINT), \
-                     CAST(SUM(x.ht) AS BIGINT), CAST(SUM(x.vat) AS BIGINT) \
-                     FROM register_day_rates x {SCOPE} GROUP BY x.register_id, x.rate_bp"
-                ))
-                .bind(store_id)
-                .bind(range.from)
-                .bind(range.to)
-                .fetch_all(&self.pool)
-                .await?;
-                for (id, bp, ttc, ht, vat) in rates {
-                    out.entry(id).or_default().by_rate.insert(
-                        rate(bp)?,
-                        multicaisse_core::rollup::RateTotals {
-                            ttc: Cents(ttc),
-                            ht: Cents(ht),
-                            vat: Cents(vat),
-                        },
-                    );
-                }
-                let payments: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
-                    "SELECT x.register_id, x.method, CAST(SUM(x.amount) AS BIGINT) \
-                     FROM register_day_payments x {SCOPE} GROUP BY x.register_id, x.method"
-                ))
-                .bind(store_id)
-                .bind(range.from)
-                .bind(range.to)
-                .fetch_all(&self.pool)
-                .await?;
-                for (id, code, amount) in payments {
-                    out.entry(id)
-                        .or_default()
-                        .by_payment
-                        .insert(method(&code)?, Cents(amount));
-                }
                 let hours: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
                     "SELECT x.register_id, x.hour, CAST(SUM(x.tickets) AS BIGINT), \
                      CAST(SUM(x.ttc) AS BIGINT), CAST(SUM(x.ht) AS BIGINT) \
@@ -276,7 +325,7 @@ macro_rules! impl_rollups {
                 .fetch_all(&self.pool)
                 .await?;
                 for (id, h, tickets, ttc, ht) in hours {
-                    out.entry(id).or_default().by_hour.insert(
+                    out.entry(id).or_default().insert(
                         hour(h)?,
                         multicaisse_core::rollup::HourTotals {
                             tickets: count(tickets),

@@ -71,6 +71,61 @@ pub(super) struct RegisterRow {
     suspended_at: Option<DateTime<Utc>>,
 }
 
+/// A store and one of its registers (or none), from `stores LEFT JOIN registers`.
+#[derive(sqlx::FromRow)]
+pub(super) struct StoreRegisterRow {
+    #[sqlx(flatten)]
+    store: StoreRow,
+    r_id: Option<i64>,
+    r_number: Option<i32>,
+    r_label: Option<String>,
+    r_kind: Option<String>,
+    r_status: Option<String>,
+    r_created_at: Option<DateTime<Utc>>,
+    r_activated_at: Option<DateTime<Utc>>,
+    r_suspended_at: Option<DateTime<Utc>>,
+}
+
+pub(super) const STORE_REGISTERS_SQL: &str = "SELECT s.id, s.name, s.siret, s.address, \
+     s.vat_number, s.time_zone, s.fiscal_year_end_month, r.id AS r_id, r.number AS r_number, \
+     r.label AS r_label, r.kind AS r_kind, r.status AS r_status, r.created_at AS r_created_at, \
+     r.activated_at AS r_activated_at, r.suspended_at AS r_suspended_at \
+     FROM stores s LEFT JOIN registers r ON r.store_id = s.id WHERE s.id = $1 ORDER BY r.number";
+
+/// The store of the rows and its registers by number; None without rows.
+pub(super) fn store_with_registers(
+    rows: Vec<StoreRegisterRow>,
+) -> StorageResult<Option<(Store, Vec<Register>)>> {
+    let mut registers = Vec::new();
+    let mut store = None;
+    for row in rows {
+        if let (Some(id), Some(number), Some(label), Some(kind), Some(status), Some(created_at)) = (
+            row.r_id,
+            row.r_number,
+            row.r_label,
+            row.r_kind,
+            row.r_status,
+            row.r_created_at,
+        ) {
+            registers.push(Register::try_from(RegisterRow {
+                id,
+                store_id: row.store.id,
+                number,
+                label,
+                kind,
+                status,
+                created_at,
+                activated_at: row.r_activated_at,
+                suspended_at: row.r_suspended_at,
+            })?);
+        }
+        if store.is_none() {
+            store = Some(Store::try_from(row.store)?);
+        }
+    }
+    Ok(store.map(|store| (store, registers)))
+}
+
 impl TryFrom<RegisterRow> for Register {
     type Error = StorageError;
     fn try_from(row: RegisterRow) -> StorageResult<Register> {
@@ -499,6 +554,20 @@ macro_rules! impl_storage {
                 let rows: Vec<$crate::storage::sql::RegisterRow> =
                     sqlx::query_as(&sql).bind(store_id).fetch_all(&self.pool).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn store_with_registers(
+                &self,
+                id: i64,
+            ) -> $crate::storage::StorageResult<
+                Option<(multicaisse_core::store::Store, Vec<multicaisse_core::store::Register>)>,
+            > {
+                let rows: Vec<$crate::storage::sql::StoreRegisterRow> =
+                    sqlx::query_as($crate::storage::sql::STORE_REGISTERS_SQL)
+                        .bind(id)
+                        .fetch_all(&self.pool)
+                        .await?;
+                $crate::storage::sql::store_with_registers(rows)
             }
 
             async fn register(
