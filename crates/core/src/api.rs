@@ -194,6 +194,54 @@ impl SalesReport {
     }
 }
 
+/// One register's net TTC and tickets per day of a period (every day, zero when closed).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailySeries {
+    pub register_id: i64,
+    pub number: u32,
+    pub label: String,
+    pub days: Vec<DayAmount>,
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayAmount {
+    pub date: NaiveDate,
+    pub tickets: u64,
+    pub ttc: Cents,
+}
+
+/// One register's tickets per local hour over a period (hours without tickets left out).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourlySeries {
+    pub register_id: i64,
+    pub number: u32,
+    pub label: String,
+    pub hours: Vec<HourAmount>,
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourAmount {
+    /// Local hour, 0–23.
+    pub hour: u8,
+    pub tickets: u64,
+    pub ttc: Cents,
+    pub ht: Cents,
+}
+
+/// What the sales charts draw, for the page's tables and sentences.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesCharts {
+    pub range: DateRange,
+    pub daily: Vec<DailySeries>,
+    pub hourly: Vec<HourlySeries>,
+    pub peak: crate::peak::PeakHours,
+}
+
 /// A query parameter that could not be used, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("parameter `{parameter}`: {message}")]

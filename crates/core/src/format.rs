@@ -97,6 +97,38 @@ pub fn format_rate(basis_points: u16, lang: Lang) -> String {
     }
 }
 
+/// Basis points (1/100 of a percent) as a percentage with one decimal, rounded half away
+/// from zero: `57,5 %` / `57.5%`.
+pub fn format_percent(basis_points: i64, lang: Lang) -> String {
+    let tenths = (basis_points.abs() + 5) / 10;
+    let sign = if basis_points < 0 && tenths > 0 {
+        "-"
+    } else {
+        ""
+    };
+    match lang {
+        Lang::Fr => format!("{sign}{},{}{NBSP}%", tenths / 10, tenths % 10),
+        Lang::En => format!("{sign}{}.{}%", tenths / 10, tenths % 10),
+    }
+}
+
+/// A change against a previous period: `▲ 12,3 %`, `▼ 26,0 %`, or `= 0,0 %`.
+pub fn format_change(change_bp: i64, lang: Lang) -> String {
+    let arrow = match change_bp {
+        ..=-5 => '▼',
+        5.. => '▲',
+        _ => '=',
+    };
+    format!("{arrow}{NBSP}{}", format_percent(change_bp.abs(), lang))
+}
+
+/// An amount for a French spreadsheet: decimal comma, no grouping, no currency: `-1234,56`.
+pub fn spreadsheet_amount(amount: Cents) -> String {
+    let sign = if amount.0 < 0 { "-" } else { "" };
+    let abs = amount.0.unsigned_abs();
+    format!("{sign}{},{:02}", abs / 100, abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +168,25 @@ mod tests {
         assert_eq!(format_rate(550, Lang::Fr), "5,5\u{A0}%");
         assert_eq!(format_rate(210, Lang::En), "2.1%");
         assert_eq!(format_rate(1005, Lang::En), "10.05%");
+    }
+
+    #[test]
+    fn percentages_and_changes() {
+        assert_eq!(format_percent(5747, Lang::Fr), "57,5\u{A0}%");
+        assert_eq!(format_percent(5744, Lang::En), "57.4%");
+        assert_eq!(format_percent(10_000, Lang::Fr), "100,0\u{A0}%");
+        assert_eq!(format_percent(-2599, Lang::En), "-26.0%");
+        assert_eq!(format_percent(-4, Lang::En), "0.0%");
+        assert_eq!(format_change(-2599, Lang::Fr), "▼\u{A0}26,0\u{A0}%");
+        assert_eq!(format_change(1234, Lang::En), "▲\u{A0}12.3%");
+        assert_eq!(format_change(3, Lang::En), "=\u{A0}0.0%");
+    }
+
+    #[test]
+    fn spreadsheet_amounts_have_a_decimal_comma_and_nothing_else() {
+        assert_eq!(spreadsheet_amount(Cents(123456)), "1234,56");
+        assert_eq!(spreadsheet_amount(Cents(-5)), "-0,05");
+        assert_eq!(spreadsheet_amount(Cents(0)), "0,00");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod closure;
 pub mod format;
 pub mod money;
+pub mod peak;
 pub mod period;
 pub mod rollup;
 #[cfg(feature = "openapi")]

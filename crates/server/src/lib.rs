@@ -1,6 +1,7 @@
 //! Multicaisse server: HTTP API, persistence, demo data.
 
 pub mod accounts;
+pub mod charts;
 pub mod config;
 pub mod demo;
 pub mod device;

@@ -236,6 +236,21 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             None,
             READERS,
         ),
+        ("GET", "/stores/{store_id}/sales/charts") => (
+            format!("/stores/{store}/sales/charts?period=this_month"),
+            None,
+            READERS,
+        ),
+        ("GET", "/stores/{store_id}/sales/chart") => (
+            format!("/stores/{store}/sales/chart?kind=daily&period=this_month"),
+            None,
+            READERS,
+        ),
+        ("GET", "/stores/{store_id}/sales.csv") => (
+            format!("/stores/{store}/sales.csv?period=this_month"),
+            None,
+            READERS,
+        ),
         ("GET", "/registers/{register_id}/integrity") => {
             (format!("/registers/{register}/integrity"), None, READERS)
         }

@@ -3,7 +3,7 @@
 mod support;
 
 use chrono::NaiveDate;
-use multicaisse_core::api::{SalesFigures, SalesReport, SalesTotals};
+use multicaisse_core::api::{SalesCharts, SalesFigures, SalesReport, SalesTotals};
 use multicaisse_core::store::business_date;
 use multicaisse_core::ticket::PaymentMethod;
 use multicaisse_core::Cents;
@@ -13,6 +13,7 @@ use support::fixture::small_store;
 use support::{Backend, TestApp, TEST_INDEX_HTML};
 
 on_both_backends!(
+    charts_and_csv_agree_with_the_report,
     sales_figures_match_hand_computed_ones,
     sales_compare_with_the_previous_equivalent_period,
     health_names_the_backend,
@@ -222,6 +223,112 @@ async fn sales_compare_with_the_previous_equivalent_period(backend: Backend) {
     // (4 796 − 6 480) / 6 480 = −25.99 %
     assert_eq!(report.total_figures.previous_ttc, Cents(6480));
     assert_eq!(report.total_figures.change_bp, Some(-2599));
+}
+
+/// The charts' data add up to the report; the SVG names every register; the CSV is what a
+/// French spreadsheet opens.
+async fn charts_and_csv_agree_with_the_report(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let store = fixture.store.id;
+    let query = "period=custom&from=2026-03-01&to=2026-04-30";
+    let report = sales_for(&app, store, "2026-03-01", "2026-04-30").await;
+    let (status, charts) = app
+        .get_json(&format!("/api/stores/{store}/sales/charts?{query}"))
+        .await;
+    assert_eq!(status, 200, "{charts}");
+    let charts: SalesCharts = serde_json::from_value(charts).unwrap();
+    assert_eq!(charts.daily.len(), 3);
+    for (series, row) in charts.daily.iter().zip(&report.registers) {
+        assert_eq!(series.days.len(), 61, "every day of the range");
+        let ttc: Cents = series.days.iter().map(|d| d.ttc).sum();
+        assert_eq!(ttc, row.totals.ttc);
+        let tickets: u64 = series.days.iter().map(|d| d.tickets).sum();
+        assert_eq!(tickets, row.totals.ticket_count);
+    }
+    for (series, row) in charts.hourly.iter().zip(&report.registers) {
+        let tickets: u64 = series.hours.iter().map(|h| h.tickets).sum();
+        assert_eq!(tickets, row.totals.ticket_count);
+    }
+    // Register 1 sold at 10 h, 18 h and 0 h 30 (local); register 2 at 11 h and 16 h.
+    assert_eq!(charts.peak.hours, vec![0, 10, 11]);
+    // Register 2 (extra) is billed from its activation on 5 January: both months, 78 € HT.
+    assert_eq!(charts.peak.extra_registers, 2);
+    assert_eq!(charts.peak.extra_cost_ht, Cents(2 * 7800));
+
+    for kind in ["daily", "hours", "payments"] {
+        let response = app
+            .get(&format!(
+                "/api/stores/{store}/sales/chart?kind={kind}&{query}"
+            ))
+            .await;
+        assert_eq!(response.status(), 200, "{kind}");
+        assert_eq!(response.headers()["content-type"], "image/svg+xml");
+        let svg = response.text().await.unwrap();
+        assert!(svg.starts_with("<svg"), "{kind}");
+        for register in &report.registers {
+            assert!(
+                svg.contains(&register.register.label),
+                "{kind} names {}",
+                register.register.label
+            );
+        }
+    }
+    let english = app
+        .get(&format!(
+            "/api/stores/{store}/sales/chart?kind=payments&lang=en&{query}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("Gift voucher") && english.contains('€'));
+    for (bad, parameter) in [
+        ("kind=pie", "kind"),
+        ("kind=daily&lang=de", "lang"),
+        ("kind=daily&kind=hours", "kind"),
+        ("lang=fr", "kind"),
+    ] {
+        let (status, body) = app
+            .get_json(&format!("/api/stores/{store}/sales/chart?{bad}&{query}"))
+            .await;
+        assert_eq!(
+            (status, body["parameter"].as_str()),
+            (400, Some(parameter)),
+            "{bad}: {body}"
+        );
+    }
+
+    let response = app
+        .get(&format!("/api/stores/{store}/sales.csv?{query}"))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"ventes-cave-d-essai-2026-03-01-2026-04-30.csv\""
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "a UTF-8 BOM");
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(';').collect()).collect();
+    assert_eq!(lines.len(), 5, "header, three registers, the store: {text}");
+    assert_eq!(lines[0][..3], ["Caisse", "Libellé", "Statut"]);
+    let column = |name: &str| lines[0].iter().position(|h| *h == name).unwrap();
+    // Register 1: 6 480 + 1 200 in March–April.
+    assert_eq!(lines[1][column("TTC")], "76,80");
+    assert_eq!(lines[2][column("Montant remboursé")], "-10,90");
+    assert_eq!(lines[4][column("Libellé")], "Total boutique");
+    assert_eq!(lines[4][column("TTC")], "124,76");
+    assert_eq!(lines[4][column("Part (%)")], "100,00");
+    assert_eq!(lines[2][column("Espèces")], "-10,90");
 }
 
 async fn a_sale_after_local_midnight_counts_on_the_local_day(backend: Backend) {

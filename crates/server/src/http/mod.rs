@@ -7,6 +7,7 @@ mod device_auth;
 mod health;
 mod json;
 pub mod routes;
+mod sales;
 mod spa;
 mod stores;
 mod sync;
@@ -45,6 +46,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(auth::routes())
         .merge(access::routes())
         .merge(stores::routes())
+        .merge(sales::routes())
         .merge(sync::routes())
         .add(
             RouteDoc {

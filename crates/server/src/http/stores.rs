@@ -1,12 +1,10 @@
 use super::caller::Caller;
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
-use super::{query_pairs, AppState};
+use super::AppState;
 use crate::error::AppResult;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::Json;
-use chrono::Utc;
-use multicaisse_core::api::{SalesPeriod, SalesReport};
 use multicaisse_core::auth::Capability;
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::sync::Integrity;
@@ -46,21 +44,6 @@ pub fn routes() -> ApiRoutes {
         .add(
             get_doc("/stores/{store_id}/registers", "A store's registers, by number", schema::<Vec<Register>>),
             list_registers,
-        )
-        .add(
-            RouteDoc {
-                query: &[
-                    ("period", true, "today, yesterday, this_week, this_month, last_month, fiscal_year, last_12_months or custom"),
-                    ("from", false, "first day (YYYY-MM-DD), with period=custom"),
-                    ("to", false, "last day (YYYY-MM-DD), with period=custom"),
-                ],
-                ..get_doc(
-                    "/stores/{store_id}/sales",
-                    "Sales per register over local business days, with the store total",
-                    schema::<SalesReport>,
-                )
-            },
-            sales,
         )
 }
 
@@ -110,38 +93,4 @@ async fn list_registers(
         .store_and_registers(&state, &id, Capability::ViewSales)
         .await?;
     Ok(Json(registers))
-}
-
-/// Sales of each register of a store over a period of local business days, compared with the
-/// previous equivalent period: read from the daily rollups.
-async fn sales(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> AppResult<Json<SalesReport>> {
-    let (store, registers) = caller
-        .store_and_registers(&state, &id, Capability::ViewSales)
-        .await?;
-    let period = SalesPeriod::parse(&query_pairs(query.as_deref()))?;
-    let (preset, range) = period.resolve(store.today(Utc::now()), store.fiscal_year_end_month);
-    let previous_range = range.previous(preset);
-    let (mut current, previous) = state
-        .storage
-        .sales_compared(store.id, range, previous_range)
-        .await?;
-    let registers = registers
-        .into_iter()
-        .map(|register| {
-            let day = current.remove(&register.id).unwrap_or_default();
-            (register, day)
-        })
-        .collect();
-    Ok(Json(SalesReport::new(
-        store.id,
-        preset,
-        (range, previous_range),
-        registers,
-        &previous,
-    )))
 }

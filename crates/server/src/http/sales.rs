@@ -1,0 +1,453 @@
+//! Ventes: each register's sales over a period (from the daily rollups), the data and SVG of
+//! its charts, and the CSV export of the report.
+
+use super::caller::Caller;
+use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
+use super::{query_pairs, AppState};
+use crate::charts;
+use crate::error::{AppError, AppResult};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, Method};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use multicaisse_core::api::{
+    DailySeries, DayAmount, HourAmount, HourlySeries, ParamError, SalesCharts, SalesPeriod,
+    SalesReport,
+};
+use multicaisse_core::auth::Capability;
+use multicaisse_core::format::{spreadsheet_amount, Lang};
+use multicaisse_core::peak::{billed_days, peak_hours, RegisterHours};
+use multicaisse_core::period::{DateRange, PeriodPreset};
+use multicaisse_core::store::{Register, Store};
+use multicaisse_core::ticket::PaymentMethod;
+use std::collections::{BTreeMap, HashMap};
+
+const PERIOD_QUERY: &[QueryParam] = &[
+    ("period", true, "today, yesterday, this_week, this_month, last_month, fiscal_year, last_12_months or custom"),
+    ("from", false, "first day (YYYY-MM-DD), with period=custom"),
+    ("to", false, "last day (YYYY-MM-DD), with period=custom"),
+];
+
+const CHART_QUERY: &[QueryParam] = &[
+    ("kind", true, "daily, hours or payments"),
+    ("lang", false, "fr (default) or en: the axes' formats"),
+    ("period", true, "as for the sales report"),
+    ("from", false, "with period=custom"),
+    ("to", false, "with period=custom"),
+];
+
+fn get(
+    path: &'static str,
+    summary: &'static str,
+    query: &'static [QueryParam],
+    response: super::routes::SchemaFn,
+) -> RouteDoc {
+    RouteDoc {
+        query,
+        ..RouteDoc::new(
+            Method::GET,
+            path,
+            summary,
+            Access::Store(Capability::ViewSales),
+            None,
+            response,
+        )
+    }
+}
+
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .add(
+            get("/stores/{store_id}/sales", "Sales per register over local business days, with the store total and the previous equivalent period", PERIOD_QUERY, schema::<SalesReport>),
+            report,
+        )
+        .add(
+            get("/stores/{store_id}/sales/charts", "What the sales charts draw: net sales per day and tickets per hour per register, and the busiest hours against the extra registers' cost", PERIOD_QUERY, schema::<SalesCharts>),
+            charts_data,
+        )
+        .add(
+            get("/stores/{store_id}/sales/chart", "A sales chart as SVG (image/svg+xml)", CHART_QUERY, schema::<String>),
+            chart_svg,
+        )
+        .add(
+            get("/stores/{store_id}/sales.csv", "The sales report as CSV for a French spreadsheet (text/csv: `;`, decimal comma, UTF-8 BOM)", PERIOD_QUERY, schema::<String>),
+            csv_export,
+        )
+}
+
+/// The period of a request, its resolved range, and the request's other parameters.
+struct Asked {
+    store: Store,
+    registers: Vec<Register>,
+    preset: Option<PeriodPreset>,
+    range: DateRange,
+    rest: HashMap<String, String>,
+}
+
+async fn asked(
+    state: &AppState,
+    caller: &Caller,
+    store_id: &str,
+    query: Option<&str>,
+    extra: &[&str],
+) -> AppResult<Asked> {
+    let (store, registers) = caller
+        .store_and_registers(state, store_id, Capability::ViewSales)
+        .await?;
+    let (mut period, mut rest) = (Vec::new(), HashMap::new());
+    for (name, value) in query_pairs(query) {
+        if extra.contains(&name.as_str()) {
+            if rest.insert(name.clone(), value).is_some() {
+                return Err(ParamError::new(&name, "given more than once").into());
+            }
+        } else {
+            period.push((name, value));
+        }
+    }
+    let (preset, range) =
+        SalesPeriod::parse(&period)?.resolve(store.today(Utc::now()), store.fiscal_year_end_month);
+    Ok(Asked {
+        store,
+        registers,
+        preset,
+        range,
+        rest,
+    })
+}
+
+async fn build_report(state: &AppState, asked: Asked) -> AppResult<(SalesReport, Asked)> {
+    let previous_range = asked.range.previous(asked.preset);
+    let (mut current, previous) = state
+        .storage
+        .sales_compared(asked.store.id, asked.range, previous_range)
+        .await?;
+    let registers = asked
+        .registers
+        .iter()
+        .map(|register| {
+            let day = current.remove(&register.id).unwrap_or_default();
+            (register.clone(), day)
+        })
+        .collect();
+    let report = SalesReport::new(
+        asked.store.id,
+        asked.preset,
+        (asked.range, previous_range),
+        registers,
+        &previous,
+    );
+    Ok((report, asked))
+}
+
+/// Sales of each register of a store over a period of local business days, compared with the
+/// previous equivalent period: read from the daily rollups.
+async fn report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<SalesReport>> {
+    let asked = asked(&state, &caller, &id, query.as_deref(), &[]).await?;
+    Ok(Json(build_report(&state, asked).await?.0))
+}
+
+async fn build_charts(state: &AppState, asked: &Asked) -> AppResult<SalesCharts> {
+    let (store, range) = (&asked.store, asked.range);
+    let mut days: HashMap<i64, BTreeMap<chrono::NaiveDate, (u64, multicaisse_core::Cents)>> =
+        HashMap::new();
+    for point in state.storage.daily_sales(store.id, range).await? {
+        days.entry(point.register_id)
+            .or_default()
+            .insert(point.date, (point.tickets, point.ttc));
+    }
+    let mut hours = state.storage.hourly_sales(store.id, range).await?;
+    let hourly_maps: Vec<BTreeMap<u8, multicaisse_core::rollup::HourTotals>> = asked
+        .registers
+        .iter()
+        .map(|r| hours.remove(&r.id).unwrap_or_default())
+        .collect();
+    let peak = peak_hours(
+        &asked
+            .registers
+            .iter()
+            .zip(&hourly_maps)
+            .map(|(register, hours)| RegisterHours {
+                hours,
+                billed: billed_days(register, range, store.time_zone),
+                extra: register.kind == multicaisse_core::store::RegisterKind::Extra,
+            })
+            .collect::<Vec<_>>(),
+    );
+    let daily = asked
+        .registers
+        .iter()
+        .map(|register| {
+            let mine = days.remove(&register.id).unwrap_or_default();
+            DailySeries {
+                register_id: register.id,
+                number: register.number,
+                label: register.label.clone(),
+                days: range
+                    .iter_days()
+                    .map(|date| {
+                        let (tickets, ttc) = mine.get(&date).copied().unwrap_or_default();
+                        DayAmount { date, tickets, ttc }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let hourly = asked
+        .registers
+        .iter()
+        .zip(hourly_maps)
+        .map(|(register, hours)| HourlySeries {
+            register_id: register.id,
+            number: register.number,
+            label: register.label.clone(),
+            hours: hours
+                .into_iter()
+                .map(|(hour, t)| HourAmount {
+                    hour,
+                    tickets: t.tickets,
+                    ttc: t.ttc,
+                    ht: t.ht,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(SalesCharts {
+        range,
+        daily,
+        hourly,
+        peak,
+    })
+}
+
+async fn charts_data(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<SalesCharts>> {
+    let asked = asked(&state, &caller, &id, query.as_deref(), &[]).await?;
+    Ok(Json(build_charts(&state, &asked).await?))
+}
+
+async fn chart_svg(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    let asked = asked(&state, &caller, &id, query.as_deref(), &["kind", "lang"]).await?;
+    let lang = match asked.rest.get("lang").map(String::as_str) {
+        None => Lang::Fr,
+        Some(code) => Lang::from_code(code)
+            .ok_or_else(|| ParamError::new("lang", format!("`{code}` is not fr or en")))?,
+    };
+    let kind = asked.rest.get("kind").cloned().unwrap_or_default();
+    let drawn = match kind.as_str() {
+        "daily" => charts::daily(&build_charts(&state, &asked).await?, lang),
+        "hours" => charts::hours(&build_charts(&state, &asked).await?, lang),
+        "payments" => charts::payments(&build_report(&state, asked).await?.0, lang),
+        "" => return Err(ParamError::new("kind", "is missing: daily, hours or payments").into()),
+        other => {
+            return Err(ParamError::new(
+                "kind",
+                format!("`{other}` is not daily, hours or payments"),
+            )
+            .into())
+        }
+    };
+    let svg = drawn.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "private, max-age=60"),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+/// The report as a French spreadsheet reads it: one row per register and the store's, `;`
+/// between fields, decimal comma, UTF-8 with a BOM so Excel detects the encoding.
+async fn csv_export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    let asked = asked(&state, &caller, &id, query.as_deref(), &[]).await?;
+    let store_name = asked.store.name.clone();
+    let (report, _) = build_report(&state, asked).await?;
+    let bytes = sales_csv(&report)
+        .map_err(|e| AppError::Unavailable(format!("cannot write the CSV: {e}")))?;
+    let file = format!(
+        "ventes-{}-{}-{}.csv",
+        slug(&store_name),
+        report.range.from,
+        report.range.to
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn slug(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    slug.split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+pub fn sales_csv(report: &SalesReport) -> Result<Vec<u8>, csv::Error> {
+    let mut out = "\u{FEFF}".as_bytes().to_vec();
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        let rates: Vec<u16> = {
+            let mut rates: Vec<u16> = report
+                .registers
+                .iter()
+                .flat_map(|r| r.figures.vat.iter().map(|l| l.rate.basis_points()))
+                .collect();
+            rates.sort_unstable();
+            rates.dedup();
+            rates
+        };
+        let mut header: Vec<String> = [
+            "Caisse",
+            "Libellé",
+            "Statut",
+            "Du",
+            "Au",
+            "Tickets",
+            "Ventes",
+            "Remboursements",
+            "Montant remboursé",
+            "TTC",
+            "HT",
+            "TVA",
+            "Remises",
+            "Panier moyen",
+            "Part (%)",
+            "TTC période précédente",
+            "Évolution (%)",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for bp in &rates {
+            let rate = multicaisse_core::format::format_rate(*bp, Lang::Fr);
+            header.push(format!("HT {rate}"));
+            header.push(format!("TVA {rate}"));
+        }
+        for method in PaymentMethod::ALL {
+            header.push(method.french_label().to_string());
+        }
+        writer.write_record(&header)?;
+        let percent = |bp: i64| {
+            let hundredths = bp.abs();
+            format!(
+                "{}{},{:02}",
+                if bp < 0 { "-" } else { "" },
+                hundredths / 100,
+                hundredths % 100
+            )
+        };
+        let row = |number: String,
+                   label: &str,
+                   status: &str,
+                   totals: &multicaisse_core::api::SalesTotals,
+                   f: &multicaisse_core::api::SalesFigures| {
+            let mut cells = vec![
+                number,
+                label.to_string(),
+                status.to_string(),
+                report.range.from.format("%d/%m/%Y").to_string(),
+                report.range.to.format("%d/%m/%Y").to_string(),
+                totals.ticket_count.to_string(),
+                f.sale_count.to_string(),
+                f.refund_count.to_string(),
+                spreadsheet_amount(f.refund_ttc),
+                spreadsheet_amount(totals.ttc),
+                spreadsheet_amount(totals.ht),
+                spreadsheet_amount(totals.vat),
+                spreadsheet_amount(f.discounts),
+                spreadsheet_amount(f.average_basket),
+                percent(i64::from(f.share_bp)),
+                spreadsheet_amount(f.previous_ttc),
+                f.change_bp.map(percent).unwrap_or_default(),
+            ];
+            for bp in &rates {
+                let line = f.vat.iter().find(|l| l.rate.basis_points() == *bp);
+                cells.push(
+                    line.map(|l| spreadsheet_amount(l.ht))
+                        .unwrap_or_else(|| "0,00".into()),
+                );
+                cells.push(
+                    line.map(|l| spreadsheet_amount(l.vat))
+                        .unwrap_or_else(|| "0,00".into()),
+                );
+            }
+            for method in PaymentMethod::ALL {
+                let paid = f.payments.iter().find(|p| p.method == method);
+                cells.push(
+                    paid.map(|p| spreadsheet_amount(p.amount))
+                        .unwrap_or_else(|| "0,00".into()),
+                );
+            }
+            cells
+        };
+        for r in &report.registers {
+            writer.write_record(row(
+                r.register.number.to_string(),
+                &r.register.label,
+                french_status(r.register.status),
+                &r.totals,
+                &r.figures,
+            ))?;
+        }
+        writer.write_record(row(
+            String::new(),
+            "Total boutique",
+            "",
+            &report.total,
+            &report.total_figures,
+        ))?;
+        writer.flush()?;
+    }
+    Ok(out)
+}
+
+fn french_status(status: multicaisse_core::store::RegisterStatus) -> &'static str {
+    use multicaisse_core::store::RegisterStatus::*;
+    match status {
+        Pending => "En attente d'activation",
+        Active => "Active",
+        DecommissionRequested => "Mise hors service demandée",
+        Suspended => "Suspendue",
+    }
+}
