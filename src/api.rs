@@ -2,11 +2,11 @@
 //! decodes into `multicaisse-core` types, so the app and the server cannot drift apart.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use multicaisse_core::api::{ApiError, SalesReport};
+use multicaisse_core::api::{ApiError, SalesCharts, SalesPeriod, SalesReport};
 use multicaisse_core::auth::{
     AuditEntry, Invitation, InvitationPreview, Me, Role, StoreAccess, CSRF_HEADER,
 };
-use multicaisse_core::period::PeriodPreset;
+use multicaisse_core::format::Lang;
 use multicaisse_core::store::{Register, Store};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -135,12 +135,30 @@ pub async fn registers(store_id: i64) -> Result<Vec<Register>, ClientError> {
     get(&format!("/api/stores/{store_id}/registers")).await
 }
 
-pub async fn sales(store_id: i64, period: PeriodPreset) -> Result<SalesReport, ClientError> {
+pub async fn sales(store_id: i64, period: SalesPeriod) -> Result<SalesReport, ClientError> {
+    get(&format!("/api/stores/{store_id}/sales?{}", period.query())).await
+}
+
+pub async fn sales_charts(store_id: i64, period: SalesPeriod) -> Result<SalesCharts, ClientError> {
     get(&format!(
-        "/api/stores/{store_id}/sales?period={}",
-        period.code()
+        "/api/stores/{store_id}/sales/charts?{}",
+        period.query()
     ))
     .await
+}
+
+/// Where a sales chart's SVG is (shown as an image).
+pub fn sales_chart_url(store_id: i64, period: SalesPeriod, kind: &str, lang: Lang) -> String {
+    format!(
+        "/api/stores/{store_id}/sales/chart?kind={kind}&lang={}&{}",
+        lang.code(),
+        period.query()
+    )
+}
+
+/// The report as CSV, downloaded by the browser (the session cookie goes with it).
+pub fn sales_csv_url(store_id: i64, period: SalesPeriod) -> String {
+    format!("/api/stores/{store_id}/sales.csv?{}", period.query())
 }
 
 pub async fn access(store_id: i64) -> Result<StoreAccess, ClientError> {

@@ -6,6 +6,7 @@ use multicaisse_core::auth::{AuditEvent, Role};
 use multicaisse_core::format::Lang;
 use multicaisse_core::period::PeriodPreset;
 use multicaisse_core::store::{RegisterKind, RegisterStatus};
+use multicaisse_core::ticket::PaymentMethod;
 
 pub struct Texts {
     pub tagline: &'static str,
@@ -48,6 +49,32 @@ pub struct Texts {
     pub decommission_intro: &'static str,
     pub not_found: &'static str,
     pub date_format: &'static str,
+    pub period_custom: &'static str,
+    pub apply: &'static str,
+    pub from_label: &'static str,
+    pub to_label: &'static str,
+    pub col_basket: &'static str,
+    pub col_share: &'static str,
+    pub col_change: &'static str,
+    pub col_refunds: &'static str,
+    pub col_rate: &'static str,
+    pub col_vat: &'static str,
+    pub compared_with: &'static str,
+    pub no_previous: &'static str,
+    pub vat_title: &'static str,
+    pub payments_title: &'static str,
+    pub daily_title: &'static str,
+    pub hours_title: &'static str,
+    pub chart_data: &'static str,
+    pub col_day: &'static str,
+    pub col_hour: &'static str,
+    pub export_csv: &'static str,
+    pub methods: [&'static str; 4],
+    pub peak: [&'static str; 4],
+    pub peak_verdict: (&'static str, &'static str),
+    pub peak_none: &'static str,
+    pub hour_suffix: &'static str,
+    pub and_word: &'static str,
     pub nav_access: &'static str,
     pub nav_audit: &'static str,
     pub roles: [&'static str; 3],
@@ -149,6 +176,32 @@ pub const FR: Texts = Texts {
     decommission_intro: "Seule une caisse supplémentaire peut être mise hors service, une fois toutes ses ventes arrivées sur le tableau de bord.",
     not_found: "Cette page n'existe pas.",
     date_format: "%d/%m/%Y",
+    period_custom: "Personnalisée",
+    apply: "Appliquer",
+    from_label: "Du",
+    to_label: "Au",
+    col_basket: "Panier moyen",
+    col_share: "Part",
+    col_change: "Évolution",
+    col_refunds: "Remboursements",
+    col_rate: "Taux",
+    col_vat: "TVA",
+    compared_with: "Évolution par rapport à la période",
+    no_previous: "aucune vente sur la période précédente",
+    vat_title: "TVA par taux",
+    payments_title: "Moyens de paiement",
+    daily_title: "Ventes TTC par jour",
+    hours_title: "Tickets par heure de la journée",
+    chart_data: "Données du graphique",
+    col_day: "Jour",
+    col_hour: "Heure",
+    export_csv: "Exporter en CSV",
+    methods: ["Carte bancaire", "Espèces", "Chèque", "Bon d'achat"],
+    peak: ["Aux heures les plus chargées de la boutique", "les caisses supplémentaires ont encaissé", "HT sur la période, pour un abonnement de", "HT."],
+    peak_verdict: ("Sur ces seules heures, elles ont couvert leur coût.", "Sur ces seules heures, elles n'ont pas couvert leur coût."),
+    peak_none: "La boutique n'avait pas de caisse supplémentaire sur cette période.",
+    hour_suffix: "\u{a0}h",
+    and_word: "et",
     nav_access: "Accès",
     nav_audit: "Journal",
     roles: ["Propriétaire", "Comptable", "Support"],
@@ -250,6 +303,32 @@ pub const EN: Texts = Texts {
     decommission_intro: "Only an extra register can be decommissioned, once all its sales have reached the dashboard.",
     not_found: "This page does not exist.",
     date_format: "%Y-%m-%d",
+    period_custom: "Custom",
+    apply: "Apply",
+    from_label: "From",
+    to_label: "To",
+    col_basket: "Average basket",
+    col_share: "Share",
+    col_change: "Change",
+    col_refunds: "Refunds",
+    col_rate: "Rate",
+    col_vat: "VAT",
+    compared_with: "Change against the period",
+    no_previous: "no sales in the previous period",
+    vat_title: "VAT per rate",
+    payments_title: "Payment methods",
+    daily_title: "Sales incl. VAT per day",
+    hours_title: "Tickets per hour of the day",
+    chart_data: "Chart data",
+    col_day: "Day",
+    col_hour: "Hour",
+    export_csv: "Export as CSV",
+    methods: ["Card", "Cash", "Cheque", "Gift voucher"],
+    peak: ["During the store's busiest hours", "the extra registers took", "excl. VAT over the period, for a subscription of", "excl. VAT."],
+    peak_verdict: ("In those hours alone, they covered their cost.", "In those hours alone, they did not cover their cost."),
+    peak_none: "The store had no extra register in this period.",
+    hour_suffix: ":00",
+    and_word: "and",
     nav_access: "Access",
     nav_audit: "Audit log",
     roles: ["Owner", "Accountant", "Support"],
@@ -310,6 +389,30 @@ impl Texts {
         match kind {
             RegisterKind::Principal => self.kinds[0],
             RegisterKind::Extra => self.kinds[1],
+        }
+    }
+
+    pub fn method(&self, method: PaymentMethod) -> &'static str {
+        let index = PaymentMethod::ALL
+            .iter()
+            .position(|m| *m == method)
+            .unwrap_or(0);
+        self.methods[index]
+    }
+
+    /// `9 h` / `9:00`.
+    pub fn hour(&self, hour: u8) -> String {
+        format!("{hour}{}", self.hour_suffix)
+    }
+
+    /// `11 h, 17 h et 18 h`.
+    pub fn hour_list(&self, hours: &[u8]) -> String {
+        let words: Vec<String> = hours.iter().map(|h| self.hour(*h)).collect();
+        match words.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                format!("{} {} {last}", rest.join(", "), self.and_word)
+            }
+            _ => words.join(""),
         }
     }
 

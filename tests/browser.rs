@@ -30,6 +30,19 @@ const READ_SALES_TABLE: &str = r#"
     };
 "#;
 
+/// The charts as the page shows them: image URLs and whether they loaded, the daily table's
+/// register columns, and the peak-hours sentence.
+const READ_CHARTS: &str = r#"
+    const images = [...document.querySelectorAll('figure.chart img')];
+    return {
+        images: images.map(i => i.src),
+        loaded: images.length > 0 && images.every(i => i.complete && i.naturalWidth > 0),
+        dailyColumns: [...document.querySelectorAll('table.chart-data[data-chart=daily] thead th')]
+            .slice(1).map(th => th.textContent),
+        peak: (document.querySelector('.peak-sentence') || {}).textContent,
+    };
+"#;
+
 fn assert_table_matches(table: &Value, report: &SalesReport, lang: Lang) {
     let rows = table["rows"].as_array().expect("rows");
     assert_eq!(
@@ -110,6 +123,57 @@ async fn ventes_shows_every_demo_register_with_the_api_totals_in_french_and_engl
     // French typography: narrow no-break space between thousands, no-break space before €.
     assert!(table["total"]["ttc"].as_str().unwrap().ends_with("\u{A0}€"));
 
+    // One chart series per register: the daily chart's SVG (fetched as the page does) names
+    // each of them and draws a line for each, and its data table has a column for each.
+    let charts = browser
+        .wait_for("the charts", READ_CHARTS, |v| {
+            (v["images"].as_array()?.len() == 3 && v["loaded"] == true).then(|| v.clone())
+        })
+        .await;
+    let labels: Vec<&str> = report
+        .registers
+        .iter()
+        .map(|r| r.register.label.as_str())
+        .collect();
+    assert_eq!(charts["dailyColumns"], serde_json::json!(labels));
+    let svg = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             fetch(document.querySelector('figure[data-chart=daily] img').src) \
+               .then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .expect("the daily chart's SVG");
+    // XML escapes the apostrophe of "Fêtes de fin d'année".
+    let svg = svg
+        .as_str()
+        .expect("SVG text")
+        .replace("&apos;", "'")
+        .replace("&#39;", "'");
+    for label in &labels {
+        assert!(svg.contains(label), "the legend names {label}");
+    }
+    // One line per register, and one legend mark per register.
+    let coloured_lines = svg
+        .split("<polyline")
+        .skip(1)
+        .filter(|element| !element.contains("stroke=\"#000000\""))
+        .count();
+    assert_eq!(
+        coloured_lines,
+        2 * labels.len(),
+        "the axes are black, the series not"
+    );
+    assert!(
+        charts["peak"]
+            .as_str()
+            .unwrap()
+            .starts_with("Aux heures les plus chargées de la boutique"),
+        "{charts}"
+    );
+
     // The English switch translates the page and reformats every number.
     browser.click(Locator::Css("button.lang-switch")).await;
     let english = browser
@@ -119,6 +183,18 @@ async fn ventes_shows_every_demo_register_with_the_api_totals_in_french_and_engl
         .await;
     assert_eq!(english["lang"], "en");
     assert_table_matches(&english, &report, Lang::En);
+    let charts = browser
+        .wait_for("the English charts", READ_CHARTS, |v| {
+            v["peak"]
+                .as_str()?
+                .starts_with("During the store's busiest hours")
+                .then(|| v.clone())
+        })
+        .await;
+    assert!(
+        charts["images"][0].as_str().unwrap().contains("lang=en"),
+        "{charts}"
+    );
 
     // A bookmarked URL opens on its period, in the language chosen before.
     browser

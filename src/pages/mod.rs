@@ -4,5 +4,7 @@ pub mod field;
 pub mod invitation;
 pub mod registers;
 pub mod sales;
+pub mod sales_charts;
+pub mod sales_tables;
 pub mod sign_in;
 pub mod states;

@@ -1,27 +1,31 @@
-//! Ventes: each register's sales over a period, with the store total.
+//! Ventes: each register's sales over a period, compared with the previous one, with the
+//! VAT and payment breakdowns, the charts and the CSV export. The period lives in the URL.
 
 use crate::api;
-use crate::i18n::{use_lang, use_texts};
-use crate::pages::states::{Empty, ErrorBox, Skeleton};
+use crate::i18n::use_texts;
+use crate::pages::sales_charts::SalesChartsView;
+use crate::pages::sales_tables::{PaymentsTable, SalesTable, VatTable};
+use crate::pages::states::{ErrorBox, Skeleton};
 use crate::session::use_store_id;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use multicaisse_core::api::{SalesReport, SalesTotals};
-use multicaisse_core::format::{format_count, format_eur};
+use multicaisse_core::api::SalesPeriod;
 use multicaisse_core::period::PeriodPreset;
+
+/// The period the URL asks for; this month when it asks for nothing usable.
+fn period_of(query: &leptos_router::params::ParamsMap) -> SalesPeriod {
+    let pairs: Vec<(String, String)> = ["period", "from", "to"]
+        .into_iter()
+        .filter_map(|name| query.get(name).map(|value| (name.to_string(), value)))
+        .collect();
+    SalesPeriod::parse(&pairs).unwrap_or(SalesPeriod::Preset(PeriodPreset::ThisMonth))
+}
 
 #[component]
 pub fn SalesPage() -> impl IntoView {
     let t = use_texts();
     let query = use_query_map();
-    // The period lives in the URL so a view can be bookmarked and shared.
-    let period = Memo::new(move |_| {
-        query
-            .read()
-            .get("period")
-            .and_then(|code| PeriodPreset::from_code(&code))
-            .unwrap_or(PeriodPreset::ThisMonth)
-    });
+    let period = Memo::new(move |_| period_of(&query.read()));
     let store_id = use_store_id();
     let report = LocalResource::new(move || {
         let (store, period) = (store_id.get(), period.get());
@@ -32,33 +36,19 @@ pub fn SalesPage() -> impl IntoView {
             }
         }
     });
-    let navigate = use_navigate();
+    let csv = move || {
+        store_id
+            .get()
+            .map(|id| api::sales_csv_url(id, period.get()))
+            .unwrap_or_default()
+    };
 
     view! {
         <section class="page sales-page">
             <div class="page-head">
                 <h1>{move || t().sales_title}</h1>
-                <div class="period-picker">
-                    <label for="period">{move || t().period_label}</label>
-                    <select
-                        id="period"
-                        on:change=move |ev| {
-                            let code = event_target_value(&ev);
-                            navigate(&format!("/ventes?period={code}"), Default::default());
-                        }
-                    >
-                        {PeriodPreset::ALL
-                            .into_iter()
-                            .map(|p| {
-                                view! {
-                                    <option value=p.code() selected=move || period.get() == p>
-                                        {move || t().period(p)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
+                <PeriodPicker period/>
+                <a class="export-csv" href=csv download="">{move || t().export_csv}</a>
             </div>
             {move || match report.get() {
                 None | Some(Ok(None)) => view! { <Skeleton rows=4/> }.into_any(),
@@ -66,83 +56,100 @@ pub fn SalesPage() -> impl IntoView {
                     view! { <ErrorBox error on_retry=Callback::new(move |_| report.refetch())/> }
                         .into_any()
                 }
-                Some(Ok(Some(report))) => view! { <SalesTable report/> }.into_any(),
+                Some(Ok(Some(report))) => {
+                    view! {
+                        <SalesTable report=report.clone()/>
+                        <div class="breakdowns">
+                            <VatTable report=report.clone()/>
+                            <PaymentsTable report/>
+                        </div>
+                    }
+                        .into_any()
+                }
             }}
+            <SalesChartsView period/>
         </section>
     }
 }
 
+/// The presets, and a custom range with two dates.
 #[component]
-fn SalesTable(report: SalesReport) -> impl IntoView {
+fn PeriodPicker(period: Memo<SalesPeriod>) -> impl IntoView {
     let t = use_texts();
-    let lang = use_lang();
-    let range = report.range;
-    let caption = move || {
-        let (from_word, to_word) = t().range_from_to;
-        let format = t().date_format;
-        format!(
-            "{from_word} {} {to_word} {}",
-            range.from.format(format),
-            range.to.format(format)
-        )
+    let navigate = use_navigate();
+    let custom = RwSignal::new(false);
+    Effect::new(move || custom.set(matches!(period.get(), SalesPeriod::Custom(_))));
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    Effect::new(move || {
+        if let SalesPeriod::Custom(range) = period.get() {
+            from.set(range.from.to_string());
+            to.set(range.to.to_string());
+        }
+    });
+    let go = {
+        let navigate = navigate.clone();
+        move |query: String| navigate(&format!("/ventes?{query}"), Default::default())
     };
-    if report.registers.is_empty() {
-        return view! { <Empty message=Signal::derive(move || t().no_registers)/> }.into_any();
-    }
-    let amounts = move |totals: SalesTotals| {
-        view! {
-            <td class="num tickets">{move || format_count(totals.ticket_count, lang.get())}</td>
-            <td class="num ttc">{move || format_eur(totals.ttc, lang.get())}</td>
-            <td class="num ht">{move || format_eur(totals.ht, lang.get())}</td>
+    let choose = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let code = event_target_value(&ev);
+            match PeriodPreset::from_code(&code) {
+                Some(preset) => {
+                    custom.set(false);
+                    go(SalesPeriod::Preset(preset).query());
+                }
+                None => custom.set(true),
+            }
         }
     };
-    let rows = report
-        .registers
-        .into_iter()
-        .map(|row| {
-            let (status, totals) = (row.register.status, row.totals);
-            let number = row.register.number;
-            view! {
-                <tr data-register=number class:no-sales=totals.ticket_count == 0>
-                    <th scope="row" class="register-name">
-                        <span class="register-label">{row.register.label}</span>
-                        {(totals.ticket_count == 0)
-                            .then(|| view! { <span class="hint">{move || t().no_sales}</span> })}
-                    </th>
-                    <td class="status">
-                        <span class=format!("badge status-{}", status.code())>
-                            {move || t().status(status)}
-                        </span>
-                    </td>
-                    {amounts(totals)}
-                </tr>
-            }
-        })
-        .collect_view();
-    let total = report.total;
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        go(format!(
+            "period=custom&from={}&to={}",
+            from.get_untracked(),
+            to.get_untracked()
+        ));
+    };
+    let selected = move |code: &str| match period.get() {
+        SalesPeriod::Preset(p) => !custom.get() && p.code() == code,
+        SalesPeriod::Custom(_) => code == "custom",
+    };
     view! {
-        <div class="table-wrap">
-            <table class="sales" id="sales-table">
-                <caption>{caption}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">{move || t().col_register}</th>
-                        <th scope="col">{move || t().col_status}</th>
-                        <th scope="col" class="num">{move || t().col_tickets}</th>
-                        <th scope="col" class="num">{move || t().col_ttc}</th>
-                        <th scope="col" class="num">{move || t().col_ht}</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-                <tfoot>
-                    <tr class="total">
-                        <th scope="row">{move || t().total_row}</th>
-                        <td></td>
-                        {amounts(total)}
-                    </tr>
-                </tfoot>
-            </table>
+        <div class="period-picker">
+            <label for="period">{move || t().period_label}</label>
+            <select id="period" on:change=choose>
+                {PeriodPreset::ALL
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <option value=p.code() selected=move || selected(p.code())>
+                                {move || t().period(p)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+                <option value="custom" selected=move || custom.get()>
+                    {move || t().period_custom}
+                </option>
+            </select>
+            {move || {
+                let apply = apply.clone();
+                custom
+                    .get()
+                    .then(|| {
+                        view! {
+                            <form class="custom-range" on:submit=apply>
+                                <label for="from">{move || t().from_label}</label>
+                                <input id="from" type="date" required prop:value=from on:input=move |ev| from.set(event_target_value(&ev))/>
+                                <label for="to">{move || t().to_label}</label>
+                                <input id="to" type="date" required prop:value=to on:input=move |ev| to.set(event_target_value(&ev))/>
+                                <button type="submit">{move || t().apply}</button>
+                            </form>
+                        }
+                    })
+            }}
         </div>
     }
-    .into_any()
 }

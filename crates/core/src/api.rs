@@ -339,6 +339,17 @@ impl SalesPeriod {
         Ok(SalesPeriod::Preset(preset))
     }
 
+    /// The query string that asks for this period: `period=this_month`, or
+    /// `period=custom&from=2026-01-01&to=2026-01-31`.
+    pub fn query(&self) -> String {
+        match self {
+            SalesPeriod::Preset(p) => format!("period={}", p.code()),
+            SalesPeriod::Custom(range) => {
+                format!("period=custom&from={}&to={}", range.from, range.to)
+            }
+        }
+    }
+
     pub fn resolve(
         self,
         today: NaiveDate,

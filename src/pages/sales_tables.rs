@@ -1,0 +1,243 @@
+//! The tables of the Ventes page: per register and the store, VAT per rate, payment methods.
+
+use crate::i18n::{use_lang, use_texts};
+use crate::pages::states::Empty;
+use leptos::prelude::*;
+use multicaisse_core::api::{SalesFigures, SalesReport, SalesTotals};
+use multicaisse_core::format::{
+    format_change, format_count, format_eur, format_percent, format_rate,
+};
+use multicaisse_core::period::DateRange;
+use multicaisse_core::ticket::PaymentMethod;
+
+fn range_words(t: &crate::i18n::Texts, range: DateRange) -> String {
+    let (from_word, to_word) = t.range_from_to;
+    format!(
+        "{from_word} {} {to_word} {}",
+        range.from.format(t.date_format),
+        range.to.format(t.date_format)
+    )
+}
+
+#[component]
+pub fn SalesTable(report: SalesReport) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let (range, previous) = (report.range, report.previous_range);
+    let caption = move || range_words(t(), range);
+    let compared = move || format!("{} {}", t().compared_with, range_words(t(), previous));
+    if report.registers.is_empty() {
+        return view! { <Empty message=Signal::derive(move || t().no_registers)/> }.into_any();
+    }
+    let cells = move |totals: SalesTotals, figures: SalesFigures| {
+        let change = figures.change_bp;
+        let (refunds, refunded) = (figures.refund_count, figures.refund_ttc);
+        view! {
+            <td class="num tickets">{move || format_count(totals.ticket_count, lang.get())}</td>
+            <td class="num ttc">{move || format_eur(totals.ttc, lang.get())}</td>
+            <td class="num ht">{move || format_eur(totals.ht, lang.get())}</td>
+            <td class="num basket">{move || format_eur(figures.average_basket, lang.get())}</td>
+            <td class="num share">{move || format_percent(i64::from(figures.share_bp), lang.get())}</td>
+            <td
+                class="num change"
+                class:up=change.is_some_and(|c| c >= 5)
+                class:down=change.is_some_and(|c| c <= -5)
+                title=move || match change {
+                    Some(_) => format_eur(figures.previous_ttc, lang.get()),
+                    None => t().no_previous.to_string(),
+                }
+            >
+                {move || change.map(|c| format_change(c, lang.get())).unwrap_or_else(|| "—".into())}
+            </td>
+            <td class="num refunds">
+                {move || {
+                    if refunds == 0 {
+                        "—".to_string()
+                    } else {
+                        format!("{} · {}", format_count(refunds, lang.get()), format_eur(refunded, lang.get()))
+                    }
+                }}
+            </td>
+        }
+    };
+    let rows = report
+        .registers
+        .into_iter()
+        .map(|row| {
+            let (status, totals) = (row.register.status, row.totals);
+            let number = row.register.number;
+            view! {
+                <tr data-register=number class:no-sales=totals.ticket_count == 0>
+                    <th scope="row" class="register-name">
+                        <span class="register-label">{row.register.label}</span>
+                        {(totals.ticket_count == 0)
+                            .then(|| view! { <span class="hint">{move || t().no_sales}</span> })}
+                    </th>
+                    <td class="status">
+                        <span class=format!("badge status-{}", status.code())>
+                            {move || t().status(status)}
+                        </span>
+                    </td>
+                    {cells(totals, row.figures)}
+                </tr>
+            }
+        })
+        .collect_view();
+    let (total, total_figures) = (report.total, report.total_figures);
+    view! {
+        <p class="compared">{compared}</p>
+        <div class="table-wrap">
+            <table class="sales" id="sales-table">
+                <caption>{caption}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{move || t().col_register}</th>
+                        <th scope="col">{move || t().col_status}</th>
+                        <th scope="col" class="num">{move || t().col_tickets}</th>
+                        <th scope="col" class="num">{move || t().col_ttc}</th>
+                        <th scope="col" class="num">{move || t().col_ht}</th>
+                        <th scope="col" class="num">{move || t().col_basket}</th>
+                        <th scope="col" class="num">{move || t().col_share}</th>
+                        <th scope="col" class="num">{move || t().col_change}</th>
+                        <th scope="col" class="num">{move || t().col_refunds}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+                <tfoot>
+                    <tr class="total">
+                        <th scope="row">{move || t().total_row}</th>
+                        <td></td>
+                        {cells(total, total_figures)}
+                    </tr>
+                </tfoot>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn VatTable(report: SalesReport) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let mut rows: Vec<(String, String, u16, SalesLine)> = Vec::new();
+    for register in &report.registers {
+        for line in &register.figures.vat {
+            rows.push((
+                register.register.number.to_string(),
+                register.register.label.clone(),
+                line.rate.basis_points(),
+                (line.ht, line.vat, line.ttc),
+            ));
+        }
+    }
+    let totals = report.total_figures.vat.clone();
+    let rows = rows
+        .into_iter()
+        .map(|(number, label, bp, (ht, vat, ttc))| {
+            view! {
+                <tr data-register=number>
+                    <th scope="row">{label}</th>
+                    <td class="num rate">{move || format_rate(bp, lang.get())}</td>
+                    <td class="num">{move || format_eur(ht, lang.get())}</td>
+                    <td class="num">{move || format_eur(vat, lang.get())}</td>
+                    <td class="num">{move || format_eur(ttc, lang.get())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let total_rows = totals
+        .into_iter()
+        .map(|line| {
+            let bp = line.rate.basis_points();
+            view! {
+                <tr class="total">
+                    <th scope="row">{move || t().total_row}</th>
+                    <td class="num rate">{move || format_rate(bp, lang.get())}</td>
+                    <td class="num">{move || format_eur(line.ht, lang.get())}</td>
+                    <td class="num">{move || format_eur(line.vat, lang.get())}</td>
+                    <td class="num">{move || format_eur(line.ttc, lang.get())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="vat" id="vat-table">
+                <caption>{move || t().vat_title}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{move || t().col_register}</th>
+                        <th scope="col" class="num">{move || t().col_rate}</th>
+                        <th scope="col" class="num">{move || t().col_ht}</th>
+                        <th scope="col" class="num">{move || t().col_vat}</th>
+                        <th scope="col" class="num">{move || t().col_ttc}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+                <tfoot>{total_rows}</tfoot>
+            </table>
+        </div>
+    }
+}
+
+type SalesLine = (
+    multicaisse_core::Cents,
+    multicaisse_core::Cents,
+    multicaisse_core::Cents,
+);
+
+#[component]
+pub fn PaymentsTable(report: SalesReport) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let amount = |figures: &SalesFigures, method: PaymentMethod| {
+        figures
+            .payments
+            .iter()
+            .find(|p| p.method == method)
+            .map(|p| p.amount)
+            .unwrap_or_default()
+    };
+    let row = move |label: Option<String>, figures: SalesFigures| {
+        let amounts: Vec<_> = PaymentMethod::ALL
+            .into_iter()
+            .map(|m| {
+                let value = amount(&figures, m);
+                view! { <td class="num">{move || format_eur(value, lang.get())}</td> }
+            })
+            .collect();
+        view! {
+            <th scope="row">{label.unwrap_or_else(|| t().total_row.to_string())}</th>
+            {amounts}
+        }
+    };
+    let rows = report
+        .registers
+        .iter()
+        .map(|r| {
+            view! { <tr data-register=r.register.number>{row(Some(r.register.label.clone()), r.figures.clone())}</tr> }
+        })
+        .collect_view();
+    let total = row(None, report.total_figures.clone());
+    view! {
+        <div class="table-wrap">
+            <table class="payments" id="payments-table">
+                <caption>{move || t().payments_title}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{move || t().col_register}</th>
+                        {PaymentMethod::ALL
+                            .into_iter()
+                            .map(|m| view! { <th scope="col" class="num">{move || t().method(m)}</th> })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+                <tfoot>
+                    <tr class="total">{total}</tr>
+                </tfoot>
+            </table>
+        </div>
+    }
+}
