@@ -242,6 +242,127 @@ pub struct SalesCharts {
     pub peak: crate::peak::PeakHours,
 }
 
+/// What the ticket search of a register looks for: a ticket number (`1041`, `n°1041`,
+/// `#1041`) or an amount TTC (`12,50`, `12.50 €`: with a decimal separator or a euro sign),
+/// matched on sales and refunds alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketSearch {
+    All,
+    Number(u64),
+    Amount(Cents),
+}
+
+impl TicketSearch {
+    pub fn parse(parameter: &str, text: &str) -> Result<TicketSearch, ParamError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(TicketSearch::All);
+        }
+        let number = text
+            .strip_prefix("n°")
+            .or_else(|| text.strip_prefix('#'))
+            .unwrap_or(text)
+            .trim();
+        let is_amount = text.contains([',', '.', '€']);
+        if !is_amount {
+            return number
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .map(TicketSearch::Number)
+                .ok_or_else(|| {
+                    ParamError::new(
+                        parameter,
+                        format!("`{text}` is neither a ticket number nor an amount (12,50)"),
+                    )
+                });
+        }
+        let cleaned: String = text
+            .trim_end_matches('€')
+            .trim()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect();
+        let (euros, cents) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+        let bad = || {
+            ParamError::new(
+                parameter,
+                format!("`{text}` is not an amount in euros (12,50)"),
+            )
+        };
+        if cents.len() > 2 || (euros.is_empty() && cents.is_empty()) {
+            return Err(bad());
+        }
+        let euros: i64 = if euros.is_empty() {
+            0
+        } else {
+            euros.parse().map_err(|_| bad())?
+        };
+        let cents: i64 = if cents.is_empty() {
+            0
+        } else {
+            format!("{cents:0<2}").parse().map_err(|_| bad())?
+        };
+        if euros < 0 || euros > 10_000_000 {
+            return Err(bad());
+        }
+        Ok(TicketSearch::Amount(Cents(euros * 100 + cents)))
+    }
+}
+
+/// One line of a register's ticket list.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketSummary {
+    pub sequence: u64,
+    pub kind: crate::ticket::TicketKind,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    pub ttc: Cents,
+    pub ht: Cents,
+    pub items: u32,
+    pub payments: Vec<Payment>,
+}
+
+/// A page of a register's tickets over a period, newest first.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketPage {
+    pub register: Register,
+    pub range: DateRange,
+    /// Tickets matching the search over the period.
+    pub matching: u64,
+    /// 1-based.
+    pub page: u32,
+    pub pages: u32,
+    pub tickets: Vec<TicketSummary>,
+}
+
+/// Whether a ticket holds its place in its register's chain, as the server checks it.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStatus {
+    /// Its hash is the hash of its content and its previous hash.
+    pub hash_valid: bool,
+    /// Its previous hash is the hash of the ticket before it (or the genesis hash for 1);
+    /// None when the ticket before it has not reached the server.
+    pub linked: Option<bool>,
+    /// The register's first chain break, if there is one.
+    pub first_break: Option<u64>,
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub register_id: i64,
+    pub business_date: NaiveDate,
+    pub ticket: crate::ticket::TicketBody,
+    pub vat: crate::vat::VatBreakdown,
+    pub previous_hash: crate::chain::ChainHash,
+    pub hash: crate::chain::ChainHash,
+    pub chain: ChainStatus,
+}
+
 /// A query parameter that could not be used, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("parameter `{parameter}`: {message}")]
@@ -374,6 +495,23 @@ pub fn parse_id(parameter: &str, value: &str) -> Result<i64, ParamError> {
 #[cfg(test)]
 mod tests {
     use crate::rollup::DaySales;
+
+    #[test]
+    fn ticket_searches_tell_numbers_from_amounts() {
+        let parse = |t: &str| TicketSearch::parse("q", t);
+        assert_eq!(parse(""), Ok(TicketSearch::All));
+        assert_eq!(parse("1041"), Ok(TicketSearch::Number(1041)));
+        assert_eq!(parse("n°1041"), Ok(TicketSearch::Number(1041)));
+        assert_eq!(parse(" #7 "), Ok(TicketSearch::Number(7)));
+        assert_eq!(parse("12,50"), Ok(TicketSearch::Amount(Cents(1250))));
+        assert_eq!(parse("12.5 €"), Ok(TicketSearch::Amount(Cents(1250))));
+        assert_eq!(parse("12 €"), Ok(TicketSearch::Amount(Cents(1200))));
+        assert_eq!(parse("1 234,56"), Ok(TicketSearch::Amount(Cents(123_456))));
+        assert_eq!(parse(",5"), Ok(TicketSearch::Amount(Cents(50))));
+        for bad in ["0", "abc", "12,345", "-3,00", "1,2,3", "€"] {
+            assert_eq!(parse(bad).unwrap_err().parameter, "q", "{bad}");
+        }
+    }
 
     #[test]
     fn ratios_round_half_away_from_zero() {

@@ -251,6 +251,14 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             None,
             READERS,
         ),
+        ("GET", "/registers/{register_id}/tickets") => (
+            format!("/registers/{register}/tickets?period=this_month"),
+            None,
+            READERS,
+        ),
+        ("GET", "/registers/{register_id}/tickets/{sequence}") => {
+            (format!("/registers/{register}/tickets/1"), None, READERS)
+        }
         ("GET", "/registers/{register_id}/integrity") => {
             (format!("/registers/{register}/integrity"), None, READERS)
         }

@@ -3,7 +3,9 @@
 mod support;
 
 use chrono::NaiveDate;
-use multicaisse_core::api::{SalesCharts, SalesFigures, SalesReport, SalesTotals};
+use multicaisse_core::api::{
+    SalesCharts, SalesFigures, SalesReport, SalesTotals, TicketDetail, TicketPage,
+};
 use multicaisse_core::store::business_date;
 use multicaisse_core::ticket::PaymentMethod;
 use multicaisse_core::Cents;
@@ -13,6 +15,7 @@ use support::fixture::small_store;
 use support::{Backend, TestApp, TEST_INDEX_HTML};
 
 on_both_backends!(
+    tickets_drill_down,
     charts_and_csv_agree_with_the_report,
     sales_figures_match_hand_computed_ones,
     sales_compare_with_the_previous_equivalent_period,
@@ -329,6 +332,122 @@ async fn charts_and_csv_agree_with_the_report(backend: Backend) {
     assert_eq!(lines[4][column("TTC")], "124,76");
     assert_eq!(lines[4][column("Part (%)")], "100,00");
     assert_eq!(lines[2][column("Espèces")], "-10,90");
+}
+
+/// A register's tickets: paged newest first, found by number or amount, each with its detail
+/// and its place in the chain.
+async fn tickets_drill_down(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let [r1, r2, r3] = [0, 1, 2].map(|i| fixture.registers[i].id);
+    let march = "period=custom&from=2026-03-01&to=2026-03-31";
+    let (status, page) = app
+        .get_json(&format!("/api/registers/{r2}/tickets?{march}"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let page: TicketPage = serde_json::from_value(page).unwrap();
+    assert_eq!((page.matching, page.page, page.pages), (2, 1, 1));
+    let listed: Vec<(u64, i64)> = page.tickets.iter().map(|t| (t.sequence, t.ttc.0)).collect();
+    assert_eq!(
+        listed,
+        vec![(2, -1090), (1, 5886)],
+        "newest first, refunds negative"
+    );
+    assert_eq!(page.tickets[1].items, 6);
+    // An amount finds the refund as well as a sale of that amount.
+    let (_, found) = app
+        .get_json(&format!(
+            "/api/registers/{r2}/tickets?{march}&q=10,90%20%E2%82%AC"
+        ))
+        .await;
+    assert_eq!(found["matching"], 1, "{found}");
+    assert_eq!(found["tickets"][0]["sequence"], 2);
+    // A number is found whatever the period.
+    let (_, found) = app
+        .get_json(&format!(
+            "/api/registers/{r1}/tickets?period=custom&from=2026-01-01&to=2026-01-02&q=n%C2%B03"
+        ))
+        .await;
+    assert_eq!(found["tickets"][0]["sequence"], 3, "{found}");
+    let (_, empty) = app
+        .get_json(&format!("/api/registers/{r1}/tickets?{march}&page=9"))
+        .await;
+    assert_eq!(
+        (
+            empty["matching"].as_u64(),
+            empty["tickets"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(0))
+    );
+    for (bad, parameter) in [
+        ("q=abc", "q"),
+        ("page=0", "page"),
+        ("page=1&page=2", "page"),
+        ("q=1&x=2", "x"),
+    ] {
+        let (status, body) = app
+            .get_json(&format!("/api/registers/{r1}/tickets?{march}&{bad}"))
+            .await;
+        assert_eq!(
+            (status, body["parameter"].as_str()),
+            (400, Some(parameter)),
+            "{bad}: {body}"
+        );
+    }
+    let (status, _) = app
+        .get_json(&format!("/api/registers/999/tickets?{march}"))
+        .await;
+    assert_eq!(status, 404);
+
+    let (status, detail) = app
+        .get_json(&format!("/api/registers/{r1}/tickets/2"))
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    let detail: TicketDetail = serde_json::from_value(detail).unwrap();
+    assert_eq!(detail.ticket.lines.len(), 2);
+    assert_eq!(detail.vat.total_ttc(), Cents(1580));
+    assert_eq!(
+        detail.business_date,
+        NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
+    );
+    assert!(detail.chain.hash_valid);
+    assert_eq!(detail.chain.linked, Some(true));
+    assert_eq!(detail.chain.first_break, None);
+    let (status, body) = app
+        .get_json(&format!("/api/registers/{r1}/tickets/9"))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("no ticket 9"));
+
+    // A ticket edited after sealing is kept as sent, and its detail says it does not verify.
+    let mut tampered = support::fixture::seal_all(vec![support::fixture::body(
+        1,
+        support::fixture::paris(2026, 3, 12, 10, 0),
+        vec![support::fixture::line(
+            "Chablis",
+            1,
+            1800,
+            multicaisse_core::VatRate::STANDARD,
+            0,
+        )],
+        PaymentMethod::Card,
+    )]);
+    tampered[0].body.issued_at += chrono::Duration::minutes(5);
+    let register3 = fixture.registers[2].clone();
+    multicaisse_server::ingest::push_tickets(
+        app.storage().as_ref(),
+        &register3,
+        fixture.store.time_zone,
+        None,
+        &tampered,
+    )
+    .await
+    .unwrap();
+    let (_, detail) = app
+        .get_json(&format!("/api/registers/{r3}/tickets/1"))
+        .await;
+    assert_eq!(detail["chain"]["hash_valid"], false, "{detail}");
+    assert_eq!(detail["chain"]["first_break"], 1);
 }
 
 async fn a_sale_after_local_midnight_counts_on_the_local_day(backend: Backend) {

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use multicaisse_core::api::{
-    DailySeries, DayAmount, HourAmount, HourlySeries, ParamError, SalesCharts, SalesPeriod,
-    SalesReport,
+    ChainStatus, DailySeries, DayAmount, HourAmount, HourlySeries, ParamError, SalesCharts,
+    SalesPeriod, SalesReport, TicketDetail, TicketPage, TicketSearch, TicketSummary,
 };
 use multicaisse_core::auth::Capability;
 use multicaisse_core::format::{spreadsheet_amount, Lang};
@@ -36,6 +36,20 @@ const CHART_QUERY: &[QueryParam] = &[
     ("from", false, "with period=custom"),
     ("to", false, "with period=custom"),
 ];
+
+const TICKETS_QUERY: &[QueryParam] = &[
+    ("period", true, "as for the sales report"),
+    ("from", false, "with period=custom"),
+    ("to", false, "with period=custom"),
+    (
+        "q",
+        false,
+        "a ticket number (1041, n°1041) or an amount TTC (12,50 or 12,50 €)",
+    ),
+    ("page", false, "1-based page number (default 1)"),
+];
+
+pub const TICKETS_PER_PAGE: u32 = 50;
 
 fn get(
     path: &'static str,
@@ -69,6 +83,20 @@ pub fn routes() -> ApiRoutes {
         .add(
             get("/stores/{store_id}/sales/chart", "A sales chart as SVG (image/svg+xml)", CHART_QUERY, schema::<String>),
             chart_svg,
+        )
+        .add(
+            RouteDoc {
+                access: Access::Register(Capability::ViewSales),
+                ..get("/registers/{register_id}/tickets", "A register's tickets over a period, newest first, 50 a page, searchable by number (whatever the period) or amount", TICKETS_QUERY, schema::<TicketPage>)
+            },
+            ticket_page,
+        )
+        .add(
+            RouteDoc {
+                access: Access::Register(Capability::ViewSales),
+                ..get("/registers/{register_id}/tickets/{sequence}", "One ticket: lines, VAT, payments, hashes and its place in the chain", &[], schema::<TicketDetail>)
+            },
+            ticket_detail,
         )
         .add(
             get("/stores/{store_id}/sales.csv", "The sales report as CSV for a French spreadsheet (text/csv: `;`, decimal comma, UTF-8 BOM)", PERIOD_QUERY, schema::<String>),
@@ -270,6 +298,132 @@ async fn chart_svg(
         svg,
     )
         .into_response())
+}
+
+/// The period and other parameters of a register's request, the register and its store.
+async fn register_asked(
+    state: &AppState,
+    caller: &Caller,
+    register_id: &str,
+    query: Option<&str>,
+    extra: &[&str],
+) -> AppResult<(Register, Store, DateRange, HashMap<String, String>)> {
+    let register = caller
+        .register(state, register_id, Capability::ViewSales)
+        .await?;
+    let store = super::store_or_404(state.storage.as_ref(), register.store_id).await?;
+    let (mut period, mut rest) = (Vec::new(), HashMap::new());
+    for (name, value) in query_pairs(query) {
+        if extra.contains(&name.as_str()) {
+            if rest.insert(name.clone(), value).is_some() {
+                return Err(ParamError::new(&name, "given more than once").into());
+            }
+        } else {
+            period.push((name, value));
+        }
+    }
+    let (_, range) =
+        SalesPeriod::parse(&period)?.resolve(store.today(Utc::now()), store.fiscal_year_end_month);
+    Ok((register, store, range, rest))
+}
+
+async fn ticket_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<TicketPage>> {
+    let (register, _, range, rest) =
+        register_asked(&state, &caller, &id, query.as_deref(), &["q", "page"]).await?;
+    let search = TicketSearch::parse("q", rest.get("q").map_or("", String::as_str))?;
+    let page = match rest.get("page") {
+        None => 1,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| {
+                ParamError::new("page", format!("`{text}` is not a page number (1, 2…)"))
+            })?,
+    };
+    let offset = u64::from(page - 1) * u64::from(TICKETS_PER_PAGE);
+    let (matching, tickets) = state
+        .storage
+        .ticket_page(register.id, range, search, offset, TICKETS_PER_PAGE)
+        .await?;
+    let pages = u32::try_from(matching.div_ceil(u64::from(TICKETS_PER_PAGE))).unwrap_or(u32::MAX);
+    Ok(Json(TicketPage {
+        register,
+        range,
+        matching,
+        page,
+        pages,
+        tickets: tickets
+            .into_iter()
+            .map(|ticket| {
+                let vat = ticket.body.vat_breakdown();
+                TicketSummary {
+                    sequence: ticket.body.sequence,
+                    kind: ticket.body.kind,
+                    issued_at: ticket.body.issued_at,
+                    ttc: vat.total_ttc(),
+                    ht: vat.total_ht(),
+                    items: ticket
+                        .body
+                        .lines
+                        .iter()
+                        .map(|l| u32::try_from(l.quantity).unwrap_or(0))
+                        .sum(),
+                    payments: ticket.body.payments,
+                }
+            })
+            .collect(),
+    }))
+}
+
+async fn ticket_detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, sequence)): Path<(String, String)>,
+) -> AppResult<Json<TicketDetail>> {
+    let register = caller.register(&state, &id, Capability::ViewSales).await?;
+    let sequence =
+        u64::try_from(multicaisse_core::api::parse_id("sequence", &sequence)?).unwrap_or(u64::MAX);
+    let store = super::store_or_404(state.storage.as_ref(), register.store_id).await?;
+    let storage = &state.storage;
+    // The ticket and the one before it, to check the link between them.
+    let around = storage
+        .tickets(register.id, sequence.saturating_sub(1).max(1), 2)
+        .await?;
+    let ticket = around
+        .iter()
+        .find(|t| t.body.sequence == sequence)
+        .cloned()
+        .ok_or_else(|| {
+            AppError::NotFound(format!("register {} has no ticket {sequence}", register.id))
+        })?;
+    let linked = if sequence == 1 {
+        Some(ticket.previous_hash == multicaisse_core::chain::ChainHash::GENESIS)
+    } else {
+        around
+            .iter()
+            .find(|t| t.body.sequence == sequence - 1)
+            .map(|before| before.hash == ticket.previous_hash)
+    };
+    let (first_break, _) = storage.chain_breaks(register.id).await?;
+    Ok(Json(TicketDetail {
+        register_id: register.id,
+        business_date: store.business_date(ticket.body.issued_at),
+        vat: ticket.body.vat_breakdown(),
+        chain: ChainStatus {
+            hash_valid: ticket.verify().is_ok(),
+            linked,
+            first_break,
+        },
+        previous_hash: ticket.previous_hash,
+        hash: ticket.hash,
+        ticket: ticket.body,
+    }))
 }
 
 /// The report as a French spreadsheet reads it: one row per register and the store's, `;`

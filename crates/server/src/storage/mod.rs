@@ -431,6 +431,17 @@ pub trait Storage: accounts::Accounts + rollups::Rollups + Send + Sync {
     /// The sum of every ticket of a register (its perpetual grand total as the server sees it).
     async fn register_total(&self, register_id: i64) -> StorageResult<multicaisse_core::Cents>;
 
+    /// A page of a register's tickets matching a search (a number whatever the period, else
+    /// within it), newest first, and how many match in all.
+    async fn ticket_page(
+        &self,
+        register_id: i64,
+        range: DateRange,
+        search: multicaisse_core::api::TicketSearch,
+        offset: u64,
+        limit: u32,
+    ) -> StorageResult<(u64, Vec<Ticket>)>;
+
     /// Up to `limit` tickets of a register from sequence `from_sequence` on, in order.
     async fn tickets(
         &self,

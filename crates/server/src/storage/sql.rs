@@ -1384,6 +1384,57 @@ macro_rules! impl_storage {
                 Ok(multicaisse_core::Cents(total))
             }
 
+            async fn ticket_page(
+                &self,
+                register_id: i64,
+                range: multicaisse_core::period::DateRange,
+                search: multicaisse_core::api::TicketSearch,
+                offset: u64,
+                limit: u32,
+            ) -> $crate::storage::StorageResult<(u64, Vec<multicaisse_core::ticket::Ticket>)> {
+                use multicaisse_core::api::TicketSearch;
+                // A number is looked for whatever the period; an amount within it.
+                let (filter, key) = match search {
+                    TicketSearch::All => ("business_date BETWEEN $2 AND $3", 0),
+                    TicketSearch::Number(n) => (
+                        "sequence = $4 AND $2 <= $3",
+                        i64::try_from(n).unwrap_or(i64::MAX),
+                    ),
+                    TicketSearch::Amount(amount) => (
+                        "business_date BETWEEN $2 AND $3 AND (total_ttc = $4 OR total_ttc = -$4)",
+                        amount.0,
+                    ),
+                };
+                let (count,): (i64,) = sqlx::query_as(&format!(
+                    "SELECT COUNT(*) FROM tickets WHERE register_id = $1 AND {filter} \
+                     AND $4 = $4"
+                ))
+                .bind(register_id)
+                .bind(range.from)
+                .bind(range.to)
+                .bind(key)
+                .fetch_one(&self.pool)
+                .await?;
+                let rows: Vec<$crate::storage::sql::TicketRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM tickets WHERE register_id = $1 AND {filter} AND $4 = $4 \
+                     ORDER BY sequence DESC LIMIT $5 OFFSET $6",
+                    $crate::storage::sql::TICKET_COLUMNS
+                ))
+                .bind(register_id)
+                .bind(range.from)
+                .bind(range.to)
+                .bind(key)
+                .bind(i64::from(limit))
+                .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
+                let tickets = rows
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect::<$crate::storage::StorageResult<Vec<_>>>()?;
+                Ok((u64::try_from(count).unwrap_or(0), tickets))
+            }
+
             async fn tickets(
                 &self,
                 register_id: i64,
