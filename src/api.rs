@@ -2,7 +2,9 @@
 //! decodes into `multicaisse-core` types, so the app and the server cannot drift apart.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use multicaisse_core::api::{ApiError, SalesCharts, SalesPeriod, SalesReport};
+use multicaisse_core::api::{
+    ApiError, SalesCharts, SalesPeriod, SalesReport, TicketDetail, TicketPage,
+};
 use multicaisse_core::auth::{
     AuditEntry, Invitation, InvitationPreview, Me, Role, StoreAccess, CSRF_HEADER,
 };
@@ -145,6 +147,24 @@ pub async fn sales_charts(store_id: i64, period: SalesPeriod) -> Result<SalesCha
         period.query()
     ))
     .await
+}
+
+pub async fn tickets(
+    register_id: i64,
+    period: SalesPeriod,
+    search: String,
+    page: u32,
+) -> Result<TicketPage, ClientError> {
+    let q: String = js_sys::encode_uri_component(&search).into();
+    get(&format!(
+        "/api/registers/{register_id}/tickets?{}&q={q}&page={page}",
+        period.query()
+    ))
+    .await
+}
+
+pub async fn ticket(register_id: i64, sequence: u64) -> Result<TicketDetail, ClientError> {
+    get(&format!("/api/registers/{register_id}/tickets/{sequence}")).await
 }
 
 /// Where a sales chart's SVG is (shown as an image).

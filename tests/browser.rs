@@ -263,3 +263,104 @@ async fn every_page_of_the_shell_shows_the_store_registers() {
         .await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registers_tickets_open_from_the_sales_page_and_show_their_chain() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store = &stores[0];
+    let report: SalesReport = server
+        .api(&format!("/api/stores/{}/sales?period=last_month", store.id))
+        .await;
+    let register = &report.registers[1].register;
+    let page: multicaisse_core::api::TicketPage = server
+        .api(&format!(
+            "/api/registers/{}/tickets?period=last_month",
+            register.id
+        ))
+        .await;
+    let newest = &page.tickets[0];
+    let detail: multicaisse_core::api::TicketDetail = server
+        .api(&format!(
+            "/api/registers/{}/tickets/{}",
+            register.id, newest.sequence
+        ))
+        .await;
+
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+    browser
+        .client
+        .goto(&server.url("/ventes?period=last_month"))
+        .await
+        .expect("open");
+    browser
+        .click(Locator::Css(&format!(
+            "#sales-table tr[data-register='{}'] a.show-tickets",
+            register.number
+        )))
+        .await;
+    let listed = browser
+        .wait_for("the register's tickets", READ_TICKETS, |v| {
+            (v["rows"].as_array()?.len() == page.tickets.len()).then(|| v.clone())
+        })
+        .await;
+    assert!(
+        listed["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("period=last_month&register={}", register.number)),
+        "{listed}"
+    );
+    assert_eq!(
+        listed["rows"][0]["number"],
+        newest.sequence.to_string().as_str()
+    );
+    assert_eq!(
+        listed["rows"][0]["ttc"],
+        format_eur(newest.ttc, Lang::Fr).as_str()
+    );
+    // Found by its number, then opened.
+    browser
+        .fill(Locator::Css("#ticket-search"), &newest.sequence.to_string())
+        .await;
+    browser
+        .click(Locator::Css(".ticket-search button[type=submit]"))
+        .await;
+    browser
+        .wait_for("the search", READ_TICKETS, |v| {
+            (v["rows"].as_array()?.len() == 1).then_some(())
+        })
+        .await;
+    browser
+        .click(Locator::Css("#tickets-table tbody button.link"))
+        .await;
+    let opened = browser
+        .wait_for("the ticket", READ_TICKETS, |v| {
+            v["hash"].as_str().map(|_| v.clone())
+        })
+        .await;
+    assert_eq!(opened["hash"], detail.hash.to_hex().as_str());
+    assert_eq!(
+        opened["chain"],
+        "Chaînage vérifié : le ticket est intact et suit le précédent."
+    );
+    assert!(opened["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("&ticket={}", newest.sequence)));
+    browser.close().await;
+}
+
+const READ_TICKETS: &str = r#"
+    const text = (el, sel) => ((el || document).querySelector(sel) || {}).textContent;
+    return {
+        url: location.href,
+        rows: [...document.querySelectorAll('#tickets-table tbody tr')].map(tr => ({
+            number: text(tr, 'th'),
+            ttc: text(tr, '.ttc'),
+        })),
+        hash: text(document, '#ticket-detail .ticket-hash'),
+        chain: text(document, '#ticket-detail .chain-status'),
+    };
+"#;

@@ -8,3 +8,4 @@ pub mod sales_charts;
 pub mod sales_tables;
 pub mod sign_in;
 pub mod states;
+pub mod tickets;

@@ -6,7 +6,8 @@ use crate::i18n::use_texts;
 use crate::pages::sales_charts::SalesChartsView;
 use crate::pages::sales_tables::{PaymentsTable, SalesTable, VatTable};
 use crate::pages::states::{ErrorBox, Skeleton};
-use crate::session::use_store_id;
+use crate::pages::tickets::TicketsPanel;
+use crate::session::{use_session, use_store_id};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use multicaisse_core::api::SalesPeriod;
@@ -27,6 +28,14 @@ pub fn SalesPage() -> impl IntoView {
     let query = use_query_map();
     let period = Memo::new(move |_| period_of(&query.read()));
     let store_id = use_store_id();
+    let session = use_session();
+    // The register whose tickets are open, kept in the URL like the period.
+    let register_number = Memo::new(move |_| {
+        query
+            .read()
+            .get("register")
+            .and_then(|n| n.parse::<u32>().ok())
+    });
     let report = LocalResource::new(move || {
         let (store, period) = (store_id.get(), period.get());
         async move {
@@ -57,8 +66,17 @@ pub fn SalesPage() -> impl IntoView {
                         .into_any()
                 }
                 Some(Ok(Some(report))) => {
+                    let chosen = register_number
+                        .get()
+                        .and_then(|n| report.registers.iter().find(|r| r.register.number == n))
+                        .map(|r| r.register.clone());
+                    let zone = session
+                        .current_store()
+                        .map(|s| s.time_zone.name().to_string())
+                        .unwrap_or_default();
                     view! {
-                        <SalesTable report=report.clone()/>
+                        <SalesTable report=report.clone() period/>
+                        {chosen.map(|register| view! { <TicketsPanel register period zone/> })}
                         <div class="breakdowns">
                             <VatTable report=report.clone()/>
                             <PaymentsTable report/>

@@ -2,8 +2,9 @@
 
 use crate::i18n::{use_lang, use_texts};
 use crate::pages::states::Empty;
+use crate::pages::tickets::ventes_url;
 use leptos::prelude::*;
-use multicaisse_core::api::{SalesFigures, SalesReport, SalesTotals};
+use multicaisse_core::api::{SalesFigures, SalesPeriod, SalesReport, SalesTotals};
 use multicaisse_core::format::{
     format_change, format_count, format_eur, format_percent, format_rate,
 };
@@ -20,7 +21,7 @@ fn range_words(t: &crate::i18n::Texts, range: DateRange) -> String {
 }
 
 #[component]
-pub fn SalesTable(report: SalesReport) -> impl IntoView {
+pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let (range, previous) = (report.range, report.previous_range);
@@ -70,6 +71,12 @@ pub fn SalesTable(report: SalesReport) -> impl IntoView {
                 <tr data-register=number class:no-sales=totals.ticket_count == 0>
                     <th scope="row" class="register-name">
                         <span class="register-label">{row.register.label}</span>
+                        <a
+                            class="show-tickets hint"
+                            href=move || ventes_url(period.get(), Some(number), None)
+                        >
+                            {move || t().show_tickets}
+                        </a>
                         {(totals.ticket_count == 0)
                             .then(|| view! { <span class="hint">{move || t().no_sales}</span> })}
                     </th>

@@ -304,7 +304,7 @@ impl TicketSearch {
         } else {
             format!("{cents:0<2}").parse().map_err(|_| bad())?
         };
-        if euros < 0 || euros > 10_000_000 {
+        if !(0..=10_000_000).contains(&euros) {
             return Err(bad());
         }
         Ok(TicketSearch::Amount(Cents(euros * 100 + cents)))
