@@ -112,6 +112,10 @@ pub struct Membership {
     pub store_id: i64,
     pub store_name: String,
     pub role: Role,
+    /// The store's clock, so that its periods resolve without asking for the store again.
+    #[cfg_attr(feature = "openapi", schemars(with = "String"))]
+    pub time_zone: chrono_tz::Tz,
+    pub fiscal_year_end_month: u8,
 }
 
 /// Who is asking: support staff, or a member of some stores.
@@ -489,6 +493,8 @@ mod tests {
             store_id,
             store_name: format!("store {store_id}"),
             role,
+            time_zone: chrono_tz::Europe::Paris,
+            fiscal_year_end_month: 12,
         }
     }
 

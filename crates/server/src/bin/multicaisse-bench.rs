@@ -62,14 +62,33 @@ enum Bench {
 const BENCH_EMAIL: &str = "bench@multicaisse.fr";
 const BENCH_PASSWORD: &str = "banc d'essai multicaisse";
 
-/// A client signed in as a support account created for the bench, sending its CSRF token.
+/// A client signed in as an account created for the bench, sending its CSRF token: the owner
+/// of `owned_store` (as a store owner reads reports), or support staff.
 async fn signed_in_client(
     storage: &dyn multicaisse_server::storage::Storage,
     base: &str,
+    owned_store: Option<i64>,
 ) -> Result<reqwest::Client, String> {
-    multicaisse_server::accounts::create_user(storage, BENCH_EMAIL, "Bench", BENCH_PASSWORD, true)
-        .await
-        .map_err(|e| e.to_string())?;
+    let user = multicaisse_server::accounts::create_user(
+        storage,
+        BENCH_EMAIL,
+        "Bench",
+        BENCH_PASSWORD,
+        owned_store.is_none(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if let Some(store) = owned_store {
+        storage
+            .grant(
+                store,
+                user.id,
+                multicaisse_core::auth::Role::Owner,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let bare = reqwest::Client::builder()
         .cookie_provider(jar.clone())
@@ -226,7 +245,7 @@ async fn ingest(tickets: usize, database_url: Option<String>) -> Result<(), Stri
     // Through the API, as an iPad pushes: pair (support asks for the code), begin, push
     // batches, end.
     let base = server.url();
-    let client = signed_in_client(storage.as_ref(), &base).await?;
+    let client = signed_in_client(storage.as_ref(), &base, None).await?;
     let code: serde_json::Value = client
         .post(format!(
             "{base}/api/registers/{}/pairing-codes",
@@ -456,7 +475,7 @@ async fn sales(
         seeded.elapsed().as_secs_f64()
     );
     let base = server.url();
-    let client = signed_in_client(storage.as_ref(), &base).await?;
+    let client = signed_in_client(storage.as_ref(), &base, Some(store.id)).await?;
     // The floor every dashboard request pays: HTTP on loopback and the session check.
     let mut floor = Vec::with_capacity(requests);
     for _ in 0..requests {

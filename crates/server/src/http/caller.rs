@@ -130,12 +130,20 @@ impl Caller {
 
     /// The id of a path parameter's store, if this caller may use `capability` there. Access is
     /// checked before existence, so that only support staff learn which ids exist.
-    fn store_id(&self, raw_id: &str, capability: Capability) -> AppResult<i64> {
+    pub fn store_id(&self, raw_id: &str, capability: Capability) -> AppResult<i64> {
         let id = parse_id("store_id", raw_id)?;
         if !self.principal().can(id, capability) {
             return Err(self.refuse(&format!("store {id}"), capability));
         }
         Ok(id)
+    }
+
+    /// A member's store's time zone and fiscal month, known from the session already.
+    pub fn store_clock(&self, store_id: i64) -> Option<(chrono_tz::Tz, u8)> {
+        self.memberships
+            .iter()
+            .find(|m| m.store_id == store_id)
+            .map(|m| (m.time_zone, m.fiscal_year_end_month))
     }
 
     /// The store of a path parameter, if this caller may use `capability` there.

@@ -104,15 +104,16 @@ pub fn routes() -> ApiRoutes {
         )
 }
 
-/// The period of a request, its resolved range, and the request's other parameters.
+/// The store and period of a request, and the request's other parameters.
 struct Asked {
-    store: Store,
-    registers: Vec<Register>,
+    store_id: i64,
     preset: Option<PeriodPreset>,
     range: DateRange,
     rest: HashMap<String, String>,
 }
 
+/// Resolves a request's period in its store's clock: a member's is known from the session,
+/// so the report's queries need not wait for the store's.
 async fn asked(
     state: &AppState,
     caller: &Caller,
@@ -120,9 +121,14 @@ async fn asked(
     query: Option<&str>,
     extra: &[&str],
 ) -> AppResult<Asked> {
-    let (store, registers) = caller
-        .store_and_registers(state, store_id, Capability::ViewSales)
-        .await?;
+    let store_id = caller.store_id(store_id, Capability::ViewSales)?;
+    let (time_zone, fiscal_year_end_month) = match caller.store_clock(store_id) {
+        Some(clock) => clock,
+        None => {
+            let store = super::store_or_404(state.storage.as_ref(), store_id).await?;
+            (store.time_zone, store.fiscal_year_end_month)
+        }
+    };
     let (mut period, mut rest) = (Vec::new(), HashMap::new());
     for (name, value) in query_pairs(query) {
         if extra.contains(&name.as_str()) {
@@ -133,39 +139,45 @@ async fn asked(
             period.push((name, value));
         }
     }
-    let (preset, range) =
-        SalesPeriod::parse(&period)?.resolve(store.today(Utc::now()), store.fiscal_year_end_month);
+    let today = multicaisse_core::store::business_date(Utc::now(), time_zone);
+    let (preset, range) = SalesPeriod::parse(&period)?.resolve(today, fiscal_year_end_month);
     Ok(Asked {
-        store,
-        registers,
+        store_id,
         preset,
         range,
         rest,
     })
 }
 
-async fn build_report(state: &AppState, asked: Asked) -> AppResult<(SalesReport, Asked)> {
+fn found(store: Option<(Store, Vec<Register>)>, id: i64) -> AppResult<(Store, Vec<Register>)> {
+    store.ok_or_else(|| AppError::NotFound(format!("store {id} does not exist")))
+}
+
+/// The report, with the store it is of. Its two queries run side by side.
+async fn build_report(state: &AppState, asked: &Asked) -> AppResult<(SalesReport, Store)> {
     let previous_range = asked.range.previous(asked.preset);
-    let (mut current, previous) = state
-        .storage
-        .sales_compared(asked.store.id, asked.range, previous_range)
-        .await?;
-    let registers = asked
-        .registers
-        .iter()
+    let storage = &state.storage;
+    let (store, sums) = tokio::join!(
+        storage.store_with_registers(asked.store_id),
+        storage.sales_compared(asked.store_id, asked.range, previous_range)
+    );
+    let (store, registers) = found(store?, asked.store_id)?;
+    let (mut current, previous) = sums?;
+    let registers = registers
+        .into_iter()
         .map(|register| {
             let day = current.remove(&register.id).unwrap_or_default();
-            (register.clone(), day)
+            (register, day)
         })
         .collect();
     let report = SalesReport::new(
-        asked.store.id,
+        store.id,
         asked.preset,
         (asked.range, previous_range),
         registers,
         &previous,
     );
-    Ok((report, asked))
+    Ok((report, store))
 }
 
 /// Sales of each register of a store over a period of local business days, compared with the
@@ -177,27 +189,32 @@ async fn report(
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<SalesReport>> {
     let asked = asked(&state, &caller, &id, query.as_deref(), &[]).await?;
-    Ok(Json(build_report(&state, asked).await?.0))
+    Ok(Json(build_report(&state, &asked).await?.0))
 }
 
 async fn build_charts(state: &AppState, asked: &Asked) -> AppResult<SalesCharts> {
-    let (store, range) = (&asked.store, asked.range);
+    let range = asked.range;
+    let storage = &state.storage;
+    let (store, daily, hourly) = tokio::join!(
+        storage.store_with_registers(asked.store_id),
+        storage.daily_sales(asked.store_id, range),
+        storage.hourly_sales(asked.store_id, range)
+    );
+    let (store, registers) = found(store?, asked.store_id)?;
     let mut days: HashMap<i64, BTreeMap<chrono::NaiveDate, (u64, multicaisse_core::Cents)>> =
         HashMap::new();
-    for point in state.storage.daily_sales(store.id, range).await? {
+    for point in daily? {
         days.entry(point.register_id)
             .or_default()
             .insert(point.date, (point.tickets, point.ttc));
     }
-    let mut hours = state.storage.hourly_sales(store.id, range).await?;
-    let hourly_maps: Vec<BTreeMap<u8, multicaisse_core::rollup::HourTotals>> = asked
-        .registers
+    let mut hours = hourly?;
+    let hourly_maps: Vec<BTreeMap<u8, multicaisse_core::rollup::HourTotals>> = registers
         .iter()
         .map(|r| hours.remove(&r.id).unwrap_or_default())
         .collect();
     let peak = peak_hours(
-        &asked
-            .registers
+        &registers
             .iter()
             .zip(&hourly_maps)
             .map(|(register, hours)| RegisterHours {
@@ -207,8 +224,7 @@ async fn build_charts(state: &AppState, asked: &Asked) -> AppResult<SalesCharts>
             })
             .collect::<Vec<_>>(),
     );
-    let daily = asked
-        .registers
+    let daily = registers
         .iter()
         .map(|register| {
             let mine = days.remove(&register.id).unwrap_or_default();
@@ -226,8 +242,7 @@ async fn build_charts(state: &AppState, asked: &Asked) -> AppResult<SalesCharts>
             }
         })
         .collect();
-    let hourly = asked
-        .registers
+    let hourly = registers
         .iter()
         .zip(hourly_maps)
         .map(|(register, hours)| HourlySeries {
@@ -279,7 +294,7 @@ async fn chart_svg(
     let drawn = match kind.as_str() {
         "daily" => charts::daily(&build_charts(&state, &asked).await?, lang),
         "hours" => charts::hours(&build_charts(&state, &asked).await?, lang),
-        "payments" => charts::payments(&build_report(&state, asked).await?.0, lang),
+        "payments" => charts::payments(&build_report(&state, &asked).await?.0, lang),
         "" => return Err(ParamError::new("kind", "is missing: daily, hours or payments").into()),
         other => {
             return Err(ParamError::new(
@@ -435,8 +450,8 @@ async fn csv_export(
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
     let asked = asked(&state, &caller, &id, query.as_deref(), &[]).await?;
-    let store_name = asked.store.name.clone();
-    let (report, _) = build_report(&state, asked).await?;
+    let (report, store) = build_report(&state, &asked).await?;
+    let store_name = store.name;
     let bytes = sales_csv(&report)
         .map_err(|e| AppError::Unavailable(format!("cannot write the CSV: {e}")))?;
     let file = format!(

@@ -209,6 +209,26 @@ pub(super) fn role(code: &str) -> StorageResult<Role> {
     Role::parse(code).ok_or_else(|| super::StorageError::Corrupt(format!("unknown role `{code}`")))
 }
 
+/// A membership row: the store's id, name, time zone and fiscal month, and the role.
+pub(super) fn membership(
+    store_id: i64,
+    store_name: String,
+    role_code: &str,
+    time_zone: &str,
+    fiscal_year_end_month: i32,
+) -> StorageResult<Membership> {
+    Ok(Membership {
+        store_id,
+        store_name,
+        role: role(role_code)?,
+        time_zone: time_zone.parse().map_err(|_| {
+            super::StorageError::Corrupt(format!("store {store_id}: time zone `{time_zone}`"))
+        })?,
+        fiscal_year_end_month: u8::try_from(fiscal_year_end_month)
+            .map_err(|_| super::StorageError::Corrupt(format!("store {store_id}: fiscal month")))?,
+    })
+}
+
 pub(super) const INVITATION_SELECT: &str = "SELECT i.id, i.store_id, i.email, i.role, u.email, \
      i.created_at, i.expires_at, i.accepted_at, i.cancelled_at FROM invitations i \
      JOIN users u ON u.id = i.invited_by";
@@ -319,21 +339,17 @@ macro_rules! impl_accounts {
                 &self,
                 user_id: i64,
             ) -> $crate::storage::StorageResult<Vec<multicaisse_core::auth::Membership>> {
-                let rows: Vec<(i64, String, String)> = sqlx::query_as(
-                    "SELECT m.store_id, s.name, m.role FROM memberships m \
-                     JOIN stores s ON s.id = m.store_id \
+                let rows: Vec<(i64, String, String, String, i32)> = sqlx::query_as(
+                    "SELECT m.store_id, s.name, m.role, s.time_zone, s.fiscal_year_end_month \
+                     FROM memberships m JOIN stores s ON s.id = m.store_id \
                      WHERE m.user_id = $1 AND m.revoked_at IS NULL ORDER BY s.name, s.id",
                 )
                 .bind(user_id)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter()
-                    .map(|(store_id, store_name, role)| {
-                        Ok(multicaisse_core::auth::Membership {
-                            store_id,
-                            store_name,
-                            role: $crate::storage::accounts::role(&role)?,
-                        })
+                    .map(|(store_id, store_name, role, zone, fiscal)| {
+                        $crate::storage::accounts::membership(store_id, store_name, &role, &zone, fiscal)
                     })
                     .collect()
             }
@@ -394,10 +410,13 @@ macro_rules! impl_accounts {
                     Option<i64>,
                     Option<String>,
                     Option<String>,
+                    Option<String>,
+                    Option<i32>,
                 );
                 let rows: Vec<Row> = sqlx::query_as(&format!(
                     "SELECT s.id, s.expires_at, s.ended_at, s.ended_reason, {}, \
-                     m.store_id, st.name, m.role FROM sessions s \
+                     m.store_id, st.name, m.role, st.time_zone, st.fiscal_year_end_month \
+                     FROM sessions s \
                      JOIN users u ON u.id = s.user_id \
                      LEFT JOIN memberships m ON m.user_id = u.id AND m.revoked_at IS NULL \
                      LEFT JOIN stores st ON st.id = m.store_id \
@@ -408,13 +427,17 @@ macro_rules! impl_accounts {
                 .fetch_all(&self.pool)
                 .await?;
                 let mut memberships = Vec::new();
-                for (.., store_id, store_name, role) in &rows {
-                    if let (Some(store_id), Some(store_name), Some(role)) = (store_id, store_name, role) {
-                        memberships.push(multicaisse_core::auth::Membership {
-                            store_id: *store_id,
-                            store_name: store_name.clone(),
-                            role: $crate::storage::accounts::role(role)?,
-                        });
+                for (.., store_id, store_name, role, zone, fiscal) in &rows {
+                    if let (Some(store_id), Some(store_name), Some(role), Some(zone), Some(fiscal)) =
+                        (store_id, store_name, role, zone, fiscal)
+                    {
+                        memberships.push($crate::storage::accounts::membership(
+                            *store_id,
+                            store_name.clone(),
+                            role,
+                            zone,
+                            *fiscal,
+                        )?);
                     }
                 }
                 Ok(rows.into_iter().next().map(
