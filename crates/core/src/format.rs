@@ -129,6 +129,19 @@ pub fn spreadsheet_amount(amount: Cents) -> String {
     format!("{sign}{},{:02}", abs / 100, abs % 100)
 }
 
+/// Lowercase ASCII letters and digits, other runs as one `-`: for file names and keys.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +200,13 @@ mod tests {
         assert_eq!(spreadsheet_amount(Cents(123456)), "1234,56");
         assert_eq!(spreadsheet_amount(Cents(-5)), "-0,05");
         assert_eq!(spreadsheet_amount(Cents(0)), "0,00");
+    }
+
+    #[test]
+    fn slugs_keep_letters_and_digits() {
+        assert_eq!(slug("Cave d'essai"), "cave-d-essai");
+        assert_eq!(slug("  Côtes-du-Rhône 2021 "), "c-tes-du-rh-ne-2021");
+        assert_eq!(slug("---"), "");
     }
 
     #[test]

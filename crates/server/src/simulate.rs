@@ -255,16 +255,7 @@ struct VirtualRegister {
 
 /// Product keys for stock movements: the catalogue label, slugged.
 fn product_key(label: &str) -> String {
-    let mut key: String = label
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let mut key = multicaisse_core::format::slug(label);
     key.truncate(64);
     key.trim_matches('-').to_string()
 }

@@ -191,17 +191,29 @@ macro_rules! plain_insert {
     }};
 }
 
-async fn ingest(tickets: usize, database_url: Option<String>) -> Result<(), String> {
+/// A server on a fresh database (a temporary SQLite file, or the PostgreSQL one given) with one
+/// store of its own. The directory must outlive the server.
+async fn bench_server(
+    database_url: Option<String>,
+    name: &str,
+) -> Result<
+    (
+        multicaisse_server::RunningServer,
+        tempfile::TempDir,
+        multicaisse_core::store::Store,
+    ),
+    String,
+> {
     let data = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut config = ServeConfig::local(data.path().to_path_buf(), data.path().join("no-dist"));
-    config.database_url = database_url.clone();
+    config.database_url = database_url;
     let server = multicaisse_server::start(&config)
         .await
         .map_err(|e| e.to_string())?;
-    let storage = server.storage.clone();
-    let store = storage
+    let store = server
+        .storage
         .insert_store(&NewStore {
-            name: "Banc d'essai".into(),
+            name: name.into(),
             siret: "83214567600017".into(),
             address: "Lyon".into(),
             vat_number: "FR32832145676".into(),
@@ -210,6 +222,12 @@ async fn ingest(tickets: usize, database_url: Option<String>) -> Result<(), Stri
         })
         .await
         .map_err(|e| e.to_string())?;
+    Ok((server, data, store))
+}
+
+async fn ingest(tickets: usize, database_url: Option<String>) -> Result<(), String> {
+    let (server, data, store) = bench_server(database_url.clone(), "Banc d'essai").await?;
+    let storage = server.storage.clone();
     let mut register_ids = Vec::new();
     let numbers = storage
         .registers(store.id)
@@ -380,24 +398,8 @@ async fn sales(
     database_url: Option<String>,
 ) -> Result<(), String> {
     use multicaisse_core::period::PeriodPreset;
-    let data = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut config = ServeConfig::local(data.path().to_path_buf(), data.path().join("no-dist"));
-    config.database_url = database_url;
-    let server = multicaisse_server::start(&config)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (server, _data, store) = bench_server(database_url, "Banc d'essai des ventes").await?;
     let storage = server.storage.clone();
-    let store = storage
-        .insert_store(&NewStore {
-            name: "Banc d'essai des ventes".into(),
-            siret: "83214567600017".into(),
-            address: "Lyon".into(),
-            vat_number: "FR32832145676".into(),
-            time_zone: chrono_tz::Europe::Paris,
-            fiscal_year_end_month: 12,
-        })
-        .await
-        .map_err(|e| e.to_string())?;
     let now = chrono::Utc::now();
     let today = store.today(now);
     let first = today - Days::new(days - 1);

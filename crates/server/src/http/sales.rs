@@ -7,7 +7,7 @@ use super::{query_pairs, AppState};
 use crate::charts;
 use crate::error::{AppError, AppResult};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, Method};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
@@ -59,14 +59,7 @@ fn get(
 ) -> RouteDoc {
     RouteDoc {
         query,
-        ..RouteDoc::new(
-            Method::GET,
-            path,
-            summary,
-            Access::Store(Capability::ViewSales),
-            None,
-            response,
-        )
+        ..super::stores::get_doc(path, summary, response)
     }
 }
 
@@ -456,7 +449,7 @@ async fn csv_export(
         .map_err(|e| AppError::Unavailable(format!("cannot write the CSV: {e}")))?;
     let file = format!(
         "ventes-{}-{}-{}.csv",
-        slug(&store_name),
+        multicaisse_core::format::slug(&store_name),
         report.range.from,
         report.range.to
     );
@@ -471,23 +464,6 @@ async fn csv_export(
         bytes,
     )
         .into_response())
-}
-
-fn slug(name: &str) -> String {
-    let slug: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    slug.split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 pub fn sales_csv(report: &SalesReport) -> Result<Vec<u8>, csv::Error> {

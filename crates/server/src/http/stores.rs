@@ -9,7 +9,8 @@ use multicaisse_core::auth::Capability;
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::sync::Integrity;
 
-fn get_doc(
+/// A GET route for the store's readers (owners, accountants, support).
+pub(super) fn get_doc(
     path: &'static str,
     summary: &'static str,
     response: super::routes::SchemaFn,
