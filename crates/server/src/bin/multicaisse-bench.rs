@@ -225,34 +225,38 @@ async fn bench_server(
     Ok((server, data, store))
 }
 
+/// An active register of the bench's store: number 1 is the principal.
+async fn bench_register(
+    storage: &dyn multicaisse_server::storage::Storage,
+    store_id: i64,
+    number: u32,
+) -> Result<multicaisse_core::store::Register, String> {
+    let now = chrono::Utc::now();
+    storage
+        .insert_register(&NewRegister {
+            store_id,
+            number,
+            label: format!("Caisse {number}"),
+            kind: if number == 1 {
+                RegisterKind::Principal
+            } else {
+                RegisterKind::Extra
+            },
+            status: RegisterStatus::Active,
+            created_at: now,
+            activated_at: Some(now),
+            suspended_at: None,
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
 async fn ingest(tickets: usize, database_url: Option<String>) -> Result<(), String> {
     let (server, data, store) = bench_server(database_url.clone(), "Banc d'essai").await?;
     let storage = server.storage.clone();
     let mut register_ids = Vec::new();
-    let numbers = storage
-        .registers(store.id)
-        .await
-        .map_err(|e| e.to_string())?
-        .len() as u32;
-    for number in [numbers + 1, numbers + 2] {
-        let r = storage
-            .insert_register(&NewRegister {
-                store_id: store.id,
-                number,
-                label: format!("Caisse {number}"),
-                kind: if number == 1 {
-                    RegisterKind::Principal
-                } else {
-                    RegisterKind::Extra
-                },
-                status: RegisterStatus::Active,
-                created_at: chrono::Utc::now(),
-                activated_at: None,
-                suspended_at: None,
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        register_ids.push(r.id);
+    for number in 1..=2 {
+        register_ids.push(bench_register(storage.as_ref(), store.id, number).await?.id);
     }
     let journal = journal(tickets);
     let bodies: Vec<String> = journal
@@ -406,23 +410,7 @@ async fn sales(
     let seeded = Instant::now();
     let mut total = 0usize;
     for number in 1..=3u32 {
-        let register = storage
-            .insert_register(&NewRegister {
-                store_id: store.id,
-                number,
-                label: format!("Caisse {number}"),
-                kind: if number == 1 {
-                    RegisterKind::Principal
-                } else {
-                    RegisterKind::Extra
-                },
-                status: RegisterStatus::Active,
-                created_at: now,
-                activated_at: Some(now),
-                suspended_at: None,
-            })
-            .await
-            .map_err(|e| e.to_string())?;
+        let register = bench_register(storage.as_ref(), store.id, number).await?;
         let mut previous = ChainHash::GENESIS;
         let mut sequence = 0u64;
         let mut batch = Vec::with_capacity(MAX_TICKETS_PER_PUSH);
