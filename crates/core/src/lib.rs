@@ -8,6 +8,7 @@ pub mod auth;
 pub mod chain;
 pub mod closure;
 pub mod format;
+pub mod freshness;
 pub mod money;
 pub mod peak;
 pub mod period;

@@ -1,8 +1,12 @@
 //! The sales charts, drawn server-side as SVG with plotters: the page shows them as images
 //! (no charting code in the wasm) next to tables that say the same for screen readers.
 
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use multicaisse_core::api::{SalesCharts, SalesReport};
 use multicaisse_core::format::{group_thousands, Lang, NARROW_NBSP};
+use multicaisse_core::freshness::{SyncAttempt, TIMELINE_DAYS};
+use multicaisse_core::store::Register;
 use multicaisse_core::ticket::PaymentMethod;
 use plotters::prelude::*;
 
@@ -306,4 +310,122 @@ where
         .label_font(label_font())
         .draw()
         .map_err(failed)
+}
+
+/// The last [`TIMELINE_DAYS`] days of sync attempts, one row per register: a dot per completed
+/// sync, a cross per attempt refused because another register held the lease, a ring per
+/// session that never completed. Marks differ by shape, not only by colour.
+pub fn sync_timeline(
+    registers: &[Register],
+    attempts: &[SyncAttempt],
+    zone: Tz,
+    now: DateTime<Utc>,
+    lang: Lang,
+) -> Result<String, ChartError> {
+    let first_day =
+        now.with_timezone(&zone).date_naive() - chrono::Days::new(TIMELINE_DAYS as u64 - 1);
+    let start = zone
+        .from_local_datetime(&first_day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map_or(now - chrono::Duration::days(TIMELINE_DAYS), |t| {
+            t.with_timezone(&Utc)
+        });
+    let hours = |at: DateTime<Utc>| (at - start).num_seconds() as f64 / 3600.0;
+    let end = hours(now).max(1.0);
+    let rows = registers.len().max(1) as f64;
+    let row_of = |id: i64| registers.iter().position(|r| r.id == id).map(|i| i as f64);
+    let (done, refused, broken) = match lang {
+        Lang::Fr => (
+            "synchronisation réussie",
+            "tentative refusée (une autre caisse synchronisait)",
+            "interrompue",
+        ),
+        Lang::En => (
+            "completed sync",
+            "refused attempt (another register was syncing)",
+            "interrupted",
+        ),
+    };
+    let mut svg = String::new();
+    {
+        let height = 110 + 46 * registers.len().max(1) as u32;
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(200)
+            .build_cartesian_2d(0f64..end, -0.5f64..rows + 0.6)
+            .map_err(failed)?;
+        let date_format = match lang {
+            Lang::Fr => "%d/%m",
+            Lang::En => "%b %d",
+        };
+        chart
+            .configure_mesh()
+            .x_labels(TIMELINE_DAYS as usize)
+            .y_labels(registers.len().max(1) * 2 + 2)
+            .x_label_formatter(&|h| {
+                (start + chrono::Duration::minutes((*h * 60.0) as i64))
+                    .with_timezone(&zone)
+                    .format(date_format)
+                    .to_string()
+            })
+            .y_label_formatter(&|y| {
+                let index = y.round();
+                if (y - index).abs() > 0.01 || index < 0.0 {
+                    return String::new();
+                }
+                registers
+                    .get(index as usize)
+                    .map_or(String::new(), |r| r.label.clone())
+            })
+            .label_style(label_font())
+            .light_line_style(RGBColor(238, 238, 238))
+            .draw()
+            .map_err(failed)?;
+        let completed: Vec<(f64, f64)> = attempts
+            .iter()
+            .filter(|a| a.completed())
+            .filter_map(|a| {
+                Some((
+                    hours(a.ended_at.unwrap_or(a.started_at)),
+                    row_of(a.register_id)?,
+                ))
+            })
+            .collect();
+        let blue = colour(0);
+        chart
+            .draw_series(completed.iter().map(|&p| Circle::new(p, 5, blue.filled())))
+            .map_err(failed)?
+            .label(done)
+            .legend(move |(x, y)| Circle::new((x + 9, y), 5, blue.filled()));
+        let red = colour(5);
+        chart
+            .draw_series(
+                attempts
+                    .iter()
+                    .filter(|a| a.outcome == "refused")
+                    .filter_map(|a| Some((hours(a.started_at), row_of(a.register_id)?)))
+                    .map(|p| Cross::new(p, 6, red.stroke_width(3))),
+            )
+            .map_err(failed)?
+            .label(refused)
+            .legend(move |(x, y)| Cross::new((x + 9, y), 6, red.stroke_width(3)));
+        let grey = RGBColor(110, 110, 110);
+        chart
+            .draw_series(
+                attempts
+                    .iter()
+                    .filter(|a| a.outcome == "expired" || a.outcome == "failed")
+                    .filter_map(|a| Some((hours(a.started_at), row_of(a.register_id)?)))
+                    .map(|p| Circle::new(p, 6, grey.stroke_width(2))),
+            )
+            .map_err(failed)?
+            .label(broken)
+            .legend(move |(x, y)| Circle::new((x + 9, y), 6, grey.stroke_width(2)));
+        legend(&mut chart)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(svg)
 }

@@ -297,6 +297,17 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             None,
             OWNER_OR_SUPPORT,
         ),
+        ("GET", "/stores/{store_id}/sync-status") => (
+            format!("/stores/{store}/sync-status"),
+            None,
+            OWNER_OR_SUPPORT,
+        ),
+        ("GET", "/stores/{store_id}/sync-timeline") => (
+            format!("/stores/{store}/sync-timeline?lang=en"),
+            None,
+            OWNER_OR_SUPPORT,
+        ),
+        ("GET", "/fleet") => ("/fleet?state=late".into(), None, SUPPORT_ONLY),
         ("POST", "/registers/{register_id}/revoke-devices") => (
             format!("/registers/{}/revoke-devices", world.other_register),
             Some(json!({ "reason": "iPad perdu" })),

@@ -6,6 +6,7 @@
 pub mod accounts;
 mod catalogue;
 pub mod generator;
+mod sync_history;
 
 use crate::storage::{NewRegister, NewStore, Storage, StorageError, StorageResult};
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
@@ -244,6 +245,8 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
         let count = seal_and_push(storage, &store, &register, journal).await?;
         registers.push((register, count));
     }
+    let played: Vec<Register> = registers.iter().map(|(r, _)| r.clone()).collect();
+    sync_history::seed(storage, &store, &played, plan.not_after, true).await?;
     let second_store = seed_second_store(storage, plan).await?;
     let accounts = accounts::seed(storage, &[store.id, second_store.0.id], store.id).await?;
     Ok(DemoSummary {
@@ -340,5 +343,6 @@ async fn seed_second_store(storage: &dyn Storage, plan: &DemoPlan) -> StorageRes
         date = date + Days::new(1);
     }
     let count = seal_and_push(storage, &store, &register, journal).await?;
+    sync_history::seed(storage, &store, &[register], plan.not_after, false).await?;
     Ok((store, count))
 }

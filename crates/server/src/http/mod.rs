@@ -4,6 +4,7 @@ mod access;
 mod auth;
 pub mod caller;
 mod device_auth;
+mod freshness;
 mod health;
 mod json;
 pub mod routes;
@@ -48,6 +49,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(stores::routes())
         .merge(sales::routes())
         .merge(sync::routes())
+        .merge(freshness::routes())
         .add(
             RouteDoc {
                 method: Method::GET,

@@ -3,6 +3,7 @@
 //! [`Storage`]; nothing else in the server talks to a database.
 
 pub mod accounts;
+pub mod freshness;
 mod postgres;
 pub mod rollups;
 mod sql;
@@ -253,7 +254,9 @@ pub struct EndedSession {
 }
 
 #[async_trait]
-pub trait Storage: accounts::Accounts + rollups::Rollups + Send + Sync {
+pub trait Storage:
+    accounts::Accounts + freshness::Freshness + rollups::Rollups + Send + Sync
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -41,3 +41,8 @@ impl PostgresStorage {
 super::sql::impl_storage!(PostgresStorage, sqlx::Postgres, "postgres");
 super::accounts::impl_accounts!(PostgresStorage);
 super::rollups::impl_rollups!(PostgresStorage, sqlx::Postgres);
+super::freshness::impl_freshness!(
+    PostgresStorage,
+    sqlx::Postgres,
+    "(rs.settings::json ->> 'pending_local_changes')::BIGINT"
+);

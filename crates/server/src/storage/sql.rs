@@ -529,6 +529,7 @@ macro_rules! impl_storage {
                      RETURNING {}",
                     $crate::storage::sql::REGISTER_COLUMNS
                 );
+                let mut tx = self.pool.begin().await?;
                 let row: $crate::storage::sql::RegisterRow = sqlx::query_as(&sql)
                     .bind(register.store_id)
                     .bind(number)
@@ -538,9 +539,16 @@ macro_rules! impl_storage {
                     .bind(register.created_at)
                     .bind(register.activated_at)
                     .bind(register.suspended_at)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *tx)
                     .await?;
-                row.try_into()
+                let register: multicaisse_core::store::Register = row.try_into()?;
+                sqlx::query("INSERT INTO register_sync_status (register_id, store_id) VALUES ($1, $2)")
+                    .bind(register.id)
+                    .bind(register.store_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(register)
             }
 
             async fn registers(
@@ -765,6 +773,13 @@ macro_rules! impl_storage {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
+                    sqlx::query(
+                        "UPDATE register_sync_status SET pending_local_changes = $1 WHERE register_id = $2",
+                    )
+                    .bind(i64::from(settings.pending_local_changes))
+                    .bind(register_id)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 for shared in &plan.changes {
                     use multicaisse_core::sync::Change;
@@ -815,6 +830,18 @@ macro_rules! impl_storage {
                     .bind(shared.at)
                     .bind(now)
                     .bind(level_after)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if !plan.changes.is_empty() {
+                    // Every other register of the store now lacks these changes.
+                    sqlx::query(
+                        "UPDATE register_sync_status SET behind = behind + $1 \
+                         WHERE store_id = $2 AND register_id <> $3",
+                    )
+                    .bind(plan.changes.len() as i64)
+                    .bind(register.store_id)
+                    .bind(register_id)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -889,6 +916,11 @@ macro_rules! impl_storage {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query("UPDATE register_sync_status SET behind = $1 WHERE register_id = $2")
+                    .bind(remaining)
+                    .bind(register.id)
+                    .execute(&mut *tx)
+                    .await?;
                 if let Some(session_id) = session_id {
                     sqlx::query(
                         "UPDATE sync_sessions SET changes_pulled = changes_pulled + $1 WHERE id = $2",
@@ -1012,6 +1044,7 @@ macro_rules! impl_storage {
                 reason: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<u64> {
+                let mut tx = self.pool.begin().await?;
                 let revoked = sqlx::query(
                     "UPDATE device_tokens SET revoked_at = $1, revoked_reason = $2 \
                      WHERE register_id = $3 AND revoked_at IS NULL",
@@ -1019,8 +1052,19 @@ macro_rules! impl_storage {
                 .bind(now)
                 .bind(reason)
                 .bind(register_id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                if revoked.rows_affected() > 0 {
+                    sqlx::query(
+                        "UPDATE register_sync_status SET device_revoked_at = $1 \
+                         WHERE register_id = $2 AND device_revoked_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(register_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
                 Ok(revoked.rows_affected())
             }
 
@@ -1168,6 +1212,10 @@ macro_rules! impl_storage {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query("UPDATE register_sync_status SET device_revoked_at = NULL WHERE register_id = $1")
+                    .bind(register_id)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(Redeemed::Paired { register_id })
             }
@@ -1228,6 +1276,16 @@ macro_rules! impl_storage {
                 .await?;
                 let outcome = if won == Some((session_id,)) {
                     sqlx::query(
+                        "UPDATE register_sync_status SET last_attempt_outcome = 'expired' \
+                         WHERE register_id IN (SELECT register_id FROM sync_sessions \
+                         WHERE store_id = $1 AND outcome = 'in_progress' AND id <> $2) \
+                         AND last_attempt_outcome = 'in_progress'",
+                    )
+                    .bind(store_id)
+                    .bind(session_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
                         "UPDATE sync_sessions SET outcome = 'expired', ended_at = $1 \
                          WHERE store_id = $2 AND outcome = 'in_progress' AND id <> $3",
                     )
@@ -1245,12 +1303,13 @@ macro_rules! impl_storage {
                     .fetch_one(&mut *tx)
                     .await?;
                     sqlx::query(
-                        "UPDATE sync_sessions SET outcome = 'refused', ended_at = $1, detail = $2 \
-                         WHERE id = $3",
+                        "UPDATE sync_sessions SET outcome = 'refused', ended_at = $1, detail = $2, \
+                         blocked_by_register_id = $4 WHERE id = $3",
                     )
                     .bind(now)
                     .bind(format!("lease held by register id {holder_register_id}"))
                     .bind(session_id)
+                    .bind(holder_register_id)
                     .execute(&mut *tx)
                     .await?;
                     $crate::storage::LeaseOutcome::Busy {
@@ -1259,6 +1318,19 @@ macro_rules! impl_storage {
                         expires_at_ms: expires,
                     }
                 };
+                let attempt = match outcome {
+                    $crate::storage::LeaseOutcome::Acquired { .. } => "in_progress",
+                    $crate::storage::LeaseOutcome::Busy { .. } => "refused",
+                };
+                sqlx::query(
+                    "UPDATE register_sync_status SET last_attempt_at = $1, last_attempt_outcome = $2 \
+                     WHERE register_id = $3",
+                )
+                .bind(now)
+                .bind(attempt)
+                .bind(register_id)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Ok(outcome)
             }
@@ -1312,6 +1384,14 @@ macro_rules! impl_storage {
                 .bind(now)
                 .bind(session_id)
                 .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE register_sync_status SET last_sync_at = $1, \
+                     last_attempt_outcome = 'completed' WHERE register_id = $2",
+                )
+                .bind(now)
+                .bind(register_id)
+                .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
                 Ok(Some($crate::storage::EndedSession {

@@ -45,3 +45,8 @@ impl SqliteStorage {
 super::sql::impl_storage!(SqliteStorage, sqlx::Sqlite, "sqlite");
 super::accounts::impl_accounts!(SqliteStorage);
 super::rollups::impl_rollups!(SqliteStorage, sqlx::Sqlite);
+super::freshness::impl_freshness!(
+    SqliteStorage,
+    sqlx::Sqlite,
+    "json_extract(rs.settings, '$.pending_local_changes')"
+);

@@ -1,0 +1,213 @@
+//! Sync freshness: a store's registers, its sync plan and incidents (polled by the devices
+//! page), its 14-day timeline, and the support fleet view across stores.
+
+use super::caller::Caller;
+use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
+use super::{query_pairs, AppState};
+use crate::charts;
+use crate::error::{AppError, AppResult};
+use crate::storage::freshness::FleetSource;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, Method};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use multicaisse_core::api::ParamError;
+use multicaisse_core::auth::Capability;
+use multicaisse_core::format::Lang;
+use multicaisse_core::freshness::{
+    store_freshness, FleetPage, FleetQuery, FleetRow, Moments, StoreFreshness, FLEET_PAGE_SIZE,
+    TIMELINE_DAYS,
+};
+use multicaisse_core::store::Store;
+
+const STATUS_QUERY: &[QueryParam] = &[(
+    "since",
+    false,
+    "RFC 3339 instant: syncs completed after it are listed as the plan's steps done (default: now; at most 14 days back)",
+)];
+const TIMELINE_QUERY: &[QueryParam] = &[("lang", false, "fr (default) or en")];
+const FLEET_QUERY: &[QueryParam] = &[
+    (
+        "store",
+        false,
+        "part of the store's name (any case), or its id",
+    ),
+    (
+        "state",
+        false,
+        "late, never_synced, needs_resync, up_to_date or out_of_service",
+    ),
+    ("page", false, "1-based page of 50 registers, worst first"),
+];
+
+pub fn routes() -> ApiRoutes {
+    let view_sync = Access::Store(Capability::ViewSync);
+    ApiRoutes::default()
+        .add(
+            RouteDoc {
+                query: STATUS_QUERY,
+                ..RouteDoc::new(Method::GET, "/stores/{store_id}/sync-status", "Each register's sync freshness and state, the sync plan, the lease holder and refused attempts (the devices page polls it)", view_sync, None, schema::<StoreFreshness>)
+            },
+            status,
+        )
+        .add(
+            RouteDoc {
+                query: TIMELINE_QUERY,
+                ..RouteDoc::new(Method::GET, "/stores/{store_id}/sync-timeline", "The last 14 days of sync attempts per register, as SVG (image/svg+xml)", view_sync, None, schema::<String>)
+            },
+            timeline,
+        )
+        .add(
+            RouteDoc {
+                query: FLEET_QUERY,
+                ..RouteDoc::new(Method::GET, "/fleet", "Every store's registers, worst sync state first, filtered and paginated (support staff)", Access::Support, None, schema::<FleetPage>)
+            },
+            fleet,
+        )
+}
+
+/// Start of the store's business day containing `now`, in UTC.
+fn today_start(store: &Store, now: DateTime<Utc>) -> DateTime<Utc> {
+    let midnight = store.today(now).and_hms_opt(0, 0, 0).unwrap_or_default();
+    store
+        .time_zone
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or(now - Duration::hours(24), |t| t.with_timezone(&Utc))
+}
+
+fn history_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::days(TIMELINE_DAYS)
+}
+
+async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<StoreFreshness>> {
+    let (store, registers) = caller
+        .store_and_registers(&state, &id, Capability::ViewSync)
+        .await?;
+    let now = Utc::now();
+    let mut since = now;
+    for (name, value) in query_pairs(query.as_deref()) {
+        match name.as_str() {
+            "since" => {
+                since = DateTime::parse_from_rfc3339(&value)
+                    .map_err(|_| {
+                        ParamError::new(
+                            "since",
+                            format!("`{value}` is not an RFC 3339 instant (2026-11-30T14:05:00Z)"),
+                        )
+                    })?
+                    .with_timezone(&Utc)
+                    .max(history_start(now))
+            }
+            other => return Err(ParamError::new(other, "is not a parameter: since").into()),
+        }
+    }
+    let storage = state.storage.as_ref();
+    let statuses = storage.sync_status(store.id).await?;
+    let attempts = storage.sync_history(store.id, history_start(now)).await?;
+    let lease = storage.lease(store.id, now.timestamp_millis()).await?;
+    let moments = Moments {
+        now,
+        today_start: today_start(&store, now),
+        since,
+    };
+    Ok(Json(store_freshness(
+        &registers, statuses, &attempts, lease, moments,
+    )))
+}
+
+async fn timeline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    let (store, registers) = caller
+        .store_and_registers(&state, &id, Capability::ViewSync)
+        .await?;
+    let mut lang = Lang::Fr;
+    for (name, value) in query_pairs(query.as_deref()) {
+        match name.as_str() {
+            "lang" => {
+                lang = Lang::from_code(&value)
+                    .ok_or_else(|| ParamError::new("lang", format!("`{value}` is not fr or en")))?
+            }
+            other => return Err(ParamError::new(other, "is not a parameter: lang").into()),
+        }
+    }
+    let now = Utc::now();
+    let attempts = state
+        .storage
+        .sync_history(store.id, history_start(now))
+        .await?;
+    let svg = charts::sync_timeline(&registers, &attempts, store.time_zone, now, lang)
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "private, no-cache"),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+async fn fleet(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<FleetPage>> {
+    caller.require_support()?;
+    let pairs = query_pairs(query.as_deref());
+    let asked = FleetQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let now = Utc::now();
+    let offset = u64::from(asked.page - 1) * u64::from(FLEET_PAGE_SIZE);
+    let slice = state
+        .storage
+        .fleet(
+            FleetSource::Precomputed,
+            asked.store.as_deref(),
+            asked.state,
+            now,
+            FLEET_PAGE_SIZE,
+            offset,
+        )
+        .await?;
+    let pages = u32::try_from(slice.total.div_ceil(u64::from(FLEET_PAGE_SIZE)))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    if asked.page > pages {
+        return Err(ParamError::new(
+            "page",
+            format!("page {} is past the last one ({pages})", asked.page),
+        )
+        .into());
+    }
+    Ok(Json(FleetPage {
+        as_of: now,
+        rows: slice
+            .entries
+            .into_iter()
+            .map(|e| FleetRow {
+                state: e.facts.state(now),
+                store_id: e.store_id,
+                store_name: e.store_name,
+                register_id: e.register_id,
+                number: e.number,
+                label: e.label,
+                facts: e.facts,
+                last_attempt: e.last_attempt,
+            })
+            .collect(),
+        page: asked.page,
+        pages,
+        total: slice.total,
+        counts: slice.counts,
+    }))
+}

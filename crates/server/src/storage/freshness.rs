@@ -1,0 +1,406 @@
+//! Reading how fresh each register is: the precomputed `register_sync_status` rows (kept by
+//! the sync transactions in `sql.rs`), a store's recent sessions, and the support fleet view.
+//! One SQL body for both backends.
+
+use super::StorageResult;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use multicaisse_core::freshness::{LastAttempt, StateCount, SyncFacts, SyncState};
+use multicaisse_core::store::RegisterStatus;
+
+pub use multicaisse_core::freshness::{
+    HeldLease as LeaseRow, RegisterSyncStatus as StatusRow, SyncAttempt as SessionRow,
+};
+
+/// One register of the fleet, before its state is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetEntry {
+    pub store_id: i64,
+    pub store_name: String,
+    pub register_id: i64,
+    pub number: u32,
+    pub label: String,
+    pub facts: SyncFacts,
+    pub last_attempt: Option<LastAttempt>,
+}
+
+/// Where the fleet's figures come from: the precomputed status rows, or recomputed from the
+/// sessions, cursors and change log (the reference the precomputed rows must equal, and the
+/// benchmark's baseline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FleetSource {
+    Precomputed,
+    FromHistory,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetSlice {
+    pub entries: Vec<FleetEntry>,
+    pub total: u64,
+    pub counts: Vec<StateCount>,
+}
+
+#[async_trait]
+pub trait Freshness: Send + Sync {
+    /// Every register of a store with its sync status.
+    async fn sync_status(&self, store_id: i64) -> StorageResult<Vec<StatusRow>>;
+
+    /// A store's sync attempts started since `since`, oldest first.
+    async fn sync_history(
+        &self,
+        store_id: i64,
+        since: DateTime<Utc>,
+    ) -> StorageResult<Vec<SessionRow>>;
+
+    /// The lease of a store if it is held at `now_ms`.
+    async fn lease(&self, store_id: i64, now_ms: i64) -> StorageResult<Option<LeaseRow>>;
+
+    /// One page of the fleet, worst first (see `SyncFacts::fleet_key`), with the number of
+    /// registers per state among those matching the store filter.
+    #[allow(clippy::too_many_arguments)]
+    async fn fleet(
+        &self,
+        source: FleetSource,
+        store: Option<&str>,
+        state: Option<SyncState>,
+        now: DateTime<Utc>,
+        limit: u32,
+        offset: u64,
+    ) -> StorageResult<FleetSlice>;
+}
+
+pub(super) type FleetDbRow = (
+    i64,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<DateTime<Utc>>,
+);
+
+pub(super) fn in_service(status: &str, device_revoked_at: Option<DateTime<Utc>>) -> bool {
+    let status = RegisterStatus::from_code(status);
+    device_revoked_at.is_none()
+        && matches!(
+            status,
+            Some(RegisterStatus::Active | RegisterStatus::DecommissionRequested)
+        )
+}
+
+pub(super) fn last_attempt(
+    at: Option<DateTime<Utc>>,
+    outcome: Option<String>,
+) -> Option<LastAttempt> {
+    Some(LastAttempt {
+        at: at?,
+        outcome: outcome?,
+    })
+}
+
+pub(super) fn facts(
+    status: &str,
+    last_sync_at: Option<DateTime<Utc>>,
+    behind: i64,
+    pending: Option<i64>,
+    device_revoked_at: Option<DateTime<Utc>>,
+) -> SyncFacts {
+    SyncFacts {
+        in_service: in_service(status, device_revoked_at),
+        last_sync_at,
+        behind: u64::try_from(behind).unwrap_or(0),
+        pending_local_changes: pending.and_then(|p| u32::try_from(p).ok()),
+    }
+}
+
+pub(super) fn fleet_entry(row: FleetDbRow) -> FleetEntry {
+    let (
+        store_id,
+        store_name,
+        register_id,
+        number,
+        label,
+        status,
+        last_sync_at,
+        attempt_at,
+        outcome,
+        behind,
+        pending,
+        revoked,
+    ) = row;
+    FleetEntry {
+        store_id,
+        store_name,
+        register_id,
+        number: u32::try_from(number).unwrap_or(0),
+        label,
+        facts: facts(&status, last_sync_at, behind, pending, revoked),
+        last_attempt: last_attempt(attempt_at, outcome),
+    }
+}
+
+/// The state rule of `SyncFacts::state` in SQL, as a severity (0 worst), over a row `s` of
+/// status columns joined to its register `r`; `$cutoff` is now minus `LATE_AFTER_HOURS`.
+pub(super) const SEVERITY_SQL: &str = "CASE \
+    WHEN r.status NOT IN ('active', 'decommission_requested') OR s.device_revoked_at IS NOT NULL THEN 4 \
+    WHEN s.last_sync_at IS NULL THEN 1 \
+    WHEN s.last_sync_at < $cutoff THEN 0 \
+    WHEN s.behind > 0 OR COALESCE(s.pending_local_changes, 0) > 0 THEN 2 \
+    ELSE 3 END";
+
+/// The status columns recomputed from the history: what `register_sync_status` holds, without
+/// it. `{pending}` is the backend's JSON read of `rs.settings`.
+pub(super) const STATUS_FROM_HISTORY_SQL: &str = "(SELECT r0.id AS register_id, r0.store_id AS store_id, \
+       (SELECT MAX(x.ended_at) FROM sync_sessions x \
+         WHERE x.register_id = r0.id AND x.outcome = 'completed') AS last_sync_at, \
+       (SELECT MAX(x.started_at) FROM sync_sessions x WHERE x.register_id = r0.id) AS last_attempt_at, \
+       (SELECT x.outcome FROM sync_sessions x WHERE x.register_id = r0.id \
+         ORDER BY x.id DESC LIMIT 1) AS last_attempt_outcome, \
+       (SELECT COUNT(*) FROM store_changes c \
+         WHERE c.store_id = r0.store_id AND c.origin_register_id <> r0.id \
+           AND c.id > COALESCE((SELECT k.cursor FROM register_cursors k \
+                                WHERE k.register_id = r0.id), 0)) AS behind, \
+       (SELECT {pending} FROM register_settings rs WHERE rs.register_id = r0.id) AS pending_local_changes, \
+       CASE WHEN EXISTS (SELECT 1 FROM device_tokens d WHERE d.register_id = r0.id) \
+             AND NOT EXISTS (SELECT 1 FROM device_tokens d WHERE d.register_id = r0.id \
+                             AND d.revoked_at IS NULL) \
+            THEN (SELECT MAX(d.revoked_at) FROM device_tokens d WHERE d.register_id = r0.id) \
+       END AS device_revoked_at \
+     FROM registers r0)";
+
+/// `LIKE` pattern for a part of a store's name, its wildcards escaped.
+pub(super) fn name_pattern(text: &str) -> String {
+    let escaped: String = text
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+macro_rules! impl_freshness {
+    ($storage:ty, $db:ty, $pending:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::storage::freshness::Freshness for $storage {
+            async fn sync_status(
+                &self,
+                store_id: i64,
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::freshness::StatusRow>> {
+                use $crate::storage::freshness as f;
+                type Row = (
+                    i64,
+                    String,
+                    Option<chrono::DateTime<chrono::Utc>>,
+                    Option<chrono::DateTime<chrono::Utc>>,
+                    Option<String>,
+                    i64,
+                    Option<i64>,
+                    Option<chrono::DateTime<chrono::Utc>>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                );
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT s.register_id, r.status, s.last_sync_at, s.last_attempt_at, \
+                     s.last_attempt_outcome, s.behind, s.pending_local_changes, s.device_revoked_at, \
+                     (SELECT d.device_name FROM device_tokens d WHERE d.register_id = s.register_id \
+                      ORDER BY d.id DESC LIMIT 1), \
+                     (SELECT d.device_model FROM device_tokens d WHERE d.register_id = s.register_id \
+                      ORDER BY d.id DESC LIMIT 1), \
+                     (SELECT rs.settings FROM register_settings rs WHERE rs.register_id = s.register_id) \
+                     FROM register_sync_status s JOIN registers r ON r.id = s.register_id \
+                     WHERE s.store_id = $1 ORDER BY r.number",
+                )
+                .bind(store_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(register_id, status, last_sync_at, attempt_at, outcome, behind, pending, revoked, name, model, settings)| {
+                        let app_version = settings
+                            .and_then(|json| serde_json::from_str::<multicaisse_core::sync::RegisterSettings>(&json).ok())
+                            .map(|s| s.app_version);
+                        f::StatusRow {
+                            register_id,
+                            facts: f::facts(&status, last_sync_at, behind, pending, revoked),
+                            last_attempt: f::last_attempt(attempt_at, outcome),
+                            device: name.zip(model).map(|(name, model)| {
+                                multicaisse_core::freshness::DeviceInfo { name, model }
+                            }),
+                            app_version,
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn sync_history(
+                &self,
+                store_id: i64,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::freshness::SessionRow>> {
+                type Row = (
+                    i64,
+                    chrono::DateTime<chrono::Utc>,
+                    Option<chrono::DateTime<chrono::Utc>>,
+                    String,
+                    Option<i64>,
+                );
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT register_id, started_at, ended_at, outcome, blocked_by_register_id \
+                     FROM sync_sessions WHERE store_id = $1 AND started_at >= $2 \
+                     ORDER BY started_at, id",
+                )
+                .bind(store_id)
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(register_id, started_at, ended_at, outcome, blocked_by)| {
+                        $crate::storage::freshness::SessionRow {
+                            register_id,
+                            started_at,
+                            ended_at,
+                            outcome,
+                            blocked_by,
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn lease(
+                &self,
+                store_id: i64,
+                now_ms: i64,
+            ) -> $crate::storage::StorageResult<Option<$crate::storage::freshness::LeaseRow>> {
+                let row: Option<(i64, chrono::DateTime<chrono::Utc>, i64)> = sqlx::query_as(
+                    "SELECT l.register_id, ss.started_at, l.expires_at_ms FROM sync_leases l \
+                     JOIN sync_sessions ss ON ss.id = l.session_id \
+                     WHERE l.store_id = $1 AND l.expires_at_ms > $2",
+                )
+                .bind(store_id)
+                .bind(now_ms)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(register_id, since, expires_at_ms)| {
+                    $crate::storage::freshness::LeaseRow {
+                        register_id,
+                        since,
+                        expires_at: chrono::DateTime::from_timestamp_millis(expires_at_ms)
+                            .unwrap_or(since),
+                    }
+                }))
+            }
+
+            async fn fleet(
+                &self,
+                source: $crate::storage::freshness::FleetSource,
+                store: Option<&str>,
+                state: Option<multicaisse_core::freshness::SyncState>,
+                now: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+                offset: u64,
+            ) -> $crate::storage::StorageResult<$crate::storage::freshness::FleetSlice> {
+                use $crate::storage::freshness as f;
+                use multicaisse_core::freshness::{SyncState, LATE_AFTER_HOURS};
+                let status_table = match source {
+                    f::FleetSource::Precomputed => "register_sync_status".to_string(),
+                    f::FleetSource::FromHistory => {
+                        f::STATUS_FROM_HISTORY_SQL.replace("{pending}", $pending)
+                    }
+                };
+                let cutoff = now - chrono::Duration::hours(LATE_AFTER_HOURS);
+                // The severity is computed once per row in a derived table, then filtered and
+                // sorted on; the cutoff is its only parameter.
+                let mut inner = String::from(
+                    "(SELECT st.id AS store_id, st.name AS store_name, r.id AS register_id, \
+                     r.number AS number, r.label AS label, r.status AS status, s.last_sync_at, \
+                     s.last_attempt_at, s.last_attempt_outcome, s.behind, s.pending_local_changes, \
+                     s.device_revoked_at, ",
+                );
+                let severity_at = inner.len();
+                inner.push_str(" AS severity FROM ");
+                inner.push_str(&status_table);
+                inner.push_str(" s JOIN registers r ON r.id = s.register_id JOIN stores st ON st.id = r.store_id");
+                let build = |select: &str, with_state: bool| {
+                    let (before, after) = inner.split_at(severity_at);
+                    let mut query = sqlx::QueryBuilder::<$db>::new(select);
+                    query.push(" FROM ").push(before);
+                    let mut parts = f::SEVERITY_SQL.split("$cutoff");
+                    query.push(parts.next().unwrap_or_default());
+                    for part in parts {
+                        query.push_bind(cutoff).push(part);
+                    }
+                    query.push(after);
+                    match store.map(|text| (text, text.parse::<i64>())) {
+                        Some((_, Ok(id))) => {
+                            query.push(" WHERE st.id = ").push_bind(id);
+                        }
+                        Some((text, Err(_))) => {
+                            query
+                                .push(" WHERE LOWER(st.name) LIKE ")
+                                .push_bind(f::name_pattern(text))
+                                .push(" ESCAPE '\\'");
+                        }
+                        None => {}
+                    }
+                    query.push(") f");
+                    if let (true, Some(state)) = (with_state, state) {
+                        query
+                            .push(" WHERE f.severity = ")
+                            .push_bind(i32::from(state.severity()));
+                    }
+                    query
+                };
+                let mut counts_query = build("SELECT f.severity, CAST(COUNT(*) AS BIGINT)", false);
+                counts_query.push(" GROUP BY f.severity");
+                let counted: Vec<(i32, i64)> =
+                    counts_query.build_query_as().fetch_all(&self.pool).await?;
+                let counts: Vec<multicaisse_core::freshness::StateCount> = SyncState::ALL
+                    .into_iter()
+                    .map(|state| multicaisse_core::freshness::StateCount {
+                        state,
+                        count: counted
+                            .iter()
+                            .find(|(severity, _)| *severity == i32::from(state.severity()))
+                            .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0)),
+                    })
+                    .collect();
+                let total = counts
+                    .iter()
+                    .filter(|c| state.is_none_or(|s| s == c.state))
+                    .map(|c| c.count)
+                    .sum();
+                let mut page = build(
+                    "SELECT f.store_id, f.store_name, f.register_id, CAST(f.number AS BIGINT), \
+                     f.label, f.status, f.last_sync_at, f.last_attempt_at, f.last_attempt_outcome, \
+                     CAST(f.behind AS BIGINT), CAST(f.pending_local_changes AS BIGINT), f.device_revoked_at",
+                    true,
+                );
+                page.push(
+                    " ORDER BY f.severity, f.last_sync_at ASC NULLS FIRST, f.behind DESC, \
+                     f.store_name, f.number LIMIT ",
+                )
+                .push_bind(i64::from(limit))
+                .push(" OFFSET ")
+                .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+                let rows: Vec<f::FleetDbRow> = page.build_query_as().fetch_all(&self.pool).await?;
+                Ok(f::FleetSlice {
+                    entries: rows.into_iter().map(f::fleet_entry).collect(),
+                    total,
+                    counts,
+                })
+            }
+        }
+    };
+}
+
+pub(super) use impl_freshness;
