@@ -133,6 +133,38 @@ pub async fn stores() -> Result<Vec<Store>, ClientError> {
     get("/api/stores").await
 }
 
+pub async fn sync_status(
+    store_id: i64,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<multicaisse_core::freshness::StoreFreshness, ClientError> {
+    let since = since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    get(&format!("/api/stores/{store_id}/sync-status?since={since}")).await
+}
+
+pub async fn fleet(
+    store: String,
+    state: Option<multicaisse_core::freshness::SyncState>,
+    page: u32,
+) -> Result<multicaisse_core::freshness::FleetPage, ClientError> {
+    let mut query = form_urlencoded_pair("page", &page.to_string());
+    if !store.trim().is_empty() {
+        query.push('&');
+        query.push_str(&form_urlencoded_pair("store", store.trim()));
+    }
+    if let Some(state) = state {
+        query.push_str(&format!("&state={}", state.code()));
+    }
+    get(&format!("/api/fleet?{query}")).await
+}
+
+/// `name=value` with the value percent-encoded (by the browser's encodeURIComponent).
+fn form_urlencoded_pair(name: &str, value: &str) -> String {
+    format!(
+        "{name}={}",
+        String::from(js_sys::encode_uri_component(value))
+    )
+}
+
 pub async fn registers(store_id: i64) -> Result<Vec<Register>, ClientError> {
     get(&format!("/api/stores/{store_id}/registers")).await
 }

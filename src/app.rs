@@ -6,6 +6,8 @@ use crate::i18n::{apply_lang, saved_lang, use_texts};
 use crate::pages::{
     access::AccessPage,
     audit::AuditPage,
+    devices::DevicesPage,
+    fleet::FleetPage,
     invitation::InvitationPage,
     registers::{RegistersPage, RegistersPageKind},
     sales::SalesPage,
@@ -52,7 +54,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invitation/:token") view=InvitationPage/>
                     <Route path=path!("/") view=|| view! { <Gate capability=Capability::ViewSales><SalesPage/></Gate> }/>
                     <Route path=path!("/ventes") view=|| view! { <Gate capability=Capability::ViewSales><SalesPage/></Gate> }/>
-                    <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync><RegistersPage kind=RegistersPageKind::Devices/></Gate> }/>
+                    <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync><DevicesPage/></Gate> }/>
+                    <Route path=path!("/flotte") view=|| view! { <Gate capability=Capability::EnrolRegisters><FleetPage/></Gate> }/>
                     <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription><RegistersPage kind=RegistersPageKind::Subscription/></Gate> }/>
                     <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures><RegistersPage kind=RegistersPageKind::ZReports/></Gate> }/>
                     <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission><RegistersPage kind=RegistersPageKind::Decommission/></Gate> }/>
@@ -66,9 +69,11 @@ pub fn App() -> impl IntoView {
 
 /// The pages, each with the capability it needs: the navigation shows only those the
 /// signed-in person has in the store being looked at.
-const PAGES: [(&str, Capability); 7] = [
+const PAGES: [(&str, Capability); 8] = [
     ("/ventes", Capability::ViewSales),
     ("/appareils", Capability::ViewSync),
+    // Only support staff enrol registers: the fleet across stores is theirs.
+    ("/flotte", Capability::EnrolRegisters),
     ("/abonnement", Capability::ViewSubscription),
     ("/z", Capability::ViewClosures),
     ("/mise-hors-service", Capability::Decommission),
@@ -85,6 +90,7 @@ fn Nav() -> impl IntoView {
         match href {
             "/ventes" => t.nav_sales,
             "/appareils" => t.nav_devices,
+            "/flotte" => t.nav_fleet,
             "/abonnement" => t.nav_subscription,
             "/z" => t.nav_z,
             "/mise-hors-service" => t.nav_decommission,

@@ -21,9 +21,10 @@ const READ_SHELL: &str = r#"
     };
 "#;
 
-const EVERY_PAGE: [&str; 7] = [
+const EVERY_PAGE: [&str; 8] = [
     "Ventes",
     "Appareils",
+    "Flotte",
     "Abonnement",
     "Z de caisse",
     "Mise hors service",
@@ -68,7 +69,7 @@ async fn each_demo_role_signs_in_and_sees_only_its_pages() {
     let roles: [(&DemoAccount, Vec<&str>, &str, Vec<&str>); 3] = [
         (
             &OWNER,
-            EVERY_PAGE.to_vec(),
+            EVERY_PAGE.into_iter().filter(|p| *p != "Flotte").collect(),
             "Propriétaire",
             store_names.clone(),
         ),
@@ -105,6 +106,7 @@ async fn each_demo_role_signs_in_and_sees_only_its_pages() {
             let href = match page {
                 "Ventes" => "/ventes",
                 "Appareils" => "/appareils",
+                "Flotte" => "/flotte",
                 "Abonnement" => "/abonnement",
                 "Z de caisse" => "/z",
                 "Mise hors service" => "/mise-hors-service",

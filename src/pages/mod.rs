@@ -1,6 +1,8 @@
 pub mod access;
 pub mod audit;
+pub mod devices;
 pub mod field;
+pub mod fleet;
 pub mod invitation;
 pub mod registers;
 pub mod sales;

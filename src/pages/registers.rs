@@ -1,4 +1,4 @@
-//! The pages whose full features come later (devices, subscription, Z reports,
+//! The pages whose full features come later (subscription, Z reports,
 //! decommission) already show the store's registers as the server knows them.
 
 use crate::api;
@@ -10,7 +10,6 @@ use multicaisse_core::store::{Register, RegisterKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistersPageKind {
-    Devices,
     Subscription,
     ZReports,
     Decommission,
@@ -19,7 +18,6 @@ pub enum RegistersPageKind {
 impl RegistersPageKind {
     fn title(self, t: &Texts) -> &'static str {
         match self {
-            RegistersPageKind::Devices => t.devices_title,
             RegistersPageKind::Subscription => t.subscription_title,
             RegistersPageKind::ZReports => t.z_title,
             RegistersPageKind::Decommission => t.decommission_title,
@@ -28,7 +26,6 @@ impl RegistersPageKind {
 
     fn intro(self, t: &Texts) -> &'static str {
         match self {
-            RegistersPageKind::Devices => t.devices_intro,
             RegistersPageKind::Subscription => t.subscription_intro,
             RegistersPageKind::ZReports => t.z_intro,
             RegistersPageKind::Decommission => t.decommission_intro,

@@ -447,7 +447,21 @@ pub async fn run(config: &SimulateConfig) -> Result<SimulateReport, SimulateErro
             unsent_changes: Vec::new(),
         });
     }
-    let sim = Simulation { http, config };
+    // What each iPad reports at every push: its set-up, and that nothing is left unsent.
+    let settings = json!({
+        "shop_name": store.name, "shop_address": store.address, "siret": store.siret,
+        "document_header": store.name, "document_footer": "Merci de votre visite",
+        "fiscal_year_end_month": store.fiscal_year_end_month,
+        "payment_methods": ["card", "cash", "cheque", "gift_voucher"],
+        "loyalty_enabled": true, "printer_configured": true, "email_tickets": true,
+        "app_version": concat!("simulate-", env!("CARGO_PKG_VERSION")),
+        "pending_local_changes": 0,
+    });
+    let sim = Simulation {
+        http,
+        config,
+        settings,
+    };
     let mut days = 0;
     let mut date = config.from;
     let mut tampered = false;
@@ -512,6 +526,7 @@ fn close_periods(registers: &mut [VirtualRegister], date: NaiveDate, fiscal_end:
 struct Simulation<'a> {
     http: Http,
     config: &'a SimulateConfig,
+    settings: Value,
 }
 
 impl Simulation<'_> {
@@ -576,6 +591,7 @@ impl Simulation<'_> {
             "tickets": register.unsent_tickets,
             "closures": register.unsent_closures,
             "changes": register.unsent_changes,
+            "settings": self.settings,
         });
         let pushed: PushResponse = self
             .http

@@ -95,6 +95,8 @@ pub async fn seed(
             );
         }
     }
+    // Nothing routine in the last hours: today's story below must be the latest word.
+    events.retain(|(at, _)| *at < now - Duration::hours(6));
     if lively {
         // Today: the second register synced first and still holds changes; the principal one
         // synced later and pushed changes the second has not pulled.

@@ -26,7 +26,14 @@ const STATUS_QUERY: &[QueryParam] = &[(
     false,
     "RFC 3339 instant: syncs completed after it are listed as the plan's steps done (default: now; at most 14 days back)",
 )];
-const TIMELINE_QUERY: &[QueryParam] = &[("lang", false, "fr (default) or en")];
+const TIMELINE_QUERY: &[QueryParam] = &[
+    ("lang", false, "fr (default) or en"),
+    (
+        "v",
+        false,
+        "ignored: a page changes it to get a fresh drawing past the browser's cache",
+    ),
+];
 const FLEET_QUERY: &[QueryParam] = &[
     (
         "store",
@@ -138,7 +145,8 @@ async fn timeline(
                 lang = Lang::from_code(&value)
                     .ok_or_else(|| ParamError::new("lang", format!("`{value}` is not fr or en")))?
             }
-            other => return Err(ParamError::new(other, "is not a parameter: lang").into()),
+            "v" => {}
+            other => return Err(ParamError::new(other, "is not a parameter: lang, v").into()),
         }
     }
     let now = Utc::now();

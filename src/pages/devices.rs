@@ -1,0 +1,484 @@
+//! Appareils: each register's sync freshness, the order to sync them in (ticking off live), the
+//! register holding the lease, refused simultaneous attempts, and two weeks of history.
+//!
+//! The page polls the server every few seconds while it is visible (see the README: polling
+//! works through any proxy and across server instances, which a push channel would not).
+
+use crate::api;
+use crate::api::ClientError;
+use crate::i18n::use_lang;
+use crate::pages::states::{ErrorBox, Skeleton};
+use crate::session::{use_session, use_store_id};
+use crate::time::local_date_time;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use multicaisse_core::format::{format_count, Lang};
+use multicaisse_core::freshness::{
+    ago, RegisterFreshness, StepReason, StoreFreshness, SyncState, MIN_SYNCS_PER_DAY,
+};
+use std::time::Duration;
+
+/// How often the page asks for news: a sync shows within this.
+const POLL: Duration = Duration::from_secs(3);
+
+pub struct DevicesTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub syncing: &'static str,
+    pub since: &'static str,
+    pub idle: &'static str,
+    pub plan_title: &'static str,
+    pub plan_done_all: &'static str,
+    pub plan_fallback: &'static str,
+    pub step_done: &'static str,
+    pub registers_title: &'static str,
+    pub col_state: &'static str,
+    pub col_device: &'static str,
+    pub col_last_sync: &'static str,
+    pub col_last_attempt: &'static str,
+    pub col_syncs: &'static str,
+    pub col_behind: &'static str,
+    pub col_pending: &'static str,
+    pub never: &'static str,
+    pub unknown: &'static str,
+    pub incidents_title: &'static str,
+    pub no_incidents: &'static str,
+    pub timeline_title: &'static str,
+    pub timeline_alt: &'static str,
+    pub updated: &'static str,
+}
+
+const FR: DevicesTexts = DevicesTexts {
+    title: "Appareils",
+    intro: "Ne synchronisez jamais deux caisses en même temps. Chaque caisse doit synchroniser au moins une fois par jour ; l'ordre ci-dessous est le plus court qui met toutes les caisses à jour.",
+    syncing: "Synchronisation en cours :",
+    since: "depuis",
+    idle: "Aucune synchronisation en cours.",
+    plan_title: "Ordre de synchronisation",
+    plan_done_all: "Toutes les caisses sont à jour : aucune synchronisation n'est nécessaire.",
+    plan_fallback: "Le serveur ne sait rien des modifications en attente : c'est le rituel complet 1…N puis 1…N−1.",
+    step_done: "fait",
+    registers_title: "Caisses",
+    col_state: "État",
+    col_device: "Appareil",
+    col_last_sync: "Dernière synchronisation",
+    col_last_attempt: "Dernière tentative",
+    col_syncs: "Synchronisations",
+    col_behind: "À récupérer",
+    col_pending: "Non envoyées",
+    never: "jamais",
+    unknown: "inconnu",
+    incidents_title: "Tentatives simultanées refusées",
+    no_incidents: "Aucune tentative simultanée ces 14 derniers jours.",
+    timeline_title: "Les 14 derniers jours",
+    timeline_alt: "Chronologie des synchronisations par caisse sur 14 jours",
+    updated: "Mis à jour à",
+};
+
+const EN: DevicesTexts = DevicesTexts {
+    title: "Devices",
+    intro: "Never sync two registers at once. Each register must sync at least once a day; the order below is the shortest that brings every register up to date.",
+    syncing: "Sync in progress:",
+    since: "since",
+    idle: "No sync in progress.",
+    plan_title: "Sync order",
+    plan_done_all: "Every register is up to date: no sync is needed.",
+    plan_fallback: "The server knows nothing of pending changes: this is the full ritual 1…N then 1…N−1.",
+    step_done: "done",
+    registers_title: "Registers",
+    col_state: "State",
+    col_device: "Device",
+    col_last_sync: "Last sync",
+    col_last_attempt: "Last attempt",
+    col_syncs: "Syncs",
+    col_behind: "To pull",
+    col_pending: "Unsent",
+    never: "never",
+    unknown: "unknown",
+    incidents_title: "Refused simultaneous attempts",
+    no_incidents: "No simultaneous attempt over the last 14 days.",
+    timeline_title: "The last 14 days",
+    timeline_alt: "Timeline of syncs per register over 14 days",
+    updated: "Updated at",
+};
+
+pub fn devices_texts(lang: Lang) -> &'static DevicesTexts {
+    match lang {
+        Lang::Fr => &FR,
+        Lang::En => &EN,
+    }
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n > 1 {
+        many
+    } else {
+        one
+    }
+}
+
+/// One line saying why a step is in the plan.
+fn reason(step: &StepReason, lang: Lang) -> String {
+    let list = |numbers: &[u32]| {
+        numbers
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (step, lang) {
+        (StepReason::PushPending { changes }, Lang::Fr) => format!(
+            "envoie ses {changes} {} locale{} non envoyée{}",
+            plural(u64::from(*changes), "modification", "modifications"),
+            plural(u64::from(*changes), "", "s"),
+            plural(u64::from(*changes), "", "s")
+        ),
+        (StepReason::PushPending { changes }, Lang::En) => format!(
+            "pushes its {changes} unsent local {}",
+            plural(u64::from(*changes), "change", "changes")
+        ),
+        (StepReason::PushUnknown, Lang::Fr) => {
+            "n'a jamais dit si elle a des modifications en attente : elle envoie d'abord".into()
+        }
+        (StepReason::PushUnknown, Lang::En) => {
+            "never said whether it holds unsent changes: it pushes first".into()
+        }
+        (StepReason::PullAfter { registers }, Lang::Fr) => format!(
+            "récupère ce que {} {} ensuite",
+            if registers.len() > 1 {
+                format!("les caisses {}", list(registers))
+            } else {
+                format!("la caisse {}", list(registers))
+            },
+            if registers.len() > 1 {
+                "envoient"
+            } else {
+                "envoie"
+            }
+        ),
+        (StepReason::PullAfter { registers }, Lang::En) => format!(
+            "pulls what register{} {} push{} after it",
+            plural(registers.len() as u64, "", "s"),
+            list(registers),
+            if registers.len() > 1 { "" } else { "es" }
+        ),
+        (StepReason::PullBehind { changes }, Lang::Fr) => format!(
+            "en retard de {} {}",
+            format_count(*changes, Lang::Fr),
+            plural(*changes, "modification", "modifications")
+        ),
+        (StepReason::PullBehind { changes }, Lang::En) => format!(
+            "{} {} behind",
+            format_count(*changes, Lang::En),
+            plural(*changes, "change", "changes")
+        ),
+    }
+}
+
+fn outcome(outcome: &str, lang: Lang) -> &'static str {
+    match (outcome, lang) {
+        ("completed", Lang::Fr) => "réussie",
+        ("completed", Lang::En) => "completed",
+        ("refused", Lang::Fr) => "refusée (autre caisse en cours)",
+        ("refused", Lang::En) => "refused (another register was syncing)",
+        ("in_progress", Lang::Fr) => "en cours",
+        ("in_progress", Lang::En) => "in progress",
+        (_, Lang::Fr) => "interrompue",
+        (_, Lang::En) => "interrupted",
+    }
+}
+
+#[component]
+pub fn DevicesPage() -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || devices_texts(lang.get());
+    let session = use_session();
+    let store_id = use_store_id();
+    // The plan's done steps are the syncs completed since the page was opened.
+    // The browser's clock: chrono's `Utc::now` has no clock to read in wasm.
+    let opened: DateTime<Utc> =
+        DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    let status: RwSignal<Option<Result<StoreFreshness, ClientError>>> = RwSignal::new(None);
+    let fetch = move || {
+        let Some(id) = store_id.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let answer = api::sync_status(id, opened).await;
+            // A store switched while the answer travelled is not this page's any more.
+            if store_id.get_untracked() == Some(id) {
+                status.set(Some(answer));
+            }
+        });
+    };
+    Effect::new(move |_| {
+        store_id.track();
+        status.set(None);
+        fetch();
+    });
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            let hidden = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| d.hidden());
+            if !hidden {
+                fetch();
+            }
+        },
+        POLL,
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    // The timeline is drawn again only when an attempt was added, not at every poll.
+    let timeline_src = Memo::new(move |_| {
+        let id = store_id.get()?;
+        status.with(|s| {
+            let f = s.as_ref()?.as_ref().ok()?;
+            let attempts: Vec<String> = f
+                .registers
+                .iter()
+                .filter_map(|r| {
+                    r.last_attempt
+                        .as_ref()
+                        .map(|a| a.at.timestamp_millis().to_string())
+                })
+                .collect();
+            Some(format!(
+                "/api/stores/{id}/sync-timeline?lang={}&v={}",
+                lang.get().code(),
+                attempts.join("-")
+            ))
+        })
+    });
+    let zone = move || {
+        session
+            .current_store()
+            .map(|s| s.time_zone.name().to_string())
+            .unwrap_or_else(|| "Europe/Paris".into())
+    };
+    view! {
+        <section class="page devices-page">
+            <div class="page-head">
+                <h1>{move || tx().title}</h1>
+            </div>
+            <p class="intro">{move || tx().intro}</p>
+            {move || match status.get() {
+                None => view! { <Skeleton rows=4/> }.into_any(),
+                Some(Err(error)) => {
+                    view! { <ErrorBox error on_retry=Callback::new(move |_| fetch())/> }.into_any()
+                }
+                Some(Ok(f)) => view! { <Freshness f zone=zone()/> }.into_any(),
+            }}
+            {move || {
+                timeline_src
+                    .get()
+                    .map(|src| {
+                        view! {
+                            <h2>{move || tx().timeline_title}</h2>
+                            <img class="chart timeline" id="sync-timeline" alt=move || tx().timeline_alt src=src/>
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Freshness(f: StoreFreshness, zone: String) -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || devices_texts(lang.get());
+    let now = f.as_of;
+    let when = {
+        let zone = zone.clone();
+        move |at: DateTime<Utc>| local_date_time(at, &zone, lang.get())
+    };
+    let lease = f.lease.clone().map(|l| {
+        let since = when.clone()(l.since);
+        view! {
+            <p class="lease busy" id="sync-lease" data-register=l.register role="status">
+                <strong>{move || tx().syncing}</strong>
+                " "
+                {l.label.clone()}
+                " ("
+                {move || tx().since}
+                " "
+                {since}
+                ")"
+            </p>
+        }
+        .into_any()
+    });
+    let all_unknown = !f.plan.is_empty()
+        && f.registers
+            .iter()
+            .filter(|r| r.facts.in_service)
+            .all(|r| r.facts.pending_local_changes.is_none());
+    let done = f
+        .done
+        .iter()
+        .map(|d| {
+            let at = when.clone()(d.at);
+            let label = label_of(&f, d.register);
+            view! {
+                <li class="step done" data-register=d.register>
+                    <span class="tick" aria-hidden="true">"✓"</span>
+                    " "
+                    <strong>{label}</strong>
+                    " — "
+                    {move || tx().step_done}
+                    " "
+                    {at}
+                </li>
+            }
+        })
+        .collect_view();
+    let steps = f
+        .plan
+        .iter()
+        .map(|step| {
+            let reason_of = step.reason.clone();
+            let label = label_of(&f, step.register);
+            view! {
+                <li class="step todo" data-register=step.register>
+                    <strong>{label}</strong>
+                    " — "
+                    {move || reason(&reason_of, lang.get())}
+                </li>
+            }
+        })
+        .collect_view();
+    let plan_empty = f.plan.is_empty();
+    let rows = f
+        .registers
+        .iter()
+        .cloned()
+        .map(|r| view! { <RegisterRow r now when=when.clone()/> })
+        .collect_view();
+    let incidents = f.refused.clone();
+    let incident_rows = incidents
+        .iter()
+        .take(10)
+        .map(|i| {
+            let at = when.clone()(i.at);
+            let (register, holder) = (i.register, i.holder);
+            let text = move || match (lang.get(), holder) {
+                (Lang::Fr, Some(h)) => format!("La caisse {register} a voulu synchroniser pendant que la caisse {h} synchronisait : refusée."),
+                (Lang::Fr, None) => format!("La caisse {register} a voulu synchroniser pendant une autre synchronisation : refusée."),
+                (Lang::En, Some(h)) => format!("Register {register} tried to sync while register {h} was syncing: refused."),
+                (Lang::En, None) => format!("Register {register} tried to sync during another sync: refused."),
+            };
+            view! { <li data-register=register><span class="when">{at}</span> " " {text}</li> }
+        })
+        .collect_view();
+    let updated = when.clone()(now);
+    view! {
+        {lease.unwrap_or_else(|| view! { <p class="lease idle" id="sync-lease" role="status">{move || tx().idle}</p> }.into_any())}
+        <h2>{move || tx().plan_title}</h2>
+        <ol class="sync-plan" id="sync-plan">
+            {done}
+            {steps}
+        </ol>
+        {(plan_empty).then(|| view! { <p class="plan-done" id="plan-done">{move || tx().plan_done_all}</p> })}
+        {all_unknown.then(|| view! { <p class="hint">{move || tx().plan_fallback}</p> })}
+        <h2>{move || tx().registers_title}</h2>
+        <div class="table-wrap">
+            <table class="freshness" id="freshness">
+                <thead>
+                    <tr>
+                        <th scope="col">{move || tx().registers_title}</th>
+                        <th scope="col">{move || tx().col_state}</th>
+                        <th scope="col">{move || tx().col_device}</th>
+                        <th scope="col">{move || tx().col_last_sync}</th>
+                        <th scope="col">{move || tx().col_last_attempt}</th>
+                        <th scope="col">{move || tx().col_syncs}</th>
+                        <th scope="col" class="num">{move || tx().col_behind}</th>
+                        <th scope="col" class="num">{move || tx().col_pending}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <h2>{move || tx().incidents_title}</h2>
+        {if incidents.is_empty() {
+            view! { <p class="empty">{move || tx().no_incidents}</p> }.into_any()
+        } else {
+            view! { <ul class="incidents" id="incidents">{incident_rows}</ul> }.into_any()
+        }}
+        <p class="updated">{move || tx().updated} " " {updated}</p>
+    }
+}
+
+fn label_of(f: &StoreFreshness, number: u32) -> String {
+    f.registers
+        .iter()
+        .find(|r| r.register.number == number)
+        .map_or_else(|| format!("Caisse {number}"), |r| r.register.label.clone())
+}
+
+#[component]
+fn RegisterRow(
+    r: RegisterFreshness,
+    now: DateTime<Utc>,
+    when: impl Fn(DateTime<Utc>) -> String + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || devices_texts(lang.get());
+    let state = r.state;
+    let last_sync = r.facts.last_sync_at;
+    let last_sync_text = {
+        let when = when.clone();
+        move || match last_sync {
+            Some(at) => format!("{} ({})", when(at), ago(at, now, lang.get())),
+            None => tx().never.to_string(),
+        }
+    };
+    let attempt = r.last_attempt.clone();
+    let attempt_text = move || match &attempt {
+        Some(a) => format!("{} — {}", when(a.at), outcome(&a.outcome, lang.get())),
+        None => "—".into(),
+    };
+    let device = match (&r.device, &r.app_version) {
+        (Some(d), Some(v)) => format!("{} · {} · v{v}", d.name, d.model),
+        (Some(d), None) => format!("{} · {}", d.name, d.model),
+        (None, _) => "—".into(),
+    };
+    let (today, week) = (r.syncs_today, r.syncs_7_days);
+    let below_minimum = state != SyncState::OutOfService && week < MIN_SYNCS_PER_DAY * 7;
+    let syncs = move || match lang.get() {
+        Lang::Fr => format!(
+            "{today} aujourd'hui · {week} en 7 jours (minimum {})",
+            MIN_SYNCS_PER_DAY * 7
+        ),
+        Lang::En => format!(
+            "{today} today · {week} in 7 days (minimum {})",
+            MIN_SYNCS_PER_DAY * 7
+        ),
+    };
+    let behind = r.facts.behind;
+    let behind_text = move || {
+        if behind == 0 {
+            "0".to_string()
+        } else {
+            reason(&StepReason::PullBehind { changes: behind }, lang.get())
+        }
+    };
+    let pending = r.facts.pending_local_changes;
+    let pending_text = move || {
+        pending.map_or_else(
+            || tx().unknown.to_string(),
+            |p| format_count(u64::from(p), lang.get()),
+        )
+    };
+    view! {
+        <tr data-register=r.register.number data-state=state.code()>
+            <th scope="row">{r.register.label.clone()}</th>
+            <td><span class=format!("badge sync-{}", state.code())>{move || state.label(lang.get())}</span></td>
+            <td class="device">{device}</td>
+            <td class="last-sync">{last_sync_text}</td>
+            <td class="last-attempt">{attempt_text}</td>
+            <td class="syncs" class:below-minimum=below_minimum>{syncs}</td>
+            <td class="num behind">{behind_text}</td>
+            <td class="num pending">{pending_text}</td>
+        </tr>
+    }
+}

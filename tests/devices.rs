@@ -1,0 +1,172 @@
+//! Appareils and Flotte in headless Chromium: the page stays open while the simulator syncs
+//! register 2 over HTTP, and its state and the sync plan change without a reload; support
+//! staff filter the fleet.
+
+use chrono::Utc;
+use fantoccini::Locator;
+use multicaisse_core::freshness::StoreFreshness;
+use multicaisse_core::store::Store;
+use multicaisse_e2e::{Browser, DemoServer, OWNER, SUPPORT};
+use multicaisse_server::simulate::{self, SimulateConfig, SyncOrder};
+use serde_json::Value;
+
+const READ: &str = "return { \
+    marker: window.__still_the_same_page === true, \
+    states: [...document.querySelectorAll('#freshness tbody tr')].map(r => [r.dataset.register, r.dataset.state]), \
+    todo: [...document.querySelectorAll('#sync-plan li.todo')].map(li => li.dataset.register), \
+    done: [...document.querySelectorAll('#sync-plan li.done')].map(li => li.dataset.register), \
+    first_reason: (document.querySelector('#sync-plan li.todo')||{}).textContent, \
+    incidents: document.querySelectorAll('#incidents li').length, \
+    timeline: (document.querySelector('#sync-timeline')||{}).naturalWidth || 0 };";
+
+fn state_of(v: &Value, register: &str) -> String {
+    v["states"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r[0] == register))
+        .and_then(|r| r[1].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_devices_page_follows_a_sync_without_a_reload() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store = &stores[0];
+    let before: StoreFreshness = server
+        .api(&format!("/api/stores/{}/sync-status", store.id))
+        .await;
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+    browser.click(Locator::LinkText("Appareils")).await;
+    let shown = browser
+        .wait_for("the devices page", READ, |v| {
+            (v["states"].as_array().map(Vec::len) == Some(3) && v["timeline"].as_u64() > Some(0))
+                .then(|| v.clone())
+        })
+        .await;
+    // What the page shows is what the API says: register 2 holds unsent changes and pushes
+    // first; the seasonal register is late.
+    for r in &before.registers {
+        assert_eq!(
+            state_of(&shown, &r.register.number.to_string()),
+            r.state.code()
+        );
+    }
+    assert_eq!(state_of(&shown, "2"), "needs_resync");
+    assert_eq!(state_of(&shown, "3"), "late");
+    let planned: Vec<String> = before.plan.iter().map(|s| s.register.to_string()).collect();
+    assert_eq!(shown["todo"], serde_json::json!(planned));
+    assert_eq!(planned[0], "2");
+    assert!(
+        shown["first_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("envoie ses 2 modifications locales non envoyées")),
+        "{shown}"
+    );
+    assert_eq!(shown["incidents"], 2, "the demo's two refused attempts");
+    browser
+        .client
+        .execute("window.__still_the_same_page = true; return true;", vec![])
+        .await
+        .expect("mark the page");
+
+    // The simulator, as an iPad would over HTTP: register 2 pairs and syncs.
+    let today = Utc::now().with_timezone(&store.time_zone).date_naive();
+    let config = SimulateConfig {
+        url: server.url(""),
+        store_id: store.id,
+        registers: vec![2],
+        from: today,
+        until: today,
+        seed: 11,
+        syncs_per_day: 1,
+        misbehave: vec![],
+        order: SyncOrder::Once,
+        email: SUPPORT.email.into(),
+        password: SUPPORT.password.into(),
+    };
+    let report = simulate::run(&config).await.expect("the simulator syncs");
+    assert_eq!(report.registers[0].syncs, 1);
+
+    let after = browser
+        .wait_for("register 2 up to date, without a reload", READ, |v| {
+            (state_of(v, "2") == "up_to_date").then(|| v.clone())
+        })
+        .await;
+    assert_eq!(after["marker"], true, "the page was not reloaded");
+    let done = after["done"].as_array().expect("done steps");
+    assert!(done.iter().all(|d| d == "2") && !done.is_empty(), "{after}");
+    let todo: Vec<&str> = after["todo"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(!todo.contains(&"2"), "{after}");
+    let now: StoreFreshness = server
+        .api(&format!("/api/stores/{}/sync-status", store.id))
+        .await;
+    let planned: Vec<String> = now.plan.iter().map(|s| s.register.to_string()).collect();
+    assert_eq!(todo, planned.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_ne!(now.plan, before.plan);
+
+    // In English, the state badges and the plan speak English.
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .wait_for(
+            "English badges",
+            "return (document.querySelector('#freshness tr[data-register=\"3\"] .badge')||{}).textContent;",
+            |v| (v == "late").then_some(()),
+        )
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn support_filters_the_fleet() {
+    let server = DemoServer::start().await;
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &SUPPORT).await;
+    browser.click(Locator::LinkText("Flotte")).await;
+    let rows = "return { rows: [...document.querySelectorAll('#fleet tbody tr')].map(r => r.dataset.state), \
+                page: (document.querySelector('#fleet-page')||{}).textContent };";
+    let all = browser
+        .wait_for("the fleet", rows, |v| {
+            (v["rows"].as_array().map(Vec::len) == Some(4)).then(|| v.clone())
+        })
+        .await;
+    // Worst first: the seasonal register (late), then register 2 (needs a sync).
+    assert_eq!(all["rows"][0], "late", "{all}");
+    assert_eq!(all["rows"][1], "needs_resync", "{all}");
+    assert_eq!(all["page"], "page 1 sur 1 · 4 caisses");
+    browser.fill(Locator::Css("#fleet-store"), "chai").await;
+    browser
+        .client
+        .execute(
+            "document.querySelector('#fleet-store').dispatchEvent(new Event('change')); return true;",
+            vec![],
+        )
+        .await
+        .expect("change");
+    browser
+        .wait_for("one store", rows, |v| {
+            (v["rows"].as_array().map(Vec::len) == Some(1)).then_some(())
+        })
+        .await;
+    browser
+        .client
+        .execute(
+            "const s = document.querySelector('#fleet-state'); s.value = 'late'; \
+             s.dispatchEvent(new Event('change')); return true;",
+            vec![],
+        )
+        .await
+        .expect("state");
+    browser
+        .wait_for("no late register in that store", rows, |v| {
+            (v["rows"].as_array().map(Vec::len) == Some(0)).then_some(())
+        })
+        .await;
+    browser.close().await;
+}
