@@ -732,6 +732,35 @@ mod tests {
     }
 
     #[test]
+    fn fleet_filters_parse_or_say_what_is_wrong() {
+        let parsed =
+            FleetQuery::parse([("store", " Canuts "), ("state", "late"), ("page", "3")]).unwrap();
+        assert_eq!(parsed.store.as_deref(), Some("Canuts"));
+        assert_eq!((parsed.state, parsed.page), (Some(SyncState::Late), 3));
+        assert_eq!(FleetQuery::parse([]).unwrap().page, 1);
+        assert_eq!(
+            FleetQuery::parse([("state", ""), ("store", "")]).unwrap(),
+            FleetQuery {
+                page: 1,
+                ..FleetQuery::default()
+            }
+        );
+        for (key, value) in [
+            ("state", "perdu"),
+            ("page", "0"),
+            ("page", "x"),
+            ("sort", "name"),
+        ] {
+            assert_eq!(
+                FleetQuery::parse([(key, value)]).unwrap_err().parameter,
+                key
+            );
+        }
+        let long = "x".repeat(101);
+        assert!(FleetQuery::parse([("store", long.as_str())]).is_err());
+    }
+
+    #[test]
     fn ago_reads_naturally() {
         let at = |s: i64| now() - Duration::seconds(s);
         assert_eq!(ago(at(20), now(), Lang::Fr), "à l'instant");

@@ -285,6 +285,37 @@ async fn the_fleet_lists_the_worst_first(backend: Backend) {
     for (a, b) in precomputed.entries.iter().zip(&recomputed.entries) {
         assert_eq!(a, b);
     }
+    // Any page is the slice of the whole sorted list, whether it lies within one state (read
+    // from that state's rows alone) or straddles two, with or without a state filter.
+    let whole = precomputed.entries;
+    for offset in (0..whole.len() as u64).step_by(3) {
+        let page = storage
+            .fleet(FleetSource::Precomputed, None, None, now, 7, offset)
+            .await
+            .unwrap();
+        let end = (offset as usize + 7).min(whole.len());
+        assert_eq!(page.entries, whole[offset as usize..end], "offset {offset}");
+    }
+    let never: Vec<_> = whole
+        .iter()
+        .filter(|e| e.facts.state(now) == SyncState::NeverSynced)
+        .cloned()
+        .collect();
+    for offset in [0u64, 5, 35] {
+        let page = storage
+            .fleet(
+                FleetSource::Precomputed,
+                None,
+                Some(SyncState::NeverSynced),
+                now,
+                5,
+                offset,
+            )
+            .await
+            .unwrap();
+        let end = (offset as usize + 5).min(never.len());
+        assert_eq!(page.entries, never[offset as usize..end], "offset {offset}");
+    }
     // Bad input, and support only.
     for (query, parameter) in [
         ("?state=perdu", "state"),

@@ -1110,8 +1110,8 @@ async fn time_get(
 }
 
 async fn fleet(stores: usize, requests: usize, database_url: Option<String>) -> Result<(), String> {
-    if stores == 0 {
-        return Err("--stores must be at least 1".into());
+    if stores == 0 || requests == 0 {
+        return Err("--stores and --requests must be at least 1".into());
     }
     let now = Utc::now();
     let plan = fleet_plan(stores, now);
@@ -1180,8 +1180,8 @@ async fn fleet(stores: usize, requests: usize, database_url: Option<String>) -> 
         median_ms(time_get(&client, &format!("{base}/api/auth/me"), requests).await?);
     println!("  floor (GET /api/auth/me) median {floor_median:.2} ms");
     let history_runs = requests.clamp(1, 20);
-    let views: [(&str, &str, Option<&str>, Option<SyncState>, u32); 3] = [
-        ("first page", "", None, None, 1),
+    let views = [
+        ("first page", "", None, None, 1u32),
         (
             "late, page 2",
             "?state=late&page=2",
@@ -1190,8 +1190,8 @@ async fn fleet(stores: usize, requests: usize, database_url: Option<String>) -> 
             2,
         ),
         (
-            "store \"cellier\"",
-            "?store=cellier",
+            &format!("store \"{FLEET_NAME_FILTER}\""),
+            &format!("?store={FLEET_NAME_FILTER}"),
             Some(FLEET_NAME_FILTER),
             None,
             1,

@@ -153,6 +153,25 @@ pub(super) const SEVERITY_SQL: &str = "CASE \
     WHEN s.behind > 0 OR COALESCE(s.pending_local_changes, 0) > 0 THEN 2 \
     ELSE 3 END";
 
+/// What the status row `s` of a register in `state` meets, whatever the register's own status
+/// (a necessary part of `SEVERITY_SQL`'s rule, `$cutoff` as there): filtered on before the
+/// joins, it spares them the other states' rows. Out of service has no such condition.
+pub(super) fn state_condition(state: SyncState) -> Option<&'static str> {
+    Some(match state {
+        SyncState::Late => "s.device_revoked_at IS NULL AND s.last_sync_at < $cutoff",
+        SyncState::NeverSynced => "s.device_revoked_at IS NULL AND s.last_sync_at IS NULL",
+        SyncState::NeedsResync => {
+            "s.device_revoked_at IS NULL AND s.last_sync_at >= $cutoff \
+             AND (s.behind > 0 OR COALESCE(s.pending_local_changes, 0) > 0)"
+        }
+        SyncState::UpToDate => {
+            "s.device_revoked_at IS NULL AND s.last_sync_at >= $cutoff \
+             AND NOT (s.behind > 0 OR COALESCE(s.pending_local_changes, 0) > 0)"
+        }
+        SyncState::OutOfService => return None,
+    })
+}
+
 /// The status columns recomputed from the history: what `register_sync_status` holds, without
 /// it. `{pending}` is the backend's JSON read of `rs.settings`.
 pub(super) const STATUS_FROM_HISTORY_SQL: &str = "(SELECT r0.id AS register_id, r0.store_id AS store_id, \
@@ -318,49 +337,71 @@ macro_rules! impl_freshness {
                     }
                 };
                 let cutoff = now - chrono::Duration::hours(LATE_AFTER_HOURS);
-                // The severity is computed once per row in a derived table, then filtered and
-                // sorted on; the cutoff is its only parameter.
-                let mut inner = String::from(
-                    "(SELECT st.id AS store_id, st.name AS store_name, r.id AS register_id, \
-                     r.number AS number, r.label AS label, r.status AS status, s.last_sync_at, \
-                     s.last_attempt_at, s.last_attempt_outcome, s.behind, s.pending_local_changes, \
-                     s.device_revoked_at, ",
-                );
-                let severity_at = inner.len();
-                inner.push_str(" AS severity FROM ");
-                inner.push_str(&status_table);
-                inner.push_str(" s JOIN registers r ON r.id = s.register_id JOIN stores st ON st.id = r.store_id");
-                let build = |select: &str, with_state: bool| {
-                    let (before, after) = inner.split_at(severity_at);
-                    let mut query = sqlx::QueryBuilder::<$db>::new(select);
-                    query.push(" FROM ").push(before);
-                    let mut parts = f::SEVERITY_SQL.split("$cutoff");
+                // SQL text with the cutoff bound wherever it says `$cutoff`.
+                let push_sql = |query: &mut sqlx::QueryBuilder<'_, $db>, sql: &str| {
+                    let mut parts = sql.split("$cutoff");
                     query.push(parts.next().unwrap_or_default());
                     for part in parts {
                         query.push_bind(cutoff).push(part);
                     }
-                    query.push(after);
+                };
+                // The severity is computed once per row in a derived table, then filtered and
+                // sorted on. Stores are joined only for the page, which sorts on their names:
+                // the counts read a name filter through a subquery. `page_state` filters on a
+                // state, first by its condition on the status row alone, before the joins.
+                let build = |select: &str, page: bool, page_state: Option<SyncState>| {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(select);
+                    query.push(" FROM (SELECT r.store_id AS store_id, ");
+                    if page {
+                        query.push("st.name AS store_name, ");
+                    }
+                    query.push(
+                        "r.id AS register_id, r.number AS number, r.label AS label, \
+                         r.status AS status, s.last_sync_at, s.last_attempt_at, \
+                         s.last_attempt_outcome, s.behind, s.pending_local_changes, \
+                         s.device_revoked_at, ",
+                    );
+                    push_sql(&mut query, f::SEVERITY_SQL);
+                    query
+                        .push(" AS severity FROM ")
+                        .push(&status_table)
+                        .push(" s JOIN registers r ON r.id = s.register_id");
+                    if page {
+                        query.push(" JOIN stores st ON st.id = r.store_id");
+                    }
+                    let mut glue = " WHERE ";
                     match store.map(|text| (text, text.parse::<i64>())) {
                         Some((_, Ok(id))) => {
-                            query.push(" WHERE st.id = ").push_bind(id);
+                            query.push(glue).push("r.store_id = ").push_bind(id);
+                            glue = " AND ";
                         }
                         Some((text, Err(_))) => {
+                            query.push(glue).push(if page {
+                                "LOWER(st.name) LIKE "
+                            } else {
+                                "r.store_id IN (SELECT st.id FROM stores st WHERE LOWER(st.name) LIKE "
+                            });
                             query
-                                .push(" WHERE LOWER(st.name) LIKE ")
                                 .push_bind(f::name_pattern(text))
-                                .push(" ESCAPE '\\'");
+                                .push(if page { " ESCAPE '\\'" } else { " ESCAPE '\\')" });
+                            glue = " AND ";
                         }
                         None => {}
                     }
+                    if let Some(condition) = page_state.and_then(f::state_condition) {
+                        query.push(glue).push("(");
+                        push_sql(&mut query, condition);
+                        query.push(")");
+                    }
                     query.push(") f");
-                    if let (true, Some(state)) = (with_state, state) {
+                    if let Some(state) = page_state {
                         query
                             .push(" WHERE f.severity = ")
                             .push_bind(i32::from(state.severity()));
                     }
                     query
                 };
-                let mut counts_query = build("SELECT f.severity, CAST(COUNT(*) AS BIGINT)", false);
+                let mut counts_query = build("SELECT f.severity, CAST(COUNT(*) AS BIGINT)", false, None);
                 counts_query.push(" GROUP BY f.severity");
                 let counted: Vec<(i32, i64)> =
                     counts_query.build_query_as().fetch_all(&self.pool).await?;
@@ -379,19 +420,40 @@ macro_rules! impl_freshness {
                     .filter(|c| state.is_none_or(|s| s == c.state))
                     .map(|c| c.count)
                     .sum();
+                // The registers are sorted by state first: a page that lies within one state
+                // (the first page of a fleet with late registers) is that state's page at the
+                // offset among them, the same rows read without the others.
+                let (page_state, page_offset) = match state {
+                    Some(state) => (Some(state), offset),
+                    None => {
+                        let end = offset.saturating_add(u64::from(limit)).min(total);
+                        let mut before = 0;
+                        let mut within = (None, offset);
+                        for c in &counts {
+                            let after = before + c.count;
+                            if before <= offset && offset < after && end <= after {
+                                within = (Some(c.state), offset - before);
+                                break;
+                            }
+                            before = after;
+                        }
+                        within
+                    }
+                };
                 let mut page = build(
                     "SELECT f.store_id, f.store_name, f.register_id, CAST(f.number AS BIGINT), \
                      f.label, f.status, f.last_sync_at, f.last_attempt_at, f.last_attempt_outcome, \
                      CAST(f.behind AS BIGINT), CAST(f.pending_local_changes AS BIGINT), f.device_revoked_at",
                     true,
+                    page_state,
                 );
                 page.push(
                     " ORDER BY f.severity, f.last_sync_at ASC NULLS FIRST, f.behind DESC, \
-                     f.store_name, f.number LIMIT ",
+                     f.store_name, f.number, f.register_id LIMIT ",
                 )
                 .push_bind(i64::from(limit))
                 .push(" OFFSET ")
-                .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+                .push_bind(i64::try_from(page_offset).unwrap_or(i64::MAX));
                 let rows: Vec<f::FleetDbRow> = page.build_query_as().fetch_all(&self.pool).await?;
                 Ok(f::FleetSlice {
                     entries: rows.into_iter().map(f::fleet_entry).collect(),
