@@ -8,7 +8,7 @@ use multicaisse_core::freshness::StoreFreshness;
 use multicaisse_core::store::Store;
 use multicaisse_e2e::{Browser, DemoServer, OWNER, SUPPORT};
 use multicaisse_server::simulate::{self, SimulateConfig, SyncOrder};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const READ: &str = "return { \
     marker: window.__still_the_same_page === true, \
@@ -17,6 +17,7 @@ const READ: &str = "return { \
     done: [...document.querySelectorAll('#sync-plan li.done')].map(li => li.dataset.register), \
     first_reason: (document.querySelector('#sync-plan li.todo')||{}).textContent, \
     incidents: document.querySelectorAll('#incidents li').length, \
+    lease: ((document.querySelector('#sync-lease.busy')||{}).dataset||{}).register || null, \
     timeline: (document.querySelector('#sync-timeline')||{}).naturalWidth || 0 };";
 
 fn state_of(v: &Value, register: &str) -> String {
@@ -111,6 +112,42 @@ async fn the_devices_page_follows_a_sync_without_a_reload() {
     assert_eq!(todo, planned.iter().map(String::as_str).collect::<Vec<_>>());
     assert_ne!(now.plan, before.plan);
 
+    // A sync in progress shows with the register holding the lease, and a register pressing
+    // "synchroniser" meanwhile shows as a refused attempt, without a reload.
+    let support = SupportClient::sign_in(&server).await;
+    let one = support.pair(&server, before.registers[0].register.id).await;
+    let three = support.pair(&server, before.registers[2].register.id).await;
+    let session = device_call(&server, &one, "begin", json!({})).await;
+    assert_eq!(session.0, 200);
+    browser
+        .wait_for("register 1 holding the lease", READ, |v| {
+            (v["lease"] == "1").then_some(())
+        })
+        .await;
+    assert_eq!(
+        device_call(&server, &three, "begin", json!({})).await.0,
+        409
+    );
+    browser
+        .wait_for("the refused attempt", READ, |v| {
+            (v["incidents"] == 3).then_some(())
+        })
+        .await;
+    let ended = device_call(
+        &server,
+        &one,
+        "end",
+        json!({ "session_id": session.1["session_id"] }),
+    )
+    .await;
+    assert_eq!(ended.0, 200);
+    let idle = browser
+        .wait_for("the lease released", READ, |v| {
+            v["lease"].is_null().then(|| v.clone())
+        })
+        .await;
+    assert_eq!(idle["marker"], true, "still the same page");
+
     // In English, the state badges and the plan speak English.
     browser.click(Locator::Css("button.lang-switch")).await;
     browser
@@ -123,6 +160,69 @@ async fn the_devices_page_follows_a_sync_without_a_reload() {
     browser.close().await;
 }
 
+/// Support staff over HTTP, as the simulator signs in: they enrol registers.
+struct SupportClient {
+    client: reqwest::Client,
+    csrf: String,
+}
+
+impl SupportClient {
+    async fn sign_in(server: &DemoServer) -> SupportClient {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        let me: Value = client
+            .post(server.url("/api/auth/sign-in"))
+            .json(&json!({ "email": SUPPORT.email, "password": SUPPORT.password }))
+            .send()
+            .await
+            .expect("sign in")
+            .json()
+            .await
+            .expect("me");
+        let csrf = me["csrf_token"].as_str().expect("a CSRF token").to_string();
+        SupportClient { client, csrf }
+    }
+
+    /// A device token for a register: a pairing code, exchanged as an iPad does.
+    async fn pair(&self, server: &DemoServer, register_id: i64) -> String {
+        let code: Value = self
+            .client
+            .post(server.url(&format!("/api/registers/{register_id}/pairing-codes")))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("pairing code")
+            .json()
+            .await
+            .expect("code");
+        let paired: Value = reqwest::Client::new()
+            .post(server.url("/api/sync/pair"))
+            .json(&json!({ "code": code["code"], "device_name": "iPad de test", "device_model": "iPad" }))
+            .send()
+            .await
+            .expect("pair")
+            .json()
+            .await
+            .expect("token");
+        paired["token"].as_str().expect("a token").to_string()
+    }
+}
+
+async fn device_call(server: &DemoServer, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(server.url(&format!("/api/sync/{path}")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sync call");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn support_filters_the_fleet() {
     let server = DemoServer::start().await;
@@ -130,7 +230,8 @@ async fn support_filters_the_fleet() {
     browser.sign_in(&server, &SUPPORT).await;
     browser.click(Locator::LinkText("Flotte")).await;
     let rows = "return { rows: [...document.querySelectorAll('#fleet tbody tr')].map(r => r.dataset.state), \
-                page: (document.querySelector('#fleet-page')||{}).textContent };";
+                page: (document.querySelector('#fleet-page')||{}).textContent, \
+                next: [...document.querySelectorAll('#fleet-next')].flatMap(b => [b.textContent.trim(), b.disabled]) };";
     let all = browser
         .wait_for("the fleet", rows, |v| {
             (v["rows"].as_array().map(Vec::len) == Some(4)).then(|| v.clone())
@@ -140,6 +241,11 @@ async fn support_filters_the_fleet() {
     assert_eq!(all["rows"][0], "late", "{all}");
     assert_eq!(all["rows"][1], "needs_resync", "{all}");
     assert_eq!(all["page"], "page 1 sur 1 · 4 caisses");
+    assert_eq!(
+        all["next"],
+        serde_json::json!(["Suivante →", true]),
+        "{all}"
+    );
     browser.fill(Locator::Css("#fleet-store"), "chai").await;
     browser
         .client

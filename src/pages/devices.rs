@@ -33,14 +33,12 @@ pub struct DevicesTexts {
     pub step_done: &'static str,
     pub registers_title: &'static str,
     pub col_state: &'static str,
-    pub col_device: &'static str,
     pub col_last_sync: &'static str,
     pub col_last_attempt: &'static str,
     pub col_syncs: &'static str,
-    pub col_behind: &'static str,
-    pub col_pending: &'static str,
+    pub col_register: &'static str,
     pub never: &'static str,
-    pub unknown: &'static str,
+    pub unknown_pending: &'static str,
     pub incidents_title: &'static str,
     pub no_incidents: &'static str,
     pub timeline_title: &'static str,
@@ -60,14 +58,12 @@ const FR: DevicesTexts = DevicesTexts {
     step_done: "fait",
     registers_title: "Caisses",
     col_state: "État",
-    col_device: "Appareil",
     col_last_sync: "Dernière synchronisation",
     col_last_attempt: "Dernière tentative",
     col_syncs: "Synchronisations",
-    col_behind: "À récupérer",
-    col_pending: "Non envoyées",
+    col_register: "Caisse",
     never: "jamais",
-    unknown: "inconnu",
+    unknown_pending: "modifications locales : jamais signalées",
     incidents_title: "Tentatives simultanées refusées",
     no_incidents: "Aucune tentative simultanée ces 14 derniers jours.",
     timeline_title: "Les 14 derniers jours",
@@ -87,14 +83,12 @@ const EN: DevicesTexts = DevicesTexts {
     step_done: "done",
     registers_title: "Registers",
     col_state: "State",
-    col_device: "Device",
     col_last_sync: "Last sync",
     col_last_attempt: "Last attempt",
     col_syncs: "Syncs",
-    col_behind: "To pull",
-    col_pending: "Unsent",
+    col_register: "Register",
     never: "never",
-    unknown: "unknown",
+    unknown_pending: "local changes: never reported",
     incidents_title: "Refused simultaneous attempts",
     no_incidents: "No simultaneous attempt over the last 14 days.",
     timeline_title: "The last 14 days",
@@ -199,6 +193,10 @@ pub fn DevicesPage() -> impl IntoView {
     let opened: DateTime<Utc> =
         DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
     let status: RwSignal<Option<Result<StoreFreshness, ClientError>>> = RwSignal::new(None);
+    // When the server last answered: only the relative times follow it. The rest of the page
+    // is drawn again only when the answer changed, so that a screen reader is not told the
+    // same thing every few seconds.
+    let as_of = RwSignal::new(opened);
     let fetch = move || {
         let Some(id) = store_id.get_untracked() else {
             return;
@@ -206,8 +204,21 @@ pub fn DevicesPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let answer = api::sync_status(id, opened).await;
             // A store switched while the answer travelled is not this page's any more.
-            if store_id.get_untracked() == Some(id) {
-                status.set(Some(answer));
+            if store_id.get_untracked() != Some(id) {
+                return;
+            }
+            match answer {
+                Ok(mut fresh) => {
+                    as_of.set(fresh.as_of);
+                    fresh.as_of = opened;
+                    let changed = status.with_untracked(|old| {
+                        old.as_ref().and_then(|o| o.as_ref().ok()) != Some(&fresh)
+                    });
+                    if changed {
+                        status.set(Some(Ok(fresh)));
+                    }
+                }
+                Err(error) => status.set(Some(Err(error))),
             }
         });
     };
@@ -267,7 +278,7 @@ pub fn DevicesPage() -> impl IntoView {
                 Some(Err(error)) => {
                     view! { <ErrorBox error on_retry=Callback::new(move |_| fetch())/> }.into_any()
                 }
-                Some(Ok(f)) => view! { <Freshness f zone=zone()/> }.into_any(),
+                Some(Ok(f)) => view! { <Freshness f zone=zone() now=as_of.into()/> }.into_any(),
             }}
             {move || {
                 timeline_src
@@ -284,10 +295,9 @@ pub fn DevicesPage() -> impl IntoView {
 }
 
 #[component]
-fn Freshness(f: StoreFreshness, zone: String) -> impl IntoView {
+fn Freshness(f: StoreFreshness, zone: String, now: Signal<DateTime<Utc>>) -> impl IntoView {
     let lang = use_lang();
     let tx = move || devices_texts(lang.get());
-    let now = f.as_of;
     let when = {
         let zone = zone.clone();
         move |at: DateTime<Utc>| local_date_time(at, &zone, lang.get())
@@ -370,7 +380,10 @@ fn Freshness(f: StoreFreshness, zone: String) -> impl IntoView {
             view! { <li data-register=register><span class="when">{at}</span> " " {text}</li> }
         })
         .collect_view();
-    let updated = when.clone()(now);
+    let updated = {
+        let when = when.clone();
+        move || when(now.get())
+    };
     view! {
         {lease.unwrap_or_else(|| view! { <p class="lease idle" id="sync-lease" role="status">{move || tx().idle}</p> }.into_any())}
         <h2>{move || tx().plan_title}</h2>
@@ -385,14 +398,11 @@ fn Freshness(f: StoreFreshness, zone: String) -> impl IntoView {
             <table class="freshness" id="freshness">
                 <thead>
                     <tr>
-                        <th scope="col">{move || tx().registers_title}</th>
+                        <th scope="col">{move || tx().col_register}</th>
                         <th scope="col">{move || tx().col_state}</th>
-                        <th scope="col">{move || tx().col_device}</th>
                         <th scope="col">{move || tx().col_last_sync}</th>
                         <th scope="col">{move || tx().col_last_attempt}</th>
                         <th scope="col">{move || tx().col_syncs}</th>
-                        <th scope="col" class="num">{move || tx().col_behind}</th>
-                        <th scope="col" class="num">{move || tx().col_pending}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -418,7 +428,7 @@ fn label_of(f: &StoreFreshness, number: u32) -> String {
 #[component]
 fn RegisterRow(
     r: RegisterFreshness,
-    now: DateTime<Utc>,
+    now: Signal<DateTime<Utc>>,
     when: impl Fn(DateTime<Utc>) -> String + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = use_lang();
@@ -428,10 +438,11 @@ fn RegisterRow(
     let last_sync_text = {
         let when = when.clone();
         move || match last_sync {
-            Some(at) => format!("{} ({})", when(at), ago(at, now, lang.get())),
+            Some(at) => when(at),
             None => tx().never.to_string(),
         }
     };
+    let last_sync_ago = move || last_sync.map(|at| ago(at, now.get(), lang.get()));
     let attempt = r.last_attempt.clone();
     let attempt_text = move || match &attempt {
         Some(a) => format!("{} — {}", when(a.at), outcome(&a.outcome, lang.get())),
@@ -440,45 +451,57 @@ fn RegisterRow(
     let device = match (&r.device, &r.app_version) {
         (Some(d), Some(v)) => format!("{} · {} · v{v}", d.name, d.model),
         (Some(d), None) => format!("{} · {}", d.name, d.model),
-        (None, _) => "—".into(),
+        (None, _) => String::new(),
     };
     let (today, week) = (r.syncs_today, r.syncs_7_days);
     let below_minimum = state != SyncState::OutOfService && week < MIN_SYNCS_PER_DAY * 7;
     let syncs = move || match lang.get() {
         Lang::Fr => format!(
-            "{today} aujourd'hui · {week} en 7 jours (minimum {})",
+            "{today} aujourd'hui · {week} en 7 jours (min. {})",
             MIN_SYNCS_PER_DAY * 7
         ),
         Lang::En => format!(
-            "{today} today · {week} in 7 days (minimum {})",
+            "{today} today · {week} in 7 days (min. {})",
             MIN_SYNCS_PER_DAY * 7
         ),
     };
     let behind = r.facts.behind;
     let behind_text = move || {
-        if behind == 0 {
-            "0".to_string()
-        } else {
-            reason(&StepReason::PullBehind { changes: behind }, lang.get())
-        }
+        (behind > 0).then(|| reason(&StepReason::PullBehind { changes: behind }, lang.get()))
     };
     let pending = r.facts.pending_local_changes;
     let pending_text = move || {
-        pending.map_or_else(
-            || tx().unknown.to_string(),
-            |p| format_count(u64::from(p), lang.get()),
-        )
+        let lang = lang.get();
+        match (pending, lang) {
+            (Some(0), _) => None,
+            (Some(n), Lang::Fr) => Some(format!(
+                "{} {} non {}",
+                format_count(u64::from(n), lang),
+                plural(u64::from(n), "modification locale", "modifications locales"),
+                plural(u64::from(n), "envoyée", "envoyées")
+            )),
+            (Some(n), Lang::En) => Some(format!(
+                "{} unsent local {}",
+                format_count(u64::from(n), lang),
+                plural(u64::from(n), "change", "changes")
+            )),
+            (None, _) => Some(tx().unknown_pending.to_string()),
+        }
     };
     view! {
         <tr data-register=r.register.number data-state=state.code()>
-            <th scope="row">{r.register.label.clone()}</th>
-            <td><span class=format!("badge sync-{}", state.code())>{move || state.label(lang.get())}</span></td>
-            <td class="device">{device}</td>
-            <td class="last-sync">{last_sync_text}</td>
+            <th scope="row">
+                {r.register.label.clone()}
+                <span class="device">{device}</span>
+            </th>
+            <td class="state">
+                <span class=format!("badge sync-{}", state.code())>{move || state.label(lang.get())}</span>
+                <span class="behind">{behind_text}</span>
+                <span class="pending">{pending_text}</span>
+            </td>
+            <td class="last-sync">{last_sync_text} <span class="ago">{last_sync_ago}</span></td>
             <td class="last-attempt">{attempt_text}</td>
             <td class="syncs" class:below-minimum=below_minimum>{syncs}</td>
-            <td class="num behind">{behind_text}</td>
-            <td class="num pending">{pending_text}</td>
         </tr>
     }
 }

@@ -189,7 +189,7 @@ fn FleetTable(found: FleetPage, page: RwSignal<u32>) -> impl IntoView {
                 .into_any()
         }}
         <nav class="pager" aria-label="pages">
-            <button type="button" id="fleet-previous" disabled=current <= 1 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>
+            <button type="button" id="fleet-previous" disabled={current <= 1} on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>
                 {move || tx().previous}
             </button>
             <span id="fleet-page">
@@ -198,7 +198,7 @@ fn FleetTable(found: FleetPage, page: RwSignal<u32>) -> impl IntoView {
                     Lang::En => format!("page {current} of {pages} · {} registers", format_count(total, Lang::En)),
                 }}
             </span>
-            <button type="button" id="fleet-next" disabled=current >= pages on:click=move |_| page.update(|p| *p += 1)>
+            <button type="button" id="fleet-next" disabled={current >= pages} on:click=move |_| page.update(|p| *p += 1)>
                 {move || tx().next}
             </button>
         </nav>
