@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod chain;
 pub mod closure;
+pub mod fec;
 pub mod format;
 pub mod freshness;
 pub mod money;
@@ -19,6 +20,8 @@ pub mod store;
 pub mod sync;
 pub mod ticket;
 pub mod vat;
+pub mod verification;
+pub mod zperiod;
 
 pub use money::Cents;
 pub use vat::VatRate;

@@ -1,0 +1,258 @@
+//! The periods of a register's closures (Z): a local business day, a calendar month, a fiscal
+//! year ending with the store's end month. Written in URLs and file names as `2026-11-29`,
+//! `2026-11` and `FY2026` (the fiscal year that ends in 2026).
+
+use crate::api::ParamError;
+use crate::closure::ClosureKind;
+use crate::period::fiscal_year_start;
+use chrono::{Datelike, Months, NaiveDate};
+use std::collections::BTreeSet;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ZPeriod {
+    Day(NaiveDate),
+    /// A calendar month: its first day.
+    Month(NaiveDate),
+    /// The fiscal year that ends in this calendar year.
+    FiscalYear(i32),
+}
+
+fn month_start(year: i32, month: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, month, 1)
+}
+
+fn month_end(first: NaiveDate) -> NaiveDate {
+    first
+        .checked_add_months(Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(first)
+}
+
+impl ZPeriod {
+    /// `2026-11-29`, `2026-11` or `FY2026`.
+    pub fn parse(text: &str) -> Result<ZPeriod, ParamError> {
+        let bad = || {
+            ParamError::new(
+                "period",
+                format!(
+                    "`{text}` is not a day (2026-11-29), a month (2026-11) or a fiscal year (FY2026)"
+                ),
+            )
+        };
+        let text = text.trim();
+        if let Some(year) = text.strip_prefix("FY").or_else(|| text.strip_prefix("fy")) {
+            return year
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y))
+                .map(ZPeriod::FiscalYear)
+                .ok_or_else(bad);
+        }
+        match text.len() {
+            10 => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(ZPeriod::Day)
+                .map_err(|_| bad()),
+            7 => {
+                let (year, month) = text.split_once('-').ok_or_else(bad)?;
+                let start = month_start(
+                    year.parse().map_err(|_| bad())?,
+                    month.parse().map_err(|_| bad())?,
+                )
+                .ok_or_else(bad)?;
+                Ok(ZPeriod::Month(start))
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    pub fn kind(self) -> ClosureKind {
+        match self {
+            ZPeriod::Day(_) => ClosureKind::Daily,
+            ZPeriod::Month(_) => ClosureKind::Monthly,
+            ZPeriod::FiscalYear(_) => ClosureKind::Annual,
+        }
+    }
+
+    /// First and last local business day, for a store whose fiscal year ends in
+    /// `fiscal_year_end_month`.
+    pub fn bounds(self, fiscal_year_end_month: u8) -> (NaiveDate, NaiveDate) {
+        match self {
+            ZPeriod::Day(day) => (day, day),
+            ZPeriod::Month(first) => (first, month_end(first)),
+            ZPeriod::FiscalYear(year) => {
+                let end_month = u32::from(fiscal_year_end_month.clamp(1, 12));
+                let end = month_start(year, end_month).map_or(NaiveDate::MIN, month_end);
+                (fiscal_year_start(end, fiscal_year_end_month), end)
+            }
+        }
+    }
+
+    /// The period of a closure, if its bounds are one (a closure's own `validate` says so).
+    pub fn of_closure(
+        kind: ClosureKind,
+        start: NaiveDate,
+        end: NaiveDate,
+        fiscal_year_end_month: u8,
+    ) -> Option<ZPeriod> {
+        let period = match kind {
+            ClosureKind::Daily => ZPeriod::Day(start),
+            ClosureKind::Monthly => ZPeriod::Month(start.with_day(1)?),
+            ClosureKind::Annual => ZPeriod::FiscalYear(end.year()),
+        };
+        (period.bounds(fiscal_year_end_month) == (start, end)).then_some(period)
+    }
+
+    /// Whether the period has ended by the end of `yesterday` (its closure is then due).
+    pub fn is_over(self, today: NaiveDate, fiscal_year_end_month: u8) -> bool {
+        self.bounds(fiscal_year_end_month).1 < today
+    }
+
+    /// The months a period covers (one for a day or a month, twelve for a year).
+    pub fn months(self, fiscal_year_end_month: u8) -> Vec<ZPeriod> {
+        let (start, end) = self.bounds(fiscal_year_end_month);
+        let mut months = Vec::new();
+        let mut month = start.with_day(1).unwrap_or(start);
+        while month <= end {
+            months.push(ZPeriod::Month(month));
+            month = match month.checked_add_months(Months::new(1)) {
+                Some(next) => next,
+                None => break,
+            };
+        }
+        months
+    }
+}
+
+impl fmt::Display for ZPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ZPeriod::Day(day) => write!(f, "{}", day.format("%Y-%m-%d")),
+            ZPeriod::Month(first) => write!(f, "{}", first.format("%Y-%m")),
+            ZPeriod::FiscalYear(year) => write!(f, "FY{year}"),
+        }
+    }
+}
+
+/// The closures a register owes from `first_day` (its activation, or its first ticket) to
+/// `today` (excluded), by kind: a daily Z for each day it sold on, a monthly grand Z for each
+/// month that is over, an annual Z for each fiscal year that is over. `last_day` ends the
+/// obligation for a register taken out of service, after the grand Z of its last month.
+pub fn due_closures(
+    first_day: NaiveDate,
+    today: NaiveDate,
+    last_day: Option<NaiveDate>,
+    fiscal_year_end_month: u8,
+    days_with_tickets: &BTreeSet<NaiveDate>,
+) -> Vec<ZPeriod> {
+    let until = last_day.map_or(today, |last| last.succ_opt().unwrap_or(last).min(today));
+    let mut due: Vec<ZPeriod> = days_with_tickets
+        .iter()
+        .filter(|day| **day >= first_day && **day < until)
+        .map(|day| ZPeriod::Day(*day))
+        .collect();
+    // A register taken out of service owes the grand Z of its last, partial month.
+    let month_due = |month: NaiveDate| {
+        month_end(month) < until || last_day.is_some_and(|last| last < today && month <= last)
+    };
+    let mut month = first_day.with_day(1).unwrap_or(first_day);
+    while month_due(month) {
+        due.push(ZPeriod::Month(month));
+        month = match month.checked_add_months(Months::new(1)) {
+            Some(next) => next,
+            None => break,
+        };
+    }
+    let mut year = ZPeriod::FiscalYear(first_day.year());
+    if year.bounds(fiscal_year_end_month).1 < first_day {
+        year = ZPeriod::FiscalYear(first_day.year() + 1);
+    }
+    while let ZPeriod::FiscalYear(y) = year {
+        if year.bounds(fiscal_year_end_month).1 >= until {
+            break;
+        }
+        due.push(year);
+        year = ZPeriod::FiscalYear(y + 1);
+    }
+    due.sort();
+    due
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn periods_parse_and_print_back() {
+        for text in ["2026-11-29", "2026-11", "FY2026"] {
+            assert_eq!(ZPeriod::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(ZPeriod::parse("fy2027").unwrap(), ZPeriod::FiscalYear(2027));
+        for bad in [
+            "2026-13",
+            "2026-02-30",
+            "2026",
+            "FY",
+            "FY20x6",
+            "last month",
+            "",
+        ] {
+            let error = ZPeriod::parse(bad).unwrap_err();
+            assert_eq!(error.parameter, "period", "{bad}");
+        }
+    }
+
+    #[test]
+    fn bounds_follow_the_calendar_and_the_fiscal_year() {
+        assert_eq!(
+            ZPeriod::parse("2028-02").unwrap().bounds(12),
+            (d(2028, 2, 1), d(2028, 2, 29))
+        );
+        // A fiscal year ending in March: April to March.
+        assert_eq!(
+            ZPeriod::FiscalYear(2026).bounds(3),
+            (d(2025, 4, 1), d(2026, 3, 31))
+        );
+        assert_eq!(
+            ZPeriod::FiscalYear(2026).bounds(12),
+            (d(2026, 1, 1), d(2026, 12, 31))
+        );
+        assert_eq!(
+            ZPeriod::of_closure(ClosureKind::Annual, d(2025, 4, 1), d(2026, 3, 31), 3),
+            Some(ZPeriod::FiscalYear(2026))
+        );
+        // Not the store's fiscal year.
+        assert_eq!(
+            ZPeriod::of_closure(ClosureKind::Annual, d(2026, 1, 1), d(2026, 12, 31), 3),
+            None
+        );
+        assert_eq!(ZPeriod::FiscalYear(2026).months(3).len(), 12);
+        assert!(ZPeriod::Day(d(2026, 11, 29)).is_over(d(2026, 11, 30), 12));
+        assert!(!ZPeriod::Month(d(2026, 11, 1)).is_over(d(2026, 11, 30), 12));
+    }
+
+    #[test]
+    fn due_closures_cover_sale_days_ended_months_and_years() {
+        let days: BTreeSet<NaiveDate> = [d(2026, 2, 27), d(2026, 3, 2), d(2026, 4, 1)]
+            .into_iter()
+            .collect();
+        let due = due_closures(d(2026, 2, 20), d(2026, 4, 1), None, 3, &days);
+        let shown: Vec<String> = due.iter().map(ZPeriod::to_string).collect();
+        // 1 April is today: its day is not over. The fiscal year ending in March is.
+        assert_eq!(
+            shown,
+            vec!["2026-02-27", "2026-03-02", "2026-02", "2026-03", "FY2026"]
+        );
+        // Out of service on 2 March: March's grand Z is owed, nothing after it.
+        let stopped = due_closures(d(2026, 2, 20), d(2026, 4, 1), Some(d(2026, 3, 2)), 3, &days);
+        let shown: Vec<String> = stopped.iter().map(ZPeriod::to_string).collect();
+        assert_eq!(
+            shown,
+            vec!["2026-02-27", "2026-03-02", "2026-02", "2026-03"]
+        );
+    }
+}
