@@ -21,7 +21,7 @@
 use crate::chain::{chain_hash, ChainHash};
 use crate::money::Cents;
 use crate::ticket::{Payment, PaymentMethod, Ticket, TicketKind};
-use crate::vat::{VatBreakdown, VatLine};
+use crate::vat::{VatBreakdown, VatLine, VatRate};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -263,6 +263,110 @@ pub fn closure_hash(previous: &ChainHash, body: &ClosureBody) -> ChainHash {
     chain_hash(previous, canonical_closure(body).as_bytes())
 }
 
+/// What a set of tickets adds up to, as a closure needs it: kept per day and merged into
+/// months and years, it gives the same closure as the tickets themselves (VAT is rounded per
+/// rate on the summed TTC, so sums of sums are exact).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClosureTotals {
+    /// Net TTC per rate, every rate seen (even netting to zero).
+    pub ttc_per_rate: BTreeMap<VatRate, Cents>,
+    /// Net amount per payment method, every method seen.
+    pub payments: BTreeMap<PaymentMethod, Cents>,
+    pub cancellations_ttc: Cents,
+    pub discounts: Cents,
+    pub ticket_count: u64,
+    pub first_ticket: Option<u64>,
+    /// The highest ticket number, with its hash.
+    pub last_ticket: Option<(u64, ChainHash)>,
+}
+
+impl ClosureTotals {
+    pub fn add(&mut self, ticket: &Ticket) {
+        for (rate, ttc) in ticket.body.line_amounts() {
+            *self.ttc_per_rate.entry(rate).or_default() += ttc;
+        }
+        for payment in &ticket.body.payments {
+            *self.payments.entry(payment.method).or_default() += payment.amount;
+        }
+        if ticket.body.kind == TicketKind::Refund {
+            self.cancellations_ttc += ticket.body.total_ttc();
+        }
+        self.discounts += ticket.body.discount_total();
+        self.ticket_count += 1;
+        let sequence = ticket.body.sequence;
+        self.first_ticket = Some(self.first_ticket.map_or(sequence, |f| f.min(sequence)));
+        if self.last_ticket.is_none_or(|(last, _)| sequence > last) {
+            self.last_ticket = Some((sequence, ticket.hash));
+        }
+    }
+
+    pub fn merge(&mut self, other: &ClosureTotals) {
+        for (rate, ttc) in &other.ttc_per_rate {
+            *self.ttc_per_rate.entry(*rate).or_default() += *ttc;
+        }
+        for (method, amount) in &other.payments {
+            *self.payments.entry(*method).or_default() += *amount;
+        }
+        self.cancellations_ttc += other.cancellations_ttc;
+        self.discounts += other.discounts;
+        self.ticket_count += other.ticket_count;
+        self.first_ticket = match (self.first_ticket, other.first_ticket) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_ticket = match (self.last_ticket, other.last_ticket) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+    }
+
+    pub fn total_ttc(&self) -> Cents {
+        self.ttc_per_rate.values().copied().sum()
+    }
+
+    /// The closure these totals give. `perpetual_before` is the register's perpetual grand
+    /// total before them; `previous_ticket_hash` the hash of its newest earlier ticket.
+    #[allow(clippy::too_many_arguments)]
+    pub fn body(
+        &self,
+        sequence: u64,
+        kind: ClosureKind,
+        period_start: NaiveDate,
+        period_end: NaiveDate,
+        perpetual_before: Cents,
+        previous_ticket_hash: ChainHash,
+        closed_at: DateTime<Utc>,
+    ) -> ClosureBody {
+        let vat = VatBreakdown::from_ttc_amounts(self.ttc_per_rate.iter().map(|(r, c)| (*r, *c)));
+        let total_ttc = vat.total_ttc();
+        ClosureBody {
+            sequence,
+            kind,
+            period_start,
+            period_end,
+            first_ticket: self.first_ticket,
+            last_ticket: self.last_ticket.map(|(n, _)| n),
+            ticket_count: self.ticket_count,
+            total_ttc,
+            total_ht: vat.total_ht(),
+            vat: vat.lines,
+            payments: self
+                .payments
+                .iter()
+                .map(|(method, amount)| Payment {
+                    method: *method,
+                    amount: *amount,
+                })
+                .collect(),
+            cancellations_ttc: self.cancellations_ttc,
+            period_grand_total: total_ttc,
+            perpetual_grand_total: perpetual_before + total_ttc,
+            last_ticket_hash: self.last_ticket.map_or(previous_ticket_hash, |(_, h)| h),
+            closed_at,
+        }
+    }
+}
+
 /// Computes a closure from the tickets of its period, as a register (or the server, to
 /// verify one) does. `perpetual_before` is the register's perpetual grand total before these
 /// tickets; `last_ticket_hash` the hash of the newest ticket up to the period's end (the
@@ -278,41 +382,19 @@ pub fn compute_closure(
     last_ticket_hash: ChainHash,
     closed_at: DateTime<Utc>,
 ) -> ClosureBody {
-    let vat = VatBreakdown::from_ttc_amounts(tickets.iter().flat_map(|t| t.body.line_amounts()));
-    let mut payments: BTreeMap<PaymentMethod, Cents> = BTreeMap::new();
-    for payment in tickets.iter().flat_map(|t| t.body.payments.iter()) {
-        *payments.entry(payment.method).or_default() += payment.amount;
+    let mut totals = ClosureTotals::default();
+    for ticket in tickets {
+        totals.add(ticket);
     }
-    let cancellations_ttc = tickets
-        .iter()
-        .filter(|t| t.body.kind == TicketKind::Refund)
-        .map(|t| t.body.total_ttc())
-        .sum();
-    let total_ttc = vat.total_ttc();
-    ClosureBody {
+    totals.body(
         sequence,
         kind,
         period_start,
         period_end,
-        first_ticket: tickets.iter().map(|t| t.body.sequence).min(),
-        last_ticket: tickets.iter().map(|t| t.body.sequence).max(),
-        ticket_count: tickets.len() as u64,
-        total_ttc,
-        total_ht: vat.total_ht(),
-        vat: vat.lines,
-        payments: payments
-            .into_iter()
-            .map(|(method, amount)| Payment { method, amount })
-            .collect(),
-        cancellations_ttc,
-        period_grand_total: total_ttc,
-        perpetual_grand_total: perpetual_before + total_ttc,
-        last_ticket_hash: tickets
-            .iter()
-            .max_by_key(|t| t.body.sequence)
-            .map_or(last_ticket_hash, |t| t.hash),
+        perpetual_before,
+        last_ticket_hash,
         closed_at,
-    }
+    )
 }
 
 #[cfg(test)]

@@ -3,10 +3,15 @@
 //! say up to which number it is intact and where it first breaks.
 
 use crate::chain::ChainHash;
-use crate::closure::{compute_closure, Closure, ClosureBody};
+use crate::closure::{compute_closure, Closure, ClosureBody, ClosureTotals};
 use crate::money::Cents;
+use crate::store::business_date;
 use crate::ticket::Ticket;
+use crate::zperiod::{due_closures, ZPeriod};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One field of a closure that the tickets do not give.
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -234,13 +239,203 @@ pub fn check_chain(links: impl IntoIterator<Item = ChainLink>) -> ChainReport {
     walk.finish()
 }
 
+/// How a closure the register sent compares with the tickets the server holds.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureStatus {
+    /// Its figures are those of the tickets and its hash and link hold.
+    Verified,
+    /// Its figures differ from the tickets', or its hash or link does not hold.
+    Mismatch,
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureCheck {
+    pub closure: ClosureBody,
+    pub hash: ChainHash,
+    pub previous_hash: ChainHash,
+    /// `2026-11-29`, `2026-11` or `FY2026`; absent when the period fits no period of the store.
+    pub period: Option<String>,
+    pub status: ClosureStatus,
+    /// Its own hash does not give its content, or it does not link to the closure before it.
+    pub chain_fault: bool,
+    pub differences: Vec<FieldDifference>,
+    /// Discounts over its period, from the tickets (closures do not carry them).
+    pub discounts: Cents,
+}
+
+/// A register's journal checked end to end.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterVerification {
+    pub tickets: ChainReport,
+    pub closures_chain: ChainReport,
+    /// Every closure received, by number.
+    pub closures: Vec<ClosureCheck>,
+    /// Periods over whose closure has not been received.
+    pub missing: Vec<String>,
+}
+
+impl RegisterVerification {
+    /// Everything received verifies and nothing due is missing.
+    pub fn is_intact(&self) -> bool {
+        self.tickets.first_break.is_none()
+            && self.closures_chain.first_break.is_none()
+            && self.missing.is_empty()
+            && self
+                .closures
+                .iter()
+                .all(|c| c.status == ClosureStatus::Verified)
+    }
+}
+
+/// Verifies a register from its tickets, read once in number order, and its closures.
+#[derive(Debug, Clone)]
+pub struct RegisterVerifier {
+    time_zone: Tz,
+    fiscal_year_end_month: u8,
+    days: BTreeMap<NaiveDate, ClosureTotals>,
+    tickets: ChainWalk,
+}
+
+impl RegisterVerifier {
+    pub fn new(time_zone: Tz, fiscal_year_end_month: u8) -> RegisterVerifier {
+        RegisterVerifier {
+            time_zone,
+            fiscal_year_end_month,
+            days: BTreeMap::new(),
+            tickets: ChainWalk::default(),
+        }
+    }
+
+    pub fn add_ticket(&mut self, ticket: &Ticket) {
+        self.tickets.push(ChainLink::from(ticket));
+        let day = business_date(ticket.body.issued_at, self.time_zone);
+        self.days.entry(day).or_default().add(ticket);
+    }
+
+    /// `closures` in any order; `today` is the store's business day now, `active_from` the
+    /// register's first day of service and `out_of_service_from` its last, if any.
+    pub fn finish(
+        self,
+        closures: &[Closure],
+        today: NaiveDate,
+        active_from: Option<NaiveDate>,
+        last_day: Option<NaiveDate>,
+    ) -> RegisterVerification {
+        let mut sorted: Vec<&Closure> = closures.iter().collect();
+        sorted.sort_by_key(|c| c.body.sequence);
+        // Before each day: the perpetual total and the newest ticket's hash.
+        let mut running = Cents(0);
+        let mut last_hash = ChainHash::GENESIS;
+        let mut before: BTreeMap<NaiveDate, (Cents, ChainHash)> = BTreeMap::new();
+        for (day, totals) in &self.days {
+            before.insert(*day, (running, last_hash));
+            running += totals.total_ttc();
+            if let Some((_, hash)) = totals.last_ticket {
+                last_hash = hash;
+            }
+        }
+        let at_start = |start: NaiveDate| {
+            before
+                .range(start..)
+                .next()
+                .map(|(_, v)| *v)
+                .unwrap_or((running, last_hash))
+        };
+        let mut chain = ChainWalk::default();
+        let mut checks = Vec::with_capacity(sorted.len());
+        let mut previous: Option<ChainLink> = None;
+        for closure in sorted {
+            let link = ChainLink::from(closure);
+            chain.push(link);
+            // Its own fault: altered, or not linked to the closure just before it (a gap
+            // before it is the missing closures' fault, reported by the chain).
+            let expected_link = match previous {
+                None if link.sequence == 1 => Some(ChainHash::GENESIS),
+                Some(p) if p.sequence + 1 == link.sequence => Some(p.hash),
+                _ => None,
+            };
+            let chain_fault = link.content_hash != link.hash
+                || expected_link.is_some_and(|h| h != link.previous_hash);
+            previous = Some(link);
+            let body = &closure.body;
+            let mut totals = ClosureTotals::default();
+            for (_, day) in self.days.range(body.period_start..=body.period_end) {
+                totals.merge(day);
+            }
+            let (perpetual_before, previous_ticket_hash) = at_start(body.period_start);
+            let recomputed = totals.body(
+                body.sequence,
+                body.kind,
+                body.period_start,
+                body.period_end,
+                perpetual_before,
+                previous_ticket_hash,
+                body.closed_at,
+            );
+            let found = differences(body, &recomputed);
+            let status = if found.is_empty() && !chain_fault {
+                ClosureStatus::Verified
+            } else {
+                ClosureStatus::Mismatch
+            };
+            checks.push(ClosureCheck {
+                period: ZPeriod::of_closure(
+                    body.kind,
+                    body.period_start,
+                    body.period_end,
+                    self.fiscal_year_end_month,
+                )
+                .map(|p| p.to_string()),
+                closure: body.clone(),
+                hash: closure.hash,
+                previous_hash: closure.previous_hash,
+                status,
+                chain_fault,
+                differences: found,
+                discounts: totals.discounts,
+            });
+        }
+        let received: BTreeSet<String> = checks.iter().filter_map(|c| c.period.clone()).collect();
+        let sale_days: BTreeSet<NaiveDate> = self.days.keys().copied().collect();
+        let first_day = active_from
+            .into_iter()
+            .chain(sale_days.first().copied())
+            .min();
+        let missing = first_day
+            .map(|first| {
+                due_closures(
+                    first,
+                    today,
+                    last_day,
+                    self.fiscal_year_end_month,
+                    &sale_days,
+                )
+                .into_iter()
+                .map(|p| p.to_string())
+                .filter(|p| !received.contains(p))
+                .collect()
+            })
+            .unwrap_or_default();
+        RegisterVerification {
+            tickets: self.tickets.finish(),
+            closures_chain: chain.finish(),
+            closures: checks,
+            missing,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::closure::ClosureKind;
     use crate::ticket::{Payment, PaymentMethod, TicketBody, TicketKind, TicketLine};
     use crate::vat::VatRate;
-    use chrono::{NaiveDate, TimeZone, Utc};
+    use chrono::{TimeZone, Utc};
 
     fn chain(n: u64) -> Vec<Ticket> {
         let mut previous = ChainHash::GENESIS;
@@ -270,6 +465,225 @@ mod tests {
                 ticket
             })
             .collect()
+    }
+
+    /// A Paris register whose fiscal year ends in March, around the summer-time change:
+    /// two sales on 31 March, a sale at 22:30 UTC on 31 March (00:30 on 1 April in Paris) and
+    /// a refund on 1 April; its daily Z for both days, March's grand Z and the annual Z.
+    fn spring_register() -> (Vec<Ticket>, Vec<Closure>) {
+        let paris = |d, h, m| {
+            chrono_tz::Europe::Paris
+                .with_ymd_and_hms(
+                    2026,
+                    if d > 31 { 4 } else { 3 },
+                    if d > 31 { d - 31 } else { d },
+                    h,
+                    m,
+                    0,
+                )
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let line = |price: i64, rate| TicketLine {
+            label: "x".into(),
+            quantity: 1,
+            unit_price_ttc: Cents(price),
+            vat_rate: rate,
+            discount: Cents(0),
+        };
+        let bodies = vec![
+            (
+                TicketKind::Sale,
+                paris(31, 10, 0),
+                vec![line(2450, VatRate::STANDARD), line(690, VatRate::REDUCED)],
+                PaymentMethod::Card,
+            ),
+            (
+                TicketKind::Sale,
+                paris(31, 18, 0),
+                vec![line(890, VatRate::STANDARD)],
+                PaymentMethod::Cash,
+            ),
+            (
+                TicketKind::Sale,
+                Utc.with_ymd_and_hms(2026, 3, 31, 22, 30, 0).unwrap(),
+                vec![line(1200, VatRate::STANDARD)],
+                PaymentMethod::Card,
+            ),
+            (
+                TicketKind::Refund,
+                paris(32, 11, 0),
+                vec![line(690, VatRate::REDUCED)],
+                PaymentMethod::Cash,
+            ),
+        ];
+        let mut previous = ChainHash::GENESIS;
+        let tickets: Vec<Ticket> = bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, issued_at, lines, method))| {
+                let total = lines.iter().map(TicketLine::amount_ttc).sum::<Cents>() * kind.sign();
+                let t = TicketBody {
+                    sequence: i as u64 + 1,
+                    kind,
+                    issued_at,
+                    lines,
+                    payments: vec![Payment {
+                        method,
+                        amount: total,
+                    }],
+                }
+                .seal(previous);
+                previous = t.hash;
+                t
+            })
+            .collect();
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let refs: Vec<&Ticket> = tickets.iter().collect();
+        let at = Utc.with_ymd_and_hms(2026, 4, 1, 20, 0, 0).unwrap();
+        let specs = [
+            (
+                ClosureKind::Daily,
+                d(3, 31),
+                d(3, 31),
+                &refs[..2],
+                Cents(0),
+                ChainHash::GENESIS,
+            ),
+            (
+                ClosureKind::Monthly,
+                d(3, 1),
+                d(3, 31),
+                &refs[..2],
+                Cents(0),
+                ChainHash::GENESIS,
+            ),
+            (
+                ClosureKind::Annual,
+                NaiveDate::from_ymd_opt(2025, 4, 1).unwrap(),
+                d(3, 31),
+                &refs[..2],
+                Cents(0),
+                ChainHash::GENESIS,
+            ),
+            (
+                ClosureKind::Daily,
+                d(4, 1),
+                d(4, 1),
+                &refs[2..],
+                Cents(4030),
+                tickets[1].hash,
+            ),
+        ];
+        let mut previous = ChainHash::GENESIS;
+        let closures = specs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, start, end, period, perpetual, last_hash))| {
+                let c = compute_closure(
+                    i as u64 + 1,
+                    kind,
+                    start,
+                    end,
+                    period,
+                    perpetual,
+                    last_hash,
+                    at,
+                )
+                .seal(previous);
+                previous = c.hash;
+                c
+            })
+            .collect();
+        (tickets, closures)
+    }
+
+    fn verify(tickets: &[Ticket], closures: &[Closure], today: NaiveDate) -> RegisterVerification {
+        let mut verifier = RegisterVerifier::new(chrono_tz::Europe::Paris, 3);
+        for ticket in tickets {
+            verifier.add_ticket(ticket);
+        }
+        verifier.finish(closures, today, None, None)
+    }
+
+    #[test]
+    fn a_register_verifies_end_to_end_across_local_midnight() {
+        let (tickets, closures) = spring_register();
+        let today = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
+        let report = verify(&tickets, &closures, today);
+        assert!(
+            report
+                .closures
+                .iter()
+                .all(|c| c.status == ClosureStatus::Verified),
+            "{report:?}"
+        );
+        assert_eq!(report.tickets.intact_through, Some(4));
+        assert_eq!(report.closures_chain.intact_through, Some(4));
+        assert!(report.missing.is_empty(), "{:?}", report.missing);
+        assert!(report.is_intact());
+        // By hand, 1 April in Paris: 12,00 at 20 % (VAT 2,00) less 6,90 at 5,5 % (VAT 0,36):
+        // TTC 5,10, VAT 1,64, HT 3,46; perpetual 40,30 + 5,10.
+        let april = &report.closures[3];
+        assert_eq!(april.period.as_deref(), Some("2026-04-01"));
+        assert_eq!(
+            (
+                april.closure.total_ttc,
+                april.closure.total_ht,
+                april.closure.ticket_count
+            ),
+            (Cents(510), Cents(346), 2)
+        );
+        assert_eq!(april.closure.perpetual_grand_total, Cents(4540));
+        assert_eq!(april.closure.cancellations_ttc, Cents(-690));
+        assert_eq!(report.closures[2].period.as_deref(), Some("FY2026"));
+        // April is over on 1 May: its grand Z is missing.
+        let may = verify(
+            &tickets,
+            &closures,
+            NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+        );
+        assert_eq!(may.missing, vec!["2026-04"]);
+        assert!(!may.is_intact());
+    }
+
+    #[test]
+    fn a_lie_or_an_alteration_is_found() {
+        let (tickets, closures) = spring_register();
+        let today = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
+        // A register that declares 10 € more on 31 March, sealed consistently.
+        let mut lying = closures.clone();
+        let mut body = lying[0].body.clone();
+        body.total_ttc += Cents(1000);
+        lying[0] = body.seal(ChainHash::GENESIS);
+        let report = verify(&tickets, &lying, today);
+        assert_eq!(report.closures[0].status, ClosureStatus::Mismatch);
+        assert!(!report.closures[0].chain_fault);
+        assert_eq!(report.closures[0].differences[0].field, "total_ttc");
+        // The next closure no longer links to it.
+        assert!(report.closures[1].chain_fault);
+        assert_eq!(
+            report.closures_chain.first_break,
+            Some(ChainBreak::Unlinked { sequence: 2 })
+        );
+        // A stored ticket edited afterwards: the ticket chain breaks there and the closures
+        // covering it no longer match.
+        let mut edited = tickets.clone();
+        edited[2].body.lines[0].unit_price_ttc = Cents(1100);
+        edited[2].body.payments[0].amount = Cents(1100);
+        let report = verify(&edited, &closures, today);
+        assert_eq!(
+            report.tickets.first_break,
+            Some(ChainBreak::Altered { sequence: 3 })
+        );
+        assert_eq!(report.closures[3].status, ClosureStatus::Mismatch);
+        assert_eq!(report.closures[0].status, ClosureStatus::Verified);
+        // A ticket the server never received.
+        let withheld: Vec<Ticket> = tickets[..3].to_vec();
+        let report = verify(&withheld, &closures, today);
+        let april = &report.closures[3];
+        assert_eq!(april.differences[0].field, "last_ticket");
+        assert_eq!(april.differences[0].declared, "4");
     }
 
     #[test]
