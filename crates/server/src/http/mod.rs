@@ -3,6 +3,7 @@
 mod access;
 mod auth;
 pub mod caller;
+mod closures;
 mod device_auth;
 mod freshness;
 mod health;
@@ -50,6 +51,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(sales::routes())
         .merge(sync::routes())
         .merge(freshness::routes())
+        .merge(closures::routes())
         .add(
             RouteDoc {
                 method: Method::GET,

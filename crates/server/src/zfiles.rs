@@ -1,0 +1,53 @@
+//! A register's Z files as the server checks them: every ticket read once in number order and
+//! every closure recomputed from them (see `core::verification`).
+
+use crate::storage::{Storage, StorageResult};
+use chrono::Utc;
+use multicaisse_core::store::{Register, Store};
+use multicaisse_core::verification::{RegisterVerification, RegisterVerifier};
+
+/// Tickets read per query: large enough that round trips do not dominate, small enough that a
+/// year of tickets is never held at once.
+const TICKET_PAGE: u32 = 5_000;
+const CLOSURE_PAGE: u32 = 10_000;
+
+/// Verifies a register end to end: its ticket chain, its closure chain, each closure against
+/// the tickets of its period, and the closures due but not received.
+pub async fn verify_register(
+    storage: &dyn Storage,
+    store: &Store,
+    register: &Register,
+) -> StorageResult<RegisterVerification> {
+    let mut verifier = RegisterVerifier::new(store.time_zone, store.fiscal_year_end_month);
+    let mut next = 1;
+    loop {
+        let page = storage.tickets(register.id, next, TICKET_PAGE).await?;
+        for ticket in &page {
+            verifier.add_ticket(ticket);
+        }
+        match page.last() {
+            Some(last) if page.len() == TICKET_PAGE as usize => next = last.body.sequence + 1,
+            _ => break,
+        }
+    }
+    let mut closures = Vec::new();
+    let mut next = 1;
+    loop {
+        let page = storage.closures(register.id, next, CLOSURE_PAGE).await?;
+        let full = page.len() == CLOSURE_PAGE as usize;
+        if let Some(last) = page.last() {
+            next = last.body.sequence + 1;
+        }
+        closures.extend(page);
+        if !full {
+            break;
+        }
+    }
+    let today = store.today(Utc::now());
+    Ok(verifier.finish(
+        &closures,
+        today,
+        register.activated_at.map(|at| store.business_date(at)),
+        register.suspended_at.map(|at| store.business_date(at)),
+    ))
+}
