@@ -2,7 +2,7 @@
 //! every closure recomputed from them (see `core::verification`).
 
 use crate::storage::{Storage, StorageResult};
-use chrono::Utc;
+use chrono::NaiveDate;
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::verification::{RegisterVerification, RegisterVerifier};
 
@@ -13,10 +13,12 @@ const CLOSURE_PAGE: u32 = 10_000;
 
 /// Verifies a register end to end: its ticket chain, its closure chain, each closure against
 /// the tickets of its period, and the closures due but not received.
+/// `today` is the store's business day: closures of periods over before it are due.
 pub async fn verify_register(
     storage: &dyn Storage,
     store: &Store,
     register: &Register,
+    today: NaiveDate,
 ) -> StorageResult<RegisterVerification> {
     let mut verifier = RegisterVerifier::new(store.time_zone, store.fiscal_year_end_month);
     let mut next = 1;
@@ -43,7 +45,6 @@ pub async fn verify_register(
             break;
         }
     }
-    let today = store.today(Utc::now());
     Ok(verifier.finish(
         &closures,
         today,

@@ -508,6 +508,32 @@ async fn demo_sales_equal_a_direct_sum_over_its_tickets(backend: Backend) {
             row.totals.ticket_count
         );
     }
+    // Its registers' closures, as the day after: each verifies against the tickets, and none
+    // is missing.
+    let today = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    for (register, _) in &summary.registers {
+        let verified = multicaisse_server::zfiles::verify_register(
+            storage.as_ref(),
+            &summary.store,
+            register,
+            today,
+        )
+        .await
+        .unwrap();
+        assert!(
+            verified.is_intact(),
+            "register {}: {:?}",
+            register.number,
+            verified.missing
+        );
+        let months: Vec<&str> = verified
+            .closures
+            .iter()
+            .filter(|c| c.closure.kind == multicaisse_core::closure::ClosureKind::Monthly)
+            .filter_map(|c| c.period.as_deref())
+            .collect();
+        assert!(months.contains(&"2026-01"), "{months:?}");
+    }
 }
 
 async fn bad_parameters_are_named(backend: Backend) {

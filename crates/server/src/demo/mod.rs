@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod catalogue;
+mod closures;
 pub mod generator;
 mod sync_history;
 
@@ -95,8 +96,10 @@ fn demo_registers(store_id: i64, plan: &DemoPlan) -> Vec<DemoRegister> {
         activated_at: Some(local_morning(activated)),
         suspended_at: suspended.map(local_morning),
     };
-    let opened = from - Days::new(400);
-    let second = from - Days::new(120);
+    // Both permanent registers start with the demo's year: their first tickets, numbered 1,
+    // are its first sales, and every closure since their activation is in the demo.
+    let opened = from;
+    let second = from;
     let first_season = ymd(from.year(), 11, 14);
     vec![
         DemoRegister {
@@ -242,7 +245,8 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
     let mut registers = Vec::new();
     for (spec, journal) in demo.iter().zip(journals) {
         let register = storage.insert_register(&spec.spec).await?;
-        let count = seal_and_push(storage, &store, &register, journal).await?;
+        let today = store.today(plan.not_after);
+        let count = seal_and_push(storage, &store, &register, journal, today).await?;
         registers.push((register, count));
     }
     let played: Vec<Register> = registers.iter().map(|(r, _)| r.clone()).collect();
@@ -270,12 +274,14 @@ fn append_sale(journal: &mut Vec<TicketBody>, sale: generator::Sale) {
     });
 }
 
-/// Seals a register's journal into its chain and stores it through the ingest path.
+/// Seals a register's journal into its chain and stores it through the ingest path, with the
+/// closures of every period over before `today`.
 async fn seal_and_push(
     storage: &dyn Storage,
     store: &Store,
     register: &Register,
     journal: Vec<TicketBody>,
+    today: NaiveDate,
 ) -> StorageResult<u64> {
     let count = journal.len() as u64;
     let mut previous = ChainHash::GENESIS;
@@ -298,6 +304,9 @@ async fn seal_and_push(
                 }
             })?;
     }
+    let active_from = register.activated_at.map(|at| store.business_date(at));
+    let sealed_closures = closures::closures_of(store, &sealed, active_from, today);
+    closures::push(storage, store, register, &sealed_closures).await?;
     Ok(count)
 }
 
@@ -342,7 +351,8 @@ async fn seed_second_store(storage: &dyn Storage, plan: &DemoPlan) -> StorageRes
         }
         date = date + Days::new(1);
     }
-    let count = seal_and_push(storage, &store, &register, journal).await?;
+    let today = store.today(plan.not_after);
+    let count = seal_and_push(storage, &store, &register, journal, today).await?;
     sync_history::seed(storage, &store, &[register], plan.not_after, false).await?;
     Ok((store, count))
 }

@@ -32,6 +32,12 @@ async fn verification(
         .await?;
     let store = store_or_404(state.storage.as_ref(), register.store_id).await?;
     Ok(Json(
-        verify_register(state.storage.as_ref(), &store, &register).await?,
+        verify_register(
+            state.storage.as_ref(),
+            &store,
+            &register,
+            store.today(chrono::Utc::now()),
+        )
+        .await?,
     ))
 }
