@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod secret;
 pub mod simulate;
 pub mod storage;
+pub mod zexport;
 pub mod zfiles;
 
 use config::ServeConfig;

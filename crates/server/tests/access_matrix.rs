@@ -259,6 +259,11 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
         ("GET", "/registers/{register_id}/tickets/{sequence}") => {
             (format!("/registers/{register}/tickets/1"), None, READERS)
         }
+        ("GET", "/registers/{register_id}/z") => (
+            format!("/registers/{register}/z?period=2026-03&format=json"),
+            None,
+            READERS,
+        ),
         ("GET", "/registers/{register_id}/verification") => {
             (format!("/registers/{register}/verification"), None, READERS)
         }

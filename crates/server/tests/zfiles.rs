@@ -76,6 +76,97 @@ async fn a_simulated_register_verifies_and_a_tampered_closure_does_not(backend: 
     assert!(verified.missing.contains(&"2026-04".to_string()));
     assert!(!verified.missing.iter().any(|m| m.starts_with("2026-03")));
 
+    // March's files: every closure of the month, verified, in each format.
+    let z = |query: &str| {
+        let app = &app;
+        let url = format!("/api/registers/{}/z?{query}", register.id);
+        async move { app.get(&url).await }
+    };
+    let csv = z("period=2026-03&format=csv").await;
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["x-z-verification"], "verified");
+    let chain = csv.headers()["x-z-chain-hash"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let march_hash = verified.closures[2].hash.to_hex();
+    assert_eq!(
+        chain, march_hash,
+        "the chain hash is the month's last closure's"
+    );
+    let text = csv.text().await.unwrap();
+    let rows: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(rows.len(), 4, "a header and three closures: {text}");
+    assert!(rows[0].starts_with("Boutique;Adresse;SIRET;N° TVA;Caisse"));
+    assert!(rows[3].contains("Grand Z mensuel") && rows[3].contains(&march_hash));
+    assert!(rows[1..].iter().all(|r| r.contains(";vérifiée;")));
+    let json: serde_json::Value = z("period=2026-03&format=json").await.json().await.unwrap();
+    assert_eq!(json["status"], "verified");
+    assert_eq!(json["closures"].as_array().unwrap().len(), 3);
+    // The FEC, read back by Python's csv module: 18 columns, debits equal credits, per entry
+    // and in all.
+    let fec = z("period=2026-03&format=fec").await;
+    let disposition = fec.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.contains("832145676FEC20260331"),
+        "{disposition}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fec.txt");
+    std::fs::write(&file, fec.bytes().await.unwrap()).unwrap();
+    let script = r#"
+import csv, sys
+from collections import defaultdict
+from decimal import Decimal
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline=""), delimiter="\t"))
+assert len(rows[0]) == 18 and rows[0][0] == "JournalCode", rows[0]
+assert all(len(r) == 18 for r in rows), "18 columns"
+amount = lambda s: Decimal(s.replace(",", "."))
+per_entry = defaultdict(lambda: [Decimal(0), Decimal(0)])
+for r in rows[1:]:
+    assert len(r[3]) == 8 and r[3].isdigit(), r[3]
+    per_entry[r[2]][0] += amount(r[11])
+    per_entry[r[2]][1] += amount(r[12])
+assert all(d == c for d, c in per_entry.values()), dict(per_entry)
+print(len(per_entry), sum(d for d, _ in per_entry.values()))
+"#;
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8_lossy(&output.stdout).to_string();
+    let (entries, debits) = printed.trim().split_once(' ').unwrap();
+    // One entry per daily Z of March with sales; debits are what was cashed.
+    assert_eq!(entries, "2", "{printed}");
+    let march_ttc = verified.closures[2].closure.total_ttc;
+    assert_eq!(
+        debits,
+        multicaisse_core::format::spreadsheet_amount(march_ttc).replace(',', ".")
+    );
+    // Bad input names the parameter.
+    for (query, parameter) in [
+        ("period=2026-13&format=csv", "period"),
+        ("period=2026-03&format=xls", "format"),
+        ("format=csv", "period"),
+        ("period=2026-03", "format"),
+        ("period=2026-03&format=csv&lang=fr", "lang"),
+    ] {
+        let response = z(query).await;
+        assert_eq!(response.status(), 400, "{query}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["parameter"], parameter, "{query}");
+    }
+
     // Someone edits March's grand Z in the database, around the server.
     let sql = format!(
         "UPDATE closures SET total_ttc = total_ttc + 100 WHERE register_id = {} AND kind = 'monthly'",
@@ -107,6 +198,9 @@ async fn a_simulated_register_verifies_and_a_tampered_closure_does_not(backend: 
     assert!(march.chain_fault, "its hash no longer gives its content");
     assert_eq!(march.differences[0].field, "total_ttc");
     assert!(tampered.closures_chain.first_break.is_some());
+    let csv = z("period=2026-03&format=csv").await;
+    assert_eq!(csv.headers()["x-z-verification"], "mismatch");
+    assert!(csv.text().await.unwrap().contains("total_ttc : déclaré"));
     // Bad input.
     let (status, body) = app.get_json("/api/registers/abc/verification").await;
     assert_eq!(status, 400, "{body}");
