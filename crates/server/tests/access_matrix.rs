@@ -259,6 +259,11 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
         ("GET", "/registers/{register_id}/tickets/{sequence}") => {
             (format!("/registers/{register}/tickets/1"), None, READERS)
         }
+        ("GET", "/stores/{store_id}/z.zip") => (
+            format!("/stores/{store}/z.zip?month=2026-03&format=csv"),
+            None,
+            READERS,
+        ),
         ("GET", "/registers/{register_id}/z") => (
             format!("/registers/{register}/z?period=2026-03&format=json"),
             None,

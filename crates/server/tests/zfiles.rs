@@ -167,6 +167,50 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
         assert_eq!(body["parameter"], parameter, "{query}");
     }
 
+    // Every register's files of March in one ZIP, opened by Python's zipfile module.
+    let zip = app
+        .get(&format!(
+            "/api/stores/{}/z.zip?month=2026-03&format=fec",
+            store.id
+        ))
+        .await;
+    assert_eq!(zip.status(), 200);
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    assert_eq!(zip.headers()["x-z-verification"], "verified");
+    let archive = dir.path().join("march.zip");
+    std::fs::write(&archive, zip.bytes().await.unwrap()).unwrap();
+    let listing = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print('|'.join(z.namelist())); print(z.read('verification.txt').decode())")
+        .arg(&archive)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        listing.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listing.stderr)
+    );
+    let listing = String::from_utf8_lossy(&listing.stdout).to_string();
+    assert!(
+        listing.starts_with("832145676FEC20260331-caisse-1.txt|verification.txt"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("Caisse 1 (Caisse 1) — 2026-03 : vérifié — 3 clôture(s)"),
+        "{listing}"
+    );
+    for (query, parameter) in [
+        ("month=2026-03-31&format=csv", "month"),
+        ("month=2026-03&format=pdf", "format"),
+        ("period=2026-03&format=csv", "period"),
+    ] {
+        let (status, body) = app
+            .get_json(&format!("/api/stores/{}/z.zip?{query}", store.id))
+            .await;
+        assert_eq!(status, 400, "{query}");
+        assert_eq!(body["parameter"], parameter, "{query}");
+    }
+
     // Someone edits March's grand Z in the database, around the server.
     let sql = format!(
         "UPDATE closures SET total_ttc = total_ttc + 100 WHERE register_id = {} AND kind = 'monthly'",

@@ -5,7 +5,7 @@ use super::caller::Caller;
 use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
 use super::{query_pairs, store_or_404, AppState};
 use crate::error::{AppError, AppResult};
-use crate::zexport::{ZFile, ZFormat};
+use crate::zexport::{FileStatus, ZFile, ZFormat};
 use crate::zfiles::verify_register;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
@@ -14,6 +14,7 @@ use axum::Json;
 use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::Capability;
 use multicaisse_core::fec::FecAccounts;
+use multicaisse_core::format::slug;
 use multicaisse_core::verification::RegisterVerification;
 use multicaisse_core::zperiod::ZPeriod;
 
@@ -24,6 +25,15 @@ const Z_QUERY: &[QueryParam] = &[
         "a day (2026-11-29), a month (2026-11) or a fiscal year (FY2026, the one ending in 2026)",
     ),
     ("format", true, "csv, fec (the sales journal) or json"),
+];
+
+const ZIP_QUERY: &[QueryParam] = &[
+    ("month", true, "the month, 2026-11"),
+    (
+        "format",
+        true,
+        "csv, fec or json: the format of each register's file",
+    ),
 ];
 
 pub fn routes() -> ApiRoutes {
@@ -37,6 +47,18 @@ pub fn routes() -> ApiRoutes {
             )
             .with_access(readers),
             verification,
+        )
+        .add(
+            RouteDoc {
+                query: ZIP_QUERY,
+                ..super::stores::get_doc(
+                    "/stores/{store_id}/z.zip",
+                    "Every register's Z files of a month in one ZIP (application/zip): one file per register, and a summary of each one's verification and chain hash",
+                    schema::<String>,
+                )
+                .with_access(Access::Store(Capability::ViewClosures))
+            },
+            month_zip,
         )
         .add(
             RouteDoc {
@@ -72,6 +94,145 @@ async fn verification(
     ))
 }
 
+/// `(name, value)` pairs of a Z request: `period_name` (or `month`) and `format`, nothing else.
+fn z_params(
+    query: Option<&str>,
+    period_name: &'static str,
+) -> Result<(ZPeriod, ZFormat), ParamError> {
+    let (mut period, mut format) = (None, None);
+    for (name, value) in query_pairs(query) {
+        match name.as_str() {
+            n if n == period_name => {
+                period = Some(
+                    ZPeriod::parse(&value).map_err(|e| ParamError::new(period_name, e.message))?,
+                )
+            }
+            "format" => {
+                format = Some(ZFormat::parse(&value).ok_or_else(|| {
+                    ParamError::new("format", format!("`{value}` is not csv, fec or json"))
+                })?)
+            }
+            other => {
+                return Err(ParamError::new(
+                    other,
+                    format!("is not a parameter: {period_name}, format"),
+                ))
+            }
+        }
+    }
+    let period = period.ok_or_else(|| ParamError::new(period_name, "is missing"))?;
+    let format = format.ok_or_else(|| ParamError::new("format", "is missing: csv, fec or json"))?;
+    Ok((period, format))
+}
+
+fn download(
+    file_name: &str,
+    content_type: &str,
+    extra: [(header::HeaderName, String); 2],
+    bytes: Vec<u8>,
+) -> Response {
+    let [first, second] = extra;
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            first,
+            second,
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn month_zip(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    let (store, registers) = caller
+        .store_and_registers(&state, &id, Capability::ViewClosures)
+        .await?;
+    let (period, format) = z_params(query.as_deref(), "month")?;
+    if !matches!(period, ZPeriod::Month(_)) {
+        return Err(
+            ParamError::new("month", format!("`{period}` is not a month (2026-11)")).into(),
+        );
+    }
+    let today = store.today(chrono::Utc::now());
+    let mut files = Vec::new();
+    // Every register, decommissioned ones included: their closures are kept and listed.
+    for register in &registers {
+        let verification = verify_register(state.storage.as_ref(), &store, register, today).await?;
+        files.push(ZFile::new(&store, register, period, &verification));
+    }
+    let bytes = zip_of(&files, format)
+        .map_err(|e| AppError::Unavailable(format!("cannot write the ZIP: {e}")))?;
+    let overall = files
+        .iter()
+        .map(|f| f.status)
+        .max_by_key(|s| match s {
+            FileStatus::Verified => 0,
+            FileStatus::Incomplete => 1,
+            FileStatus::Mismatch => 2,
+        })
+        .unwrap_or(FileStatus::Verified);
+    Ok(download(
+        &format!("z-{}-{period}.zip", slug(&store.name)),
+        "application/zip",
+        [
+            (
+                header::HeaderName::from_static("x-z-verification"),
+                overall.code().to_string(),
+            ),
+            (
+                header::HeaderName::from_static("x-z-registers"),
+                files.len().to_string(),
+            ),
+        ],
+        bytes,
+    ))
+}
+
+/// One file per register, and `verification.txt` saying in words how each one stands.
+fn zip_of(files: &[ZFile], format: ZFormat) -> Result<Vec<u8>, String> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut summary = String::new();
+    for file in files {
+        let bytes = file.render(format, &FecAccounts::default())?;
+        zip.start_file(file.file_name(format), options)
+            .map_err(|e| e.to_string())?;
+        zip.write_all(&bytes).map_err(|e| e.to_string())?;
+        summary.push_str(&format!(
+            "Caisse {} ({}) — {} : {} — {} clôture(s), manquantes : {} — hash de chaîne : {}\r\n",
+            file.register.number,
+            file.register.label,
+            file.period,
+            file.status.french(),
+            file.closures.len(),
+            if file.missing.is_empty() {
+                "aucune".to_string()
+            } else {
+                file.missing.join(", ")
+            },
+            file.chain_hash
+                .map_or_else(|| "-".to_string(), |h| h.to_hex()),
+        ));
+    }
+    zip.start_file("verification.txt", options)
+        .map_err(|e| e.to_string())?;
+    zip.write_all(summary.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let cursor = zip.finish().map_err(|e| e.to_string())?;
+    Ok(cursor.into_inner())
+}
+
 async fn z_file(
     State(state): State<AppState>,
     caller: Caller,
@@ -81,22 +242,7 @@ async fn z_file(
     let register = caller
         .register(&state, &id, Capability::ViewClosures)
         .await?;
-    let (mut period, mut format) = (None, None);
-    for (name, value) in query_pairs(query.as_deref()) {
-        match name.as_str() {
-            "period" => period = Some(ZPeriod::parse(&value)?),
-            "format" => {
-                format = Some(ZFormat::parse(&value).ok_or_else(|| {
-                    ParamError::new("format", format!("`{value}` is not csv, fec or json"))
-                })?)
-            }
-            other => {
-                return Err(ParamError::new(other, "is not a parameter: period, format").into())
-            }
-        }
-    }
-    let period = period.ok_or_else(|| ParamError::new("period", "is missing"))?;
-    let format = format.ok_or_else(|| ParamError::new("format", "is missing: csv, fec or json"))?;
+    let (period, format) = z_params(query.as_deref(), "period")?;
     let store = store_or_404(state.storage.as_ref(), register.store_id).await?;
     let verification = verify_register(
         state.storage.as_ref(),
@@ -109,13 +255,10 @@ async fn z_file(
     let bytes = file
         .render(format, &FecAccounts::default())
         .map_err(|e| AppError::Unavailable(format!("cannot write the Z file: {e}")))?;
-    Ok((
+    Ok(download(
+        &file.file_name(format),
+        format.content_type(),
         [
-            (header::CONTENT_TYPE, format.content_type().to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", file.file_name(format)),
-            ),
             (
                 header::HeaderName::from_static("x-z-verification"),
                 file.status.code().to_string(),
@@ -126,6 +269,5 @@ async fn z_file(
             ),
         ],
         bytes,
-    )
-        .into_response())
+    ))
 }
