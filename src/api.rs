@@ -165,6 +165,30 @@ fn form_urlencoded_pair(name: &str, value: &str) -> String {
     )
 }
 
+pub async fn verification(
+    register_id: i64,
+) -> Result<multicaisse_core::verification::RegisterVerification, ClientError> {
+    get(&format!("/api/registers/{register_id}/verification")).await
+}
+
+/// A file the server produces (a Z file, a ZIP): its bytes, once all arrived.
+pub async fn download(path: &str) -> Result<Vec<u8>, ClientError> {
+    let response = Request::get(path)
+        .send()
+        .await
+        .map_err(|e| ClientError::Network(e.to_string()))?;
+    if !response.ok() {
+        // The same error handling as JSON calls: the body says what was wrong.
+        return decode::<Value>(path, Ok(response))
+            .await
+            .map(|_| Vec::new());
+    }
+    response
+        .binary()
+        .await
+        .map_err(|e| ClientError::Network(e.to_string()))
+}
+
 pub async fn registers(store_id: i64) -> Result<Vec<Register>, ClientError> {
     get(&format!("/api/stores/{store_id}/registers")).await
 }

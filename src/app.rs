@@ -13,6 +13,7 @@ use crate::pages::{
     sales::SalesPage,
     sign_in::SignInPage,
     states::{Empty, ErrorBox, Skeleton},
+    z::ZPage,
 };
 use crate::session::{use_session, Session, SessionState};
 use leptos::prelude::*;
@@ -57,7 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync><DevicesPage/></Gate> }/>
                     <Route path=path!("/flotte") view=|| view! { <Gate capability=Capability::EnrolRegisters><FleetPage/></Gate> }/>
                     <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription><RegistersPage kind=RegistersPageKind::Subscription/></Gate> }/>
-                    <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures><RegistersPage kind=RegistersPageKind::ZReports/></Gate> }/>
+                    <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures><ZPage/></Gate> }/>
                     <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission><RegistersPage kind=RegistersPageKind::Decommission/></Gate> }/>
                     <Route path=path!("/acces") view=|| view! { <Gate capability=Capability::ViewAccess><AccessPage/></Gate> }/>
                     <Route path=path!("/journal") view=|| view! { <Gate capability=Capability::ViewAudit><AuditPage/></Gate> }/>

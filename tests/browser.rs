@@ -221,13 +221,11 @@ async fn every_page_of_the_shell_shows_the_store_registers() {
     // (nav link = heading, register rows, first row's kind), French then English.
     let french = [
         ("Abonnement", 3, "Principale"),
-        ("Z de caisse", 3, "Principale"),
         // Only extra registers can be decommissioned.
         ("Mise hors service", 2, "Supplémentaire"),
     ];
     let english = [
         ("Subscription", 3, "Principal"),
-        ("Z reports", 3, "Principal"),
         ("Decommission", 2, "Extra"),
     ];
     for pages in [french, english] {

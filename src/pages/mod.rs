@@ -11,3 +11,4 @@ pub mod sales_tables;
 pub mod sign_in;
 pub mod states;
 pub mod tickets;
+pub mod z;

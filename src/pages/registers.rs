@@ -1,4 +1,4 @@
-//! The pages whose full features come later (subscription, Z reports,
+//! The pages whose full features come later (subscription,
 //! decommission) already show the store's registers as the server knows them.
 
 use crate::api;
@@ -11,7 +11,6 @@ use multicaisse_core::store::{Register, RegisterKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistersPageKind {
     Subscription,
-    ZReports,
     Decommission,
 }
 
@@ -19,7 +18,6 @@ impl RegistersPageKind {
     fn title(self, t: &Texts) -> &'static str {
         match self {
             RegistersPageKind::Subscription => t.subscription_title,
-            RegistersPageKind::ZReports => t.z_title,
             RegistersPageKind::Decommission => t.decommission_title,
         }
     }
@@ -27,7 +25,6 @@ impl RegistersPageKind {
     fn intro(self, t: &Texts) -> &'static str {
         match self {
             RegistersPageKind::Subscription => t.subscription_intro,
-            RegistersPageKind::ZReports => t.z_intro,
             RegistersPageKind::Decommission => t.decommission_intro,
         }
     }

@@ -1,0 +1,424 @@
+//! Z de caisse: for a month, each register's closures on a calendar (verified, mismatch,
+//! missing), its integrity in words, and the files to download — each register's, or every
+//! register's in one ZIP — with a progress line while the server produces them.
+
+use crate::api;
+use crate::api::ClientError;
+use crate::i18n::use_lang;
+use crate::pages::states::{ErrorBox, Skeleton};
+use crate::session::{use_session, use_store_id};
+use chrono::{Datelike, Days, Months, NaiveDate};
+use leptos::prelude::*;
+use multicaisse_core::closure::ClosureKind;
+use multicaisse_core::format::{format_count, Lang};
+use multicaisse_core::store::Register;
+use multicaisse_core::verification::{ChainBreak, ClosureStatus, RegisterVerification};
+use wasm_bindgen::JsCast;
+
+struct ZTexts {
+    title: &'static str,
+    intro: &'static str,
+    month: &'static str,
+    all_registers: &'static str,
+    download: &'static str,
+    preparing: &'static str,
+    ready: &'static str,
+    verified: &'static str,
+    mismatch: &'static str,
+    missing: &'static str,
+    no_sale: &'static str,
+    monthly: &'static str,
+    weekdays: [&'static str; 7],
+}
+
+const FR: ZTexts = ZTexts {
+    title: "Z de caisse",
+    intro: "Chaque caisse tient son propre journal et ses propres clôtures. Le serveur recalcule chaque Z à partir des tickets reçus et vérifie les chaînes de hachage.",
+    month: "Mois",
+    all_registers: "Toutes les caisses du mois (ZIP)",
+    download: "Télécharger",
+    preparing: "Préparation du fichier…",
+    ready: "Fichier prêt :",
+    verified: "vérifié",
+    mismatch: "écart",
+    missing: "manquant",
+    no_sale: "sans vente",
+    monthly: "Grand Z du mois",
+    weekdays: ["lun", "mar", "mer", "jeu", "ven", "sam", "dim"],
+};
+
+const EN: ZTexts = ZTexts {
+    title: "Z reports",
+    intro: "Each register keeps its own journal and closures. The server recomputes every Z from the tickets it received and checks the hash chains.",
+    month: "Month",
+    all_registers: "Every register of the month (ZIP)",
+    download: "Download",
+    preparing: "Preparing the file…",
+    ready: "File ready:",
+    verified: "verified",
+    mismatch: "mismatch",
+    missing: "missing",
+    no_sale: "no sale",
+    monthly: "Monthly grand Z",
+    weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+};
+
+fn texts(lang: Lang) -> &'static ZTexts {
+    match lang {
+        Lang::Fr => &FR,
+        Lang::En => &EN,
+    }
+}
+
+/// The month before the one of `today`: the one an accountant comes for.
+fn last_month(today: NaiveDate) -> NaiveDate {
+    today
+        .with_day(1)
+        .and_then(|d| d.checked_sub_months(Months::new(1)))
+        .unwrap_or(today)
+}
+
+fn browser_today() -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+/// Hands bytes to the browser as a file download.
+fn save(bytes: &[u8], name: &str, mime: &str) -> Result<(), ClientError> {
+    let failed = |_| ClientError::Decode("the browser refused the download".into());
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(failed)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| failed(wasm_bindgen::JsValue::NULL))?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(|_| failed(wasm_bindgen::JsValue::NULL))?;
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// What the download line says: nothing yet, working, done (name and size), or failed.
+#[derive(Clone, PartialEq)]
+enum Progress {
+    Idle,
+    Preparing(String),
+    Ready(String, usize),
+    Failed(String),
+}
+
+#[component]
+pub fn ZPage() -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || texts(lang.get());
+    let session = use_session();
+    let store_id = use_store_id();
+    let month = RwSignal::new(last_month(browser_today()));
+    let progress = RwSignal::new(Progress::Idle);
+    let registers = LocalResource::new(move || {
+        let store = store_id.get();
+        async move {
+            match store {
+                Some(id) => api::registers(id).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    let fetch_file = move |path: String, name: String, mime: &'static str| {
+        progress.set(Progress::Preparing(name.clone()));
+        leptos::task::spawn_local(async move {
+            match api::download(&path).await {
+                Ok(bytes) => match save(&bytes, &name, mime) {
+                    Ok(()) => progress.set(Progress::Ready(name, bytes.len())),
+                    Err(e) => progress.set(Progress::Failed(e.to_string())),
+                },
+                Err(e) => progress.set(Progress::Failed(e.to_string())),
+            }
+        });
+    };
+    let store_slug = move || {
+        session
+            .current_store()
+            .map(|s| multicaisse_core::format::slug(&s.name))
+            .unwrap_or_default()
+    };
+    let month_code = move || month.get().format("%Y-%m").to_string();
+    view! {
+        <section class="page z-page">
+            <div class="page-head">
+                <h1>{move || tx().title}</h1>
+                <label class="month-picker">
+                    {move || tx().month}
+                    " "
+                    <input
+                        type="month"
+                        id="z-month"
+                        prop:value=month_code
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            if let Ok(first) = NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d") {
+                                month.set(first);
+                            }
+                        }
+                    />
+                </label>
+            </div>
+            <p class="intro">{move || tx().intro}</p>
+            <div class="downloads" id="z-all">
+                <strong>{move || tx().all_registers}</strong>
+                {["csv", "fec", "json"]
+                    .into_iter()
+                    .map(|format| {
+                        view! {
+                            <button
+                                type="button"
+                                data-format=format
+                                on:click=move |_| {
+                                    let Some(id) = store_id.get_untracked() else { return };
+                                    let m = month_code();
+                                    fetch_file(
+                                        format!("/api/stores/{id}/z.zip?month={m}&format={format}"),
+                                        format!("z-{}-{m}-{format}.zip", store_slug()),
+                                        "application/zip",
+                                    );
+                                }
+                            >
+                                {format.to_uppercase()}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <p class="progress" id="z-progress" role="status" aria-live="polite">
+                {move || match progress.get() {
+                    Progress::Idle => String::new(),
+                    Progress::Preparing(name) => format!("{} {name}", tx().preparing),
+                    Progress::Ready(name, size) => format!("{} {name} ({} octets)", tx().ready, format_count(size as u64, lang.get())),
+                    Progress::Failed(error) => error,
+                }}
+            </p>
+            {move || match registers.get() {
+                None | Some(Ok(None)) => view! { <Skeleton rows=4/> }.into_any(),
+                Some(Err(error)) => {
+                    view! { <ErrorBox error on_retry=Callback::new(move |_| registers.refetch())/> }.into_any()
+                }
+                Some(Ok(Some(list))) => list
+                    .into_iter()
+                    .map(|register| view! { <RegisterZ register month fetch_file=fetch_file/> })
+                    .collect_view()
+                    .into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn RegisterZ(
+    register: Register,
+    month: RwSignal<NaiveDate>,
+    fetch_file: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || texts(lang.get());
+    let id = register.id;
+    let verification = LocalResource::new(move || api::verification(id));
+    let number = register.number;
+    let label = register.label.clone();
+    view! {
+        <article class="register-z" data-register=number>
+            <h2>{label}</h2>
+            {move || match verification.get() {
+                None => view! { <Skeleton rows=2/> }.into_any(),
+                Some(Err(error)) => {
+                    view! { <ErrorBox error on_retry=Callback::new(move |_| verification.refetch())/> }.into_any()
+                }
+                Some(Ok(v)) => {
+                    let summary = integrity(&v, lang.get());
+                    let intact = v.is_intact();
+                    view! {
+                        <p class="integrity" class:ok=intact class:broken=!intact>{summary}</p>
+                        <Calendar v month/>
+                    }
+                        .into_any()
+                }
+            }}
+            <div class="downloads">
+                <span>{move || tx().download}</span>
+                {["csv", "fec", "json"]
+                    .into_iter()
+                    .map(|format| {
+                        view! {
+                            <button
+                                type="button"
+                                data-format=format
+                                on:click=move |_| {
+                                    let m = month.get_untracked().format("%Y-%m").to_string();
+                                    fetch_file(
+                                        format!("/api/registers/{id}/z?period={m}&format={format}"),
+                                        format!("z-caisse-{number}-{m}.{}", if format == "fec" { "txt" } else { format }),
+                                        "application/octet-stream",
+                                    );
+                                }
+                            >
+                                {format.to_uppercase()}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </article>
+    }
+}
+
+/// The register's integrity in one or two sentences.
+fn integrity(v: &RegisterVerification, lang: Lang) -> String {
+    let count = |n: u64| format_count(n, lang);
+    let tickets = match (v.tickets.first_break, v.tickets.intact_through, lang) {
+        (None, None, Lang::Fr) => "Aucun ticket reçu.".to_string(),
+        (None, None, Lang::En) => "No ticket received.".to_string(),
+        (None, Some(n), Lang::Fr) => {
+            format!("Chaîne des tickets intacte du n° 1 au n° {}.", count(n))
+        }
+        (None, Some(n), Lang::En) => format!("Ticket chain intact from no. 1 to no. {}.", count(n)),
+        (Some(fault), _, _) => broken("tickets", fault, lang),
+    };
+    let mismatches = v
+        .closures
+        .iter()
+        .filter(|c| c.status == ClosureStatus::Mismatch)
+        .count() as u64;
+    let closures = match lang {
+        Lang::Fr => format!(
+            "{} clôtures reçues, {} ; {} manquante{}.",
+            count(v.closures.len() as u64),
+            if mismatches == 0 {
+                "toutes vérifiées".to_string()
+            } else {
+                format!("{} en écart", count(mismatches))
+            },
+            count(v.missing.len() as u64),
+            if v.missing.len() > 1 { "s" } else { "" }
+        ),
+        Lang::En => format!(
+            "{} closures received, {}; {} missing.",
+            count(v.closures.len() as u64),
+            if mismatches == 0 {
+                "all verified".to_string()
+            } else {
+                format!("{} mismatching", count(mismatches))
+            },
+            count(v.missing.len() as u64)
+        ),
+    };
+    let chain = v
+        .closures_chain
+        .first_break
+        .map(|fault| broken("closures", fault, lang));
+    [Some(tickets), Some(closures), chain]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn broken(what: &str, fault: ChainBreak, lang: Lang) -> String {
+    let what = match (what, lang) {
+        ("tickets", Lang::Fr) => "des tickets",
+        (_, Lang::Fr) => "des clôtures",
+        ("tickets", Lang::En) => "ticket",
+        (_, Lang::En) => "closure",
+    };
+    match (fault, lang) {
+        (ChainBreak::Missing { first, last }, Lang::Fr) => {
+            format!("Chaîne {what} rompue : n° {first} à {last} jamais reçus.")
+        }
+        (ChainBreak::Missing { first, last }, Lang::En) => {
+            format!("The {what} chain is broken: nos. {first} to {last} never received.")
+        }
+        (ChainBreak::Altered { sequence }, Lang::Fr) => {
+            format!("Chaîne {what} rompue au n° {sequence} : modifié après scellement.")
+        }
+        (ChainBreak::Altered { sequence }, Lang::En) => {
+            format!("The {what} chain breaks at no. {sequence}: altered after sealing.")
+        }
+        (ChainBreak::Unlinked { sequence }, Lang::Fr) => {
+            format!("Chaîne {what} rompue au n° {sequence} : ne suit pas le précédent.")
+        }
+        (ChainBreak::Unlinked { sequence }, Lang::En) => {
+            format!("The {what} chain breaks at no. {sequence}: not linked to the one before.")
+        }
+    }
+}
+
+/// The month's days, Monday first: each day's Z as received (and verified or not), missing, or
+/// not due (no sale); then the monthly grand Z.
+#[component]
+fn Calendar(v: RegisterVerification, month: RwSignal<NaiveDate>) -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || texts(lang.get());
+    move || {
+        let first = month.get();
+        let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
+        let offset = first.weekday().num_days_from_monday() as usize;
+        let status_of =
+            |period: String, kind: ClosureKind| {
+                if let Some(c) = v.closures.iter().find(|c| {
+                    c.period.as_deref() == Some(period.as_str()) && c.closure.kind == kind
+                }) {
+                    if c.status == ClosureStatus::Verified {
+                        "verified"
+                    } else {
+                        "mismatch"
+                    }
+                } else if v.missing.contains(&period) {
+                    "missing"
+                } else {
+                    "none"
+                }
+            };
+        let word = move |status: &str| match status {
+            "verified" => tx().verified,
+            "mismatch" => tx().mismatch,
+            "missing" => tx().missing,
+            _ => tx().no_sale,
+        };
+        let mut cells = Vec::new();
+        for _ in 0..offset {
+            cells.push(view! { <li class="blank" aria-hidden="true"></li> }.into_any());
+        }
+        let mut day = first;
+        while day < next {
+            let status = status_of(day.format("%Y-%m-%d").to_string(), ClosureKind::Daily);
+            cells.push(
+                view! {
+                    <li class=format!("day z-{status}") data-day=day.format("%Y-%m-%d").to_string() data-status=status>
+                        <span class="number">{day.day()}</span>
+                        <span class="word">{move || word(status)}</span>
+                    </li>
+                }
+                .into_any(),
+            );
+            day = day + Days::new(1);
+        }
+        let monthly = status_of(first.format("%Y-%m").to_string(), ClosureKind::Monthly);
+        view! {
+            <ol class="z-calendar" aria-label=first.format("%Y-%m").to_string()>
+                {tx().weekdays.into_iter().map(|w| view! { <li class="weekday" aria-hidden="true">{w}</li> }).collect_view()}
+                {cells}
+            </ol>
+            <p class=format!("monthly z-{monthly}") data-status=monthly>
+                {move || tx().monthly} " : " {move || word(monthly)}
+            </p>
+        }
+    }
+}

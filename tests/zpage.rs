@@ -1,0 +1,117 @@
+//! Z de caisse in headless Chromium: the demo's accountant signs in, sees last month's
+//! closures of every register verified on the calendar, and downloads the month's ZIP.
+
+use chrono::{Datelike, Months, Utc};
+use fantoccini::Locator;
+use multicaisse_core::store::{Register, Store};
+use multicaisse_core::verification::{ClosureStatus, RegisterVerification};
+use multicaisse_e2e::{Browser, DemoServer, ACCOUNTANT};
+use serde_json::Value;
+
+const READ: &str = "return [...document.querySelectorAll('article.register-z')].map(a => ({ \
+    register: a.dataset.register, \
+    integrity: ((a.querySelector('.integrity')||{}).className||'') + '|' + ((a.querySelector('.integrity')||{}).textContent||''), \
+    verified: a.querySelectorAll('.day[data-status=verified]').length, \
+    other: [...a.querySelectorAll('.day')].filter(d => d.dataset.status !== 'verified' && d.dataset.status !== 'none').length, \
+    monthly: (a.querySelector('p.monthly')||{dataset:{}}).dataset.status }));";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store = &stores[0];
+    let registers: Vec<Register> = server
+        .api(&format!("/api/stores/{}/registers", store.id))
+        .await;
+    let today = Utc::now().with_timezone(&store.time_zone).date_naive();
+    let month = today
+        .with_day(1)
+        .and_then(|d| d.checked_sub_months(Months::new(1)))
+        .unwrap();
+    let month_code = month.format("%Y-%m").to_string();
+
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &ACCOUNTANT).await;
+    browser.click(Locator::LinkText("Z de caisse")).await;
+    let shown = browser
+        .wait_for("every register's calendar", READ, |v| {
+            let all = v.as_array()?;
+            (all.len() == registers.len() && all.iter().all(|r| r["monthly"].is_string()))
+                .then(|| all.clone())
+        })
+        .await;
+    for (register, row) in registers.iter().zip(&shown) {
+        let verification: RegisterVerification = server
+            .api(&format!("/api/registers/{}/verification", register.id))
+            .await;
+        let dailies = verification
+            .closures
+            .iter()
+            .filter(|c| {
+                c.closure.kind == multicaisse_core::closure::ClosureKind::Daily
+                    && c.closure.period_start.format("%Y-%m").to_string() == month_code
+            })
+            .inspect(|c| assert_eq!(c.status, ClosureStatus::Verified))
+            .count();
+        assert_eq!(
+            row["verified"], dailies,
+            "register {}: {row}",
+            register.number
+        );
+        assert_eq!(row["other"], 0, "{row}");
+        assert_eq!(row["monthly"], "verified", "{row}");
+        let integrity = row["integrity"].as_str().unwrap();
+        assert!(
+            integrity.contains("ok|Chaîne des tickets intacte")
+                && integrity.contains("toutes vérifiées"),
+            "{integrity}"
+        );
+    }
+
+    // The month's ZIP, every register's CSV in it.
+    browser
+        .click(Locator::Css("#z-all button[data-format=csv]"))
+        .await;
+    let expected = format!("z-cave-des-canuts-{month_code}-csv.zip");
+    let size: u64 = browser
+        .wait_for(
+            "the ZIP",
+            "return (document.querySelector('#z-progress')||{}).textContent;",
+            |v: &Value| {
+                let text = v.as_str()?;
+                let rest = text.strip_prefix(&format!("Fichier prêt : {expected} ("))?;
+                rest.trim_end_matches(" octets)")
+                    .replace(['\u{202f}', '\u{a0}', ' '], "")
+                    .parse()
+                    .ok()
+            },
+        )
+        .await;
+    let bytes = reqwest_bytes(
+        &server,
+        &format!(
+            "/api/stores/{}/z.zip?month={month_code}&format=csv",
+            store.id
+        ),
+    )
+    .await;
+    assert_eq!(size, bytes.len() as u64);
+    assert!(bytes.starts_with(b"PK"), "a ZIP");
+    browser.close().await;
+}
+
+async fn reqwest_bytes(server: &DemoServer, path: &str) -> Vec<u8> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    client
+        .post(server.url("/api/auth/sign-in"))
+        .json(&serde_json::json!({ "email": ACCOUNTANT.email, "password": ACCOUNTANT.password }))
+        .send()
+        .await
+        .unwrap();
+    let response = client.get(server.url(path)).send().await.unwrap();
+    assert!(response.status().is_success());
+    response.bytes().await.unwrap().to_vec()
+}
