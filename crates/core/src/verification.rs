@@ -198,6 +198,12 @@ pub struct ChainWalk {
 
 impl ChainWalk {
     pub fn push(&mut self, link: ChainLink) {
+        self.push_checked(link, true);
+    }
+
+    /// `stored_consistent` is false when what the server derived from the record when it
+    /// stored it (its totals, its day) is no longer what the record gives: altered too.
+    pub fn push_checked(&mut self, link: ChainLink, stored_consistent: bool) {
         self.report.records += 1;
         if self.report.first_break.is_none() {
             let expected_number = self.previous.map_or(1, |p| p.sequence + 1);
@@ -207,7 +213,7 @@ impl ChainWalk {
                     first: expected_number,
                     last: link.sequence.saturating_sub(1),
                 })
-            } else if link.content_hash != link.hash {
+            } else if link.content_hash != link.hash || !stored_consistent {
                 Some(ChainBreak::Altered {
                     sequence: link.sequence,
                 })
@@ -291,6 +297,32 @@ impl RegisterVerification {
     }
 }
 
+/// What the server stores beside a ticket, derived from it: its local business day, its
+/// totals, and the hash its content gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredTicket {
+    pub business_date: NaiveDate,
+    pub total_ttc: Cents,
+    pub total_ht: Cents,
+    pub total_vat: Cents,
+    pub discount_total: Cents,
+    pub content_hash: ChainHash,
+}
+
+impl StoredTicket {
+    pub fn of(ticket: &Ticket, time_zone: Tz) -> StoredTicket {
+        let vat = ticket.body.vat_breakdown();
+        StoredTicket {
+            business_date: business_date(ticket.body.issued_at, time_zone),
+            total_ttc: vat.total_ttc(),
+            total_ht: vat.total_ht(),
+            total_vat: vat.total_vat(),
+            discount_total: ticket.body.discount_total(),
+            content_hash: ticket.content_hash(),
+        }
+    }
+}
+
 /// Verifies a register from its tickets, read once in number order, and its closures.
 #[derive(Debug, Clone)]
 pub struct RegisterVerifier {
@@ -311,7 +343,16 @@ impl RegisterVerifier {
     }
 
     pub fn add_ticket(&mut self, ticket: &Ticket) {
-        self.tickets.push(ChainLink::from(ticket));
+        let expected = StoredTicket::of(ticket, self.time_zone);
+        self.add_stored(ticket, &expected);
+    }
+
+    /// A ticket with the columns the server derived from it when it stored it: any that no
+    /// longer match the ticket count as an alteration.
+    pub fn add_stored(&mut self, ticket: &Ticket, stored: &StoredTicket) {
+        let consistent = *stored == StoredTicket::of(ticket, self.time_zone);
+        self.tickets
+            .push_checked(ChainLink::from(ticket), consistent);
         let day = business_date(ticket.body.issued_at, self.time_zone);
         self.days.entry(day).or_default().add(ticket);
     }

@@ -23,12 +23,14 @@ pub async fn verify_register(
     let mut verifier = RegisterVerifier::new(store.time_zone, store.fiscal_year_end_month);
     let mut next = 1;
     loop {
-        let page = storage.tickets(register.id, next, TICKET_PAGE).await?;
-        for ticket in &page {
-            verifier.add_ticket(ticket);
+        let page = storage
+            .stored_tickets(register.id, next, TICKET_PAGE)
+            .await?;
+        for (ticket, stored) in &page {
+            verifier.add_stored(ticket, stored);
         }
         match page.last() {
-            Some(last) if page.len() == TICKET_PAGE as usize => next = last.body.sequence + 1,
+            Some((last, _)) if page.len() == TICKET_PAGE as usize => next = last.body.sequence + 1,
             _ => break,
         }
     }

@@ -445,6 +445,14 @@ pub trait Storage:
         limit: u32,
     ) -> StorageResult<(u64, Vec<Ticket>)>;
 
+    /// The same, each with the columns the server derived from it when storing it.
+    async fn stored_tickets(
+        &self,
+        register_id: i64,
+        from_sequence: u64,
+        limit: u32,
+    ) -> StorageResult<Vec<(Ticket, multicaisse_core::verification::StoredTicket)>>;
+
     /// Up to `limit` tickets of a register from sequence `from_sequence` on, in order.
     async fn tickets(
         &self,

@@ -155,6 +155,40 @@ pub(super) struct TicketRow {
     hash: String,
 }
 
+/// A ticket with what the server derived from it when storing it.
+#[derive(sqlx::FromRow)]
+pub(super) struct StoredTicketRow {
+    #[sqlx(flatten)]
+    ticket: TicketRow,
+    business_date: NaiveDate,
+    total_ttc: i64,
+    total_ht: i64,
+    total_vat: i64,
+    discount_total: i64,
+    content_hash: String,
+}
+
+pub(super) const STORED_TICKET_COLUMNS: &str = "sequence, kind, issued_at, lines, payments, \
+     previous_hash, hash, business_date, total_ttc, total_ht, total_vat, discount_total, content_hash";
+
+impl TryFrom<StoredTicketRow> for (Ticket, multicaisse_core::verification::StoredTicket) {
+    type Error = StorageError;
+    fn try_from(row: StoredTicketRow) -> StorageResult<Self> {
+        let sequence = row.ticket.sequence;
+        let content_hash = ChainHash::from_hex(&row.content_hash)
+            .map_err(|e| StorageError::Corrupt(format!("ticket {sequence}: {e}")))?;
+        let stored = multicaisse_core::verification::StoredTicket {
+            business_date: row.business_date,
+            total_ttc: Cents(row.total_ttc),
+            total_ht: Cents(row.total_ht),
+            total_vat: Cents(row.total_vat),
+            discount_total: Cents(row.discount_total),
+            content_hash,
+        };
+        Ok((row.ticket.try_into()?, stored))
+    }
+}
+
 impl TryFrom<TicketRow> for Ticket {
     type Error = StorageError;
     fn try_from(row: TicketRow) -> StorageResult<Ticket> {
@@ -1527,6 +1561,28 @@ macro_rules! impl_storage {
                     $crate::storage::sql::TICKET_COLUMNS
                 );
                 let rows: Vec<$crate::storage::sql::TicketRow> = sqlx::query_as(&sql)
+                    .bind(register_id)
+                    .bind(i64::try_from(from_sequence).unwrap_or(i64::MAX))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn stored_tickets(
+                &self,
+                register_id: i64,
+                from_sequence: u64,
+                limit: u32,
+            ) -> $crate::storage::StorageResult<
+                Vec<(multicaisse_core::ticket::Ticket, multicaisse_core::verification::StoredTicket)>,
+            > {
+                let sql = format!(
+                    "SELECT {} FROM tickets WHERE register_id = $1 AND sequence >= $2 \
+                     ORDER BY sequence LIMIT $3",
+                    $crate::storage::sql::STORED_TICKET_COLUMNS
+                );
+                let rows: Vec<$crate::storage::sql::StoredTicketRow> = sqlx::query_as(&sql)
                     .bind(register_id)
                     .bind(i64::try_from(from_sequence).unwrap_or(i64::MAX))
                     .bind(i64::from(limit))
