@@ -5,7 +5,7 @@
 
 pub mod accounts;
 mod catalogue;
-mod closures;
+pub mod closures;
 pub mod generator;
 mod sync_history;
 

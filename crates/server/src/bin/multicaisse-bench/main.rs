@@ -9,6 +9,11 @@
 //! latency of `GET /api/stores/{id}/sales` (this month, this fiscal year) over HTTP, read from
 //! the daily rollups, against a naive `GROUP BY` over the tickets of the same database.
 //!
+//! `multicaisse-bench zfiles [--tickets N] [--runs N] [--database-url postgres://…]`: a year of
+//! one register (100 000 tickets by default, with its daily, monthly and annual Z): its annual
+//! CSV, FEC and JSON over HTTP, each verifying the whole register first, and the verification
+//! alone, against a plain sequential read of the same rows.
+//!
 //! `multicaisse-bench fleet [--stores N] [--requests N] [--database-url postgres://…]`: the
 //! latency of the support fleet view `GET /api/fleet` (first page, a state's second page, a
 //! store name filter) over HTTP, read from the precomputed `register_sync_status` rows,
@@ -22,6 +27,7 @@ mod common;
 mod fleet;
 mod ingest;
 mod sales;
+mod zfiles;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -60,6 +66,16 @@ enum Bench {
         #[arg(long, env = "MULTICAISSE_BENCH_DATABASE_URL")]
         database_url: Option<String>,
     },
+    /// A year of one register's Z files against a plain read of the same rows.
+    Zfiles {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+        /// Measured runs of each file.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        #[arg(long, env = "MULTICAISSE_BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+    },
     /// Support fleet view latency from the status rows against the same view from the history.
     Fleet {
         /// Stores (2.5 registers each on average).
@@ -86,6 +102,11 @@ async fn main() -> ExitCode {
             requests,
             database_url,
         } => sales::sales(days, per_day, requests, database_url).await,
+        Bench::Zfiles {
+            tickets,
+            runs,
+            database_url,
+        } => zfiles::zfiles(tickets, runs, database_url).await,
         Bench::Fleet {
             stores,
             requests,

@@ -1,0 +1,192 @@
+//! A year of one register's Z files (its annual CSV, FEC and JSON over HTTP, each verifying
+//! the whole register first) against a plain sequential read of the same rows.
+
+use crate::common::*;
+use crate::sales::busy_day;
+use chrono::{Datelike, Days};
+use multicaisse_core::chain::ChainHash;
+use multicaisse_core::sync::MAX_TICKETS_PER_PUSH;
+use multicaisse_core::ticket::{Ticket, TicketBody};
+use multicaisse_core::zperiod::ZPeriod;
+use multicaisse_server::storage::DatabaseTarget;
+use sqlx::Connection;
+use std::time::Instant;
+
+/// Every column of every row of the register's tickets and closures, in order, read and
+/// dropped: the floor under any file made of them.
+macro_rules! plain_read {
+    ($conn:expr, $register:expr) => {{
+        let tickets = sqlx::query("SELECT * FROM tickets WHERE register_id = $1 ORDER BY sequence")
+            .bind($register)
+            .fetch_all(&mut $conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        let closures =
+            sqlx::query("SELECT * FROM closures WHERE register_id = $1 ORDER BY sequence")
+                .bind($register)
+                .fetch_all(&mut $conn)
+                .await
+                .map_err(|e| e.to_string())?;
+        tickets.len() + closures.len()
+    }};
+}
+
+pub(crate) async fn zfiles(
+    tickets: usize,
+    runs: usize,
+    database_url: Option<String>,
+) -> Result<(), String> {
+    if tickets == 0 || runs == 0 {
+        return Err("--tickets and --runs must be at least 1".into());
+    }
+    let (server, data, store) = bench_server(database_url.clone(), "Banc d'essai des Z").await?;
+    let storage = server.storage.clone();
+    let register = bench_register(storage.as_ref(), store.id, 1).await?;
+    // The last fiscal year that is over.
+    let today = store.today(chrono::Utc::now());
+    let mut year = ZPeriod::FiscalYear(today.year());
+    if !year.is_over(today, store.fiscal_year_end_month) {
+        year = ZPeriod::FiscalYear(today.year() - 1);
+    }
+    let (first, last) = year.bounds(store.fiscal_year_end_month);
+    // Shops close one day a week, and busy days are capped: aim above the count and stop there.
+    let open_days = 250;
+    let per_day = tickets.div_ceil(open_days) + 1;
+    let seeded = Instant::now();
+    let mut sealed: Vec<Ticket> = Vec::with_capacity(tickets);
+    let mut previous = ChainHash::GENESIS;
+    let mut date = first;
+    while date <= last && sealed.len() < tickets {
+        for sale in busy_day(1, date, per_day) {
+            if sealed.len() == tickets {
+                break;
+            }
+            let ticket = TicketBody {
+                sequence: sealed.len() as u64 + 1,
+                kind: sale.kind,
+                issued_at: sale.at,
+                lines: sale.lines,
+                payments: sale.payments,
+            }
+            .seal(previous);
+            previous = ticket.hash;
+            sealed.push(ticket);
+        }
+        date = date + Days::new(1);
+    }
+    for batch in sealed.chunks(MAX_TICKETS_PER_PUSH) {
+        multicaisse_server::ingest::push_tickets(
+            storage.as_ref(),
+            &register,
+            store.time_zone,
+            None,
+            batch,
+        )
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    }
+    let day_after = last + Days::new(1);
+    let closures =
+        multicaisse_server::demo::closures::closures_of(&store, &sealed, Some(first), day_after);
+    multicaisse_server::demo::closures::push(storage.as_ref(), &store, &register, &closures)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "z files on {} — one register, {year} ({first} to {last}): {} tickets, {} closures (seeded in {:.0} s)",
+        storage.backend(),
+        sealed.len(),
+        closures.len(),
+        seeded.elapsed().as_secs_f64()
+    );
+    let ticket_count = sealed.len();
+    drop(sealed);
+
+    let base = server.url();
+    let client = signed_in_client(storage.as_ref(), &base, Some(store.id)).await?;
+    let mut per_format: Vec<(&str, Vec<f64>)> =
+        ["csv", "fec", "json"].map(|f| (f, Vec::new())).to_vec();
+    let mut sets = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let set = Instant::now();
+        for (format, samples) in per_format.iter_mut() {
+            let started = Instant::now();
+            let response = client
+                .get(format!(
+                    "{base}/api/registers/{}/z?period={year}&format={format}",
+                    register.id
+                ))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if response
+                .headers()
+                .get("x-z-verification")
+                .map(|v| v.as_bytes())
+                != Some(b"verified".as_slice())
+            {
+                return Err(format!(
+                    "the {format} file does not verify: {:?}",
+                    response.headers()
+                ));
+            }
+            response.bytes().await.map_err(|e| e.to_string())?;
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        sets.push(set.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut verify = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let verified = multicaisse_server::zfiles::verify_register(
+            storage.as_ref(),
+            &store,
+            &register,
+            day_after,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        if !verified.is_intact() {
+            return Err("the register does not verify".into());
+        }
+        verify.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let target = DatabaseTarget::from_config(database_url.as_deref(), data.path())
+        .map_err(|e| e.to_string())?;
+    let mut plain = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let rows = match &target {
+            DatabaseTarget::Sqlite(path) => {
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                plain_read!(conn, register.id)
+            }
+            DatabaseTarget::Postgres(url) => {
+                let mut conn = sqlx::PgConnection::connect(url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                plain_read!(conn, register.id)
+            }
+        };
+        if rows < ticket_count {
+            return Err(format!("the plain read found {rows} rows"));
+        }
+        plain.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (plain_median, _) = median_ms(plain);
+    for (format, samples) in per_format {
+        let (median, p95) = median_ms(samples);
+        println!("  {format:<4} file over HTTP  median {median:>8.1} ms (p95 {p95:>8.1})");
+    }
+    let (verify_median, _) = median_ms(verify);
+    let (set_median, set_p95) = median_ms(sets);
+    println!("  verification alone    median {verify_median:>8.1} ms");
+    println!("  plain read of the rows median {plain_median:>7.1} ms");
+    println!(
+        "  the annual file set (CSV + FEC + JSON) median {set_median:.1} ms (p95 {set_p95:.1}), {:.1}× the plain read; target under 1 000 ms; {runs} runs",
+        set_median / plain_median
+    );
+    Ok(())
+}
