@@ -53,7 +53,7 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=move || view! { <p class="notice">{move || t().not_found}</p> }>
                     <Route path=path!("/invitation/:token") view=InvitationPage/>
-                    <Route path=path!("/") view=|| view! { <Gate capability=Capability::ViewSales><SalesPage/></Gate> }/>
+                    <Route path=path!("/") view=|| view! { <Gate capability=Capability::ViewSales><Home/></Gate> }/>
                     <Route path=path!("/ventes") view=|| view! { <Gate capability=Capability::ViewSales><SalesPage/></Gate> }/>
                     <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync><DevicesPage/></Gate> }/>
                     <Route path=path!("/flotte") view=|| view! { <Gate capability=Capability::EnrolRegisters><FleetPage/></Gate> }/>
@@ -65,6 +65,25 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Where signing in lands: an accountant comes for the Z files, everyone else for the sales.
+#[component]
+fn Home() -> impl IntoView {
+    let session = use_session();
+    move || {
+        let accountant = session
+            .me()
+            .zip(session.current_store())
+            .is_some_and(|(me, store)| {
+                me.principal().role_in(store.id) == Some(multicaisse_core::auth::Role::Accountant)
+            });
+        if accountant {
+            view! { <ZPage/> }.into_any()
+        } else {
+            view! { <SalesPage/> }.into_any()
+        }
     }
 }
 

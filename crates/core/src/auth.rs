@@ -57,10 +57,12 @@ pub enum Capability {
     ManageAccess,
     /// The store's audit log.
     ViewAudit,
+    /// The store's bookkeeping settings: the accounts of its sales journal (FEC).
+    ConfigureBookkeeping,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Capability::ViewSales,
         Capability::ViewClosures,
         Capability::ViewSync,
@@ -71,6 +73,7 @@ impl Capability {
         Capability::ViewAccess,
         Capability::ManageAccess,
         Capability::ViewAudit,
+        Capability::ConfigureBookkeeping,
     ];
 
     /// Whether the owner of a store has this capability there.
@@ -101,6 +104,7 @@ impl Capability {
             Capability::ViewAccess => "see who has access",
             Capability::ManageAccess => "manage access (owners only)",
             Capability::ViewAudit => "see the audit log",
+            Capability::ConfigureBookkeeping => "change the accounts of the sales journal",
         }
     }
 }

@@ -74,6 +74,7 @@ impl Credentials {
         let mut request = match method {
             "GET" => client.get(url),
             "POST" => client.post(url),
+            "PUT" => client.put(url),
             other => panic!("no method {other} in the API"),
         };
         if let Some((cookie, csrf)) = &self.session {
@@ -259,6 +260,14 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
         ("GET", "/registers/{register_id}/tickets/{sequence}") => {
             (format!("/registers/{register}/tickets/1"), None, READERS)
         }
+        ("GET", "/stores/{store_id}/fec-accounts") => {
+            (format!("/stores/{store}/fec-accounts"), None, READERS)
+        }
+        ("PUT", "/stores/{store_id}/fec-accounts") => (
+            format!("/stores/{store}/fec-accounts"),
+            Some(serde_json::to_value(multicaisse_core::fec::FecAccounts::default()).unwrap()),
+            OWNER_OR_SUPPORT,
+        ),
         ("GET", "/stores/{store_id}/z.zip") => (
             format!("/stores/{store}/z.zip?month=2026-03&format=csv"),
             None,

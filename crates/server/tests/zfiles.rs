@@ -170,6 +170,28 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
         assert_eq!(body["parameter"], parameter, "{query}");
     }
 
+    // The store's own accounts go into its journal; bad ones are refused and change nothing.
+    let accounts_path = format!("/api/stores/{}/fec-accounts", store.id);
+    let (status, defaults) = app.get_json(&accounts_path).await;
+    assert_eq!((status, defaults["cash"].as_str()), (200, Some("53")));
+    let mut mine = defaults.clone();
+    mine["cash"] = "530000".into();
+    mine["other_payments"] = "511500".into();
+    let (status, body) = app.support.put_json(&accounts_path, mine.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let mut bad = mine.clone();
+    bad["sales"] = "70-71".into();
+    let (status, body) = app.support.put_json(&accounts_path, bad).await;
+    assert_eq!(
+        (status, body["parameter"].as_str()),
+        (400, Some("sales")),
+        "{body}"
+    );
+    assert_eq!(app.get_json(&accounts_path).await.1, mine);
+    let journal = z("period=2026-03&format=fec").await.text().await.unwrap();
+    assert!(journal.contains("\t511500\tCarte bancaire\t"), "{journal}");
+    assert!(!journal.contains("\t511\t"), "{journal}");
+
     // Every register's files of March in one ZIP, opened by Python's zipfile module.
     let zip = app
         .get(&format!(

@@ -2,13 +2,14 @@
 //! downloadable per period.
 
 use super::caller::Caller;
+use super::json::ApiJson;
 use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
 use super::{query_pairs, store_or_404, AppState};
 use crate::error::{AppError, AppResult};
 use crate::zexport::{FileStatus, ZFile, ZFormat};
 use crate::zfiles::verify_register;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header;
+use axum::http::{header, Method};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use multicaisse_core::api::ParamError;
@@ -49,6 +50,26 @@ pub fn routes() -> ApiRoutes {
             verification,
         )
         .add(
+            super::stores::get_doc(
+                "/stores/{store_id}/fec-accounts",
+                "The accounts of the store's sales journal (FEC): the owner's, or the French defaults (53, 511, 7071, 44571)",
+                schema::<FecAccounts>,
+            )
+            .with_access(Access::Store(Capability::ViewClosures)),
+            get_fec_accounts,
+        )
+        .add(
+            RouteDoc::new(
+                Method::PUT,
+                "/stores/{store_id}/fec-accounts",
+                "Set the accounts of the store's sales journal (owner, support)",
+                Access::Store(Capability::ConfigureBookkeeping),
+                Some(schema::<FecAccounts>),
+                schema::<FecAccounts>,
+            ),
+            put_fec_accounts,
+        )
+        .add(
             RouteDoc {
                 query: ZIP_QUERY,
                 ..super::stores::get_doc(
@@ -72,6 +93,37 @@ pub fn routes() -> ApiRoutes {
             },
             z_file,
         )
+}
+
+async fn get_fec_accounts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<FecAccounts>> {
+    let store = caller.store(&state, &id, Capability::ViewClosures).await?;
+    Ok(Json(accounts_of(&state, store.id).await?))
+}
+
+async fn put_fec_accounts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(accounts): ApiJson<FecAccounts>,
+) -> AppResult<Json<FecAccounts>> {
+    let store = caller
+        .store(&state, &id, Capability::ConfigureBookkeeping)
+        .await?;
+    accounts.validate()?;
+    state.storage.set_fec_accounts(store.id, &accounts).await?;
+    Ok(Json(accounts))
+}
+
+async fn accounts_of(state: &AppState, store_id: i64) -> AppResult<FecAccounts> {
+    Ok(state
+        .storage
+        .fec_accounts(store_id)
+        .await?
+        .unwrap_or_default())
 }
 
 async fn verification(
@@ -169,7 +221,8 @@ async fn month_zip(
         let verification = verify_register(state.storage.as_ref(), &store, register, today).await?;
         files.push(ZFile::new(&store, register, period, &verification));
     }
-    let bytes = zip_of(&files, format)
+    let accounts = accounts_of(&state, store.id).await?;
+    let bytes = zip_of(&files, format, &accounts)
         .map_err(|e| AppError::Unavailable(format!("cannot write the ZIP: {e}")))?;
     let overall = files
         .iter()
@@ -198,14 +251,14 @@ async fn month_zip(
 }
 
 /// One file per register, and `verification.txt` saying in words how each one stands.
-fn zip_of(files: &[ZFile], format: ZFormat) -> Result<Vec<u8>, String> {
+fn zip_of(files: &[ZFile], format: ZFormat, accounts: &FecAccounts) -> Result<Vec<u8>, String> {
     use std::io::Write as _;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     let mut summary = String::new();
     for file in files {
-        let bytes = file.render(format, &FecAccounts::default())?;
+        let bytes = file.render(format, accounts)?;
         zip.start_file(file.file_name(format), options)
             .map_err(|e| e.to_string())?;
         zip.write_all(&bytes).map_err(|e| e.to_string())?;
@@ -253,7 +306,7 @@ async fn z_file(
     .await?;
     let file = ZFile::new(&store, &register, period, &verification);
     let bytes = file
-        .render(format, &FecAccounts::default())
+        .render(format, &accounts_of(&state, store.id).await?)
         .map_err(|e| AppError::Unavailable(format!("cannot write the Z file: {e}")))?;
     Ok(download(
         &file.file_name(format),

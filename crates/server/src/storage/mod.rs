@@ -445,6 +445,18 @@ pub trait Storage:
         limit: u32,
     ) -> StorageResult<(u64, Vec<Ticket>)>;
 
+    /// The accounts of a store's sales journal, if its owner set them.
+    async fn fec_accounts(
+        &self,
+        store_id: i64,
+    ) -> StorageResult<Option<multicaisse_core::fec::FecAccounts>>;
+
+    async fn set_fec_accounts(
+        &self,
+        store_id: i64,
+        accounts: &multicaisse_core::fec::FecAccounts,
+    ) -> StorageResult<()>;
+
     /// The same, each with the columns the server derived from it when storing it.
     async fn stored_tickets(
         &self,

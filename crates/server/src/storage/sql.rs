@@ -1569,6 +1569,41 @@ macro_rules! impl_storage {
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
+            async fn fec_accounts(
+                &self,
+                store_id: i64,
+            ) -> $crate::storage::StorageResult<Option<multicaisse_core::fec::FecAccounts>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT accounts FROM store_fec_accounts WHERE store_id = $1")
+                        .bind(store_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|(json,)| {
+                    serde_json::from_str(&json).map_err(|e| {
+                        $crate::storage::StorageError::Corrupt(format!("FEC accounts: {e}"))
+                    })
+                })
+                .transpose()
+            }
+
+            async fn set_fec_accounts(
+                &self,
+                store_id: i64,
+                accounts: &multicaisse_core::fec::FecAccounts,
+            ) -> $crate::storage::StorageResult<()> {
+                sqlx::query(
+                    "INSERT INTO store_fec_accounts (store_id, accounts, updated_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (store_id) DO UPDATE \
+                     SET accounts = excluded.accounts, updated_at = excluded.updated_at",
+                )
+                .bind(store_id)
+                .bind($crate::storage::sql::to_json(accounts)?)
+                .bind(chrono::Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn stored_tickets(
                 &self,
                 register_id: i64,

@@ -119,6 +119,18 @@ impl Session {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    pub async fn put_json(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
         let response = self.post(path, body).await;
         let status = response.status().as_u16();
