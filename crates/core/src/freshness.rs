@@ -431,7 +431,7 @@ pub fn store_freshness(
             .filter(|a| a.ended_at.is_some_and(|end| end >= from))
             .count() as u32
     };
-    let rows: Vec<RegisterFreshness> = registers
+    let mut rows: Vec<RegisterFreshness> = registers
         .iter()
         .filter_map(|register| {
             let status = statuses.iter().find(|s| s.register_id == register.id)?;
@@ -487,6 +487,18 @@ pub fn store_freshness(
             expires_at: held.expires_at,
         })
     });
+    // A session still marked in progress whose register no longer holds the lease was
+    // abandoned (an iPad that crashed or lost the network): it expired.
+    for row in &mut rows {
+        let holds = lease
+            .as_ref()
+            .is_some_and(|l| l.register == row.register.number);
+        if let Some(attempt) = row.last_attempt.as_mut() {
+            if attempt.outcome == "in_progress" && !holds {
+                attempt.outcome = "expired".into();
+            }
+        }
+    }
     StoreFreshness {
         as_of: at.now,
         registers: rows,

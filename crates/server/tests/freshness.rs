@@ -174,6 +174,25 @@ async fn lease_holder_and_refused_attempts_show(backend: Backend) {
     one.end(session).await;
     let f = freshness(&app, store.id, "2026-01-01T00:00:00Z").await;
     assert!(f.lease.is_none());
+    // An iPad that begins and never comes back: once its lease is over, its attempt shows as
+    // interrupted, not in progress.
+    two.begin().await;
+    let held = freshness(&app, store.id, "2026-01-01T00:00:00Z").await;
+    assert_eq!(
+        held.registers[1].last_attempt.as_ref().unwrap().outcome,
+        "in_progress"
+    );
+    let lapsed = format!(
+        "UPDATE sync_leases SET expires_at_ms = 0 WHERE store_id = {}",
+        store.id
+    );
+    app.db.execute_raw(&lapsed).await.unwrap();
+    let f = freshness(&app, store.id, "2026-01-01T00:00:00Z").await;
+    assert!(f.lease.is_none());
+    assert_eq!(
+        f.registers[1].last_attempt.as_ref().unwrap().outcome,
+        "expired"
+    );
     // The timeline marks the completed sync and the refused attempt.
     let response = app
         .get(&format!("/api/stores/{}/sync-timeline?lang=fr", store.id))
