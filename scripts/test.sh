@@ -10,6 +10,7 @@ source scripts/postgres.sh
 started=$SECONDS
 ensure_build_tools
 ensure_browser
+ensure_pdf_tools
 
 say "rustfmt"
 cargo fmt --all -- --check

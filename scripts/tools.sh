@@ -58,6 +58,14 @@ ensure_browser() {
   fi
 }
 
+# pdftotext reads the Z files' PDFs back in the tests: a tool independent of the writer.
+ensure_pdf_tools() {
+  if ! command -v pdftotext >/dev/null; then
+    say "installing poppler-utils (pdftotext)"
+    apt_install poppler-utils
+  fi
+}
+
 build_app() {
   say "building the app (trunk, release)"
   trunk build --release

@@ -176,7 +176,7 @@ pub fn ZPage() -> impl IntoView {
             <p class="intro">{move || tx().intro}</p>
             <div class="downloads" id="z-all">
                 <strong>{move || tx().all_registers}</strong>
-                {["csv", "fec", "json"]
+                {["csv", "fec", "json", "pdf"]
                     .into_iter()
                     .map(|format| {
                         view! {
@@ -254,7 +254,7 @@ fn RegisterZ(
             }}
             <div class="downloads">
                 <span>{move || tx().download}</span>
-                {["csv", "fec", "json"]
+                {["csv", "fec", "json", "pdf"]
                     .into_iter()
                     .map(|format| {
                         view! {

@@ -13,6 +13,7 @@ pub mod simulate;
 pub mod storage;
 pub mod zexport;
 pub mod zfiles;
+pub mod zpdf;
 
 use config::ServeConfig;
 use std::net::SocketAddr;

@@ -20,6 +20,7 @@ pub enum ZFormat {
     Csv,
     Fec,
     Json,
+    Pdf,
 }
 
 impl ZFormat {
@@ -28,6 +29,7 @@ impl ZFormat {
             "csv" => Some(ZFormat::Csv),
             "fec" => Some(ZFormat::Fec),
             "json" => Some(ZFormat::Json),
+            "pdf" => Some(ZFormat::Pdf),
             _ => None,
         }
     }
@@ -37,6 +39,7 @@ impl ZFormat {
             ZFormat::Csv => "text/csv; charset=utf-8",
             ZFormat::Fec => "text/tab-separated-values; charset=utf-8",
             ZFormat::Json => "application/json",
+            ZFormat::Pdf => "application/pdf",
         }
     }
 }
@@ -153,6 +156,7 @@ impl ZFile {
         match format {
             ZFormat::Csv => format!("{base}.csv"),
             ZFormat::Json => format!("{base}.json"),
+            ZFormat::Pdf => format!("{base}.pdf"),
             ZFormat::Fec => format!(
                 "{}FEC{}-caisse-{}.txt",
                 self.store.siret.chars().take(9).collect::<String>(),
@@ -167,6 +171,7 @@ impl ZFile {
             ZFormat::Csv => self.csv().map_err(|e| e.to_string()),
             ZFormat::Json => serde_json::to_vec_pretty(self).map_err(|e| e.to_string()),
             ZFormat::Fec => Ok(self.fec(accounts).into_bytes()),
+            ZFormat::Pdf => Ok(crate::zpdf::render(self)),
         }
     }
 

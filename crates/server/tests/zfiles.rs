@@ -156,10 +156,52 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
         debits,
         multicaisse_core::format::spreadsheet_amount(march_ttc).replace(',', ".")
     );
+    // The PDF, read by an independent tool (pdftotext): the register, the period, the totals
+    // and the chain hash are printed.
+    let pdf = z("period=2026-03&format=pdf").await;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf_file = dir.path().join("march.pdf");
+    std::fs::write(&pdf_file, pdf.bytes().await.unwrap()).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf_file)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (poppler-utils, installed by scripts/tools.sh)");
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    let march = &verified.closures[2].closure;
+    for expected in [
+        "Z de caisse — 2026-03".to_string(),
+        "Caisse n° 1 — Caisse 1".into(),
+        "Période du 01/03/2026 au 31/03/2026".into(),
+        "Vérification : vérifié".into(),
+        format!("Grand Z mensuel n° {}", march.sequence),
+        format!(
+            "Total TTC : {}",
+            multicaisse_core::format::format_eur(
+                march.total_ttc,
+                multicaisse_core::format::Lang::Fr
+            )
+            .replace(['\u{202f}', '\u{a0}'], " ")
+        ),
+        march_hash.clone(),
+        "SIRET 83214567600017".into(),
+    ] {
+        assert!(
+            text.replace('\u{a0}', " ").contains(&expected),
+            "`{expected}` not in the PDF's text:\n{text}"
+        );
+    }
+
     // Bad input names the parameter.
     for (query, parameter) in [
         ("period=2026-13&format=csv", "period"),
         ("period=2026-03&format=xls", "format"),
+        ("period=2026-03&format=PDF", "format"),
         ("format=csv", "period"),
         ("period=2026-03", "format"),
         ("period=2026-03&format=csv&lang=fr", "lang"),
@@ -226,7 +268,7 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
     );
     for (query, parameter) in [
         ("month=2026-03-31&format=csv", "month"),
-        ("month=2026-03&format=pdf", "format"),
+        ("month=2026-03&format=xls", "format"),
         ("period=2026-03&format=csv", "period"),
     ] {
         let (status, body) = app

@@ -25,7 +25,11 @@ const Z_QUERY: &[QueryParam] = &[
         true,
         "a day (2026-11-29), a month (2026-11) or a fiscal year (FY2026, the one ending in 2026)",
     ),
-    ("format", true, "csv, fec (the sales journal) or json"),
+    (
+        "format",
+        true,
+        "csv, fec (the sales journal), json or pdf (printable, one page per closure)",
+    ),
 ];
 
 const ZIP_QUERY: &[QueryParam] = &[
@@ -86,7 +90,7 @@ pub fn routes() -> ApiRoutes {
                 query: Z_QUERY,
                 ..super::stores::get_doc(
                     "/registers/{register_id}/z",
-                    "A register's Z files of a period as a download (CSV, FEC or JSON), with their verification status (header X-Z-Verification) and chain hash (X-Z-Chain-Hash)",
+                    "A register's Z files of a period as a download (CSV, FEC, JSON or PDF), with their verification status (header X-Z-Verification) and chain hash (X-Z-Chain-Hash)",
                     schema::<String>,
                 )
                 .with_access(readers)
@@ -161,7 +165,7 @@ fn z_params(
             }
             "format" => {
                 format = Some(ZFormat::parse(&value).ok_or_else(|| {
-                    ParamError::new("format", format!("`{value}` is not csv, fec or json"))
+                    ParamError::new("format", format!("`{value}` is not csv, fec, json or pdf"))
                 })?)
             }
             other => {
@@ -173,7 +177,8 @@ fn z_params(
         }
     }
     let period = period.ok_or_else(|| ParamError::new(period_name, "is missing"))?;
-    let format = format.ok_or_else(|| ParamError::new("format", "is missing: csv, fec or json"))?;
+    let format =
+        format.ok_or_else(|| ParamError::new("format", "is missing: csv, fec, json or pdf"))?;
     Ok((period, format))
 }
 
