@@ -11,7 +11,7 @@
 //!
 //! `multicaisse-bench zfiles [--tickets N] [--runs N] [--database-url postgres://…]`: a year of
 //! one register (100 000 tickets by default, with its daily, monthly and annual Z): its annual
-//! CSV, FEC and JSON over HTTP, each verifying the whole register first, and the verification
+//! CSV, PDF and FEC over HTTP, each verifying the whole register first, and the verification
 //! alone, against a plain sequential read of the same rows.
 //!
 //! `multicaisse-bench fleet [--stores N] [--requests N] [--database-url postgres://…]`: the

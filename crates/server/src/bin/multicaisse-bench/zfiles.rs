@@ -1,5 +1,5 @@
-//! A year of one register's Z files (its annual CSV, FEC and JSON over HTTP, each verifying
-//! the whole register first) against a plain sequential read of the same rows.
+//! A year of one register's Z files (its annual CSV, PDF and FEC over HTTP, each verifying the
+//! whole register first) against a plain sequential read of the same rows.
 
 use crate::common::*;
 use crate::sales::busy_day;
@@ -104,7 +104,7 @@ pub(crate) async fn zfiles(
     let base = server.url();
     let client = signed_in_client(storage.as_ref(), &base, Some(store.id)).await?;
     let mut per_format: Vec<(&str, Vec<f64>)> =
-        ["csv", "fec", "json"].map(|f| (f, Vec::new())).to_vec();
+        ["csv", "pdf", "fec"].map(|f| (f, Vec::new())).to_vec();
     let mut sets = Vec::with_capacity(runs);
     for _ in 0..runs {
         let set = Instant::now();
@@ -185,7 +185,7 @@ pub(crate) async fn zfiles(
     println!("  verification alone    median {verify_median:>8.1} ms");
     println!("  plain read of the rows median {plain_median:>7.1} ms");
     println!(
-        "  the annual file set (CSV + FEC + JSON) median {set_median:.1} ms (p95 {set_p95:.1}), {:.1}× the plain read; target under 1 000 ms; {runs} runs",
+        "  the annual file set (CSV + PDF + FEC) median {set_median:.1} ms (p95 {set_p95:.1}), {:.1}× the plain read; target under 1 000 ms; {runs} runs",
         set_median / plain_median
     );
     Ok(())
