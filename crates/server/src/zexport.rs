@@ -1,6 +1,7 @@
 //! A register's Z files for a period, in the formats accountants take: CSV for a French
-//! spreadsheet, the FEC sales journal, and JSON. Every file says whether what it holds
-//! verified against the tickets, and carries the chain hash of its last closure.
+//! spreadsheet, the FEC sales journal, JSON, and a printable PDF (`zpdf`). Every file says
+//! whether what it holds verified against the tickets, and carries the chain hash of its last
+//! closure.
 
 use chrono::NaiveDate;
 use multicaisse_core::chain::ChainHash;
