@@ -16,6 +16,7 @@ use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::Capability;
 use multicaisse_core::fec::FecAccounts;
 use multicaisse_core::format::slug;
+use multicaisse_core::store::{Register, Store};
 use multicaisse_core::verification::RegisterVerification;
 use multicaisse_core::zperiod::ZPeriod;
 
@@ -37,7 +38,7 @@ const ZIP_QUERY: &[QueryParam] = &[
     (
         "format",
         true,
-        "csv, fec or json: the format of each register's file",
+        "csv, fec, json or pdf: the format of each register's file",
     ),
 ];
 
@@ -135,22 +136,33 @@ async fn verification(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<RegisterVerification>> {
-    let register = caller
-        .register(&state, &id, Capability::ViewClosures)
-        .await?;
-    let store = store_or_404(state.storage.as_ref(), register.store_id).await?;
-    Ok(Json(
-        verify_register(
-            state.storage.as_ref(),
-            &store,
-            &register,
-            store.today(chrono::Utc::now()),
-        )
-        .await?,
-    ))
+    let (store, register) = register_and_store(&state, &caller, &id).await?;
+    Ok(Json(verified_today(&state, &store, &register).await?))
 }
 
-/// `(name, value)` pairs of a Z request: `period_name` (or `month`) and `format`, nothing else.
+/// The register of a path parameter the caller may read the Z files of, and its store.
+async fn register_and_store(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<(Store, Register)> {
+    let register = caller.register(state, id, Capability::ViewClosures).await?;
+    let store = store_or_404(state.storage.as_ref(), register.store_id).await?;
+    Ok((store, register))
+}
+
+/// A register verified as of the store's business day now: closures of periods over before
+/// today are due.
+async fn verified_today(
+    state: &AppState,
+    store: &Store,
+    register: &Register,
+) -> AppResult<RegisterVerification> {
+    let today = store.today(chrono::Utc::now());
+    Ok(verify_register(state.storage.as_ref(), store, register, today).await?)
+}
+
+/// The period (named `period_name` in the query) and format of a Z request, nothing else.
 fn z_params(
     query: Option<&str>,
     period_name: &'static str,
@@ -297,18 +309,9 @@ async fn z_file(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
-    let register = caller
-        .register(&state, &id, Capability::ViewClosures)
-        .await?;
+    let (store, register) = register_and_store(&state, &caller, &id).await?;
     let (period, format) = z_params(query.as_deref(), "period")?;
-    let store = store_or_404(state.storage.as_ref(), register.store_id).await?;
-    let verification = verify_register(
-        state.storage.as_ref(),
-        &store,
-        &register,
-        store.today(chrono::Utc::now()),
-    )
-    .await?;
+    let verification = verified_today(&state, &store, &register).await?;
     let file = ZFile::new(&store, &register, period, &verification);
     let bytes = file
         .render(format, &accounts_of(&state, store.id).await?)
