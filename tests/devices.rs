@@ -274,5 +274,15 @@ async fn support_filters_the_fleet() {
             (v["rows"].as_array().map(Vec::len) == Some(0)).then_some(())
         })
         .await;
+    // In English: the heading and the state chips.
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .wait_for(
+            "the fleet in English",
+            "return [(document.querySelector('h1')||{}).textContent, \
+             (document.querySelector('#fleet-counts li[data-state=late] .badge')||{}).textContent];",
+            |v| (v[0] == "Fleet" && v[1] == "late").then_some(()),
+        )
+        .await;
     browser.close().await;
 }

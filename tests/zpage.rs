@@ -97,6 +97,26 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
     .await;
     assert_eq!(size, bytes.len() as u64);
     assert!(bytes.starts_with(b"PK"), "a ZIP");
+
+    // In English: the heading, the integrity sentence and the calendar's words.
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .wait_for(
+            "the page in English",
+            "return [(document.querySelector('h1')||{}).textContent, \
+             (document.querySelector('.integrity')||{}).textContent, \
+             (document.querySelector('p.monthly')||{}).textContent];",
+            |v: &Value| {
+                let shown = v.as_array()?;
+                (shown[0] == "Z reports"
+                    && shown[1]
+                        .as_str()?
+                        .starts_with("Ticket chain intact from no. 1")
+                    && shown[2] == "Monthly grand Z : verified")
+                    .then_some(())
+            },
+        )
+        .await;
     browser.close().await;
 }
 

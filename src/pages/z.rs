@@ -23,6 +23,7 @@ struct ZTexts {
     download: &'static str,
     preparing: &'static str,
     ready: &'static str,
+    bytes: &'static str,
     verified: &'static str,
     mismatch: &'static str,
     missing: &'static str,
@@ -39,6 +40,7 @@ const FR: ZTexts = ZTexts {
     download: "Télécharger",
     preparing: "Préparation du fichier…",
     ready: "Fichier prêt :",
+    bytes: "octets",
     verified: "vérifié",
     mismatch: "écart",
     missing: "manquant",
@@ -55,6 +57,7 @@ const EN: ZTexts = ZTexts {
     download: "Download",
     preparing: "Preparing the file…",
     ready: "File ready:",
+    bytes: "bytes",
     verified: "verified",
     mismatch: "mismatch",
     missing: "missing",
@@ -182,34 +185,21 @@ pub fn ZPage() -> impl IntoView {
             <p class="intro">{move || tx().intro}</p>
             <div class="downloads" id="z-all">
                 <strong>{move || tx().all_registers}</strong>
-                {["csv", "fec", "json", "pdf"]
-                    .into_iter()
-                    .map(|format| {
-                        view! {
-                            <button
-                                type="button"
-                                data-format=format
-                                on:click=move |_| {
-                                    let Some(id) = store_id.get_untracked() else { return };
-                                    let m = month_code();
-                                    fetch_file(
-                                        format!("/api/stores/{id}/z.zip?month={m}&format={format}"),
-                                        format!("z-{}-{m}-{format}.zip", store_slug()),
-                                        "application/zip",
-                                    );
-                                }
-                            >
-                                {format.to_uppercase()}
-                            </button>
-                        }
-                    })
-                    .collect_view()}
+                <FormatButtons on_pick=move |format| {
+                    let Some(id) = store_id.get_untracked() else { return };
+                    let m = month_code();
+                    fetch_file(
+                        format!("/api/stores/{id}/z.zip?month={m}&format={format}"),
+                        format!("z-{}-{m}-{format}.zip", store_slug()),
+                        "application/zip",
+                    );
+                }/>
             </div>
             <p class="progress" id="z-progress" role="status" aria-live="polite">
                 {move || match progress.get() {
                     Progress::Idle => String::new(),
                     Progress::Preparing(name) => format!("{} {name}", tx().preparing),
-                    Progress::Ready(name, size) => format!("{} {name} ({} octets)", tx().ready, format_count(size as u64, lang.get())),
+                    Progress::Ready(name, size) => format!("{} {name} ({} {})", tx().ready, format_count(size as u64, lang.get()), tx().bytes),
                     Progress::Failed(error) => error,
                 }}
             </p>
@@ -260,30 +250,36 @@ fn RegisterZ(
             }}
             <div class="downloads">
                 <span>{move || tx().download}</span>
-                {["csv", "fec", "json", "pdf"]
-                    .into_iter()
-                    .map(|format| {
-                        view! {
-                            <button
-                                type="button"
-                                data-format=format
-                                on:click=move |_| {
-                                    let m = month.get_untracked().format("%Y-%m").to_string();
-                                    fetch_file(
-                                        format!("/api/registers/{id}/z?period={m}&format={format}"),
-                                        format!("z-caisse-{number}-{m}.{}", if format == "fec" { "txt" } else { format }),
-                                        "application/octet-stream",
-                                    );
-                                }
-                            >
-                                {format.to_uppercase()}
-                            </button>
-                        }
-                    })
-                    .collect_view()}
+                <FormatButtons on_pick=move |format| {
+                    let m = month.get_untracked().format("%Y-%m").to_string();
+                    let extension = if format == "fec" { "txt" } else { format };
+                    fetch_file(
+                        format!("/api/registers/{id}/z?period={m}&format={format}"),
+                        format!("z-caisse-{number}-{m}.{extension}"),
+                        "application/octet-stream",
+                    );
+                }/>
             </div>
         </article>
     }
+}
+
+/// The formats a Z file comes in, as the server names them.
+const FORMATS: [&str; 4] = ["csv", "fec", "json", "pdf"];
+
+/// A button per format; `on_pick` starts that format's download.
+#[component]
+fn FormatButtons(on_pick: impl Fn(&'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
+    FORMATS
+        .into_iter()
+        .map(|format| {
+            view! {
+                <button type="button" data-format=format on:click=move |_| on_pick(format)>
+                    {format.to_uppercase()}
+                </button>
+            }
+        })
+        .collect_view()
 }
 
 /// The register's integrity in one or two sentences.
