@@ -343,18 +343,32 @@ impl RegisterVerifier {
     }
 
     pub fn add_ticket(&mut self, ticket: &Ticket) {
-        let expected = StoredTicket::of(ticket, self.time_zone);
-        self.add_stored(ticket, &expected);
+        let derived = StoredTicket::of(ticket, self.time_zone);
+        self.add_derived(ticket, derived, true);
     }
 
     /// A ticket with the columns the server derived from it when it stored it: any that no
     /// longer match the ticket count as an alteration.
     pub fn add_stored(&mut self, ticket: &Ticket, stored: &StoredTicket) {
-        let consistent = *stored == StoredTicket::of(ticket, self.time_zone);
-        self.tickets
-            .push_checked(ChainLink::from(ticket), consistent);
-        let day = business_date(ticket.body.issued_at, self.time_zone);
-        self.days.entry(day).or_default().add(ticket);
+        let derived = StoredTicket::of(ticket, self.time_zone);
+        let consistent = *stored == derived;
+        self.add_derived(ticket, derived, consistent);
+    }
+
+    /// `derived` holds the ticket's content hash and day, computed once: hashing is most of
+    /// the cost of verifying a year of tickets.
+    fn add_derived(&mut self, ticket: &Ticket, derived: StoredTicket, consistent: bool) {
+        let link = ChainLink {
+            sequence: ticket.body.sequence,
+            hash: ticket.hash,
+            previous_hash: ticket.previous_hash,
+            content_hash: derived.content_hash,
+        };
+        self.tickets.push_checked(link, consistent);
+        self.days
+            .entry(derived.business_date)
+            .or_default()
+            .add(ticket);
     }
 
     /// `closures` in any order; `today` is the store's business day now, `active_from` the

@@ -25,6 +25,8 @@ pub enum ZFormat {
 }
 
 impl ZFormat {
+    pub const ALL: [ZFormat; 4] = [ZFormat::Csv, ZFormat::Pdf, ZFormat::Fec, ZFormat::Json];
+
     pub fn parse(text: &str) -> Option<ZFormat> {
         match text {
             "csv" => Some(ZFormat::Csv),
@@ -147,13 +149,22 @@ impl ZFile {
 
     /// `z-cave-des-canuts-caisse-2-2026-11.csv`; for the FEC, the administration's name:
     /// SIREN, `FEC`, the period's last day.
-    pub fn file_name(&self, format: ZFormat) -> String {
-        let base = format!(
+    fn base_name(&self) -> String {
+        format!(
             "z-{}-caisse-{}-{}",
             slug(&self.store.name),
             self.register.number,
             self.period
-        );
+        )
+    }
+
+    /// The name of a ZIP holding this file in every format.
+    pub fn zip_name(&self) -> String {
+        format!("{}.zip", self.base_name())
+    }
+
+    pub fn file_name(&self, format: ZFormat) -> String {
+        let base = self.base_name();
         match format {
             ZFormat::Csv => format!("{base}.csv"),
             ZFormat::Json => format!("{base}.json"),

@@ -136,18 +136,7 @@ for r in rows[1:]:
 assert all(d == c for d, c in per_entry.values()), dict(per_entry)
 print(len(per_entry), sum(d for d, _ in per_entry.values()))
 "#;
-    let output = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(&file)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let printed = String::from_utf8_lossy(&output.stdout).to_string();
+    let printed = python(script, &file);
     let (entries, debits) = printed.trim().split_once(' ').unwrap();
     // One entry per daily Z of March with sales; debits are what was cashed.
     assert_eq!(entries, "2", "{printed}");
@@ -162,17 +151,12 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let pdf_file = dir.path().join("march.pdf");
     std::fs::write(&pdf_file, pdf.bytes().await.unwrap()).unwrap();
-    let text = std::process::Command::new("pdftotext")
-        .arg(&pdf_file)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (poppler-utils, installed by scripts/tools.sh)");
-    assert!(
-        text.status.success(),
-        "{}",
-        String::from_utf8_lossy(&text.stderr)
+    // poppler-utils, installed by scripts/tools.sh.
+    let text = output_of(
+        std::process::Command::new("pdftotext")
+            .arg(&pdf_file)
+            .arg("-"),
     );
-    let text = String::from_utf8_lossy(&text.stdout).to_string();
     let march = &verified.closures[2].closure;
     for expected in [
         "Z de caisse — 2026-03".to_string(),
@@ -205,6 +189,7 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
         ("format=csv", "period"),
         ("period=2026-03", "format"),
         ("period=2026-03&format=csv&lang=fr", "lang"),
+        ("period=2026-03&format=zip&format=csv", "format"),
     ] {
         let response = z(query).await;
         assert_eq!(response.status(), 400, "{query}");
@@ -246,18 +231,7 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
     assert_eq!(zip.headers()["x-z-verification"], "verified");
     let archive = dir.path().join("march.zip");
     std::fs::write(&archive, zip.bytes().await.unwrap()).unwrap();
-    let listing = std::process::Command::new("python3")
-        .arg("-c")
-        .arg("import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print('|'.join(z.namelist())); print(z.read('verification.txt').decode())")
-        .arg(&archive)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        listing.status.success(),
-        "{}",
-        String::from_utf8_lossy(&listing.stderr)
-    );
-    let listing = String::from_utf8_lossy(&listing.stdout).to_string();
+    let listing = python("import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print('|'.join(z.namelist())); print(z.read('verification.txt').decode())", &archive);
     assert!(
         listing.starts_with("832145676FEC20260331-caisse-1.txt|verification.txt"),
         "{listing}"
@@ -266,6 +240,29 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
         listing.contains("Caisse 1 (Caisse 1) — 2026-03 : vérifié — 3 clôture(s)"),
         "{listing}"
     );
+    // The register's whole set of March, every format in one ZIP, each file as it comes alone.
+    let set = z("period=2026-03&format=zip").await;
+    assert_eq!(set.status(), 200);
+    assert_eq!(set.headers()["content-type"], "application/zip");
+    assert_eq!(set.headers()["x-z-verification"], "verified");
+    assert_eq!(set.headers()["x-z-chain-hash"], chain.as_str());
+    let archive = dir.path().join("set.zip");
+    std::fs::write(&archive, set.bytes().await.unwrap()).unwrap();
+    let listing = python("import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print('|'.join(z.namelist())); print(z.read('z-cave-du-z-caisse-1-2026-03.csv').decode('utf-8-sig').splitlines()[0])", &archive);
+    assert!(
+        listing.starts_with(
+            "z-cave-du-z-caisse-1-2026-03.csv|z-cave-du-z-caisse-1-2026-03.pdf|\
+             832145676FEC20260331-caisse-1.txt|z-cave-du-z-caisse-1-2026-03.json|\
+             verification.txt"
+        ),
+        "{listing}"
+    );
+    assert_eq!(
+        listing.lines().nth(1),
+        Some(rows[0]),
+        "the CSV in the ZIP is the CSV alone"
+    );
+
     for (query, parameter) in [
         ("month=2026-03-31&format=csv", "month"),
         ("month=2026-03&format=xls", "format"),
@@ -501,4 +498,27 @@ async fn any_altered_field_of_a_stored_ticket_or_closure_is_found(backend: Backe
             assert_eq!(restored, clean, "restored after `{mutation}`");
         }
     }
+}
+
+/// What a Python script prints, given a file's path as its argument: an independent reader.
+fn python(script: &str, file: &std::path::Path) -> String {
+    output_of(
+        std::process::Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(file),
+    )
+}
+
+/// What a command prints; it must succeed.
+fn output_of(command: &mut std::process::Command) -> String {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} cannot run: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).to_string()
 }

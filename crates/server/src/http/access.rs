@@ -379,7 +379,7 @@ async fn change_role(
 
 fn before_param(query: Option<&str>) -> AppResult<i64> {
     let mut before = i64::MAX;
-    for (name, value) in query_pairs(query) {
+    for (name, value) in query_pairs(query)? {
         match name.as_str() {
             "before" => before = parse_id("before", &value)?,
             other => {

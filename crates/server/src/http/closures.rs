@@ -29,7 +29,7 @@ const Z_QUERY: &[QueryParam] = &[
     (
         "format",
         true,
-        "csv, fec (the sales journal), json or pdf (printable, one page per closure)",
+        "csv, fec (the sales journal), json, pdf (printable, one page per closure), or zip: all four in one ZIP, verified once",
     ),
 ];
 
@@ -38,7 +38,7 @@ const ZIP_QUERY: &[QueryParam] = &[
     (
         "format",
         true,
-        "csv, fec, json or pdf: the format of each register's file",
+        "csv, fec, json or pdf: the format of each register's file; zip: all four for each register",
     ),
 ];
 
@@ -91,7 +91,7 @@ pub fn routes() -> ApiRoutes {
                 query: Z_QUERY,
                 ..super::stores::get_doc(
                     "/registers/{register_id}/z",
-                    "A register's Z files of a period as a download (CSV, FEC, JSON or PDF), with their verification status (header X-Z-Verification) and chain hash (X-Z-Chain-Hash)",
+                    "A register's Z files of a period as a download (CSV, FEC, JSON or PDF, or all four in one ZIP), with their verification status (header X-Z-Verification) and chain hash (X-Z-Chain-Hash)",
                     schema::<String>,
                 )
                 .with_access(readers)
@@ -162,23 +162,28 @@ async fn verified_today(
     Ok(verify_register(state.storage.as_ref(), store, register, today).await?)
 }
 
-/// The period (named `period_name` in the query) and format of a Z request, nothing else.
+/// The period (named `period_name` in the query) and formats of a Z request, nothing else:
+/// `format=zip` asks for every format.
 fn z_params(
     query: Option<&str>,
     period_name: &'static str,
-) -> Result<(ZPeriod, ZFormat), ParamError> {
+) -> Result<(ZPeriod, Vec<ZFormat>), ParamError> {
     let (mut period, mut format) = (None, None);
-    for (name, value) in query_pairs(query) {
+    for (name, value) in query_pairs(query)? {
         match name.as_str() {
             n if n == period_name => {
                 period = Some(
                     ZPeriod::parse(&value).map_err(|e| ParamError::new(period_name, e.message))?,
                 )
             }
+            "format" if value == "zip" => format = Some(ZFormat::ALL.to_vec()),
             "format" => {
-                format = Some(ZFormat::parse(&value).ok_or_else(|| {
-                    ParamError::new("format", format!("`{value}` is not csv, fec, json or pdf"))
-                })?)
+                format = Some(vec![ZFormat::parse(&value).ok_or_else(|| {
+                    ParamError::new(
+                        "format",
+                        format!("`{value}` is not csv, fec, json, pdf or zip"),
+                    )
+                })?])
             }
             other => {
                 return Err(ParamError::new(
@@ -189,8 +194,8 @@ fn z_params(
         }
     }
     let period = period.ok_or_else(|| ParamError::new(period_name, "is missing"))?;
-    let format =
-        format.ok_or_else(|| ParamError::new("format", "is missing: csv, fec, json or pdf"))?;
+    let format = format
+        .ok_or_else(|| ParamError::new("format", "is missing: csv, fec, json, pdf or zip"))?;
     Ok((period, format))
 }
 
@@ -225,7 +230,7 @@ async fn month_zip(
     let (store, registers) = caller
         .store_and_registers(&state, &id, Capability::ViewClosures)
         .await?;
-    let (period, format) = z_params(query.as_deref(), "month")?;
+    let (period, formats) = z_params(query.as_deref(), "month")?;
     if !matches!(period, ZPeriod::Month(_)) {
         return Err(
             ParamError::new("month", format!("`{period}` is not a month (2026-11)")).into(),
@@ -239,7 +244,7 @@ async fn month_zip(
         files.push(ZFile::new(&store, register, period, &verification));
     }
     let accounts = accounts_of(&state, store.id).await?;
-    let bytes = zip_of(&files, format, &accounts)
+    let bytes = zip_of(&files, &formats, &accounts)
         .map_err(|e| AppError::Unavailable(format!("cannot write the ZIP: {e}")))?;
     let overall = files
         .iter()
@@ -267,18 +272,21 @@ async fn month_zip(
     ))
 }
 
-/// One file per register, and `verification.txt` saying in words how each one stands.
-fn zip_of(files: &[ZFile], format: ZFormat, accounts: &FecAccounts) -> Result<Vec<u8>, String> {
+/// One file per register and format, and `verification.txt` saying in words how each
+/// register's files stand.
+fn zip_of(files: &[ZFile], formats: &[ZFormat], accounts: &FecAccounts) -> Result<Vec<u8>, String> {
     use std::io::Write as _;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     let mut summary = String::new();
     for file in files {
-        let bytes = file.render(format, accounts)?;
-        zip.start_file(file.file_name(format), options)
-            .map_err(|e| e.to_string())?;
-        zip.write_all(&bytes).map_err(|e| e.to_string())?;
+        for format in formats {
+            let bytes = file.render(*format, accounts)?;
+            zip.start_file(file.file_name(*format), options)
+                .map_err(|e| e.to_string())?;
+            zip.write_all(&bytes).map_err(|e| e.to_string())?;
+        }
         summary.push_str(&format!(
             "Caisse {} ({}) — {} : {} — {} clôture(s), manquantes : {} — hash de chaîne : {}\r\n",
             file.register.number,
@@ -310,25 +318,39 @@ async fn z_file(
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
     let (store, register) = register_and_store(&state, &caller, &id).await?;
-    let (period, format) = z_params(query.as_deref(), "period")?;
+    let (period, formats) = z_params(query.as_deref(), "period")?;
     let verification = verified_today(&state, &store, &register).await?;
     let file = ZFile::new(&store, &register, period, &verification);
-    let bytes = file
-        .render(format, &accounts_of(&state, store.id).await?)
-        .map_err(|e| AppError::Unavailable(format!("cannot write the Z file: {e}")))?;
-    Ok(download(
-        &file.file_name(format),
-        format.content_type(),
-        [
-            (
-                header::HeaderName::from_static("x-z-verification"),
-                file.status.code().to_string(),
-            ),
-            (
-                header::HeaderName::from_static("x-z-chain-hash"),
-                file.chain_hash.map_or_else(String::new, |h| h.to_hex()),
-            ),
-        ],
-        bytes,
-    ))
+    let accounts = accounts_of(&state, store.id).await?;
+    let chain_hash = (
+        header::HeaderName::from_static("x-z-chain-hash"),
+        file.chain_hash.map_or_else(String::new, |h| h.to_hex()),
+    );
+    let status = (
+        header::HeaderName::from_static("x-z-verification"),
+        file.status.code().to_string(),
+    );
+    match formats.as_slice() {
+        [format] => {
+            let bytes = file
+                .render(*format, &accounts)
+                .map_err(|e| AppError::Unavailable(format!("cannot write the Z file: {e}")))?;
+            Ok(download(
+                &file.file_name(*format),
+                format.content_type(),
+                [status, chain_hash],
+                bytes,
+            ))
+        }
+        _ => {
+            let bytes = zip_of(std::slice::from_ref(&file), &formats, &accounts)
+                .map_err(|e| AppError::Unavailable(format!("cannot write the ZIP: {e}")))?;
+            Ok(download(
+                &file.zip_name(),
+                "application/zip",
+                [status, chain_hash],
+                bytes,
+            ))
+        }
+    }
 }

@@ -99,7 +99,7 @@ async fn status(
         .await?;
     let now = Utc::now();
     let mut since = now;
-    for (name, value) in query_pairs(query.as_deref()) {
+    for (name, value) in query_pairs(query.as_deref())? {
         match name.as_str() {
             "since" => {
                 since = DateTime::parse_from_rfc3339(&value)
@@ -139,7 +139,7 @@ async fn timeline(
         .store_and_registers(&state, &id, Capability::ViewSync)
         .await?;
     let mut lang = Lang::Fr;
-    for (name, value) in query_pairs(query.as_deref()) {
+    for (name, value) in query_pairs(query.as_deref())? {
         match name.as_str() {
             "lang" => {
                 lang = Lang::from_code(&value)
@@ -172,7 +172,7 @@ async fn fleet(
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<FleetPage>> {
     caller.require_support()?;
-    let pairs = query_pairs(query.as_deref());
+    let pairs = query_pairs(query.as_deref())?;
     let asked = FleetQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let now = Utc::now();
     let offset = u64::from(asked.page - 1) * u64::from(FLEET_PAGE_SIZE);

@@ -133,11 +133,23 @@ async fn refuse_cross_site(request: Request, next: Next) -> Response {
 }
 
 /// The pairs of a query string, decoded.
-pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+/// A query string's parameters, in order; a name given twice is refused, whatever the route.
+pub(crate) fn query_pairs(
+    query: Option<&str>,
+) -> Result<Vec<(String, String)>, multicaisse_core::api::ParamError> {
     // Invalid UTF-8 decodes to U+FFFD, which no parameter accepts: it is refused by name later.
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .into_owned()
-        .collect()
+        .collect();
+    for (i, (name, _)) in pairs.iter().enumerate() {
+        if pairs[..i].iter().any(|(earlier, _)| earlier == name) {
+            return Err(multicaisse_core::api::ParamError::new(
+                name,
+                "given more than once",
+            ));
+        }
+    }
+    Ok(pairs)
 }
 
 #[cfg(test)]
@@ -146,11 +158,13 @@ mod tests {
 
     #[test]
     fn query_strings_decode() {
-        let pairs = query_pairs(Some("period=custom&from=2026-01-01&to=2026%2D01%2D31"));
+        let pairs = query_pairs(Some("period=custom&from=2026-01-01&to=2026%2D01%2D31")).unwrap();
         assert_eq!(pairs[2], ("to".into(), "2026-01-31".into()));
-        assert_eq!(query_pairs(None), vec![]);
+        assert_eq!(query_pairs(None).unwrap(), vec![]);
+        let repeated = query_pairs(Some("format=zip&period=2026-03&format=csv")).unwrap_err();
+        assert_eq!(repeated.parameter, "format");
         assert_eq!(
-            query_pairs(Some("period=%E9")),
+            query_pairs(Some("period=%E9")).unwrap(),
             vec![("period".into(), "\u{FFFD}".into())]
         );
     }

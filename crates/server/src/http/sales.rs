@@ -123,11 +123,9 @@ async fn asked(
         }
     };
     let (mut period, mut rest) = (Vec::new(), HashMap::new());
-    for (name, value) in query_pairs(query) {
+    for (name, value) in query_pairs(query)? {
         if extra.contains(&name.as_str()) {
-            if rest.insert(name.clone(), value).is_some() {
-                return Err(ParamError::new(&name, "given more than once").into());
-            }
+            rest.insert(name, value);
         } else {
             period.push((name, value));
         }
@@ -321,11 +319,9 @@ async fn register_asked(
         .await?;
     let store = super::store_or_404(state.storage.as_ref(), register.store_id).await?;
     let (mut period, mut rest) = (Vec::new(), HashMap::new());
-    for (name, value) in query_pairs(query) {
+    for (name, value) in query_pairs(query)? {
         if extra.contains(&name.as_str()) {
-            if rest.insert(name.clone(), value).is_some() {
-                return Err(ParamError::new(&name, "given more than once").into());
-            }
+            rest.insert(name, value);
         } else {
             period.push((name, value));
         }
