@@ -14,7 +14,8 @@ use support::{Backend, TestApp};
 
 on_both_backends!(
     a_simulated_register_verifies_and_a_tampered_closure_does_not,
-    any_altered_field_of_a_stored_ticket_or_closure_is_found
+    any_altered_field_of_a_stored_ticket_or_closure_is_found,
+    an_out_of_service_register_keeps_its_z_files_and_nothing_deletes_them
 );
 
 async fn a_simulated_register_verifies_and_a_tampered_closure_does_not(backend: Backend) {
@@ -498,6 +499,141 @@ async fn any_altered_field_of_a_stored_ticket_or_closure_is_found(backend: Backe
             assert_eq!(restored, clean, "restored after `{mutation}`");
         }
     }
+}
+
+/// Retention: a register taken out of service (here in the database, as the decommission
+/// wizard will) keeps its closures listed, verified and downloadable, and no request of any
+/// method removes or changes a register's fiscal records.
+async fn an_out_of_service_register_keeps_its_z_files_and_nothing_deletes_them(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let storage = app.storage();
+    let store = storage
+        .insert_store(&new_store("Cave des Archives"))
+        .await
+        .unwrap();
+    let activated = Utc.with_ymd_and_hms(2026, 3, 1, 7, 0, 0).unwrap();
+    let mut registers = Vec::new();
+    for (number, kind) in [(1, RegisterKind::Principal), (2, RegisterKind::Extra)] {
+        let register = storage
+            .insert_register(&NewRegister {
+                store_id: store.id,
+                number,
+                label: format!("Caisse {number}"),
+                kind,
+                status: RegisterStatus::Active,
+                created_at: activated,
+                activated_at: Some(activated),
+                suspended_at: None,
+            })
+            .await
+            .unwrap();
+        registers.push(register);
+    }
+    let config = SimulateConfig {
+        url: app.server.url(),
+        store_id: store.id,
+        registers: vec![],
+        from: NaiveDate::from_ymd_opt(2026, 3, 28).unwrap(),
+        until: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+        seed: 11,
+        syncs_per_day: 1,
+        misbehave: vec![],
+        order: SyncOrder::Once,
+        email: SUPPORT.email.into(),
+        password: SUPPORT.password.into(),
+    };
+    run(&config).await.expect("the simulation runs");
+    let extra = &registers[1];
+    let verification = format!("/api/registers/{}/verification", extra.id);
+    let (status, before) = app.get_json(&verification).await;
+    assert_eq!(status, 200, "{before}");
+    let before: RegisterVerification = serde_json::from_value(before).unwrap();
+    assert!(before.closures.len() >= 4, "{:?}", before.closures);
+    app.db
+        .execute_raw(&format!(
+            "UPDATE registers SET status = 'suspended', suspended_at = '2026-04-02T18:00:00+00:00' \
+             WHERE id = {}",
+            extra.id
+        ))
+        .await
+        .unwrap();
+
+    let (status, listed) = app
+        .get_json(&format!("/api/stores/{}/registers", store.id))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed[1]["status"], "suspended", "{listed}");
+    let (status, after) = app.get_json(&verification).await;
+    assert_eq!(status, 200, "{after}");
+    let after: RegisterVerification = serde_json::from_value(after).unwrap();
+    assert_eq!(after.closures, before.closures);
+    assert!(after
+        .closures
+        .iter()
+        .all(|c| c.status == ClosureStatus::Verified));
+    let csv = app
+        .get(&format!(
+            "/api/registers/{}/z?period=2026-03&format=csv",
+            extra.id
+        ))
+        .await;
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["x-z-verification"], "verified");
+    let month = app
+        .get(&format!(
+            "/api/stores/{}/z.zip?month=2026-03&format=csv",
+            store.id
+        ))
+        .await;
+    assert_eq!(month.status(), 200);
+    assert_eq!(month.headers()["x-z-registers"], "2");
+
+    // The API has no route that deletes, and none that writes a register's fiscal records.
+    let (_, openapi) = app.get_json("/api/openapi.json").await;
+    for (path, methods) in openapi["paths"].as_object().unwrap() {
+        let methods: Vec<&String> = methods.as_object().unwrap().keys().collect();
+        assert!(
+            !methods.iter().any(|m| *m == "delete"),
+            "{path}: {methods:?}"
+        );
+        if path.starts_with("/registers/") && !path.ends_with("/revoke-devices") {
+            assert!(
+                methods.iter().all(|m| *m == "get") || path.ends_with("/pairing-codes"),
+                "{path}: {methods:?}"
+            );
+        }
+    }
+    let r = extra.id;
+    for method in [
+        reqwest::Method::DELETE,
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+    ] {
+        for path in [
+            format!("/api/registers/{r}"),
+            format!("/api/registers/{r}/tickets/1"),
+            format!("/api/registers/{r}/z?period=2026-03&format=csv"),
+            format!("/api/registers/{r}/verification"),
+            format!("/api/stores/{}/z.zip?month=2026-03&format=csv", store.id),
+        ] {
+            let response = app
+                .support
+                .client
+                .request(method.clone(), format!("{}{path}", app.server.url()))
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                [404, 405].contains(&response.status().as_u16()),
+                "{method} {path}: {}",
+                response.status()
+            );
+        }
+    }
+    let (_, unchanged) = app.get_json(&verification).await;
+    let unchanged: RegisterVerification = serde_json::from_value(unchanged).unwrap();
+    assert_eq!(unchanged.closures, before.closures);
+    assert_eq!(unchanged.tickets, before.tickets);
 }
 
 /// What a Python script prints, given a file's path as its argument: an independent reader.
