@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use multicaisse_core::closure::ClosureKind;
 use multicaisse_core::format::{format_count, Lang};
 use multicaisse_core::store::Register;
-use multicaisse_core::verification::{ChainBreak, ClosureStatus, RegisterVerification};
+use multicaisse_core::verification::{ChainBreak, RegisterVerification};
 use wasm_bindgen::JsCast;
 
 struct ZTexts {
@@ -294,19 +294,24 @@ fn integrity(v: &RegisterVerification, lang: Lang) -> String {
         (None, Some(n), Lang::En) => format!("Ticket chain intact from no. 1 to no. {}.", count(n)),
         (Some(fault), _, _) => broken("tickets", fault, lang),
     };
-    let mismatches = v
+    let mismatches = v.closures.iter().filter(|c| c.is_fault()).count() as u64;
+    let corrected = v
         .closures
         .iter()
-        .filter(|c| c.status == ClosureStatus::Mismatch)
+        .filter(|c| c.corrected_by.is_some())
         .count() as u64;
     let closures = match lang {
         Lang::Fr => format!(
             "{} clôtures reçues, {} ; {} manquante{}.",
             count(v.closures.len() as u64),
-            if mismatches == 0 {
-                "toutes vérifiées".to_string()
-            } else {
-                format!("{} en écart", count(mismatches))
+            match (mismatches, corrected) {
+                (0, 0) => "toutes vérifiées".to_string(),
+                (0, c) => format!(
+                    "toutes vérifiées ou corrigées ({} corrigée{})",
+                    count(c),
+                    if c > 1 { "s" } else { "" }
+                ),
+                (m, _) => format!("{} en écart", count(m)),
             },
             count(v.missing.len() as u64),
             if v.missing.len() > 1 { "s" } else { "" }
@@ -314,10 +319,10 @@ fn integrity(v: &RegisterVerification, lang: Lang) -> String {
         Lang::En => format!(
             "{} closures received, {}; {} missing.",
             count(v.closures.len() as u64),
-            if mismatches == 0 {
-                "all verified".to_string()
-            } else {
-                format!("{} mismatching", count(mismatches))
+            match (mismatches, corrected) {
+                (0, 0) => "all verified".to_string(),
+                (0, c) => format!("all verified or corrected ({} corrected)", count(c)),
+                (m, _) => format!("{} mismatching", count(m)),
             },
             count(v.missing.len() as u64)
         ),
@@ -374,13 +379,14 @@ fn Calendar(v: RegisterVerification, month: RwSignal<NaiveDate>) -> impl IntoVie
         let offset = first.weekday().num_days_from_monday() as usize;
         let status_of =
             |period: String, kind: ClosureKind| {
-                if let Some(c) = v.closures.iter().find(|c| {
+                // The closure in force: the last one of the period, which corrects any before.
+                if let Some(c) = v.closures.iter().rev().find(|c| {
                     c.period.as_deref() == Some(period.as_str()) && c.closure.kind == kind
                 }) {
-                    if c.status == ClosureStatus::Verified {
-                        "verified"
-                    } else {
+                    if c.is_fault() {
                         "mismatch"
+                    } else {
+                        "verified"
                     }
                 } else if v.missing.contains(&period) {
                     "missing"

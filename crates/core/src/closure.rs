@@ -81,6 +81,10 @@ pub struct ClosureBody {
     pub perpetual_grand_total: Cents,
     pub last_ticket_hash: ChainHash,
     pub closed_at: DateTime<Utc>,
+    /// The number of the closure this one corrects: a closure is never edited, so a register
+    /// that finds one wrong issues a new one, of the same kind and period, that refers to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
 }
 
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -120,6 +124,8 @@ pub enum ClosureError {
     },
     #[error("closure {sequence}: closure numbers start at 1")]
     Sequence { sequence: u64 },
+    #[error("closure {sequence}: it can only correct an earlier closure, not {corrects}")]
+    Corrects { sequence: u64, corrects: u64 },
 }
 
 fn last_day_of_month(day: NaiveDate) -> Option<NaiveDate> {
@@ -133,6 +139,9 @@ impl ClosureBody {
         let sequence = self.sequence;
         if sequence == 0 {
             return Err(ClosureError::Sequence { sequence });
+        }
+        if let Some(corrects) = self.corrects.filter(|c| *c == 0 || *c >= sequence) {
+            return Err(ClosureError::Corrects { sequence, corrects });
         }
         let (start, end) = (self.period_start, self.period_end);
         let period_ok = match self.kind {
@@ -256,6 +265,10 @@ pub fn canonical_closure(body: &ClosureBody) -> String {
     );
     let _ = writeln!(out, "last_ticket_hash={}", body.last_ticket_hash.to_hex());
     let _ = writeln!(out, "closed_at={}", body.closed_at.timestamp_millis());
+    // Only when present, so that every closure sealed before corrections existed keeps its hash.
+    if let Some(corrects) = body.corrects {
+        let _ = writeln!(out, "corrects={corrects}");
+    }
     out
 }
 
@@ -363,6 +376,7 @@ impl ClosureTotals {
             perpetual_grand_total: perpetual_before + total_ttc,
             last_ticket_hash: self.last_ticket.map_or(previous_ticket_hash, |(_, h)| h),
             closed_at,
+            corrects: None,
         }
     }
 }

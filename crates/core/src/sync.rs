@@ -8,7 +8,7 @@
 //! visible until the register explains it.
 
 use crate::chain::ChainHash;
-use crate::closure::{Closure, ClosureError};
+use crate::closure::{Closure, ClosureBody, ClosureError};
 use crate::money::Cents;
 use crate::store::Register;
 use crate::ticket::{PaymentMethod, Ticket, TicketError};
@@ -421,6 +421,47 @@ pub enum PushRefusal {
         sequence: u64,
         issued_at: DateTime<Utc>,
     },
+    #[error("closure {sequence} corrects closure {corrects}, {why}")]
+    Correction {
+        sequence: u64,
+        corrects: u64,
+        why: String,
+    },
+}
+
+/// A correcting closure against the closure it names (`None`: the server holds none of that
+/// number, in this push or before): it must be of the same kind and period.
+pub fn check_correction(
+    correction: &ClosureBody,
+    corrected: Option<&ClosureBody>,
+) -> Result<(), PushRefusal> {
+    let Some(corrects) = correction.corrects else {
+        return Ok(());
+    };
+    let refuse = |why: String| PushRefusal::Correction {
+        sequence: correction.sequence,
+        corrects,
+        why,
+    };
+    let corrected = corrected.ok_or_else(|| refuse("which the server has not received".into()))?;
+    if (corrected.kind, corrected.period_start, corrected.period_end)
+        != (
+            correction.kind,
+            correction.period_start,
+            correction.period_end,
+        )
+    {
+        return Err(refuse(format!(
+            "a {} Z of {}..{}, but is a {} Z of {}..{}: a correction is of the same kind and period",
+            corrected.kind.code(),
+            corrected.period_start,
+            corrected.period_end,
+            correction.kind.code(),
+            correction.period_start,
+            correction.period_end
+        )));
+    }
+    Ok(())
 }
 
 /// A stored record (ticket or closure) as a push compares against it.

@@ -270,6 +270,17 @@ pub struct ClosureCheck {
     pub differences: Vec<FieldDifference>,
     /// Discounts over its period, from the tickets (closures do not carry them).
     pub discounts: Cents,
+    /// The number of the latest closure that corrects this one, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected_by: Option<u64>,
+}
+
+impl ClosureCheck {
+    /// Whether it leaves its period in doubt: altered or unlinked, always; figures that differ
+    /// from the tickets', unless a later closure corrects it (the correction is checked too).
+    pub fn is_fault(&self) -> bool {
+        self.chain_fault || (self.status == ClosureStatus::Mismatch && self.corrected_by.is_none())
+    }
 }
 
 /// A register's journal checked end to end.
@@ -290,10 +301,38 @@ impl RegisterVerification {
         self.tickets.first_break.is_none()
             && self.closures_chain.first_break.is_none()
             && self.missing.is_empty()
-            && self
-                .closures
-                .iter()
-                .all(|c| c.status == ClosureStatus::Verified)
+            && !self.closures.iter().any(ClosureCheck::is_fault)
+    }
+}
+
+/// Marks each corrected closure with the closure correcting it. A correction must name an
+/// earlier closure of the same kind and period (the server refuses any other at the door);
+/// one that does not, altered since, is a mismatch.
+fn link_corrections(checks: &mut [ClosureCheck]) {
+    for i in 0..checks.len() {
+        let Some(corrects) = checks[i].closure.corrects else {
+            continue;
+        };
+        let (before, rest) = checks.split_at_mut(i);
+        let correction = &mut rest[0];
+        let body = &correction.closure;
+        match before.iter_mut().find(|c| c.closure.sequence == corrects) {
+            Some(corrected)
+                if corrected.closure.kind == body.kind
+                    && corrected.closure.period_start == body.period_start
+                    && corrected.closure.period_end == body.period_end =>
+            {
+                corrected.corrected_by = Some(body.sequence);
+            }
+            _ => {
+                correction.differences.push(FieldDifference {
+                    field: "corrects".to_string(),
+                    declared: corrects.to_string(),
+                    recomputed: "-".to_string(),
+                });
+                correction.status = ClosureStatus::Mismatch;
+            }
+        }
     }
 }
 
@@ -452,8 +491,10 @@ impl RegisterVerifier {
                 chain_fault,
                 differences: found,
                 discounts: totals.discounts,
+                corrected_by: None,
             });
         }
+        link_corrections(&mut checks);
         let received: BTreeSet<String> = checks.iter().filter_map(|c| c.period.clone()).collect();
         let sale_days: BTreeSet<NaiveDate> = self.days.keys().copied().collect();
         let first_day = active_from
@@ -739,6 +780,81 @@ mod tests {
         let april = &report.closures[3];
         assert_eq!(april.differences[0].field, "last_ticket");
         assert_eq!(april.differences[0].declared, "4");
+    }
+
+    /// Appends `body` to the closure chain `closures`, sealed on its last closure.
+    fn append(closures: &mut Vec<Closure>, mut body: ClosureBody) {
+        body.sequence = closures.len() as u64 + 1;
+        let previous = closures.last().map_or(ChainHash::GENESIS, |c| c.hash);
+        closures.push(body.seal(previous));
+    }
+
+    #[test]
+    fn a_wrong_closure_is_corrected_by_a_new_one_that_refers_to_it() {
+        let (tickets, closures) = spring_register();
+        let today = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
+        // 31 March's daily Z declared 10 € too much, and the chain went on from it.
+        let mut wrong = closures[0].body.clone();
+        wrong.total_ttc += Cents(1000);
+        let mut chain = Vec::new();
+        append(&mut chain, wrong);
+        for closure in &closures[1..] {
+            append(&mut chain, closure.body.clone());
+        }
+        let report = verify(&tickets, &chain, today);
+        assert!(report.closures[0].is_fault());
+        assert!(!report.is_intact());
+        // The register issues closure 5: the same day, right, naming closure 1.
+        let mut correction = closures[0].body.clone();
+        correction.corrects = Some(1);
+        correction.closed_at += chrono::Duration::days(1);
+        append(&mut chain, correction.clone());
+        let report = verify(&tickets, &chain, today);
+        let (corrected, correcting) = (&report.closures[0], &report.closures[4]);
+        assert_eq!(corrected.status, ClosureStatus::Mismatch, "kept as it was");
+        assert_eq!(corrected.corrected_by, Some(5));
+        assert!(!corrected.is_fault());
+        assert_eq!(correcting.status, ClosureStatus::Verified);
+        assert_eq!(correcting.period.as_deref(), Some("2026-03-31"));
+        assert!(report.is_intact(), "{report:?}");
+        // The correction's number is sealed: the hash of a correction differs from the same
+        // closure's without it.
+        let mut plain = correction.clone();
+        plain.corrects = None;
+        assert_ne!(
+            plain.seal(ChainHash::GENESIS).hash,
+            correction.clone().seal(ChainHash::GENESIS).hash
+        );
+        // A correction that is wrong too leaves the day in doubt.
+        let mut chain_wrong = chain.clone();
+        chain_wrong.pop();
+        let mut still_wrong = correction.clone();
+        still_wrong.total_ttc += Cents(1);
+        append(&mut chain_wrong, still_wrong);
+        let report = verify(&tickets, &chain_wrong, today);
+        assert!(!report.closures[0].is_fault() && report.closures[4].is_fault());
+        assert!(!report.is_intact());
+        // One that names a closure of another period corrects nothing.
+        let mut misplaced = chain.clone();
+        misplaced.pop();
+        let mut other_day = closures[3].body.clone();
+        other_day.corrects = Some(1);
+        append(&mut misplaced, other_day);
+        let report = verify(&tickets, &misplaced, today);
+        assert_eq!(report.closures[0].corrected_by, None);
+        assert_eq!(report.closures[4].status, ClosureStatus::Mismatch);
+        assert_eq!(report.closures[4].differences[0].field, "corrects");
+        // A closure cannot correct itself or a later one.
+        let mut forward = correction;
+        forward.sequence = 5;
+        forward.corrects = Some(5);
+        assert_eq!(
+            forward.validate(),
+            Err(crate::closure::ClosureError::Corrects {
+                sequence: 5,
+                corrects: 5
+            })
+        );
     }
 
     #[test]

@@ -8,8 +8,9 @@ use multicaisse_core::chain::ChainHash;
 use multicaisse_core::closure::Closure;
 use multicaisse_core::store::Register;
 use multicaisse_core::sync::{
-    check_changes, check_gap_explanations, plan_ingest_hashed, plan_records_hashed, GapExplanation,
-    KnownChain, OpenGap, PushRefusal, PushResponse, RegisterSettings, SharedChange,
+    check_changes, check_correction, check_gap_explanations, plan_ingest_hashed,
+    plan_records_hashed, GapExplanation, KnownChain, OpenGap, PushRefusal, PushResponse,
+    RegisterSettings, SharedChange,
 };
 use multicaisse_core::ticket::Ticket;
 use sha2::{Digest, Sha256};
@@ -97,6 +98,21 @@ pub async fn push(
         None => KnownChain::default(),
     };
     let closures = plan_records_hashed(push.closures, &closure_hashes, &known_closures, now)?;
+    for correction in push.closures {
+        let Some(corrects) = correction.body.corrects else {
+            continue;
+        };
+        let corrected = match push.closures.iter().find(|c| c.body.sequence == corrects) {
+            Some(in_push) => Some(in_push.body.clone()),
+            None => storage
+                .closures(register.id, corrects, 1)
+                .await?
+                .into_iter()
+                .find(|c| c.body.sequence == corrects)
+                .map(|c| c.body),
+        };
+        check_correction(&correction.body, corrected.as_ref())?;
+    }
     let ids: Vec<&str> = push.changes.iter().map(|c| c.id.as_str()).collect();
     let known_changes = if ids.is_empty() {
         Default::default()

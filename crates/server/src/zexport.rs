@@ -124,8 +124,7 @@ impl ZFile {
             .collect();
         let chain_broken = verification.tickets.first_break.is_some()
             || verification.closures_chain.first_break.is_some();
-        let status = if chain_broken || closures.iter().any(|c| c.status == ClosureStatus::Mismatch)
-        {
+        let status = if chain_broken || closures.iter().any(ClosureCheck::is_fault) {
             FileStatus::Mismatch
         } else if !missing.is_empty() {
             FileStatus::Incomplete
@@ -287,10 +286,7 @@ impl ZFile {
                     c.last_ticket_hash.to_hex(),
                     check.previous_hash.to_hex(),
                     check.hash.to_hex(),
-                    match check.status {
-                        ClosureStatus::Verified => "vérifiée".to_string(),
-                        ClosureStatus::Mismatch => "écart".to_string(),
-                    },
+                    check_words(check),
                     differences_text(check),
                 ]);
                 writer.write_record(&row)?;
@@ -317,7 +313,8 @@ impl ZFile {
             .chain_hash
             .map_or_else(|| "-".to_string(), |h| h.to_hex());
         let mut entries = Vec::new();
-        for check in &self.closures {
+        // A corrected closure's sales are booked once, by the closure correcting it.
+        for check in self.closures.iter().filter(|c| c.corrected_by.is_none()) {
             if let Some(mut entry) = closure_entry(
                 entries.len() as u64 + 1,
                 self.register.number,
@@ -327,10 +324,7 @@ impl ZFile {
                 entry.label = format!(
                     "{} — {} — chaîne {}",
                     entry.label,
-                    match check.status {
-                        ClosureStatus::Verified => "vérifiée",
-                        ClosureStatus::Mismatch => "écart",
-                    },
+                    check_words(check),
                     &chain[..chain.len().min(16)]
                 );
                 entries.push(entry);
@@ -338,6 +332,35 @@ impl ZFile {
         }
         write_fec(&entries, accounts)
     }
+}
+
+/// A closure's verification in words, and its place in a correction.
+fn check_words(check: &ClosureCheck) -> String {
+    let status = match check.status {
+        ClosureStatus::Verified => "vérifiée",
+        ClosureStatus::Mismatch => "écart",
+    };
+    match correction_words(check) {
+        Some(place) => format!("{status}, {place}"),
+        None => status.to_string(),
+    }
+}
+
+/// "corrige la clôture n° 1", "corrigée par la clôture n° 5", or both.
+pub(crate) fn correction_words(check: &ClosureCheck) -> Option<String> {
+    let words: Vec<String> = [
+        check
+            .closure
+            .corrects
+            .map(|n| format!("corrige la clôture n° {n}")),
+        check
+            .corrected_by
+            .map(|n| format!("corrigée par la clôture n° {n}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!words.is_empty()).then(|| words.join(", "))
 }
 
 fn kind_label(kind: multicaisse_core::closure::ClosureKind) -> &'static str {

@@ -236,6 +236,9 @@ fn closure_page(file: &ZFile, check: &ClosureCheck, zone: Tz) -> Lines {
         }
     };
     lines.push((11.0, true, format!("Vérification : {verdict}")));
+    if let Some(place) = crate::zexport::correction_words(check) {
+        lines.push((11.0, true, format!("Correction : {place}")));
+    }
     lines
 }
 

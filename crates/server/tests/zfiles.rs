@@ -15,7 +15,8 @@ use support::{Backend, TestApp};
 on_both_backends!(
     a_simulated_register_verifies_and_a_tampered_closure_does_not,
     any_altered_field_of_a_stored_ticket_or_closure_is_found,
-    an_out_of_service_register_keeps_its_z_files_and_nothing_deletes_them
+    an_out_of_service_register_keeps_its_z_files_and_nothing_deletes_them,
+    a_wrong_closure_is_corrected_by_a_new_one_and_both_are_kept
 );
 
 async fn a_simulated_register_verifies_and_a_tampered_closure_does_not(backend: Backend) {
@@ -322,7 +323,7 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
 /// off), and checks that the verification finds each one; then restores the rows.
 ///
 /// Not covered, because nothing sealed them: `received_at` (when the server received the
-/// row), a closure's own `id`, its `corrects_closure_id` and its cached `content_hash`.
+/// row), a closure's own `id` and its cached `content_hash`.
 async fn any_altered_field_of_a_stored_ticket_or_closure_is_found(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let storage = app.storage();
@@ -462,6 +463,8 @@ async fn any_altered_field_of_a_stored_ticket_or_closure_is_found(backend: Backe
         flip("previous_hash"),
         flip("hash"),
         at(plus_second, "closed_at"),
+        // A correction is sealed by the number of the closure it corrects.
+        "corrects_closure_id = id".into(),
     ];
     for (table, target, mutations) in [
         ("tickets", 3, ticket_mutations),
@@ -634,6 +637,213 @@ async fn an_out_of_service_register_keeps_its_z_files_and_nothing_deletes_them(b
     let unchanged: RegisterVerification = serde_json::from_value(unchanged).unwrap();
     assert_eq!(unchanged.closures, before.closures);
     assert_eq!(unchanged.tickets, before.tickets);
+}
+
+/// A register sends a daily Z that forgot its last sale, then a correction naming it: both are
+/// kept, the day verifies, and the journal books the day once. Corrections that name nothing,
+/// another day or themselves are refused and write nothing.
+async fn a_wrong_closure_is_corrected_by_a_new_one_and_both_are_kept(backend: Backend) {
+    use multicaisse_core::closure::{compute_closure, ClosureKind};
+    use multicaisse_core::ticket::PaymentMethod;
+    use multicaisse_core::VatRate;
+    use support::device::Device;
+    use support::fixture::{body, line, paris, seal_all};
+
+    let app = TestApp::spawn(&backend).await;
+    let storage = app.storage();
+    let store = storage
+        .insert_store(&new_store("Cave des Corrections"))
+        .await
+        .unwrap();
+    let activated = Utc.with_ymd_and_hms(2026, 3, 30, 7, 0, 0).unwrap();
+    let register = storage
+        .insert_register(&NewRegister {
+            store_id: store.id,
+            number: 1,
+            label: "Caisse 1".into(),
+            kind: RegisterKind::Principal,
+            status: RegisterStatus::Active,
+            created_at: activated,
+            activated_at: Some(activated),
+            suspended_at: None,
+        })
+        .await
+        .unwrap();
+    let base = app.server.url();
+    let device = Device::pair(&base, register.id).await;
+    let session = device.begin().await;
+    let tickets = seal_all(vec![
+        body(
+            1,
+            paris(2026, 3, 31, 10, 0),
+            vec![line("Morgon 2022", 2, 1890, VatRate::STANDARD, 0)],
+            PaymentMethod::Card,
+        ),
+        body(
+            2,
+            paris(2026, 3, 31, 18, 30),
+            vec![line("Rillettes", 1, 750, VatRate::REDUCED, 0)],
+            PaymentMethod::Cash,
+        ),
+    ]);
+    let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+    let closed = paris(2026, 3, 31, 19, 0);
+    // The register closed the day before its last sale reached its journal.
+    let short = compute_closure(
+        1,
+        ClosureKind::Daily,
+        day,
+        day,
+        &[&tickets[0]],
+        multicaisse_core::Cents(0),
+        multicaisse_core::chain::ChainHash::GENESIS,
+        closed,
+    )
+    .seal(multicaisse_core::chain::ChainHash::GENESIS);
+    device
+        .push_json(
+            session,
+            serde_json::json!({ "tickets": tickets, "closures": [short] }),
+        )
+        .await;
+    let before = verification_of(&app, register.id).await;
+    assert_eq!(before.closures[0].status, ClosureStatus::Mismatch);
+    let z = |format: &str| {
+        format!(
+            "/api/registers/{}/z?period=2026-03-31&format={format}",
+            register.id
+        )
+    };
+    let csv = app.get(&z("csv")).await;
+    assert_eq!(csv.headers()["x-z-verification"], "mismatch");
+
+    let mut right = compute_closure(
+        2,
+        ClosureKind::Daily,
+        day,
+        day,
+        &[&tickets[0], &tickets[1]],
+        multicaisse_core::Cents(0),
+        multicaisse_core::chain::ChainHash::GENESIS,
+        paris(2026, 4, 1, 9, 0),
+    );
+    right.corrects = Some(1);
+    let correction = right.clone().seal(short.hash);
+    let pushed = device
+        .push_json(session, serde_json::json!({ "closures": [correction] }))
+        .await;
+    assert_eq!(pushed.closures_accepted, 1);
+    let after = verification_of(&app, register.id).await;
+    assert_eq!(after.closures.len(), 2);
+    assert_eq!(
+        after.closures[0].status,
+        ClosureStatus::Mismatch,
+        "kept as sent"
+    );
+    assert_eq!(after.closures[0].corrected_by, Some(2));
+    assert_eq!(after.closures[1].status, ClosureStatus::Verified);
+    assert_eq!(after.closures[1].closure.corrects, Some(1));
+    assert!(after.closures_chain.first_break.is_none());
+
+    let csv = app.get(&z("csv")).await;
+    assert_eq!(csv.headers()["x-z-verification"], "verified");
+    assert_eq!(
+        csv.headers()["x-z-chain-hash"],
+        correction.hash.to_hex().as_str()
+    );
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.contains(";écart, corrigée par la clôture n° 2;"),
+        "{text}"
+    );
+    assert!(
+        text.contains(";vérifiée, corrige la clôture n° 1;"),
+        "{text}"
+    );
+    // The day is booked once, by the correction: 2 × 18,90 + 7,50.
+    let journal = app.get(&z("fec")).await.text().await.unwrap();
+    let debits: Vec<&str> = journal
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(11))
+        .filter(|d| *d != "0,00" && !d.is_empty())
+        .collect();
+    assert_eq!(debits, ["37,80", "7,50"], "{journal}");
+    let dir = tempfile::tempdir().unwrap();
+    let pdf_file = dir.path().join("day.pdf");
+    std::fs::write(&pdf_file, app.get(&z("pdf")).await.bytes().await.unwrap()).unwrap();
+    let pdf = output_of(
+        std::process::Command::new("pdftotext")
+            .arg(&pdf_file)
+            .arg("-"),
+    );
+    assert!(
+        pdf.contains("Correction : corrige la clôture n° 1"),
+        "{pdf}"
+    );
+    assert!(
+        pdf.contains("Correction : corrigée par la clôture n° 2"),
+        "{pdf}"
+    );
+
+    // Refused at the door, nothing written: a correction of a closure never received, of
+    // another day, or of itself.
+    let other_day = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    // (A closure after a gap in the numbers is accepted, the gap reported: 12 is a number the
+    // correction of 9 can come with.)
+    for (sequence, corrects, period, expected) in [
+        (
+            12,
+            9,
+            day,
+            "corrects closure 9, which the server has not received",
+        ),
+        (
+            3,
+            1,
+            other_day,
+            "a correction is of the same kind and period",
+        ),
+        (3, 3, day, "it can only correct an earlier closure, not 3"),
+    ] {
+        let mut wrong = if period == other_day {
+            compute_closure(
+                sequence,
+                ClosureKind::Daily,
+                other_day,
+                other_day,
+                &[],
+                right.perpetual_grand_total,
+                tickets[1].hash,
+                paris(2026, 4, 1, 19, 0),
+            )
+        } else {
+            right.clone()
+        };
+        wrong.sequence = sequence;
+        wrong.corrects = Some(corrects);
+        let response = device
+            .post(
+                "push",
+                serde_json::json!({ "session_id": session, "closures": [wrong.seal(correction.hash)] }),
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{corrects} {period}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains(expected), "{body}");
+    }
+    assert_eq!(
+        verification_of(&app, register.id).await.closures,
+        after.closures
+    );
+}
+
+async fn verification_of(app: &TestApp, register_id: i64) -> RegisterVerification {
+    let (status, body) = app
+        .get_json(&format!("/api/registers/{register_id}/verification"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value(body).unwrap()
 }
 
 /// What a Python script prints, given a file's path as its argument: an independent reader.

@@ -379,10 +379,12 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> StorageResult<String> {
     serde_json::to_string(value).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 
+/// A closure's columns, and the number of the closure it corrects (stored as its row id).
 pub(super) const CLOSURE_COLUMNS: &str = "sequence, kind, period_start, period_end, \
      first_sequence, last_sequence, ticket_count, total_ttc, total_ht, vat_breakdown, payments, \
      cancellations_ttc, period_grand_total, perpetual_grand_total, last_ticket_hash, \
-     previous_hash, hash, closed_at";
+     previous_hash, hash, closed_at, (SELECT corrected.sequence FROM closures corrected \
+     WHERE corrected.id = closures.corrects_closure_id) AS corrects";
 
 /// A closure flattened into the columns the closures table stores.
 pub(super) struct ClosureInsert {
@@ -454,6 +456,7 @@ pub(super) struct ClosureRow {
     previous_hash: String,
     hash: String,
     closed_at: DateTime<Utc>,
+    corrects: Option<i64>,
 }
 
 impl TryFrom<ClosureRow> for Closure {
@@ -484,6 +487,7 @@ impl TryFrom<ClosureRow> for Closure {
                 perpetual_grand_total: Cents(row.perpetual_grand_total),
                 last_ticket_hash: hash(&row.last_ticket_hash)?,
                 closed_at: row.closed_at,
+                corrects: row.corrects.map(unsigned).transpose()?,
             },
             previous_hash: hash(&row.previous_hash)?,
             hash: hash(&row.hash)?,
@@ -832,9 +836,11 @@ macro_rules! impl_storage {
                          period_end, first_sequence, last_sequence, ticket_count, total_ttc, \
                          total_ht, vat_breakdown, payments, cancellations_ttc, \
                          period_grand_total, perpetual_grand_total, last_ticket_hash, \
-                         previous_hash, hash, content_hash, closed_at, received_at) VALUES \
+                         previous_hash, hash, content_hash, closed_at, received_at, \
+                         corrects_closure_id) VALUES \
                          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                         $16, $17, $18, $19, $20, $21)",
+                         $16, $17, $18, $19, $20, $21, (SELECT id FROM closures \
+                         WHERE register_id = $1 AND sequence = $22))",
                     )
                     .bind(register_id)
                     .bind(c.sequence)
@@ -857,6 +863,7 @@ macro_rules! impl_storage {
                     .bind(c.content_hash)
                     .bind(c.closed_at)
                     .bind(now)
+                    .bind(closure.body.corrects.map(q::number))
                     .execute(&mut *tx)
                     .await?;
                 }
