@@ -8,31 +8,14 @@ use chrono::Utc;
 use multicaisse_core::freshness::{
     FleetPage, StepReason, StoreFreshness, SyncState, FLEET_PAGE_SIZE,
 };
-use multicaisse_core::store::{Register, RegisterKind, Store};
+use multicaisse_core::store::{Register, Store};
 use multicaisse_server::storage::freshness::FleetSource;
 use serde_json::json;
 use support::device::Device;
-use support::fixture::{new_register, new_store};
 use support::{Backend, TestApp};
 
 async fn store_with(app: &TestApp, name: &str, count: u32) -> (Store, Vec<Register>) {
-    let storage = app.storage();
-    let store = storage.insert_store(&new_store(name)).await.unwrap();
-    let mut registers = Vec::new();
-    for number in 1..=count {
-        let kind = if number == 1 {
-            RegisterKind::Principal
-        } else {
-            RegisterKind::Extra
-        };
-        registers.push(
-            storage
-                .insert_register(&new_register(store.id, number, kind))
-                .await
-                .unwrap(),
-        );
-    }
-    (store, registers)
+    support::fixture::store_with_registers(app.storage().as_ref(), name, count, None).await
 }
 
 fn settings(pending: u32) -> serde_json::Value {

@@ -4,11 +4,11 @@
 mod support;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use multicaisse_core::store::{RegisterKind, RegisterStatus};
+use multicaisse_core::store::Store;
 use multicaisse_core::verification::{ClosureStatus, RegisterVerification};
 use multicaisse_server::simulate::{run, SimulateConfig, SyncOrder};
-use multicaisse_server::storage::{DatabaseTarget, NewRegister};
-use support::fixture::new_store;
+use multicaisse_server::storage::DatabaseTarget;
+use support::fixture::store_with_registers;
 use support::session::SUPPORT;
 use support::{Backend, TestApp};
 
@@ -21,36 +21,12 @@ on_both_backends!(
 
 async fn a_simulated_register_verifies_and_a_tampered_closure_does_not(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let storage = app.storage();
-    let store = storage.insert_store(&new_store("Cave du Z")).await.unwrap();
     let activated = Utc.with_ymd_and_hms(2026, 3, 29, 7, 0, 0).unwrap();
-    let register = storage
-        .insert_register(&NewRegister {
-            store_id: store.id,
-            number: 1,
-            label: "Caisse 1".into(),
-            kind: RegisterKind::Principal,
-            status: RegisterStatus::Active,
-            created_at: activated,
-            activated_at: Some(activated),
-            suspended_at: None,
-        })
-        .await
-        .unwrap();
-    let config = SimulateConfig {
-        url: app.server.url(),
-        store_id: store.id,
-        registers: vec![],
-        // Across a month end: a daily Z every selling day, and March's grand Z.
-        from: NaiveDate::from_ymd_opt(2026, 3, 29).unwrap(),
-        until: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
-        seed: 5,
-        syncs_per_day: 1,
-        misbehave: vec![],
-        order: SyncOrder::Once,
-        email: SUPPORT.email.into(),
-        password: SUPPORT.password.into(),
-    };
+    let (store, registers) =
+        store_with_registers(app.storage().as_ref(), "Cave du Z", 1, Some(activated)).await;
+    let register = &registers[0];
+    // Across a month end: a daily Z every selling day, and March's grand Z.
+    let config = simulation(&app, &store, vec![], (day(2026, 3, 29), day(2026, 4, 1)), 5);
     let report = run(&config).await.expect("the simulation runs");
     let sold = report.registers[0].tickets_sold;
     let path = format!("/api/registers/{}/verification", register.id);
@@ -326,48 +302,17 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
 /// row), a closure's own `id` and its cached `content_hash`.
 async fn any_altered_field_of_a_stored_ticket_or_closure_is_found(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let storage = app.storage();
-    let store = storage
-        .insert_store(&new_store("Cave mutante"))
-        .await
-        .unwrap();
     let activated = Utc.with_ymd_and_hms(2026, 3, 31, 6, 0, 0).unwrap();
-    let mut registers = Vec::new();
-    for number in [1, 2] {
-        registers.push(
-            storage
-                .insert_register(&NewRegister {
-                    store_id: store.id,
-                    number,
-                    label: format!("Caisse {number}"),
-                    kind: if number == 1 {
-                        RegisterKind::Principal
-                    } else {
-                        RegisterKind::Extra
-                    },
-                    status: RegisterStatus::Active,
-                    created_at: activated,
-                    activated_at: Some(activated),
-                    suspended_at: None,
-                })
-                .await
-                .unwrap(),
-        );
-    }
+    let (store, registers) =
+        store_with_registers(app.storage().as_ref(), "Cave mutante", 2, Some(activated)).await;
     let (register, other) = (&registers[0], &registers[1]);
-    let config = SimulateConfig {
-        url: app.server.url(),
-        store_id: store.id,
-        registers: vec![1],
-        from: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
-        until: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
-        seed: 9,
-        syncs_per_day: 1,
-        misbehave: vec![],
-        order: SyncOrder::Once,
-        email: SUPPORT.email.into(),
-        password: SUPPORT.password.into(),
-    };
+    let config = simulation(
+        &app,
+        &store,
+        vec![1],
+        (day(2026, 3, 31), day(2026, 4, 1)),
+        9,
+    );
     run(&config).await.expect("the simulation runs");
     let path = format!("/api/registers/{}/verification", register.id);
     let verify = || {
@@ -509,42 +454,21 @@ async fn any_altered_field_of_a_stored_ticket_or_closure_is_found(backend: Backe
 /// method removes or changes a register's fiscal records.
 async fn an_out_of_service_register_keeps_its_z_files_and_nothing_deletes_them(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let storage = app.storage();
-    let store = storage
-        .insert_store(&new_store("Cave des Archives"))
-        .await
-        .unwrap();
     let activated = Utc.with_ymd_and_hms(2026, 3, 1, 7, 0, 0).unwrap();
-    let mut registers = Vec::new();
-    for (number, kind) in [(1, RegisterKind::Principal), (2, RegisterKind::Extra)] {
-        let register = storage
-            .insert_register(&NewRegister {
-                store_id: store.id,
-                number,
-                label: format!("Caisse {number}"),
-                kind,
-                status: RegisterStatus::Active,
-                created_at: activated,
-                activated_at: Some(activated),
-                suspended_at: None,
-            })
-            .await
-            .unwrap();
-        registers.push(register);
-    }
-    let config = SimulateConfig {
-        url: app.server.url(),
-        store_id: store.id,
-        registers: vec![],
-        from: NaiveDate::from_ymd_opt(2026, 3, 28).unwrap(),
-        until: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
-        seed: 11,
-        syncs_per_day: 1,
-        misbehave: vec![],
-        order: SyncOrder::Once,
-        email: SUPPORT.email.into(),
-        password: SUPPORT.password.into(),
-    };
+    let (store, registers) = store_with_registers(
+        app.storage().as_ref(),
+        "Cave des Archives",
+        2,
+        Some(activated),
+    )
+    .await;
+    let config = simulation(
+        &app,
+        &store,
+        vec![],
+        (day(2026, 3, 28), day(2026, 4, 1)),
+        11,
+    );
     run(&config).await.expect("the simulation runs");
     let extra = &registers[1];
     let verification = format!("/api/registers/{}/verification", extra.id);
@@ -650,25 +574,15 @@ async fn a_wrong_closure_is_corrected_by_a_new_one_and_both_are_kept(backend: Ba
     use support::fixture::{body, line, paris, seal_all};
 
     let app = TestApp::spawn(&backend).await;
-    let storage = app.storage();
-    let store = storage
-        .insert_store(&new_store("Cave des Corrections"))
-        .await
-        .unwrap();
     let activated = Utc.with_ymd_and_hms(2026, 3, 30, 7, 0, 0).unwrap();
-    let register = storage
-        .insert_register(&NewRegister {
-            store_id: store.id,
-            number: 1,
-            label: "Caisse 1".into(),
-            kind: RegisterKind::Principal,
-            status: RegisterStatus::Active,
-            created_at: activated,
-            activated_at: Some(activated),
-            suspended_at: None,
-        })
-        .await
-        .unwrap();
+    let (_, registers) = store_with_registers(
+        app.storage().as_ref(),
+        "Cave des Corrections",
+        1,
+        Some(activated),
+    )
+    .await;
+    let register = &registers[0];
     let base = app.server.url();
     let device = Device::pair(&base, register.id).await;
     let session = device.begin().await;
@@ -836,6 +750,34 @@ async fn a_wrong_closure_is_corrected_by_a_new_one_and_both_are_kept(backend: Ba
         verification_of(&app, register.id).await.closures,
         after.closures
     );
+}
+
+/// The simulator selling and syncing once a day from `from` to `until` (the day after the
+/// last), with every register of the store unless `registers` names some.
+fn simulation(
+    app: &TestApp,
+    store: &Store,
+    registers: Vec<u32>,
+    (from, until): (NaiveDate, NaiveDate),
+    seed: u64,
+) -> SimulateConfig {
+    SimulateConfig {
+        url: app.server.url(),
+        store_id: store.id,
+        registers,
+        from,
+        until,
+        seed,
+        syncs_per_day: 1,
+        misbehave: vec![],
+        order: SyncOrder::Once,
+        email: SUPPORT.email.into(),
+        password: SUPPORT.password.into(),
+    }
+}
+
+fn day(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).unwrap()
 }
 
 async fn verification_of(app: &TestApp, register_id: i64) -> RegisterVerification {

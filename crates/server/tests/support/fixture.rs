@@ -101,6 +101,32 @@ pub fn new_register(store_id: i64, number: u32, kind: RegisterKind) -> NewRegist
     }
 }
 
+/// A store with `count` registers (1 is the principal), in service since `activated`, or since
+/// `new_register`'s day.
+pub async fn store_with_registers(
+    storage: &dyn Storage,
+    name: &str,
+    count: u32,
+    activated: Option<DateTime<Utc>>,
+) -> (Store, Vec<Register>) {
+    let store = storage.insert_store(&new_store(name)).await.unwrap();
+    let mut registers = Vec::new();
+    for number in 1..=count {
+        let kind = if number == 1 {
+            RegisterKind::Principal
+        } else {
+            RegisterKind::Extra
+        };
+        let mut register = new_register(store.id, number, kind);
+        if let Some(activated) = activated {
+            register.created_at = activated;
+            register.activated_at = Some(activated);
+        }
+        registers.push(storage.insert_register(&register).await.unwrap());
+    }
+    (store, registers)
+}
+
 /// Register 1: two March tickets (mixed rates) and one at 22:30 UTC on 31 March, which is
 /// 1 April in Paris. Register 2: a case of six with its discount, and a refund. Register 3:
 /// nothing.
