@@ -77,7 +77,7 @@ async fn each_demo_role_signs_in_and_sees_only_its_pages() {
             &ACCOUNTANT,
             vec!["Ventes", "Z de caisse"],
             "Comptable",
-            vec![],
+            store_names.clone(),
         ),
         (
             &SUPPORT,
@@ -195,10 +195,15 @@ async fn an_owner_invites_an_accountant_who_signs_up_from_the_link() {
         .wait_for(
             "the members",
             "return [...document.querySelectorAll('#members-table tbody tr')].map(r => r.textContent);",
-            |v| (v.as_array()?.len() == 1).then(|| v.clone()),
+            |v| (v.as_array()?.len() == 2).then(|| v.clone()),
         )
         .await;
+    // The owner, and the firm that keeps both shops' books.
     assert!(members[0].as_str().unwrap().contains("(vous)"), "{members}");
+    assert!(
+        members[1].as_str().unwrap().contains(ACCOUNTANT.email),
+        "{members}"
+    );
     browser
         .fill(Locator::Css("#invite-email"), "Nouveau@Cabinet-Brun.fr")
         .await;

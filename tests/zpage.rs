@@ -1,10 +1,12 @@
 //! Z de caisse in headless Chromium: the demo's accountant signs in, sees last month's
-//! closures of every register verified on the calendar, and downloads the month's ZIP.
+//! closures of every register verified on the calendar, finds both shops whose books the firm
+//! keeps, downloads a shop's month ZIP and a register's fiscal year, and opens the other shop.
 
 use chrono::{Datelike, Months, Utc};
 use fantoccini::Locator;
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::verification::{ClosureStatus, RegisterVerification};
+use multicaisse_core::zperiod::ZPeriod;
 use multicaisse_e2e::{Browser, DemoServer, ACCOUNTANT};
 use serde_json::Value;
 
@@ -69,24 +71,25 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
     }
 
     // The month's ZIP, every register's CSV in it.
-    browser
-        .click(Locator::Css("#z-all button[data-format=csv]"))
-        .await;
-    let expected = format!("z-cave-des-canuts-{month_code}-csv.zip");
-    let size: u64 = browser
+    // Both shops whose books the firm keeps are listed, each with its month's ZIP.
+    let listed = browser
         .wait_for(
-            "the ZIP",
-            "return (document.querySelector('#z-progress')||{}).textContent;",
-            |v: &Value| {
-                let text = v.as_str()?;
-                let rest = text.strip_prefix(&format!("Fichier prêt : {expected} ("))?;
-                rest.trim_end_matches(" octets)")
-                    .replace(['\u{202f}', '\u{a0}', ' '], "")
-                    .parse()
-                    .ok()
-            },
+            "the accountant's stores",
+            "return [...document.querySelectorAll('#z-stores li')].map(li => li.dataset.store + '|' + li.querySelector('strong').textContent);",
+            |v: &Value| (v.as_array()?.len() == stores.len()).then(|| v.clone()),
         )
         .await;
+    for (store, row) in stores.iter().zip(listed.as_array().unwrap()) {
+        assert_eq!(row, &Value::from(format!("{}|{}", store.id, store.name)));
+    }
+    browser
+        .click(Locator::Css(&format!(
+            "#z-stores li[data-store='{}'] button[data-format=csv]",
+            store.id
+        )))
+        .await;
+    let expected = format!("z-cave-des-canuts-{month_code}-csv.zip");
+    let size = downloaded(&browser, &expected).await;
     let bytes = reqwest_bytes(
         &server,
         &format!(
@@ -98,7 +101,59 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
     assert_eq!(size, bytes.len() as u64);
     assert!(bytes.starts_with(b"PK"), "a ZIP");
 
-    // In English: the heading, the integrity sentence and the calendar's words.
+    // The last fiscal year over is chosen: register 1's whole year, every format in one ZIP.
+    let end = store.fiscal_year_end_month;
+    let current = [today.year(), today.year() + 1]
+        .into_iter()
+        .find(|y| {
+            let (start, last) = ZPeriod::FiscalYear(*y).bounds(end);
+            start <= today && today <= last
+        })
+        .unwrap();
+    let year = ZPeriod::FiscalYear(current - 1).to_string();
+    let chosen = browser
+        .wait_for(
+            "the fiscal year",
+            "return (document.querySelector('#z-year')||{}).value;",
+            |v: &Value| v.as_str().map(String::from),
+        )
+        .await;
+    assert_eq!(chosen, year);
+    browser
+        .click(Locator::Css(
+            "article.register-z[data-register='1'] div[data-period=year] button[data-format=zip]",
+        ))
+        .await;
+    let size = downloaded(&browser, &format!("z-caisse-1-{year}.zip")).await;
+    let bytes = reqwest_bytes(
+        &server,
+        &format!(
+            "/api/registers/{}/z?period={year}&format=zip",
+            registers[0].id
+        ),
+    )
+    .await;
+    assert_eq!(size, bytes.len() as u64);
+
+    // The other shop's registers, one click away.
+    let other = &stores[1];
+    let other_registers: Vec<Register> = server
+        .api(&format!("/api/stores/{}/registers", other.id))
+        .await;
+    browser
+        .click(Locator::Css(&format!(
+            "#z-stores li[data-store='{}'] button.link",
+            other.id
+        )))
+        .await;
+    browser
+        .wait_for("the other shop's registers", READ, |v| {
+            let all = v.as_array()?;
+            (all.len() == other_registers.len() && all.iter().all(|r| r["monthly"].is_string()))
+                .then_some(())
+        })
+        .await;
+
     browser.click(Locator::Css("button.lang-switch")).await;
     browser
         .wait_for(
@@ -118,6 +173,24 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
         )
         .await;
     browser.close().await;
+}
+
+/// The size the progress line gives once `name` is ready.
+async fn downloaded(browser: &Browser, name: &str) -> u64 {
+    browser
+        .wait_for(
+            name,
+            "return (document.querySelector('#z-progress')||{}).textContent;",
+            |v: &Value| {
+                let text = v.as_str()?;
+                let rest = text.strip_prefix(&format!("Fichier prêt : {name} ("))?;
+                rest.trim_end_matches(" octets)")
+                    .replace(['\u{202f}', '\u{a0}', ' '], "")
+                    .parse()
+                    .ok()
+            },
+        )
+        .await
 }
 
 async fn reqwest_bytes(server: &DemoServer, path: &str) -> Vec<u8> {

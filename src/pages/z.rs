@@ -13,6 +13,7 @@ use multicaisse_core::closure::ClosureKind;
 use multicaisse_core::format::{format_count, Lang};
 use multicaisse_core::store::Register;
 use multicaisse_core::verification::{ChainBreak, RegisterVerification};
+use multicaisse_core::zperiod::ZPeriod;
 use wasm_bindgen::JsCast;
 
 struct ZTexts {
@@ -30,6 +31,14 @@ struct ZTexts {
     no_sale: &'static str,
     monthly: &'static str,
     weekdays: [&'static str; 7],
+    fiscal_year: &'static str,
+    of_month: &'static str,
+    of_year: &'static str,
+    all_formats: &'static str,
+    your_stores: &'static str,
+    stores_intro: &'static str,
+    shown_below: &'static str,
+    show_registers: &'static str,
 }
 
 const FR: ZTexts = ZTexts {
@@ -47,6 +56,14 @@ const FR: ZTexts = ZTexts {
     no_sale: "sans vente",
     monthly: "Grand Z du mois",
     weekdays: ["lun", "mar", "mer", "jeu", "ven", "sam", "dim"],
+    fiscal_year: "Exercice",
+    of_month: "Le mois",
+    of_year: "L'exercice",
+    all_formats: "Tout (ZIP)",
+    your_stores: "Vos boutiques",
+    stores_intro: "Les Z du mois de chaque boutique qui vous a donné accès, toutes caisses dans un ZIP.",
+    shown_below: "détail ci-dessous",
+    show_registers: "Voir ses caisses",
 };
 
 const EN: ZTexts = ZTexts {
@@ -64,6 +81,14 @@ const EN: ZTexts = ZTexts {
     no_sale: "no sale",
     monthly: "Monthly grand Z",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    fiscal_year: "Fiscal year",
+    of_month: "The month",
+    of_year: "The fiscal year",
+    all_formats: "All (ZIP)",
+    your_stores: "Your stores",
+    stores_intro: "The month's Z of every store that gave you access, all registers in one ZIP.",
+    shown_below: "detail below",
+    show_registers: "Show its registers",
 };
 
 fn texts(lang: Lang) -> &'static ZTexts {
@@ -79,6 +104,25 @@ fn last_month(today: NaiveDate) -> NaiveDate {
         .with_day(1)
         .and_then(|d| d.checked_sub_months(Months::new(1)))
         .unwrap_or(today)
+}
+
+/// The fiscal years a store's files are kept for: the current one and the six before it, the
+/// most recent first.
+fn fiscal_years(today: NaiveDate, end_month: u8) -> Vec<ZPeriod> {
+    let current = [today.year(), today.year() + 1]
+        .into_iter()
+        .map(ZPeriod::FiscalYear)
+        .find(|fy| {
+            let (start, end) = fy.bounds(end_month);
+            start <= today && today <= end
+        })
+        .unwrap_or(ZPeriod::FiscalYear(today.year()));
+    let ZPeriod::FiscalYear(year) = current else {
+        return Vec::new();
+    };
+    (0..7)
+        .map(|back| ZPeriod::FiscalYear(year - back))
+        .collect()
 }
 
 fn browser_today() -> NaiveDate {
@@ -133,6 +177,21 @@ pub fn ZPage() -> impl IntoView {
     let session = use_session();
     let store_id = use_store_id();
     let month = RwSignal::new(last_month(browser_today()));
+    let end_month = move || {
+        session
+            .current_store()
+            .map_or(12, |s| s.fiscal_year_end_month)
+    };
+    // The last fiscal year over: the one whose annual Z an accountant comes for.
+    let year = RwSignal::new(None::<ZPeriod>);
+    let chosen_year = move || {
+        year.get().unwrap_or_else(|| {
+            fiscal_years(browser_today(), end_month())
+                .get(1)
+                .copied()
+                .unwrap_or(ZPeriod::FiscalYear(browser_today().year()))
+        })
+    };
     let progress = RwSignal::new(Progress::Idle);
     let registers = LocalResource::new(move || {
         let store = store_id.get();
@@ -181,20 +240,99 @@ pub fn ZPage() -> impl IntoView {
                         }
                     />
                 </label>
+                <label class="month-picker">
+                    {move || tx().fiscal_year}
+                    " "
+                    <select
+                        id="z-year"
+                        on:change=move |ev| {
+                            if let Ok(period) = ZPeriod::parse(&event_target_value(&ev)) {
+                                year.set(Some(period));
+                            }
+                        }
+                    >
+                        {move || {
+                            let end = end_month();
+                            let chosen = chosen_year();
+                            fiscal_years(browser_today(), end)
+                                .into_iter()
+                                .map(|fy| {
+                                    let (start, last) = fy.bounds(end);
+                                    let text = format!(
+                                        "{fy} ({} – {})",
+                                        start.format("%d/%m/%Y"),
+                                        last.format("%d/%m/%Y"),
+                                    );
+                                    view! {
+                                        <option value=fy.to_string() selected={fy == chosen}>{text}</option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </label>
             </div>
             <p class="intro">{move || tx().intro}</p>
-            <div class="downloads" id="z-all">
-                <strong>{move || tx().all_registers}</strong>
-                <FormatButtons on_pick=move |format| {
-                    let Some(id) = store_id.get_untracked() else { return };
-                    let m = month_code();
-                    fetch_file(
-                        format!("/api/stores/{id}/z.zip?month={m}&format={format}"),
-                        format!("z-{}-{m}-{format}.zip", store_slug()),
-                        "application/zip",
-                    );
-                }/>
-            </div>
+            {move || {
+                let stores = session.stores.get().and_then(Result::ok).unwrap_or_default();
+                if stores.len() < 2 {
+                    return view! {
+                        <div class="downloads" id="z-all">
+                            <strong>{move || tx().all_registers}</strong>
+                            <FormatButtons on_pick=move |format| {
+                                let Some(id) = store_id.get_untracked() else { return };
+                                let m = month_code();
+                                fetch_file(
+                                    format!("/api/stores/{id}/z.zip?month={m}&format={format}"),
+                                    format!("z-{}-{m}-{format}.zip", store_slug()),
+                                    "application/zip",
+                                );
+                            }/>
+                        </div>
+                    }
+                        .into_any();
+                }
+                view! {
+                    <section class="z-stores" id="z-stores">
+                        <h2>{move || tx().your_stores}</h2>
+                        <p class="intro">{move || tx().stores_intro}</p>
+                        <ul>
+                            {stores
+                                .into_iter()
+                                .map(|store| {
+                                    let id = store.id;
+                                    let slug = StoredValue::new(multicaisse_core::format::slug(&store.name));
+                                    let current = move || store_id.get() == Some(id);
+                                    view! {
+                                        <li class="downloads" data-store=id class:current=current>
+                                            <strong>{store.name.clone()}</strong>
+                                            <FormatButtons on_pick=move |format| {
+                                                let m = month_code();
+                                                fetch_file(
+                                                    format!("/api/stores/{id}/z.zip?month={m}&format={format}"),
+                                                    format!("z-{}-{m}-{format}.zip", slug.get_value()),
+                                                    "application/zip",
+                                                );
+                                            }/>
+                                            {move || if current() {
+                                                view! { <span class="muted">{tx().shown_below}</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <button type="button" class="link" on:click=move |_| session.choose_store(id)>
+                                                        {tx().show_registers}
+                                                    </button>
+                                                }
+                                                    .into_any()
+                                            }}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </section>
+                }
+                    .into_any()
+            }}
             <p class="progress" id="z-progress" role="status" aria-live="polite">
                 {move || match progress.get() {
                     Progress::Idle => String::new(),
@@ -210,7 +348,7 @@ pub fn ZPage() -> impl IntoView {
                 }
                 Some(Ok(Some(list))) => list
                     .into_iter()
-                    .map(|register| view! { <RegisterZ register month fetch_file=fetch_file/> })
+                    .map(|register| view! { <RegisterZ register month year=Signal::derive(chosen_year) fetch_file=fetch_file/> })
                     .collect_view()
                     .into_any(),
             }}
@@ -222,6 +360,7 @@ pub fn ZPage() -> impl IntoView {
 fn RegisterZ(
     register: Register,
     month: RwSignal<NaiveDate>,
+    year: Signal<ZPeriod>,
     fetch_file: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = use_lang();
@@ -248,34 +387,63 @@ fn RegisterZ(
                         .into_any()
                 }
             }}
-            <div class="downloads">
-                <span>{move || tx().download}</span>
-                <FormatButtons on_pick=move |format| {
-                    let m = month.get_untracked().format("%Y-%m").to_string();
-                    let extension = if format == "fec" { "txt" } else { format };
-                    fetch_file(
-                        format!("/api/registers/{id}/z?period={m}&format={format}"),
-                        format!("z-caisse-{number}-{m}.{extension}"),
-                        "application/octet-stream",
-                    );
-                }/>
-            </div>
+            {[false, true]
+                .into_iter()
+                .map(|annual| {
+                    let period = move || {
+                        if annual {
+                            year.get_untracked().to_string()
+                        } else {
+                            month.get_untracked().format("%Y-%m").to_string()
+                        }
+                    };
+                    view! {
+                        <div class="downloads" data-period=if annual { "year" } else { "month" }>
+                            <span>
+                                {move || tx().download} " — "
+                                {move || if annual {
+                                    format!("{} {}", tx().of_year, year.get())
+                                } else {
+                                    tx().of_month.to_string()
+                                }}
+                            </span>
+                            <FormatButtons on_pick=move |format| {
+                                let p = period();
+                                let extension = match format {
+                                    "fec" => "txt",
+                                    other => other,
+                                };
+                                fetch_file(
+                                    format!("/api/registers/{id}/z?period={p}&format={format}"),
+                                    format!("z-caisse-{number}-{p}.{extension}"),
+                                    "application/octet-stream",
+                                );
+                            }/>
+                        </div>
+                    }
+                })
+                .collect_view()}
         </article>
     }
 }
 
-/// The formats a Z file comes in, as the server names them.
-const FORMATS: [&str; 4] = ["csv", "fec", "json", "pdf"];
+/// The formats a Z file comes in, as the server names them; `zip` is all of them at once.
+const FORMATS: [&str; 5] = ["csv", "fec", "json", "pdf", "zip"];
 
 /// A button per format; `on_pick` starts that format's download.
 #[component]
 fn FormatButtons(on_pick: impl Fn(&'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let lang = use_lang();
     FORMATS
         .into_iter()
         .map(|format| {
             view! {
                 <button type="button" data-format=format on:click=move |_| on_pick(format)>
-                    {format.to_uppercase()}
+                    {move || if format == "zip" {
+                        texts(lang.get()).all_formats.to_string()
+                    } else {
+                        format.to_uppercase()
+                    }}
                 </button>
             }
         })

@@ -35,11 +35,11 @@ pub const SUPPORT: DemoAccount = DemoAccount {
     display_name: "Support Multicaisse",
 };
 
-/// The owner owns every demo store; the accountant sees the first one only.
+/// The owner owns every demo store; the accountant keeps the books of `accountant_stores`.
 pub async fn seed(
     storage: &dyn Storage,
     owned_stores: &[i64],
-    accountant_store: i64,
+    accountant_stores: &[i64],
 ) -> StorageResult<Vec<DemoAccount>> {
     let now = Utc::now();
     // An account that already exists (a support account made before the demo) is reused.
@@ -63,9 +63,11 @@ pub async fn seed(
         storage.grant(*store, owner.id, Role::Owner, now).await?;
     }
     let accountant = create(&ACCOUNTANT, false).await?;
-    storage
-        .grant(accountant_store, accountant.id, Role::Accountant, now)
-        .await?;
+    for store in accountant_stores {
+        storage
+            .grant(*store, accountant.id, Role::Accountant, now)
+            .await?;
+    }
     create(&SUPPORT, true).await?;
     Ok(vec![OWNER, ACCOUNTANT, SUPPORT])
 }

@@ -252,7 +252,9 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
     let played: Vec<Register> = registers.iter().map(|(r, _)| r.clone()).collect();
     sync_history::seed(storage, &store, &played, plan.not_after, true).await?;
     let second_store = seed_second_store(storage, plan).await?;
-    let accounts = accounts::seed(storage, &[store.id, second_store.0.id], store.id).await?;
+    // One accounting firm keeps both shops' books: its Z page lists both.
+    let both = [store.id, second_store.0.id];
+    let accounts = accounts::seed(storage, &both, &both).await?;
     Ok(DemoSummary {
         store,
         registers,
