@@ -177,7 +177,7 @@ fn MemberRow(
                 <span class="hint email">{email}</span>
             </th>
             <td>{role_cell}</td>
-            <td>{move || since.date_naive().format(t().date_format).to_string()}</td>
+            <td>{move || multicaisse_core::format::format_date(since.date_naive(), t().lang)}</td>
             <td>
                 {editable
                     .then(|| {
@@ -204,7 +204,7 @@ fn InvitationRow(
         <tr data-invitation=id>
             <th scope="row">{invitation.email}</th>
             <td>{move || t().role(Some(role))}</td>
-            <td>{move || invitation.expires_at.date_naive().format(t().date_format).to_string()}</td>
+            <td>{move || multicaisse_core::format::format_date(invitation.expires_at.date_naive(), t().lang)}</td>
             <td>
                 {manages
                     .then(|| {

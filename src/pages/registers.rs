@@ -83,7 +83,7 @@ pub fn RegistersPage(kind: RegistersPageKind) -> impl IntoView {
                                     <td>
                                         {move || {
                                             activated
-                                                .map(|at| at.date_naive().format(t().date_format).to_string())
+                                                .map(|at| multicaisse_core::format::format_date(at.date_naive(), t().lang))
                                                 .unwrap_or_else(|| "—".into())
                                         }}
                                     </td>

@@ -95,7 +95,7 @@ fn Charts(data: SalesCharts, period: Memo<SalesPeriod>) -> impl IntoView {
                 .collect_view();
             view! {
                 <tr>
-                    <th scope="row">{move || date.format(t().date_format).to_string()}</th>
+                    <th scope="row">{move || multicaisse_core::format::format_date(date, t().lang)}</th>
                     {cells}
                 </tr>
             }

@@ -15,8 +15,8 @@ fn range_words(t: &crate::i18n::Texts, range: DateRange) -> String {
     let (from_word, to_word) = t.range_from_to;
     format!(
         "{from_word} {} {to_word} {}",
-        range.from.format(t.date_format),
-        range.to.format(t.date_format)
+        multicaisse_core::format::format_date(range.from, t.lang),
+        multicaisse_core::format::format_date(range.to, t.lang)
     )
 }
 

@@ -10,7 +10,7 @@ use crate::session::{use_session, use_store_id};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use leptos::prelude::*;
 use multicaisse_core::closure::ClosureKind;
-use multicaisse_core::format::{format_count, Lang};
+use multicaisse_core::format::{format_count, french_date, Lang};
 use multicaisse_core::store::Register;
 use multicaisse_core::verification::{ChainBreak, RegisterVerification};
 use multicaisse_core::zperiod::ZPeriod;
@@ -220,7 +220,7 @@ pub fn ZPage() -> impl IntoView {
             .map(|s| multicaisse_core::format::slug(&s.name))
             .unwrap_or_default()
     };
-    let month_code = move || month.get().format("%Y-%m").to_string();
+    let month_code = move || ZPeriod::Month(month.get()).to_string();
     view! {
         <section class="page z-page">
             <div class="page-head">
@@ -234,7 +234,7 @@ pub fn ZPage() -> impl IntoView {
                         prop:value=month_code
                         on:change=move |ev| {
                             let value = event_target_value(&ev);
-                            if let Ok(first) = NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d") {
+                            if let Ok(ZPeriod::Month(first)) = ZPeriod::parse(&value) {
                                 month.set(first);
                             }
                         }
@@ -260,8 +260,8 @@ pub fn ZPage() -> impl IntoView {
                                     let (start, last) = fy.bounds(end);
                                     let text = format!(
                                         "{fy} ({} – {})",
-                                        start.format("%d/%m/%Y"),
-                                        last.format("%d/%m/%Y"),
+                                        french_date(start),
+                                        french_date(last),
                                     );
                                     view! {
                                         <option value=fy.to_string() selected={fy == chosen}>{text}</option>
@@ -394,7 +394,7 @@ fn RegisterZ(
                         if annual {
                             year.get_untracked().to_string()
                         } else {
-                            month.get_untracked().format("%Y-%m").to_string()
+                            ZPeriod::Month(month.get_untracked()).to_string()
                         }
                     };
                     view! {
@@ -574,10 +574,10 @@ fn Calendar(v: RegisterVerification, month: RwSignal<NaiveDate>) -> impl IntoVie
         }
         let mut day = first;
         while day < next {
-            let status = status_of(day.format("%Y-%m-%d").to_string(), ClosureKind::Daily);
+            let status = status_of(day.to_string(), ClosureKind::Daily);
             cells.push(
                 view! {
-                    <li class=format!("day z-{status}") data-day=day.format("%Y-%m-%d").to_string() data-status=status>
+                    <li class=format!("day z-{status}") data-day=day.to_string() data-status=status>
                         <span class="number">{day.day()}</span>
                         <span class="word">{move || word(status)}</span>
                     </li>
@@ -586,9 +586,9 @@ fn Calendar(v: RegisterVerification, month: RwSignal<NaiveDate>) -> impl IntoVie
             );
             day = day + Days::new(1);
         }
-        let monthly = status_of(first.format("%Y-%m").to_string(), ClosureKind::Monthly);
+        let monthly = status_of(ZPeriod::Month(first).to_string(), ClosureKind::Monthly);
         view! {
-            <ol class="z-calendar" aria-label=first.format("%Y-%m").to_string()>
+            <ol class="z-calendar" aria-label=ZPeriod::Month(first).to_string()>
                 {tx().weekdays.into_iter().map(|w| view! { <li class="weekday" aria-hidden="true">{w}</li> }).collect_view()}
                 {cells}
             </ol>

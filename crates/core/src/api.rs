@@ -395,7 +395,8 @@ fn preset_list() -> String {
 }
 
 fn parse_date(parameter: &str, value: &str) -> Result<NaiveDate, ParamError> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+    value
+        .parse::<NaiveDate>()
         .map_err(|_| ParamError::new(parameter, format!("`{value}` is not a date (YYYY-MM-DD)")))
 }
 

@@ -118,7 +118,7 @@ pub struct Membership {
     pub role: Role,
     /// The store's clock, so that its periods resolve without asking for the store again.
     #[cfg_attr(feature = "openapi", schemars(with = "String"))]
-    pub time_zone: chrono_tz::Tz,
+    pub time_zone: crate::store::StoreTimeZone,
     pub fiscal_year_end_month: u8,
 }
 

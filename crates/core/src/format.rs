@@ -5,6 +5,7 @@
 //! amount never wraps across lines.
 
 use crate::money::Cents;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// Languages of the interface. French first.
@@ -123,6 +124,20 @@ pub fn format_change(change_bp: i64, lang: Lang) -> String {
 }
 
 /// An amount for a French spreadsheet: decimal comma, no grouping, no currency: `-1234,56`.
+/// `31/03/2026`, as French documents date a day.
+pub fn french_date(day: NaiveDate) -> String {
+    format!("{:02}/{:02}/{:04}", day.day(), day.month(), day.year())
+}
+
+/// A day as each language writes it: `31/03/2026`, or ISO `2026-03-31` in English, which no
+/// reader mistakes for 3 December. Not strftime, whose machinery would weigh on the app.
+pub fn format_date(day: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => french_date(day),
+        Lang::En => day.to_string(),
+    }
+}
+
 pub fn spreadsheet_amount(amount: Cents) -> String {
     let sign = if amount.0 < 0 { "-" } else { "" };
     let abs = amount.0.unsigned_abs();

@@ -16,11 +16,31 @@ pub struct Store {
     pub vat_number: String,
     /// Business days, months and fiscal years are counted in this zone (IANA name).
     #[cfg_attr(feature = "openapi", schemars(with = "String"))]
-    pub time_zone: Tz,
+    pub time_zone: StoreTimeZone,
     /// Month (1–12) whose last day closes the fiscal year.
     pub fiscal_year_end_month: u8,
 }
 
+/// A store's time zone: the server computes with it; the app only shows its name and leaves
+/// converting times to the browser (`Intl`), so that the time-zone database (its names alone
+/// weigh 9 KB) stays out of the wasm. Both read and write the same IANA name.
+#[cfg(not(target_arch = "wasm32"))]
+pub type StoreTimeZone = Tz;
+#[cfg(target_arch = "wasm32")]
+pub type StoreTimeZone = TimeZoneName;
+
+/// An IANA time-zone name, unchecked: what the app holds of a store's time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TimeZoneName(pub String);
+
+impl TimeZoneName {
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 impl Store {
     /// The local business day a moment belongs to.
     pub fn business_date(&self, at: DateTime<Utc>) -> NaiveDate {

@@ -50,7 +50,8 @@ impl ZPeriod {
                 .ok_or_else(bad);
         }
         match text.len() {
-            10 => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            10 => text
+                .parse::<NaiveDate>()
                 .map(ZPeriod::Day)
                 .map_err(|_| bad()),
             7 => {
@@ -127,8 +128,9 @@ impl ZPeriod {
 impl fmt::Display for ZPeriod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ZPeriod::Day(day) => write!(f, "{}", day.format("%Y-%m-%d")),
-            ZPeriod::Month(first) => write!(f, "{}", first.format("%Y-%m")),
+            // Not strftime: its parser and formatter would weigh on the app for two patterns.
+            ZPeriod::Day(day) => write!(f, "{day}"),
+            ZPeriod::Month(first) => write!(f, "{:04}-{:02}", first.year(), first.month()),
             ZPeriod::FiscalYear(year) => write!(f, "FY{year}"),
         }
     }
