@@ -56,10 +56,13 @@ pub fn on_signed_out(hook: impl Fn() + 'static) {
     ON_SIGNED_OUT.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
 }
 
-async fn decode<T: DeserializeOwned>(
+/// The body of a successful answer, as text; an error answer as a `ClientError`. Not generic,
+/// so that one copy of it serves every request: generic, it was compiled again for each
+/// type an answer decodes into, which weighed on the wasm.
+async fn answer_text(
     path: &str,
     response: Result<Response, gloo_net::Error>,
-) -> Result<T, ClientError> {
+) -> Result<String, ClientError> {
     let response = response.map_err(|e| ClientError::Network(e.to_string()))?;
     if !response.ok() {
         let status = response.status();
@@ -88,20 +91,28 @@ async fn decode<T: DeserializeOwned>(
         return Err(ClientError::Api { status, message });
     }
     response
-        .json::<T>()
+        .text()
         .await
-        .map_err(|e| ClientError::Decode(e.to_string()))
+        .map_err(|e| ClientError::Network(e.to_string()))
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ClientError> {
+    serde_json::from_str(text).map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+async fn get_text(path: &str) -> Result<String, ClientError> {
     let response = Request::get(path)
         .header("Accept", "application/json")
         .send()
         .await;
-    decode(path, response).await
+    answer_text(path, response).await
 }
 
-async fn post<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ClientError> {
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
+    decode(&get_text(path).await?)
+}
+
+async fn post_text(path: &str, body: Value) -> Result<String, ClientError> {
     let mut request: RequestBuilder = Request::post(path).header("Accept", "application/json");
     if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
         request = request.header(CSRF_HEADER, &token);
@@ -110,7 +121,11 @@ async fn post<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ClientE
         Ok(request) => request.send().await,
         Err(e) => return Err(ClientError::Decode(e.to_string())),
     };
-    decode(path, response).await
+    answer_text(path, response).await
+}
+
+async fn post<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ClientError> {
+    decode(&post_text(path, body).await?)
 }
 
 pub async fn me() -> Result<Me, ClientError> {
@@ -125,8 +140,11 @@ pub async fn sign_in(email: String, password: String) -> Result<Me, ClientError>
     .await
 }
 
-pub async fn sign_out() -> Result<Value, ClientError> {
-    post("/api/auth/sign-out", json!({})).await
+pub async fn sign_out() -> Result<(), ClientError> {
+    // The answer's body says nothing the app needs: skipped, not decoded into a `Value`.
+    post::<serde::de::IgnoredAny>("/api/auth/sign-out", json!({}))
+        .await
+        .map(|_| ())
 }
 
 pub async fn stores() -> Result<Vec<Store>, ClientError> {
@@ -179,14 +197,30 @@ pub async fn download(path: &str) -> Result<Vec<u8>, ClientError> {
         .map_err(|e| ClientError::Network(e.to_string()))?;
     if !response.ok() {
         // The same error handling as JSON calls: the body says what was wrong.
-        return decode::<Value>(path, Ok(response))
-            .await
-            .map(|_| Vec::new());
+        return answer_text(path, Ok(response)).await.map(|_| Vec::new());
     }
     response
         .binary()
         .await
         .map_err(|e| ClientError::Network(e.to_string()))
+}
+
+pub async fn subscription(
+    store_id: i64,
+) -> Result<multicaisse_core::subscription::Subscription, ClientError> {
+    get(&format!("/api/stores/{store_id}/subscription")).await
+}
+
+/// Each register's checklist in words, in `lang`.
+pub async fn setup(
+    store_id: i64,
+    lang: Lang,
+) -> Result<Vec<multicaisse_core::setup::SetupInWords>, ClientError> {
+    get(&format!(
+        "/api/stores/{store_id}/setup?lang={}",
+        lang.code()
+    ))
+    .await
 }
 
 pub async fn registers(store_id: i64) -> Result<Vec<Register>, ClientError> {

@@ -9,7 +9,7 @@ use crate::pages::{
     devices::DevicesPage,
     fleet::FleetPage,
     invitation::InvitationPage,
-    registers::{RegistersPage, RegistersPageKind},
+    registers::RegistersPage,
     sales::SalesPage,
     sign_in::SignInPage,
     states::{Empty, ErrorBox, Skeleton},
@@ -57,9 +57,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/ventes") view=|| view! { <Gate capability=Capability::ViewSales><SalesPage/></Gate> }/>
                     <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync><DevicesPage/></Gate> }/>
                     <Route path=path!("/flotte") view=|| view! { <Gate capability=Capability::EnrolRegisters><FleetPage/></Gate> }/>
-                    <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription><RegistersPage kind=RegistersPageKind::Subscription/></Gate> }/>
+                    <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription><crate::pages::subscription::SubscriptionPage/></Gate> }/>
                     <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures><ZPage/></Gate> }/>
-                    <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission><RegistersPage kind=RegistersPageKind::Decommission/></Gate> }/>
+                    <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission><RegistersPage/></Gate> }/>
                     <Route path=path!("/acces") view=|| view! { <Gate capability=Capability::ViewAccess><AccessPage/></Gate> }/>
                     <Route path=path!("/journal") view=|| view! { <Gate capability=Capability::ViewAudit><AuditPage/></Gate> }/>
                 </Routes>

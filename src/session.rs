@@ -100,6 +100,27 @@ pub fn use_session() -> Session {
     expect_context::<Session>()
 }
 
+/// What `fetch` gives for the store being looked at, fetched again when another is chosen;
+/// `None` while no store is chosen.
+pub fn store_resource<T, Fut>(
+    fetch: impl Fn(i64) -> Fut + 'static,
+) -> LocalResource<Result<Option<T>, ClientError>>
+where
+    T: 'static,
+    Fut: std::future::Future<Output = Result<T, ClientError>> + 'static,
+{
+    let store_id = use_store_id();
+    LocalResource::new(move || {
+        let fetched = store_id.get().map(&fetch);
+        async move {
+            match fetched {
+                Some(fetching) => fetching.await.map(Some),
+                None => Ok(None),
+            }
+        }
+    })
+}
+
 /// The id of the store being looked at, reactive.
 pub fn use_store_id() -> Memo<Option<i64>> {
     let session = use_session();

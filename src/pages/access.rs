@@ -14,15 +14,7 @@ pub fn AccessPage() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     let store_id = use_store_id();
-    let access = LocalResource::new(move || {
-        let store = store_id.get();
-        async move {
-            match store {
-                Some(id) => api::access(id).await.map(Some),
-                None => Ok(None),
-            }
-        }
-    });
+    let access = crate::session::store_resource(api::access);
     let manages = Memo::new(move |_| {
         let (me, store) = (session.me(), store_id.get());
         matches!((me, store), (Some(me), Some(id)) if me.can(id, Capability::ManageAccess))

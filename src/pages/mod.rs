@@ -10,5 +10,6 @@ pub mod sales_charts;
 pub mod sales_tables;
 pub mod sign_in;
 pub mod states;
+pub mod subscription;
 pub mod tickets;
 pub mod z;

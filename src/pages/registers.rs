@@ -1,67 +1,25 @@
-//! The pages whose full features come later (subscription,
-//! decommission) already show the store's registers as the server knows them.
+//! The decommission page, whose wizard comes later, already shows the store's extra
+//! registers as the server knows them.
 
 use crate::api;
-use crate::i18n::{use_texts, Texts};
-use crate::pages::states::{Empty, ErrorBox, Skeleton};
-use crate::session::use_store_id;
+use crate::i18n::use_texts;
+use crate::pages::states::{loaded, Empty};
 use leptos::prelude::*;
 use multicaisse_core::store::{Register, RegisterKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistersPageKind {
-    Subscription,
-    Decommission,
-}
-
-impl RegistersPageKind {
-    fn title(self, t: &Texts) -> &'static str {
-        match self {
-            RegistersPageKind::Subscription => t.subscription_title,
-            RegistersPageKind::Decommission => t.decommission_title,
-        }
-    }
-
-    fn intro(self, t: &Texts) -> &'static str {
-        match self {
-            RegistersPageKind::Subscription => t.subscription_intro,
-            RegistersPageKind::Decommission => t.decommission_intro,
-        }
-    }
-
-    /// Only extra registers can be decommissioned.
-    fn shows(self, register: &Register) -> bool {
-        self != RegistersPageKind::Decommission || register.kind == RegisterKind::Extra
-    }
-}
-
 #[component]
-pub fn RegistersPage(kind: RegistersPageKind) -> impl IntoView {
+pub fn RegistersPage() -> impl IntoView {
     let t = use_texts();
-    let store_id = use_store_id();
-    let registers = LocalResource::new(move || {
-        let store = store_id.get();
-        async move {
-            match store {
-                Some(id) => api::registers(id).await.map(Some),
-                None => Ok(None),
-            }
-        }
-    });
+    let registers = crate::session::store_resource(api::registers);
     view! {
         <section class="page registers-page">
             <div class="page-head">
-                <h1>{move || kind.title(t())}</h1>
+                <h1>{move || t().decommission_title}</h1>
             </div>
-            <p class="intro">{move || kind.intro(t())}</p>
-            {move || match registers.get() {
-                None | Some(Ok(None)) => view! { <Skeleton rows=3/> }.into_any(),
-                Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| registers.refetch())/> }
-                        .into_any()
-                }
-                Some(Ok(Some(list))) => {
-                    let shown: Vec<Register> = list.into_iter().filter(|r| kind.shows(r)).collect();
+            <p class="intro">{move || t().decommission_intro}</p>
+            {loaded(registers, 3, move |list| {
+                    // Only extra registers can be decommissioned.
+                    let shown: Vec<Register> = list.into_iter().filter(|r| r.kind == RegisterKind::Extra).collect();
                     if shown.is_empty() {
                         return view! { <Empty message=Signal::derive(move || t().no_registers)/> }
                             .into_any();
@@ -107,8 +65,7 @@ pub fn RegistersPage(kind: RegistersPageKind) -> impl IntoView {
                         </div>
                     }
                         .into_any()
-                }
-            }}
+            })}
         </section>
     }
 }

@@ -33,3 +33,20 @@ pub fn ErrorBox(error: ClientError, on_retry: Callback<()>) -> impl IntoView {
 pub fn Empty(message: Signal<&'static str>) -> impl IntoView {
     view! { <p class="empty">{message}</p> }
 }
+
+/// A store's resource in its three states: a skeleton of `rows` while loading (or while no
+/// store is chosen), the error with a retry, or what `render` makes of the data.
+pub fn loaded<T: Clone + 'static>(
+    resource: LocalResource<Result<Option<T>, ClientError>>,
+    rows: usize,
+    render: impl Fn(T) -> AnyView + 'static,
+) -> impl Fn() -> AnyView {
+    move || match resource.get() {
+        None | Some(Ok(None)) => view! { <Skeleton rows/> }.into_any(),
+        Some(Err(error)) => {
+            view! { <ErrorBox error on_retry=Callback::new(move |_| resource.refetch())/> }
+                .into_any()
+        }
+        Some(Ok(Some(data))) => render(data),
+    }
+}

@@ -193,15 +193,7 @@ pub fn ZPage() -> impl IntoView {
         })
     };
     let progress = RwSignal::new(Progress::Idle);
-    let registers = LocalResource::new(move || {
-        let store = store_id.get();
-        async move {
-            match store {
-                Some(id) => api::registers(id).await.map(Some),
-                None => Ok(None),
-            }
-        }
-    });
+    let registers = crate::session::store_resource(api::registers);
     let fetch_file = move |path: String, name: String, mime: &'static str| {
         progress.set(Progress::Preparing(name.clone()));
         leptos::task::spawn_local(async move {

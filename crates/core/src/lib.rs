@@ -16,7 +16,9 @@ pub mod period;
 pub mod rollup;
 #[cfg(feature = "openapi")]
 mod schema;
+pub mod setup;
 pub mod store;
+pub mod subscription;
 pub mod sync;
 pub mod ticket;
 pub mod vat;

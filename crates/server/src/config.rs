@@ -101,6 +101,12 @@ pub struct ServeConfig {
     /// (default: the address the inviting owner's browser used).
     #[arg(long, env = "MULTICAISSE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Monthly price of one extra register, HT, in cents.
+    #[arg(long, env = "MULTICAISSE_EXTRA_REGISTER_PRICE_CENTS", default_value_t = multicaisse_core::subscription::Prices::default().extra_register_monthly_ht.value())]
+    pub extra_register_price_cents: i64,
+    /// VAT rate of the subscription, in basis points (2000 is 20 %).
+    #[arg(long, env = "MULTICAISSE_SUBSCRIPTION_VAT_BP", default_value_t = multicaisse_core::subscription::Prices::default().vat_rate.basis_points())]
+    pub subscription_vat_bp: u16,
 }
 
 impl ServeConfig {
@@ -119,6 +125,26 @@ impl ServeConfig {
             session_seconds: (multicaisse_core::auth::SESSION_HOURS * 3600) as u32,
             secure_cookies: false,
             public_url: None,
+            extra_register_price_cents: multicaisse_core::subscription::Prices::default()
+                .extra_register_monthly_ht
+                .value(),
+            subscription_vat_bp: multicaisse_core::subscription::Prices::default()
+                .vat_rate
+                .basis_points(),
         }
+    }
+
+    /// The price list configured, checked.
+    pub fn prices(&self) -> Result<multicaisse_core::subscription::Prices, String> {
+        let vat_rate = multicaisse_core::VatRate::new(self.subscription_vat_bp)
+            .map_err(|e| format!("--subscription-vat-bp: {e}"))?;
+        let prices = multicaisse_core::subscription::Prices {
+            extra_register_monthly_ht: multicaisse_core::Cents(self.extra_register_price_cents),
+            vat_rate,
+        };
+        prices
+            .validate()
+            .map_err(|e| format!("--extra-register-price-cents: {e}"))?;
+        Ok(prices)
     }
 }

@@ -31,6 +31,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("invalid price list: {0}")]
+    Prices(String),
 }
 
 /// A server bound to its port and answering requests.
@@ -65,6 +67,7 @@ impl Drop for RunningServer {
 /// Opens and migrates the database, seeds the demo into an empty one (unless told not to),
 /// binds the port, and starts serving in the background.
 pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
+    let prices = config.prices().map_err(StartError::Prices)?;
     let target = DatabaseTarget::from_config(config.database_url.as_deref(), &config.data_dir)?;
     let storage = storage::open(&target).await?;
     storage::backfill_rollups(storage.as_ref()).await?;
@@ -90,6 +93,7 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
         session_lifetime: chrono::Duration::seconds(i64::from(config.session_seconds)),
         secure_cookies: config.secure_cookies,
         public_url: config.public_url.clone(),
+        prices,
     };
     let app = http::router(state, &config.dist);
     let task = tokio::spawn(async move { axum::serve(listener, app).await });

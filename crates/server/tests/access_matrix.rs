@@ -319,6 +319,14 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             None,
             OWNER_OR_SUPPORT,
         ),
+        ("GET", "/stores/{store_id}/setup") => {
+            (format!("/stores/{store}/setup"), None, OWNER_OR_SUPPORT)
+        }
+        ("GET", "/stores/{store_id}/subscription") => (
+            format!("/stores/{store}/subscription"),
+            None,
+            OWNER_OR_SUPPORT,
+        ),
         ("GET", "/stores/{store_id}/sync-status") => (
             format!("/stores/{store}/sync-status"),
             None,

@@ -173,7 +173,7 @@ async fn settings_are_kept_as_last_reported(backend: Backend) {
     device
         .push_json(session, json!({ "settings": settings(0) }))
         .await;
-    let kept = app
+    let (kept, _) = app
         .storage()
         .register_settings(register)
         .await

@@ -72,3 +72,13 @@ fn busy_port_is_one_line() {
     assert!(!ok);
     assert_one_clear_line(&stderr, "cannot listen on 127.0.0.1:");
 }
+
+#[test]
+fn a_price_that_is_not_one_is_refused_at_start() {
+    let (ok, stderr) = serve(&["--extra-register-price-cents", "0"], &[]);
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "--extra-register-price-cents");
+    let (ok, stderr) = serve(&[], &[("MULTICAISSE_SUBSCRIPTION_VAT_BP", "12000")]);
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "--subscription-vat-bp");
+}

@@ -226,12 +226,22 @@ async fn sync(
         document_header: store.name.clone(),
         document_footer: "Merci de votre visite".into(),
         fiscal_year_end_month: store.fiscal_year_end_month,
-        payment_methods: vec![
-            PaymentMethod::Card,
-            PaymentMethod::Cash,
-            PaymentMethod::Cheque,
-            PaymentMethod::GiftVoucher,
-        ],
+        // The seasonal register was installed in a hurry: no gift vouchers, which its set-up
+        // checklist shows.
+        payment_methods: if register.number == 3 {
+            vec![
+                PaymentMethod::Card,
+                PaymentMethod::Cash,
+                PaymentMethod::Cheque,
+            ]
+        } else {
+            vec![
+                PaymentMethod::Card,
+                PaymentMethod::Cash,
+                PaymentMethod::Cheque,
+                PaymentMethod::GiftVoucher,
+            ]
+        },
         loyalty_enabled: true,
         printer_configured: true,
         email_tickets: true,

@@ -12,6 +12,7 @@ pub mod routes;
 mod sales;
 mod spa;
 mod stores;
+mod subscription;
 mod sync;
 
 use crate::error::{AppError, AppResult};
@@ -40,6 +41,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The address people reach the dashboard at, for invitation links.
     pub public_url: Option<String>,
+    /// What an extra register costs, from the configuration.
+    pub prices: multicaisse_core::subscription::Prices,
 }
 
 /// Every API route, documented (paths below `/api`).
@@ -52,6 +55,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(sync::routes())
         .merge(freshness::routes())
         .merge(closures::routes())
+        .merge(subscription::routes())
         .add(
             RouteDoc {
                 method: Method::GET,

@@ -323,7 +323,11 @@ pub trait Storage:
     /// The store's stock levels, by product.
     async fn stock_levels(&self, store_id: i64) -> StorageResult<Vec<(String, i64)>>;
 
-    async fn register_settings(&self, register_id: i64) -> StorageResult<Option<RegisterSettings>>;
+    /// The settings a register last reported, and when.
+    async fn register_settings(
+        &self,
+        register_id: i64,
+    ) -> StorageResult<Option<(RegisterSettings, chrono::DateTime<chrono::Utc>)>>;
 
     /// A register's gaps that later tickets have not (entirely) filled, by first number.
     async fn open_gaps(

@@ -1113,14 +1113,18 @@ macro_rules! impl_storage {
             async fn register_settings(
                 &self,
                 register_id: i64,
-            ) -> $crate::storage::StorageResult<Option<multicaisse_core::sync::RegisterSettings>> {
-                let row: Option<(String,)> =
-                    sqlx::query_as("SELECT settings FROM register_settings WHERE register_id = $1")
-                        .bind(register_id)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                row.map(|(json,)| {
+            ) -> $crate::storage::StorageResult<
+                Option<(multicaisse_core::sync::RegisterSettings, chrono::DateTime<chrono::Utc>)>,
+            > {
+                let row: Option<(String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+                    "SELECT settings, reported_at FROM register_settings WHERE register_id = $1",
+                )
+                .bind(register_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|(json, reported_at)| {
                     serde_json::from_str(&json)
+                        .map(|settings| (settings, reported_at))
                         .map_err(|e| $crate::storage::StorageError::Corrupt(format!("settings: {e}")))
                 })
                 .transpose()

@@ -135,23 +135,7 @@ pub async fn store_with_registers(
 /// HT 54,79; register 2 = 2 tickets, TTC 58,86 − 10,90 = 47,96, VAT 9,81 − 1,82 = 7,99,
 /// HT 39,97. April: register 1 = 1 ticket of 12,00 (VAT 2,00).
 pub async fn small_store(storage: &dyn Storage) -> Fixture {
-    let store = storage
-        .insert_store(&new_store("Cave d'essai"))
-        .await
-        .unwrap();
-    let mut registers = Vec::new();
-    for (number, kind) in [
-        (1, RegisterKind::Principal),
-        (2, RegisterKind::Extra),
-        (3, RegisterKind::Extra),
-    ] {
-        registers.push(
-            storage
-                .insert_register(&new_register(store.id, number, kind))
-                .await
-                .unwrap(),
-        );
-    }
+    let (store, registers) = store_with_registers(storage, "Cave d'essai", 3, None).await;
     let std = VatRate::STANDARD;
     let r1 = seal_all(vec![
         body(

@@ -1,0 +1,200 @@
+//! The subscription over HTTP: each register's price from the configuration, months prorated
+//! to the day from the registers' real activation and suspension; the set-up checklist from
+//! what registers report at sync.
+
+mod support;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use multicaisse_core::store::{RegisterKind, RegisterStatus};
+use multicaisse_core::subscription::Subscription;
+use multicaisse_core::Cents;
+use multicaisse_server::storage::NewRegister;
+use serde_json::json;
+use support::device::Device;
+use support::fixture::{new_register, new_store, store_with_registers};
+use support::{Backend, TestApp};
+
+on_both_backends!(
+    months_are_prorated_from_real_activations_at_the_configured_price,
+    the_checklist_compares_what_registers_report
+);
+
+async fn months_are_prorated_from_real_activations_at_the_configured_price(backend: Backend) {
+    // 45 € HT a month instead of the default 39 €.
+    let app =
+        TestApp::spawn_with(&backend, |config| config.extra_register_price_cents = 4500).await;
+    let storage = app.storage();
+    let store = storage
+        .insert_store(&new_store("Cave à prix"))
+        .await
+        .unwrap();
+    storage
+        .insert_register(&new_register(store.id, 1, RegisterKind::Principal))
+        .await
+        .unwrap();
+    let paris = |m, d, h| {
+        chrono_tz::Europe::Paris
+            .with_ymd_and_hms(2026, m, d, h, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // In service from 16 September; the seasonal one from 5 to 10 October, 00:30 in Paris on
+    // the 5th being 4 October 22:30 UTC.
+    for (number, from, until) in [
+        (2, paris(9, 16, 9), None),
+        (
+            3,
+            paris(10, 5, 0) + chrono::Duration::minutes(30),
+            Some(paris(10, 10, 19)),
+        ),
+    ] {
+        storage
+            .insert_register(&NewRegister {
+                status: if until.is_some() {
+                    RegisterStatus::Suspended
+                } else {
+                    RegisterStatus::Active
+                },
+                created_at: from,
+                activated_at: Some(from),
+                suspended_at: until,
+                ..new_register(store.id, number, RegisterKind::Extra)
+            })
+            .await
+            .unwrap();
+    }
+    let (status, body) = app
+        .get_json(&format!("/api/stores/{}/subscription", store.id))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let subscription: Subscription = serde_json::from_value(body).unwrap();
+    assert_eq!(subscription.prices.extra_register_monthly_ht, Cents(4500));
+    let prices: Vec<Option<Cents>> = subscription
+        .registers
+        .iter()
+        .map(|r| r.monthly_ht)
+        .collect();
+    assert_eq!(prices, [None, Some(Cents(4500)), Some(Cents(4500))]);
+    assert_eq!(
+        subscription.registers[2].service.map(|s| (s.from, s.until)),
+        Some((
+            NaiveDate::from_ymd_opt(2026, 10, 5).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 10, 10)
+        )),
+        "local days, not UTC ones"
+    );
+    // One extra in service now: 45 € HT, 9 € VAT, 54 € TTC.
+    assert_eq!(
+        (
+            subscription.monthly.ht,
+            subscription.monthly.vat,
+            subscription.monthly.ttc
+        ),
+        (Cents(4500), Cents(900), Cents(5400))
+    );
+    let month = |y, m| {
+        subscription
+            .history
+            .iter()
+            .find(|i| i.month == NaiveDate::from_ymd_opt(y, m, 1).unwrap())
+            .unwrap_or_else(|| panic!("{y}-{m} in {:?}", subscription.history))
+    };
+    // September: 45 × 15 / 30 = 22,50 €.
+    assert_eq!(month(2026, 9).totals.ht, Cents(2250));
+    // October: register 2 whole (45 €), register 3 six days of 31: 45 × 6 / 31 = 8,709… → 8,71 €.
+    let october = month(2026, 10);
+    let lines: Vec<(u32, u32, Cents)> = october
+        .lines
+        .iter()
+        .map(|l| (l.number, l.days, l.ht))
+        .collect();
+    assert_eq!(lines, [(2, 31, Cents(4500)), (3, 6, Cents(871))]);
+    assert_eq!(october.totals.ht, Cents(5371));
+    assert_eq!(october.totals.vat, Cents(1074));
+    // This month so far: register 2 alone, the whole month.
+    assert_eq!(subscription.next_invoice.lines.len(), 1);
+    assert_eq!(subscription.next_invoice.totals.ht, Cents(4500));
+}
+
+fn settings(methods: &[&str], loyalty: bool) -> serde_json::Value {
+    json!({
+        "shop_name": "Cave à réglages", "shop_address": "12 rue d'Austerlitz, 69004 Lyon",
+        "siret": "832 145 676 00017", "document_header": "Cave à réglages",
+        "document_footer": "Merci", "fiscal_year_end_month": 12,
+        "payment_methods": methods, "loyalty_enabled": loyalty,
+        "printer_configured": false, "email_tickets": false, "app_version": "4.12.0",
+        "pending_local_changes": 0
+    })
+}
+
+async fn the_checklist_compares_what_registers_report(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let (store, registers) =
+        store_with_registers(app.storage().as_ref(), "Cave à réglages", 3, None).await;
+    let base = app.server.url();
+    for (register, methods, loyalty) in [
+        (&registers[0], vec!["card", "cash", "cheque"], true),
+        (&registers[1], vec!["card", "cash"], false),
+    ] {
+        let device = Device::pair(&base, register.id).await;
+        let session = device.begin().await;
+        device
+            .push_json(session, json!({ "settings": settings(&methods, loyalty) }))
+            .await;
+        device.end(session).await;
+    }
+    let (status, body) = app
+        .get_json(&format!("/api/stores/{}/setup", store.id))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let setups: Vec<multicaisse_core::setup::RegisterSetup> = serde_json::from_value(body).unwrap();
+    assert!(setups[0].complete(), "{:?}", setups[0]);
+    assert!(setups[0].warnings.is_empty(), "the principal is not warned");
+    let extra = &setups[1];
+    assert!(!extra.complete());
+    let failing: Vec<String> = extra
+        .checks
+        .iter()
+        .flat_map(|c| {
+            c.differences
+                .iter()
+                .map(|d| d.describe(extra.in_words.number, multicaisse_core::format::Lang::Fr))
+        })
+        .collect();
+    assert_eq!(
+        failing,
+        ["la caisse 2 n'a pas « Chèque »", "inactif sur la caisse 2"]
+    );
+    assert_eq!(
+        extra.warnings,
+        [multicaisse_core::setup::SetupWarning::NoReceipt]
+    );
+    assert_eq!(
+        extra.in_words.lines[3].text,
+        "✗ moyens de paiement : la caisse 2 n'a pas « Chèque »"
+    );
+    assert_eq!(
+        extra.in_words.lines[0].text,
+        "✓ informations de la boutique"
+    );
+    let (_, english) = app
+        .get_json(&format!("/api/stores/{}/setup?lang=en", store.id))
+        .await;
+    assert_eq!(
+        english[1]["lines"][3]["text"],
+        "✗ payment methods: register 2 lacks “Cheque”"
+    );
+    assert_eq!(
+        english[1]["warning_texts"][0],
+        "register 2 has no printer and e-mail tickets are off: it cannot give any receipt"
+    );
+    for query in ["lang=de", "langue=fr"] {
+        let (status, body) = app
+            .get_json(&format!("/api/stores/{}/setup?{query}", store.id))
+            .await;
+        assert_eq!(status, 400, "{query}: {body}");
+    }
+    // Register 3 never reported: nothing checked, nothing passed.
+    assert!(setups[2].reported_at.is_none() && setups[2].checks.is_empty());
+    assert!(!setups[2].complete());
+}
