@@ -246,7 +246,7 @@ impl Subscription {
     /// the span it serves.
     pub fn assemble(
         store_id: i64,
-        registers: Vec<(Register, Option<ServiceSpan>)>,
+        registers: Vec<ServedRegister>,
         prices: Prices,
         today: NaiveDate,
     ) -> Subscription {
@@ -294,6 +294,64 @@ impl Subscription {
                     service,
                 })
                 .collect(),
+        }
+    }
+}
+
+/// What the service bills for a month: every store's extra registers, the amounts and the total.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Billing {
+    pub month: NaiveDate,
+    pub prices: Prices,
+    /// Each store with an extra register that served in the month, by store id.
+    pub stores: Vec<StoreBilling>,
+    pub totals: Amounts,
+}
+
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreBilling {
+    pub store_id: i64,
+    pub store_name: String,
+    pub invoice: MonthInvoice,
+}
+
+/// A register and the local days it serves (`None`: never activated).
+pub type ServedRegister = (Register, Option<ServiceSpan>);
+
+impl Billing {
+    /// `stores`: each store's id, name, and registers with the span each serves.
+    pub fn assemble(
+        month: NaiveDate,
+        stores: Vec<(i64, String, Vec<ServedRegister>)>,
+        prices: Prices,
+    ) -> Billing {
+        let first = month_of(month);
+        let stores: Vec<StoreBilling> = stores
+            .into_iter()
+            .map(|(store_id, store_name, registers)| {
+                let spans: Vec<(&Register, Option<ServiceSpan>)> =
+                    registers.iter().map(|(r, s)| (r, *s)).collect();
+                StoreBilling {
+                    store_id,
+                    store_name,
+                    invoice: month_invoice(first, &spans, &prices),
+                }
+            })
+            .filter(|s| !s.invoice.lines.is_empty())
+            .collect();
+        // Each store is invoiced on its own: the total is the sum of their invoices.
+        let totals = stores.iter().fold(Amounts::default(), |sum, s| Amounts {
+            ht: sum.ht + s.invoice.totals.ht,
+            vat: sum.vat + s.invoice.totals.vat,
+            ttc: sum.ttc + s.invoice.totals.ttc,
+        });
+        Billing {
+            month: first,
+            prices,
+            stores,
+            totals,
         }
     }
 }
@@ -473,6 +531,48 @@ mod tests {
                 (day(2026, 9, 1), Cents(1950))
             ]
         );
+    }
+
+    #[test]
+    fn the_service_bills_each_store_its_extra_registers() {
+        let prices = Prices::default();
+        let month = day(2026, 11, 10);
+        let billing = Billing::assemble(
+            month,
+            vec![
+                (
+                    1,
+                    "Cave des Canuts".into(),
+                    vec![
+                        (
+                            register(1, RegisterKind::Principal),
+                            span(day(2025, 1, 1), None),
+                        ),
+                        (
+                            register(2, RegisterKind::Extra),
+                            span(day(2026, 11, 16), None),
+                        ),
+                    ],
+                ),
+                (
+                    2,
+                    "Le Chai".into(),
+                    vec![(
+                        register(1, RegisterKind::Principal),
+                        span(day(2025, 1, 1), None),
+                    )],
+                ),
+            ],
+            prices,
+        );
+        assert_eq!(billing.month, day(2026, 11, 1));
+        assert_eq!(
+            billing.stores.len(),
+            1,
+            "a store with no extra register owes nothing"
+        );
+        assert_eq!(billing.totals.ht, Cents(1950));
+        assert_eq!(billing.totals.ttc, Cents(2340));
     }
 
     #[test]

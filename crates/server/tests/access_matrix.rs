@@ -338,6 +338,7 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             OWNER_OR_SUPPORT,
         ),
         ("GET", "/fleet") => ("/fleet?state=late".into(), None, SUPPORT_ONLY),
+        ("GET", "/billing") => ("/billing?month=2026-11".into(), None, SUPPORT_ONLY),
         ("POST", "/registers/{register_id}/revoke-devices") => (
             format!("/registers/{}/revoke-devices", world.other_register),
             Some(json!({ "reason": "iPad perdu" })),

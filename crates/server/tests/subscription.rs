@@ -111,6 +111,25 @@ async fn months_are_prorated_from_real_activations_at_the_configured_price(backe
     assert_eq!(lines, [(2, 31, Cents(4500)), (3, 6, Cents(871))]);
     assert_eq!(october.totals.ht, Cents(5371));
     assert_eq!(october.totals.vat, Cents(1074));
+    // What the service bills for October, across stores: this store's 53,71 € HT.
+    let (status, billing) = app.support.get_json("/api/billing?month=2026-10").await;
+    assert_eq!(status, 200, "{billing}");
+    let billing: multicaisse_core::subscription::Billing = serde_json::from_value(billing).unwrap();
+    let ours = billing
+        .stores
+        .iter()
+        .find(|s| s.store_id == store.id)
+        .unwrap();
+    assert_eq!(ours.invoice.totals.ht, Cents(5371));
+    assert_eq!(billing.totals.ht, Cents(5371), "the only store with extras");
+    for query in ["month=2026-13", "month=2026-10-01", "mois=2026-10"] {
+        let (status, body) = app.support.get_json(&format!("/api/billing?{query}")).await;
+        assert_eq!(
+            (status, body["parameter"].is_string()),
+            (400, true),
+            "{query}: {body}"
+        );
+    }
     // This month so far: register 2 alone, the whole month.
     assert_eq!(subscription.next_invoice.lines.len(), 1);
     assert_eq!(subscription.next_invoice.totals.ht, Cents(4500));

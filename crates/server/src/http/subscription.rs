@@ -7,16 +7,32 @@ use super::routes::{schema, Access, ApiRoutes, RouteDoc};
 use super::AppState;
 use crate::error::AppResult;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::Method;
 use axum::Json;
 use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::Capability;
 use multicaisse_core::format::Lang;
 use multicaisse_core::setup::{check_setup, RegisterSetup, ShopIdentity};
 use multicaisse_core::store::{Register, RegisterKind, Store};
-use multicaisse_core::subscription::{ServiceSpan, Subscription};
+use multicaisse_core::subscription::{Billing, ServiceSpan, Subscription};
+use multicaisse_core::zperiod::ZPeriod;
 
 pub fn routes() -> ApiRoutes {
     ApiRoutes::default()
+        .add(
+            RouteDoc {
+                query: &[("month", false, "the month, 2026-11 (default: this month in Paris)")],
+                ..RouteDoc::new(
+                    Method::GET,
+                    "/billing",
+                    "What the service bills for a month: every store's extra registers, prorated to the day, and the total (support staff)",
+                    Access::Support,
+                    None,
+                    schema::<Billing>,
+                )
+            },
+            billing,
+        )
         .add(
             super::stores::get_doc(
                 "/stores/{store_id}/subscription",
@@ -42,6 +58,46 @@ pub fn routes() -> ApiRoutes {
             },
             setup,
         )
+}
+
+async fn billing(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<Billing>> {
+    caller.require_support()?;
+    let mut month = None;
+    for (name, value) in query_pairs(query.as_deref())? {
+        match (name.as_str(), ZPeriod::parse(&value)) {
+            ("month", Ok(ZPeriod::Month(first))) => month = Some(first),
+            ("month", _) => {
+                return Err(
+                    ParamError::new("month", format!("`{value}` is not a month (2026-11)")).into(),
+                )
+            }
+            (other, _) => return Err(ParamError::new(other, "is not a parameter: month").into()),
+        }
+    }
+    let month = month.unwrap_or_else(|| {
+        chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::Paris)
+            .date_naive()
+    });
+    let mut stores = Vec::new();
+    for store in state.storage.stores().await? {
+        let registers = state
+            .storage
+            .registers(store.id)
+            .await?
+            .into_iter()
+            .map(|register| {
+                let span = service_span(&store, &register);
+                (register, span)
+            })
+            .collect();
+        stores.push((store.id, store.name, registers));
+    }
+    Ok(Json(Billing::assemble(month, stores, state.prices)))
 }
 
 async fn setup(
