@@ -59,10 +59,12 @@ pub enum Capability {
     ViewAudit,
     /// The store's bookkeeping settings: the accounts of its sales journal (FEC).
     ConfigureBookkeeping,
+    /// Asking support for an extra register.
+    RequestRegisters,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 12] = [
         Capability::ViewSales,
         Capability::ViewClosures,
         Capability::ViewSync,
@@ -74,6 +76,7 @@ impl Capability {
         Capability::ManageAccess,
         Capability::ViewAudit,
         Capability::ConfigureBookkeeping,
+        Capability::RequestRegisters,
     ];
 
     /// Whether the owner of a store has this capability there.
@@ -105,6 +108,7 @@ impl Capability {
             Capability::ManageAccess => "manage access (owners only)",
             Capability::ViewAudit => "see the audit log",
             Capability::ConfigureBookkeeping => "change the accounts of the sales journal",
+            Capability::RequestRegisters => "ask for an extra register",
         }
     }
 }
@@ -434,10 +438,13 @@ pub enum AuditEvent {
     InvitationAccepted,
     AccessRevoked,
     RoleChanged,
+    RegisterRequested,
+    RegisterActivated,
+    RegisterRefused,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 9] = [
+    pub const ALL: [AuditEvent; 12] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInThrottled,
@@ -447,6 +454,9 @@ impl AuditEvent {
         AuditEvent::InvitationAccepted,
         AuditEvent::AccessRevoked,
         AuditEvent::RoleChanged,
+        AuditEvent::RegisterRequested,
+        AuditEvent::RegisterActivated,
+        AuditEvent::RegisterRefused,
     ];
 
     pub fn code(self) -> &'static str {
@@ -460,6 +470,9 @@ impl AuditEvent {
             AuditEvent::InvitationAccepted => "invitation_accepted",
             AuditEvent::AccessRevoked => "access_revoked",
             AuditEvent::RoleChanged => "role_changed",
+            AuditEvent::RegisterRequested => "register_requested",
+            AuditEvent::RegisterActivated => "register_activated",
+            AuditEvent::RegisterRefused => "register_refused",
         }
     }
 

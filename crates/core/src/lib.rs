@@ -13,6 +13,7 @@ pub mod freshness;
 pub mod money;
 pub mod peak;
 pub mod period;
+pub mod requests;
 pub mod rollup;
 #[cfg(feature = "openapi")]
 mod schema;

@@ -118,6 +118,9 @@ struct World {
     member_to_revoke: i64,
     member_to_promote: i64,
     sync_session: Option<i64>,
+    /// Pending requests for an extra register, for support to activate and to refuse.
+    request_to_activate: i64,
+    request_to_refuse: i64,
 }
 
 async fn person(app: &TestApp, email: &str, store: i64, role: Role) -> i64 {
@@ -178,6 +181,17 @@ async fn world(app: &TestApp) -> World {
             json!({ "email": "cancel-me@cabinet.fr" }),
         )
         .await;
+    let mut requests = Vec::new();
+    for label in ["Caisse à activer", "Caisse à refuser"] {
+        let (status, request) = owner
+            .post_json(
+                &format!("/api/stores/{store}/register-requests"),
+                json!({ "label": label }),
+            )
+            .await;
+        assert_eq!(status, 200, "{request}");
+        requests.push(request["id"].as_i64().unwrap());
+    }
     let mut pairing_codes = Vec::new();
     for _ in 0..ACTORS.len() {
         pairing_codes.push(pairing_code(&base, fixture.registers[2].id).await.code);
@@ -194,6 +208,8 @@ async fn world(app: &TestApp) -> World {
         member_to_revoke,
         member_to_promote,
         sync_session: None,
+        request_to_activate: requests[0],
+        request_to_refuse: requests[1],
     }
 }
 
@@ -339,6 +355,29 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
         ),
         ("GET", "/fleet") => ("/fleet?state=late".into(), None, SUPPORT_ONLY),
         ("GET", "/billing") => ("/billing?month=2026-11".into(), None, SUPPORT_ONLY),
+        ("POST", "/stores/{store_id}/register-requests") => (
+            format!("/stores/{store}/register-requests"),
+            Some(json!({ "label": format!("Caisse de la matrice {actor}") })),
+            OWNER_OR_SUPPORT,
+        ),
+        ("GET", "/stores/{store_id}/register-requests") => (
+            format!("/stores/{store}/register-requests"),
+            None,
+            OWNER_OR_SUPPORT,
+        ),
+        ("GET", "/register-requests") => {
+            ("/register-requests?status=all".into(), None, SUPPORT_ONLY)
+        }
+        ("POST", "/register-requests/{request_id}/activate") => (
+            format!("/register-requests/{}/activate", world.request_to_activate),
+            None,
+            SUPPORT_ONLY,
+        ),
+        ("POST", "/register-requests/{request_id}/refuse") => (
+            format!("/register-requests/{}/refuse", world.request_to_refuse),
+            Some(json!({ "reason": "Pas de quatrième caisse prévue au contrat." })),
+            SUPPORT_ONLY,
+        ),
         ("POST", "/registers/{register_id}/revoke-devices") => (
             format!("/registers/{}/revoke-devices", world.other_register),
             Some(json!({ "reason": "iPad perdu" })),

@@ -16,7 +16,8 @@ use support::{Backend, TestApp};
 
 on_both_backends!(
     months_are_prorated_from_real_activations_at_the_configured_price,
-    the_checklist_compares_what_registers_report
+    the_checklist_compares_what_registers_report,
+    an_owner_asks_for_a_register_and_support_decides
 );
 
 async fn months_are_prorated_from_real_activations_at_the_configured_price(backend: Backend) {
@@ -216,4 +217,163 @@ async fn the_checklist_compares_what_registers_report(backend: Backend) {
     // Register 3 never reported: nothing checked, nothing passed.
     assert!(setups[2].reported_at.is_none() && setups[2].checks.is_empty());
     assert!(!setups[2].complete());
+}
+
+/// The owner asks for a seasonal register and a permanent one; support activates the first
+/// (a register and its pairing code) and refuses the second; the owner sees both outcomes,
+/// the subscription counts the new register to the end of its season, and the audit log
+/// tells the story. Bad requests write nothing.
+async fn an_owner_asks_for_a_register_and_support_decides(backend: Backend) {
+    use multicaisse_core::requests::{Activation, RegisterRequest, RequestStatus};
+    use support::session::{add_member, Session};
+
+    let app = TestApp::spawn(&backend).await;
+    let (store, registers) =
+        store_with_registers(app.storage().as_ref(), "Cave des demandes", 2, None).await;
+    add_member(
+        app.storage().as_ref(),
+        "owner@demandes.fr",
+        "mot de passe de test",
+        store.id,
+        multicaisse_core::auth::Role::Owner,
+    )
+    .await;
+    let base = app.server.url();
+    let owner = Session::sign_in(&base, "owner@demandes.fr", "mot de passe de test").await;
+    let path = format!("/api/stores/{}/register-requests", store.id);
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    let until = today + chrono::Days::new(30);
+
+    for (body, parameter) in [
+        (json!({ "label": registers[1].label }), "label"),
+        (json!({ "label": " " }), "label"),
+        (
+            json!({ "label": "Fêtes", "season": { "from": until, "until": today } }),
+            "season",
+        ),
+    ] {
+        let (status, answer) = owner.post_json(&path, body.clone()).await;
+        assert_eq!(
+            (status, answer["parameter"].as_str()),
+            (400, Some(parameter)),
+            "{body}: {answer}"
+        );
+    }
+    let (status, _) = owner
+        .post_json(&path, json!({ "label": "Fêtes", "couleur": "rouge" }))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(owner.get_json(&path).await.1, json!([]), "nothing written");
+
+    let (status, seasonal) = owner
+        .post_json(
+            &path,
+            json!({ "label": "Fêtes de fin d'année", "season": { "from": today, "until": until } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{seasonal}");
+    let seasonal: RegisterRequest = serde_json::from_value(seasonal).unwrap();
+    assert_eq!(
+        (seasonal.status, seasonal.requested_by.as_str()),
+        (RequestStatus::Pending, "owner@demandes.fr")
+    );
+    let (_, permanent) = owner
+        .post_json(&path, json!({ "label": "Cave à bières" }))
+        .await;
+    let permanent: RegisterRequest = serde_json::from_value(permanent).unwrap();
+    let (status, _) = owner
+        .post_json(&path, json!({ "label": "fêtes de fin d'année" }))
+        .await;
+    assert_eq!(status, 400, "already asked for");
+
+    // The owner cannot decide; support sees the queue across stores.
+    let activate = format!("/api/register-requests/{}/activate", seasonal.id);
+    let (status, _) = owner.post_json(&activate, json!({})).await;
+    assert_eq!(status, 403);
+    let (_, queue) = app.support.get_json("/api/register-requests").await;
+    let queued: Vec<i64> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(queued, [permanent.id, seasonal.id], "newest first");
+
+    let (status, activation) = app.support.post_json(&activate, json!({})).await;
+    assert_eq!(status, 200, "{activation}");
+    let activation: Activation = serde_json::from_value(activation).unwrap();
+    assert_eq!(activation.register.number, 3);
+    assert_eq!(activation.register.kind, RegisterKind::Extra);
+    assert_eq!(activation.register.status, RegisterStatus::Active);
+    assert_eq!(activation.request.register_id, Some(activation.register.id));
+    assert_eq!(activation.pairing_code.register_id, activation.register.id);
+    let paired = support::device::pair_with(&base, &activation.pairing_code.code).await;
+    assert_eq!(
+        paired.status(),
+        200,
+        "the code pairs the new register's iPad"
+    );
+    let (status, again) = app.support.post_json(&activate, json!({})).await;
+    assert_eq!(status, 409, "{again}");
+
+    let refuse = format!("/api/register-requests/{}/refuse", permanent.id);
+    let (status, _) = app
+        .support
+        .post_json(&refuse, json!({ "reason": "" }))
+        .await;
+    assert_eq!(status, 400);
+    let (status, refused) = app
+        .support
+        .post_json(
+            &refuse,
+            json!({ "reason": "Le contrat prévoit deux caisses supplémentaires au plus." }),
+        )
+        .await;
+    assert_eq!(status, 200, "{refused}");
+    let (_, mine) = owner.get_json(&path).await;
+    assert_eq!(mine[0]["status"], "refused");
+    assert_eq!(
+        mine[0]["reason"],
+        "Le contrat prévoit deux caisses supplémentaires au plus."
+    );
+    assert_eq!(mine[1]["status"], "activated");
+    let (_, queue) = app.support.get_json("/api/register-requests").await;
+    assert_eq!(queue, json!([]), "the queue is empty");
+
+    // The new register is billed from today to the end of its season.
+    let (_, subscription) = owner
+        .get_json(&format!("/api/stores/{}/subscription", store.id))
+        .await;
+    let subscription: Subscription = serde_json::from_value(subscription).unwrap();
+    let new = subscription
+        .registers
+        .iter()
+        .find(|r| r.register.number == 3)
+        .unwrap();
+    assert_eq!(
+        new.service.map(|s| (s.from, s.until)),
+        Some((today, Some(until)))
+    );
+
+    let (_, audit) = owner
+        .get_json(&format!("/api/stores/{}/audit", store.id))
+        .await;
+    let events: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .filter(|e| e.starts_with("register_"))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "register_refused",
+            "register_activated",
+            "register_requested",
+            "register_requested"
+        ]
+    );
 }

@@ -8,6 +8,7 @@ mod device_auth;
 mod freshness;
 mod health;
 mod json;
+mod requests;
 pub mod routes;
 mod sales;
 mod spa;
@@ -56,6 +57,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(freshness::routes())
         .merge(closures::routes())
         .merge(subscription::routes())
+        .merge(requests::routes())
         .add(
             RouteDoc {
                 method: Method::GET,

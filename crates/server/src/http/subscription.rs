@@ -9,12 +9,13 @@ use crate::error::AppResult;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::Method;
 use axum::Json;
+use chrono::NaiveDate;
 use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::Capability;
 use multicaisse_core::format::Lang;
 use multicaisse_core::setup::{check_setup, RegisterSetup, ShopIdentity};
 use multicaisse_core::store::{Register, RegisterKind, Store};
-use multicaisse_core::subscription::{Billing, ServiceSpan, Subscription};
+use multicaisse_core::subscription::{Billing, ServedRegister, ServiceSpan, Subscription};
 use multicaisse_core::zperiod::ZPeriod;
 
 pub fn routes() -> ApiRoutes {
@@ -85,16 +86,8 @@ async fn billing(
     });
     let mut stores = Vec::new();
     for store in state.storage.stores().await? {
-        let registers = state
-            .storage
-            .registers(store.id)
-            .await?
-            .into_iter()
-            .map(|register| {
-                let span = service_span(&store, &register);
-                (register, span)
-            })
-            .collect();
+        let registers = state.storage.registers(store.id).await?;
+        let registers = served(&state, &store, registers).await?;
         stores.push((store.id, store.name, registers));
     }
     Ok(Json(Billing::assemble(month, stores, state.prices)))
@@ -162,19 +155,41 @@ async fn subscription(
         .store_and_registers(&state, &id, Capability::ViewSubscription)
         .await?;
     let today = store.today(chrono::Utc::now());
-    let spans = registers
-        .into_iter()
-        .map(|register| {
-            let span = service_span(&store, &register);
-            (register, span)
-        })
-        .collect();
+    let spans = served(&state, &store, registers).await?;
     Ok(Json(Subscription::assemble(
         store.id,
         spans,
         state.prices,
         today,
     )))
+}
+
+/// Each register with the local days it serves. A seasonal register not yet suspended is
+/// planned to end with the season it was asked for.
+async fn served(
+    state: &AppState,
+    store: &Store,
+    registers: Vec<Register>,
+) -> AppResult<Vec<ServedRegister>> {
+    let seasons: std::collections::HashMap<i64, NaiveDate> = state
+        .storage
+        .register_requests(Some(store.id), false)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.register_id.zip(r.season.map(|s| s.until)))
+        .collect();
+    Ok(registers
+        .into_iter()
+        .map(|register| {
+            let span = service_span(store, &register).map(|mut span| {
+                if span.until.is_none() {
+                    span.until = seasons.get(&register.id).copied();
+                }
+                span
+            });
+            (register, span)
+        })
+        .collect())
 }
 
 /// The local days a register serves: from the day it was activated to the day it was

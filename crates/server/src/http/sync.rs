@@ -113,21 +113,29 @@ async fn create_pairing_code(
     let register = caller
         .register(&state, &id, Capability::EnrolRegisters)
         .await?;
+    Ok(Json(issue_pairing_code(&state, register.id).await?))
+}
+
+/// A new one-time code for a register's iPad, stored as its hash.
+pub(super) async fn issue_pairing_code(
+    state: &AppState,
+    register_id: i64,
+) -> AppResult<PairingCode> {
     let code = new_pairing_code();
     let expires_at = Utc::now() + Duration::hours(PAIRING_CODE_HOURS);
     state
         .storage
         .create_pairing_code(
-            register.id,
+            register_id,
             &secret_hash(&normalize_code(&code)),
             expires_at,
         )
         .await?;
-    Ok(Json(PairingCode {
+    Ok(PairingCode {
         code,
-        register_id: register.id,
+        register_id,
         expires_at,
-    }))
+    })
 }
 
 fn device_text(field: &str, value: &str) -> Result<(), ParamError> {

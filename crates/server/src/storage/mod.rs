@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod freshness;
 mod postgres;
+pub mod requests;
 pub mod rollups;
 mod sql;
 mod sqlite;
@@ -255,7 +256,12 @@ pub struct EndedSession {
 
 #[async_trait]
 pub trait Storage:
-    accounts::Accounts + freshness::Freshness + rollups::Rollups + Send + Sync
+    accounts::Accounts
+    + freshness::Freshness
+    + requests::RegisterRequests
+    + rollups::Rollups
+    + Send
+    + Sync
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
