@@ -307,31 +307,35 @@ impl RegisterVerification {
 
 /// Marks each corrected closure with the closure correcting it. A correction must name an
 /// earlier closure of the same kind and period (the server refuses any other at the door);
-/// one that does not, altered since, is a mismatch.
+/// one that does not, altered since, is a mismatch. A correction replaces every earlier
+/// closure of its period still in force, not only the one it names: of two corrections of the
+/// same day, the later one is in force, and the day is booked once.
 fn link_corrections(checks: &mut [ClosureCheck]) {
+    let same_period = |a: &ClosureBody, b: &ClosureBody| {
+        (a.kind, a.period_start, a.period_end) == (b.kind, b.period_start, b.period_end)
+    };
     for i in 0..checks.len() {
         let Some(corrects) = checks[i].closure.corrects else {
             continue;
         };
         let (before, rest) = checks.split_at_mut(i);
         let correction = &mut rest[0];
-        let body = &correction.closure;
-        match before.iter_mut().find(|c| c.closure.sequence == corrects) {
-            Some(corrected)
-                if corrected.closure.kind == body.kind
-                    && corrected.closure.period_start == body.period_start
-                    && corrected.closure.period_end == body.period_end =>
-            {
-                corrected.corrected_by = Some(body.sequence);
+        let names_its_period = before.iter().any(|c| {
+            c.closure.sequence == corrects && same_period(&c.closure, &correction.closure)
+        });
+        if names_its_period {
+            for replaced in before.iter_mut().filter(|c| {
+                c.corrected_by.is_none() && same_period(&c.closure, &correction.closure)
+            }) {
+                replaced.corrected_by = Some(correction.closure.sequence);
             }
-            _ => {
-                correction.differences.push(FieldDifference {
-                    field: "corrects".to_string(),
-                    declared: corrects.to_string(),
-                    recomputed: "-".to_string(),
-                });
-                correction.status = ClosureStatus::Mismatch;
-            }
+        } else {
+            correction.differences.push(FieldDifference {
+                field: "corrects".to_string(),
+                declared: corrects.to_string(),
+                recomputed: "-".to_string(),
+            });
+            correction.status = ClosureStatus::Mismatch;
         }
     }
 }
@@ -825,6 +829,21 @@ mod tests {
             plain.seal(ChainHash::GENESIS).hash,
             correction.clone().seal(ChainHash::GENESIS).hash
         );
+        // A second correction of closure 1 replaces the first one too: one closure in force.
+        let mut twice = chain.clone();
+        let mut again = correction.clone();
+        again.closed_at += chrono::Duration::hours(1);
+        append(&mut twice, again);
+        let report = verify(&tickets, &twice, today);
+        let in_force: Vec<u64> = report
+            .closures
+            .iter()
+            .filter(|c| c.period.as_deref() == Some("2026-03-31") && c.corrected_by.is_none())
+            .map(|c| c.closure.sequence)
+            .collect();
+        assert_eq!(in_force, [6]);
+        assert_eq!(report.closures[4].corrected_by, Some(6));
+        assert!(report.is_intact());
         // A correction that is wrong too leaves the day in doubt.
         let mut chain_wrong = chain.clone();
         chain_wrong.pop();
