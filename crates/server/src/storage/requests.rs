@@ -182,25 +182,20 @@ macro_rules! impl_requests {
                 .bind(store_id)
                 .fetch_one(&mut *tx)
                 .await?;
-                let sql = format!(
-                    "INSERT INTO registers (store_id, number, label, kind, status, created_at, \
-                     activated_at, suspended_at) VALUES ($1, $2, $3, 'extra', 'active', $4, $4, NULL) \
-                     RETURNING {}",
-                    $crate::storage::sql::REGISTER_COLUMNS
-                );
-                let row: $crate::storage::sql::RegisterRow = sqlx::query_as(&sql)
-                    .bind(store_id)
-                    .bind(i32::try_from(number).unwrap_or(i32::MAX))
-                    .bind(&label)
-                    .bind(at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let register: multicaisse_core::store::Register = row.try_into()?;
-                sqlx::query("INSERT INTO register_sync_status (register_id, store_id) VALUES ($1, $2)")
-                    .bind(register.id)
-                    .bind(store_id)
-                    .execute(&mut *tx)
-                    .await?;
+                let register = Self::insert_register_in(
+                    &mut tx,
+                    &$crate::storage::NewRegister {
+                        store_id,
+                        number: u32::try_from(number).unwrap_or(u32::MAX),
+                        label,
+                        kind: multicaisse_core::store::RegisterKind::Extra,
+                        status: multicaisse_core::store::RegisterStatus::Active,
+                        created_at: at,
+                        activated_at: Some(at),
+                        suspended_at: None,
+                    },
+                )
+                .await?;
                 sqlx::query("UPDATE register_requests SET register_id = $1 WHERE id = $2")
                     .bind(register.id)
                     .bind(id)

@@ -572,6 +572,44 @@ pub(super) fn chain_head(row: Option<(i64, String)>) -> StorageResult<Option<Cha
 macro_rules! impl_storage {
     ($storage:ty, $db:ty, $backend:literal) => {
         impl $storage {
+            /// A register and its sync status row, inside the caller's transaction (a
+            /// request's activation writes its decision in the same one).
+            pub(crate) async fn insert_register_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                register: &$crate::storage::NewRegister,
+            ) -> $crate::storage::StorageResult<multicaisse_core::store::Register> {
+                let number = i32::try_from(register.number).map_err(|_| {
+                    $crate::storage::StorageError::Conflict(format!(
+                        "register number {} is out of range",
+                        register.number
+                    ))
+                })?;
+                let sql = format!(
+                    "INSERT INTO registers (store_id, number, label, kind, status, created_at, \
+                     activated_at, suspended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     RETURNING {}",
+                    $crate::storage::sql::REGISTER_COLUMNS
+                );
+                let row: $crate::storage::sql::RegisterRow = sqlx::query_as(&sql)
+                    .bind(register.store_id)
+                    .bind(number)
+                    .bind(&register.label)
+                    .bind(register.kind.code())
+                    .bind(register.status.code())
+                    .bind(register.created_at)
+                    .bind(register.activated_at)
+                    .bind(register.suspended_at)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                let register: multicaisse_core::store::Register = row.try_into()?;
+                sqlx::query("INSERT INTO register_sync_status (register_id, store_id) VALUES ($1, $2)")
+                    .bind(register.id)
+                    .bind(register.store_id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(register)
+            }
+
             /// The stored records of one chain around `first..=last` (see `known_chain`).
             async fn known_records(
                 &self,
@@ -663,36 +701,8 @@ macro_rules! impl_storage {
                 &self,
                 register: &$crate::storage::NewRegister,
             ) -> $crate::storage::StorageResult<multicaisse_core::store::Register> {
-                let number = i32::try_from(register.number).map_err(|_| {
-                    $crate::storage::StorageError::Conflict(format!(
-                        "register number {} is out of range",
-                        register.number
-                    ))
-                })?;
-                let sql = format!(
-                    "INSERT INTO registers (store_id, number, label, kind, status, created_at, \
-                     activated_at, suspended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     RETURNING {}",
-                    $crate::storage::sql::REGISTER_COLUMNS
-                );
                 let mut tx = self.pool.begin().await?;
-                let row: $crate::storage::sql::RegisterRow = sqlx::query_as(&sql)
-                    .bind(register.store_id)
-                    .bind(number)
-                    .bind(&register.label)
-                    .bind(register.kind.code())
-                    .bind(register.status.code())
-                    .bind(register.created_at)
-                    .bind(register.activated_at)
-                    .bind(register.suspended_at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let register: multicaisse_core::store::Register = row.try_into()?;
-                sqlx::query("INSERT INTO register_sync_status (register_id, store_id) VALUES ($1, $2)")
-                    .bind(register.id)
-                    .bind(register.store_id)
-                    .execute(&mut *tx)
-                    .await?;
+                let register = Self::insert_register_in(&mut tx, register).await?;
                 tx.commit().await?;
                 Ok(register)
             }
