@@ -1,13 +1,15 @@
 # Installs what building and testing multicaisse needs, skipping what is present.
 # Sourced by scripts/demo.sh and scripts/test.sh; safe to source again.
-#   ensure_build_tools    wasm target, trunk, wasm-bindgen-cli, wasm-opt (binaryen)
+#   ensure_build_tools    wasm target, trunk, wasm-bindgen-cli, wasm-opt (binaryen),
+#                         wasm-split-cli (splits the app into a module per page)
 #   ensure_browser        chromium + chromedriver
 # Tools installed outside cargo live in $MULTICAISSE_TOOLS (default ~/.multicaisse-tools).
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+WASM_SPLIT_VERSION=0.2.4
 MULTICAISSE_TOOLS=${MULTICAISSE_TOOLS:-$HOME/.multicaisse-tools}
-export PATH="$MULTICAISSE_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$MULTICAISSE_TOOLS/bin:$MULTICAISSE_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -48,6 +50,14 @@ ensure_build_tools() {
     command -v npm >/dev/null || apt_install nodejs npm
     mkdir -p "$MULTICAISSE_TOOLS"
     npm install --prefix "$MULTICAISSE_TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+  # The split tool of the wasm_split_helpers that Leptos's #[lazy] uses (scripts/split-wasm.sh).
+  if [ ! -x "$MULTICAISSE_TOOLS/bin/wasm-split-cli" ] \
+    || [ "$(cat "$MULTICAISSE_TOOLS/wasm-split.version" 2>/dev/null)" != "$WASM_SPLIT_VERSION" ]; then
+    say "installing wasm-split-cli $WASM_SPLIT_VERSION (about a minute, once)"
+    cargo install --locked wasm_split_cli_support --version "$WASM_SPLIT_VERSION" \
+      --features build-binary --root "$MULTICAISSE_TOOLS"
+    echo "$WASM_SPLIT_VERSION" >"$MULTICAISSE_TOOLS/wasm-split.version"
   fi
 }
 

@@ -13,6 +13,7 @@ use crate::pages::{
     sales::SalesPage,
     sign_in::SignInPage,
     states::{Empty, ErrorBox, Skeleton},
+    subscription::SubscriptionPage,
     z::ZPage,
 };
 use crate::session::{use_session, Session, SessionState};
@@ -52,16 +53,16 @@ pub fn App() -> impl IntoView {
             <Nav/>
             <main>
                 <Routes fallback=move || view! { <p class="notice">{move || t().not_found}</p> }>
-                    <Route path=path!("/invitation/:token") view=InvitationPage/>
+                    <Route path=path!("/invitation/:token") view=|| lazy(invitation_page())/>
                     <Route path=path!("/") view=|| view! { <Gate capability=Capability::ViewSales><Home/></Gate> }/>
-                    <Route path=path!("/ventes") view=|| view! { <Gate capability=Capability::ViewSales><SalesPage/></Gate> }/>
-                    <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync><DevicesPage/></Gate> }/>
-                    <Route path=path!("/flotte") view=|| view! { <Gate capability=Capability::EnrolRegisters><FleetPage/></Gate> }/>
-                    <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription><crate::pages::subscription::SubscriptionPage/></Gate> }/>
-                    <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures><ZPage/></Gate> }/>
-                    <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission><RegistersPage/></Gate> }/>
-                    <Route path=path!("/acces") view=|| view! { <Gate capability=Capability::ViewAccess><AccessPage/></Gate> }/>
-                    <Route path=path!("/journal") view=|| view! { <Gate capability=Capability::ViewAudit><AuditPage/></Gate> }/>
+                    <Route path=path!("/ventes") view=|| view! { <Gate capability=Capability::ViewSales>{lazy(sales_page())}</Gate> }/>
+                    <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync>{lazy(devices_page())}</Gate> }/>
+                    <Route path=path!("/flotte") view=|| view! { <Gate capability=Capability::EnrolRegisters>{lazy(fleet_page())}</Gate> }/>
+                    <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription>{lazy(subscription_page())}</Gate> }/>
+                    <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures>{lazy(z_page())}</Gate> }/>
+                    <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission>{lazy(registers_page())}</Gate> }/>
+                    <Route path=path!("/acces") view=|| view! { <Gate capability=Capability::ViewAccess>{lazy(access_page())}</Gate> }/>
+                    <Route path=path!("/journal") view=|| view! { <Gate capability=Capability::ViewAudit>{lazy(audit_page())}</Gate> }/>
                 </Routes>
             </main>
         </Router>
@@ -72,17 +73,21 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Home() -> impl IntoView {
     let session = use_session();
-    move || {
-        let accountant = session
+    // A memo, so that choosing another store of the same role keeps the page (and its state)
+    // rather than loading it again.
+    let accountant = Memo::new(move |_| {
+        session
             .me()
             .zip(session.current_store())
             .is_some_and(|(me, store)| {
                 me.principal().role_in(store.id) == Some(multicaisse_core::auth::Role::Accountant)
-            });
-        if accountant {
-            view! { <ZPage/> }.into_any()
+            })
+    });
+    move || {
+        if accountant.get() {
+            lazy(z_page()).into_any()
         } else {
-            view! { <SalesPage/> }.into_any()
+            lazy(sales_page()).into_any()
         }
     }
 }
@@ -252,4 +257,35 @@ fn me_role(session: &Session, store_id: i64) -> Option<multicaisse_core::auth::R
         return None;
     }
     me.principal().role_in(store_id)
+}
+
+/// A page whose code comes in its own wasm module the first time it is opened
+/// (scripts/split-wasm.sh): the shell and the sign-in page load first, each page after.
+/// Not in a `<Suspense>`: the page's own resources would then suspend that boundary, and
+/// its fallback would replace the page at each reload of its data.
+fn lazy(page: impl std::future::Future<Output = AnyView> + Send + 'static) -> impl IntoView {
+    Suspend::new(page)
+}
+
+// One split point per page: `#[lazy]` makes each an async function that loads the page's
+// module, then renders the page.
+macro_rules! lazy_pages {
+    ($($load:ident => $page:ident),* $(,)?) => {$(
+        #[leptos::lazy]
+        fn $load() -> AnyView {
+            view! { <$page/> }.into_any()
+        }
+    )*};
+}
+
+lazy_pages! {
+    sales_page => SalesPage,
+    devices_page => DevicesPage,
+    fleet_page => FleetPage,
+    subscription_page => SubscriptionPage,
+    z_page => ZPage,
+    registers_page => RegistersPage,
+    access_page => AccessPage,
+    audit_page => AuditPage,
+    invitation_page => InvitationPage,
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Trunk's post-build hook: splits the app's wasm so that each page (`#[lazy]` in src/app.rs)
+# loads when first opened, not with the shell. Trunk 0.21 cannot split (trunk-rs/trunk#1022),
+# so this redoes its last steps on cargo's output, which keeps the relocations the split
+# needs (`--emit-relocs`, .cargo/config.toml):
+#   wasm-split-cli: the main module, one module per page, shared chunks and their loader;
+#   wasm-bindgen on the main module, under the hashed name Trunk's index.html loads, keeping
+#     the table and memory exports the page modules link against;
+#   wasm-opt -Oz on every module (release);
+#   every file named by a hash of its content, so that a browser never mixes a cached page
+#     module with a newer shell.
+set -euo pipefail
+staging=${TRUNK_STAGING_DIR:?run by trunk build}
+profile_dir=debug
+[ "${TRUNK_PROFILE:-}" = release ] && profile_dir=wasm-release
+source_wasm="${CARGO_TARGET_DIR:-$TRUNK_SOURCE_DIR/target}/wasm32-unknown-unknown/$profile_dir/multicaisse-app.wasm"
+[ -f "$source_wasm" ] || { echo "split-wasm: $source_wasm is missing" >&2; exit 1; }
+
+bindings=$(cd "$staging" && ls multicaisse-app-*.js)
+name=${bindings%.js}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+wasm-split-cli "$source_wasm" "$work" --out-name "$name" >/dev/null
+wasm-bindgen --target web --no-typescript --keep-lld-exports \
+  --out-dir "$work/bound" --out-name "$name" "$work/$name.wasm"
+mv "$work/bound/${name}_bg.wasm" "$work/bound/$name.js" "$work/"
+
+features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types)
+optimise() {
+  if [ "${TRUNK_PROFILE:-}" = release ]; then
+    # wasm-opt does not know the name subsection the split writes; it drops it, rightly.
+    wasm-opt -Oz "${features[@]}" "$1" -o "$2" 2> >(grep -v "unknown name subsection" >&2)
+  else
+    cp "$1" "$2"
+  fi
+}
+content_hash() { sha256sum "$1" | cut -c1-16; }
+
+optimise "$work/${name}_bg.wasm" "$staging/${name}_bg.wasm" &
+# The modules are many and small: optimised side by side, on every core.
+for module in "$work"/split_*.wasm "$work"/chunk_*.wasm; do
+  [ -e "$module" ] || continue
+  while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
+  optimise "$module" "${module%.wasm}.opt" &
+done
+wait
+loader="$work/__wasm_split.js"
+for module in "$work"/split_*.wasm "$work"/chunk_*.wasm; do
+  [ -e "$module" ] || continue
+  stem=$(basename "$module" .wasm)
+  hashed="$stem-$(content_hash "$work/$stem.opt")"
+  cp "$work/$stem.opt" "$staging/$hashed.wasm"
+  sed -i "s|\"\./$stem\.wasm\"|\"./$hashed.wasm\"|" "$loader"
+  grep -q "\"./$hashed.wasm\"" "$loader" || { echo "split-wasm: $stem is not in the loader" >&2; exit 1; }
+done
+loader_name="__wasm_split-$(content_hash "$loader")"
+cp "$loader" "$staging/$loader_name.js"
+# Only the JS import moves: the wasm still imports from the module named "./__wasm_split.js".
+sed "s|from \"\./__wasm_split\.js\"|from \"./$loader_name.js\"|" "$work/$name.js" >"$staging/$name.js"
+grep -q "from \"./$loader_name.js\"" "$staging/$name.js" || { echo "split-wasm: the bindings do not import the loader" >&2; exit 1; }
