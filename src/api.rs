@@ -9,7 +9,9 @@ use multicaisse_core::auth::{
     AuditEntry, Invitation, InvitationPreview, Me, Role, StoreAccess, CSRF_HEADER,
 };
 use multicaisse_core::format::Lang;
+use multicaisse_core::requests::{Activation, RegisterRequest, RegisterRequestBody};
 use multicaisse_core::store::{Register, Store};
+use multicaisse_core::subscription::Billing;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -221,6 +223,54 @@ pub async fn setup(
         lang.code()
     ))
     .await
+}
+
+pub async fn register_requests(store_id: i64) -> Result<Vec<RegisterRequest>, ClientError> {
+    get(&format!("/api/stores/{store_id}/register-requests")).await
+}
+
+pub async fn request_register(
+    store_id: i64,
+    body: RegisterRequestBody,
+) -> Result<RegisterRequest, ClientError> {
+    post(
+        &format!("/api/stores/{store_id}/register-requests"),
+        json!(body),
+    )
+    .await
+}
+
+/// Support's queue across stores: the pending requests, or every one.
+pub async fn request_queue(all: bool) -> Result<Vec<RegisterRequest>, ClientError> {
+    let status = if all { "all" } else { "pending" };
+    get(&format!("/api/register-requests?status={status}")).await
+}
+
+pub async fn activate_request(request_id: i64) -> Result<Activation, ClientError> {
+    post(
+        &format!("/api/register-requests/{request_id}/activate"),
+        json!({}),
+    )
+    .await
+}
+
+pub async fn refuse_request(
+    request_id: i64,
+    reason: String,
+) -> Result<RegisterRequest, ClientError> {
+    post(
+        &format!("/api/register-requests/{request_id}/refuse"),
+        json!({ "reason": reason }),
+    )
+    .await
+}
+
+/// What the service bills for `month` (`2026-11`), or this month.
+pub async fn billing(month: Option<String>) -> Result<Billing, ClientError> {
+    match month {
+        Some(month) => get(&format!("/api/billing?month={month}")).await,
+        None => get("/api/billing").await,
+    }
 }
 
 pub async fn registers(store_id: i64) -> Result<Vec<Register>, ClientError> {

@@ -14,6 +14,7 @@ use crate::pages::{
     sign_in::SignInPage,
     states::{Empty, ErrorBox, Skeleton},
     subscription::SubscriptionPage,
+    support::SupportPage,
     z::ZPage,
 };
 use crate::session::{use_session, Session, SessionState};
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/ventes") view=|| view! { <Gate capability=Capability::ViewSales>{lazy(sales_page())}</Gate> }/>
                     <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync>{lazy(devices_page())}</Gate> }/>
                     <Route path=path!("/flotte") view=|| view! { <Gate capability=Capability::EnrolRegisters>{lazy(fleet_page())}</Gate> }/>
+                    <Route path=path!("/demandes") view=|| view! { <Gate capability=Capability::EnrolRegisters>{lazy(support_page())}</Gate> }/>
                     <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription>{lazy(subscription_page())}</Gate> }/>
                     <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures>{lazy(z_page())}</Gate> }/>
                     <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission>{lazy(registers_page())}</Gate> }/>
@@ -94,11 +96,13 @@ fn Home() -> impl IntoView {
 
 /// The pages, each with the capability it needs: the navigation shows only those the
 /// signed-in person has in the store being looked at.
-const PAGES: [(&str, Capability); 8] = [
+const PAGES: [(&str, Capability); 9] = [
     ("/ventes", Capability::ViewSales),
     ("/appareils", Capability::ViewSync),
     // Only support staff enrol registers: the fleet across stores is theirs.
     ("/flotte", Capability::EnrolRegisters),
+    // Activating a request enrols a register: support's too.
+    ("/demandes", Capability::EnrolRegisters),
     ("/abonnement", Capability::ViewSubscription),
     ("/z", Capability::ViewClosures),
     ("/mise-hors-service", Capability::Decommission),
@@ -116,6 +120,7 @@ fn Nav() -> impl IntoView {
             "/ventes" => t.nav_sales,
             "/appareils" => t.nav_devices,
             "/flotte" => t.nav_fleet,
+            "/demandes" => t.nav_requests,
             "/abonnement" => t.nav_subscription,
             "/z" => t.nav_z,
             "/mise-hors-service" => t.nav_decommission,
@@ -282,6 +287,7 @@ lazy_pages! {
     sales_page => SalesPage,
     devices_page => DevicesPage,
     fleet_page => FleetPage,
+    support_page => SupportPage,
     subscription_page => SubscriptionPage,
     z_page => ZPage,
     registers_page => RegistersPage,

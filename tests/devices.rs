@@ -75,6 +75,7 @@ async fn the_devices_page_follows_a_sync_without_a_reload() {
     // The simulator, as an iPad would over HTTP: register 2 pairs and syncs.
     let today = Utc::now().with_timezone(&store.time_zone).date_naive();
     let config = SimulateConfig {
+        payment_methods: multicaisse_core::ticket::PaymentMethod::ALL.to_vec(),
         url: server.url(""),
         store_id: store.id,
         registers: vec![2],

@@ -21,10 +21,11 @@ const READ_SHELL: &str = r#"
     };
 "#;
 
-const EVERY_PAGE: [&str; 8] = [
+const EVERY_PAGE: [&str; 9] = [
     "Ventes",
     "Appareils",
     "Flotte",
+    "Demandes",
     "Abonnement",
     "Z de caisse",
     "Mise hors service",
@@ -69,7 +70,11 @@ async fn each_demo_role_signs_in_and_sees_only_its_pages() {
     let roles: [(&DemoAccount, Vec<&str>, &str, Vec<&str>); 3] = [
         (
             &OWNER,
-            EVERY_PAGE.into_iter().filter(|p| *p != "Flotte").collect(),
+            // Support's own pages: the fleet and the request queue.
+            EVERY_PAGE
+                .into_iter()
+                .filter(|p| !["Flotte", "Demandes"].contains(p))
+                .collect(),
             "Propriétaire",
             store_names.clone(),
         ),
@@ -107,6 +112,7 @@ async fn each_demo_role_signs_in_and_sees_only_its_pages() {
                 "Ventes" => "/ventes",
                 "Appareils" => "/appareils",
                 "Flotte" => "/flotte",
+                "Demandes" => "/demandes",
                 "Abonnement" => "/abonnement",
                 "Z de caisse" => "/z",
                 "Mise hors service" => "/mise-hors-service",

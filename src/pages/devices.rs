@@ -7,6 +7,7 @@
 use crate::api;
 use crate::api::ClientError;
 use crate::i18n::use_lang;
+use crate::pages::setup_checklist::SetupChecklist;
 use crate::pages::states::{ErrorBox, Skeleton};
 use crate::session::{use_session, use_store_id};
 use crate::time::local_date_time;
@@ -16,12 +17,15 @@ use multicaisse_core::format::{format_count, Lang};
 use multicaisse_core::freshness::{
     ago, RegisterFreshness, StepReason, StoreFreshness, SyncState, MIN_SYNCS_PER_DAY,
 };
+use multicaisse_core::setup::SetupInWords;
 use std::time::Duration;
 
 /// How often the page asks for news: a sync shows within this.
 const POLL: Duration = Duration::from_secs(3);
 
 pub struct DevicesTexts {
+    setup_title: &'static str,
+    setup_intro: &'static str,
     pub title: &'static str,
     pub intro: &'static str,
     pub syncing: &'static str,
@@ -47,6 +51,8 @@ pub struct DevicesTexts {
 }
 
 const FR: DevicesTexts = DevicesTexts {
+    setup_title: "Installation à vérifier",
+    setup_intro: "D'après les réglages envoyés à leur dernière synchronisation, ces caisses ne sont pas encore réglées comme il faut. Chacune reste ici jusqu'à ce que tout soit conforme.",
     title: "Appareils",
     intro: "Ne synchronisez jamais deux caisses en même temps. Chaque caisse doit synchroniser au moins une fois par jour ; l'ordre ci-dessous est le plus court qui met toutes les caisses à jour.",
     syncing: "Synchronisation en cours :",
@@ -72,6 +78,8 @@ const FR: DevicesTexts = DevicesTexts {
 };
 
 const EN: DevicesTexts = DevicesTexts {
+    setup_title: "Set-up to check",
+    setup_intro: "From the settings they sent at their last sync, these registers are not set up right yet. Each stays here until everything is as it should be.",
     title: "Devices",
     intro: "Never sync two registers at once. Each register must sync at least once a day; the order below is the shortest that brings every register up to date.",
     syncing: "Sync in progress:",
@@ -267,6 +275,33 @@ pub fn DevicesPage() -> impl IntoView {
             .map(|s| s.time_zone.name().to_string())
             .unwrap_or_else(|| "Europe/Paris".into())
     };
+    // Read again when a sync was attempted (the settings come with it) or the language changed.
+    let setups = LocalResource::new(move || {
+        let (id, lang, _attempts) = (store_id.get(), lang.get(), timeline_src.get());
+        async move {
+            match id {
+                Some(id) => api::setup(id, lang).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    let unfinished_setups = move || {
+        let pending: Vec<SetupInWords> = setups
+            .get()
+            .and_then(|answer| answer.ok().flatten())?
+            .into_iter()
+            .filter(|setup| !setup.complete)
+            .collect();
+        (!pending.is_empty()).then(|| {
+            view! {
+                <h2>{move || tx().setup_title}</h2>
+                <p class="intro">{move || tx().setup_intro}</p>
+                <ul class="setup" id="setup-pending">
+                    {pending.into_iter().map(|setup| view! { <SetupChecklist setup/> }).collect_view()}
+                </ul>
+            }
+        })
+    };
     view! {
         <section class="page devices-page">
             <div class="page-head">
@@ -280,6 +315,7 @@ pub fn DevicesPage() -> impl IntoView {
                 }
                 Some(Ok(f)) => view! { <Freshness f zone=zone() now=as_of.into()/> }.into_any(),
             }}
+            {unfinished_setups}
             {move || {
                 timeline_src
                     .get()

@@ -4,6 +4,8 @@
 
 use crate::api;
 use crate::i18n::{use_lang, use_texts};
+use crate::pages::register_requests::RegisterRequests;
+use crate::pages::setup_checklist::SetupChecklist;
 use crate::pages::states::loaded;
 use leptos::prelude::*;
 use multicaisse_core::format::{format_date, format_eur, Lang};
@@ -22,8 +24,6 @@ struct SubTexts {
     no_extra: &'static str,
     setup: &'static str,
     setup_intro: &'static str,
-    never_reported: &'static str,
-    all_passed: &'static str,
     ht: &'static str,
     vat: &'static str,
     ttc: &'static str,
@@ -40,8 +40,6 @@ const FR: SubTexts = SubTexts {
     no_extra: "Aucune caisse supplémentaire facturée.",
     setup: "Vérification de l'installation",
     setup_intro: "D'après les réglages que chaque caisse a envoyés à sa dernière synchronisation.",
-    never_reported: "n'a encore envoyé aucun réglage : rien à vérifier pour l'instant.",
-    all_passed: "tout est conforme.",
     ht: "HT",
     vat: "TVA",
     ttc: "TTC",
@@ -58,8 +56,6 @@ const EN: SubTexts = SubTexts {
     no_extra: "No extra register billed.",
     setup: "Installation check",
     setup_intro: "From the settings each register sent at its last sync.",
-    never_reported: "has not sent its settings yet: nothing to check for now.",
-    all_passed: "all as it should be.",
     ht: "excl. VAT",
     vat: "VAT",
     ttc: "incl. VAT",
@@ -156,6 +152,7 @@ fn SubscriptionView(subscription: Subscription, setups: Vec<SetupInWords>) -> im
             " : "
             {move || amounts_text(monthly, lang.get())}
         </p>
+        <RegisterRequests/>
         <h2>{move || tx().next_invoice}</h2>
         <Invoice invoice=next id="next-invoice"/>
         <p class="rule">{move || tx().rule}</p>
@@ -166,12 +163,12 @@ fn SubscriptionView(subscription: Subscription, setups: Vec<SetupInWords>) -> im
         <h2>{move || tx().setup}</h2>
         <p class="intro">{move || tx().setup_intro}</p>
         <ul class="setup" id="setup">
-            {setups.into_iter().map(|setup| view! { <SetupItems setup/> }).collect_view()}
+            {setups.into_iter().map(|setup| view! { <SetupChecklist setup/> }).collect_view()}
         </ul>
     }
 }
 
-fn amounts_text(amounts: Amounts, lang: Lang) -> String {
+pub fn amounts_text(amounts: Amounts, lang: Lang) -> String {
     let tx = sub_texts(lang);
     format!(
         "{} {} + {} {} = {} {}",
@@ -212,36 +209,5 @@ fn Invoice(invoice: MonthInvoice, id: &'static str) -> impl IntoView {
             <ul>{lines}</ul>
             <p class="invoice-total">{move || amounts_text(totals, lang.get())}</p>
         </div>
-    }
-}
-
-#[component]
-fn SetupItems(setup: SetupInWords) -> impl IntoView {
-    let lang = use_lang();
-    let tx = move || sub_texts(lang.get());
-    let lines = setup
-        .lines
-        .into_iter()
-        .map(|line| view! { <li class:ok=line.passed>{line.text}</li> })
-        .collect_view();
-    let warnings = setup
-        .warning_texts
-        .into_iter()
-        .map(|text| view! { <li class="warning">{format!("⚠ {text}")}</li> })
-        .collect_view();
-    let (complete, reported) = (setup.complete, setup.reported);
-    view! {
-        <li data-register=setup.number class:complete=complete>
-            <strong>{setup.label}</strong>
-            " : "
-            {move || if !reported {
-                tx().never_reported
-            } else if complete {
-                tx().all_passed
-            } else {
-                ""
-            }}
-            <ul>{lines}{warnings}</ul>
-        </li>
     }
 }

@@ -96,6 +96,18 @@ impl PaymentMethod {
     }
 }
 
+impl std::str::FromStr for PaymentMethod {
+    type Err = String;
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        PaymentMethod::ALL
+            .into_iter()
+            .find(|m| m.code() == code)
+            .ok_or_else(|| {
+                format!("`{code}` is not a payment method: card, cash, cheque, gift_voucher")
+            })
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -53,6 +53,14 @@ pub struct SimulateArgs {
     /// Sync order each round: ritual (1..N then 1..N-1, the seed's), once (1..N), reverse.
     #[arg(long, default_value = "ritual")]
     pub order: crate::simulate::SyncOrder,
+    /// The payment methods the simulated iPads report in their settings, comma-separated
+    /// (a register set up unlike the principal one shows on its set-up checklist).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "card,cash,cheque,gift_voucher"
+    )]
+    pub payment_methods: Vec<multicaisse_core::ticket::PaymentMethod>,
     /// A support account's email (support enrols registers); the demo's by default.
     #[arg(long, env = "MULTICAISSE_EMAIL", default_value = crate::demo::accounts::SUPPORT.email)]
     pub email: String,

@@ -53,6 +53,7 @@ async fn main() -> ExitCode {
                 syncs_per_day: args.syncs_per_day,
                 misbehave: args.misbehave,
                 order: args.order,
+                payment_methods: args.payment_methods,
                 email: args.email,
                 password: args.password,
             };

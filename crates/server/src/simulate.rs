@@ -14,7 +14,7 @@ use multicaisse_core::store::{Register, RegisterStatus, Store};
 use multicaisse_core::sync::{
     BeginResponse, Change, PairResponse, PairingCode, PullResponse, PushResponse, SharedChange,
 };
-use multicaisse_core::ticket::{Ticket, TicketBody};
+use multicaisse_core::ticket::{PaymentMethod, Ticket, TicketBody};
 use multicaisse_core::Cents;
 use rand::Rng;
 use serde_json::{json, Value};
@@ -64,6 +64,8 @@ pub struct SimulateConfig {
     pub syncs_per_day: u8,
     pub misbehave: Vec<Misbehaviour>,
     pub order: SyncOrder,
+    /// What the iPads report as their payment methods.
+    pub payment_methods: Vec<PaymentMethod>,
     /// A support account: enrolling registers (pairing codes) is support's job.
     pub email: String,
     pub password: String,
@@ -452,7 +454,7 @@ pub async fn run(config: &SimulateConfig) -> Result<SimulateReport, SimulateErro
         "shop_name": store.name, "shop_address": store.address, "siret": store.siret,
         "document_header": store.name, "document_footer": "Merci de votre visite",
         "fiscal_year_end_month": store.fiscal_year_end_month,
-        "payment_methods": ["card", "cash", "cheque", "gift_voucher"],
+        "payment_methods": config.payment_methods,
         "loyalty_enabled": true, "printer_configured": true, "email_tickets": true,
         "app_version": concat!("simulate-", env!("CARGO_PKG_VERSION")),
         "pending_local_changes": 0,

@@ -36,6 +36,7 @@ async fn a_misbehaving_week_ends_on_the_server_as_reported(backend: Backend) {
         heads
     };
     let config = SimulateConfig {
+        payment_methods: multicaisse_core::ticket::PaymentMethod::ALL.to_vec(),
         url: app.server.url(),
         store_id: fixture.store.id,
         registers: vec![],
@@ -156,6 +157,7 @@ async fn a_tampered_ticket_is_reported_by_the_server() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
     let fixture = small_store(app.storage().as_ref()).await;
     let config = SimulateConfig {
+        payment_methods: multicaisse_core::ticket::PaymentMethod::ALL.to_vec(),
         url: app.server.url(),
         store_id: fixture.store.id,
         registers: vec![1],
@@ -187,6 +189,7 @@ async fn a_tampered_ticket_is_reported_by_the_server() {
 async fn a_wrong_configuration_is_one_clear_error() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
     let config = SimulateConfig {
+        payment_methods: multicaisse_core::ticket::PaymentMethod::ALL.to_vec(),
         url: app.server.url(),
         store_id: 99,
         registers: vec![],
@@ -205,6 +208,7 @@ async fn a_wrong_configuration_is_one_clear_error() {
         "{error}"
     );
     let error = run(&SimulateConfig {
+        payment_methods: multicaisse_core::ticket::PaymentMethod::ALL.to_vec(),
         syncs_per_day: 5,
         ..config
     })

@@ -762,6 +762,7 @@ fn simulation(
     seed: u64,
 ) -> SimulateConfig {
     SimulateConfig {
+        payment_methods: multicaisse_core::ticket::PaymentMethod::ALL.to_vec(),
         url: app.server.url(),
         store_id: store.id,
         registers,

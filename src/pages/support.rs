@@ -1,0 +1,306 @@
+//! Demandes (support staff): the queue of requests for an extra register across stores, each
+//! activated (the pairing code shown for the iPad) or refused with a reason the owner reads;
+//! and what the service bills for a month, store by store.
+
+use crate::api::{self, ClientError};
+use crate::i18n::use_lang;
+use crate::pages::register_requests::request_outcome;
+use crate::pages::states::{ErrorBox, Skeleton};
+use crate::pages::subscription::amounts_text;
+use crate::time::local_date_time;
+use leptos::prelude::*;
+use multicaisse_core::format::{format_eur, Lang};
+use multicaisse_core::requests::{Activation, RegisterRequest, RequestStatus};
+use multicaisse_core::subscription::Billing;
+use multicaisse_core::zperiod::ZPeriod;
+
+struct SupportTexts {
+    title: &'static str,
+    intro: &'static str,
+    queue: &'static str,
+    show_all: &'static str,
+    col_store: &'static str,
+    col_request: &'static str,
+    col_asked: &'static str,
+    col_action: &'static str,
+    none: &'static str,
+    activate: &'static str,
+    refuse: &'static str,
+    reason: &'static str,
+    confirm_refusal: &'static str,
+    cancel: &'static str,
+    activated: &'static str,
+    pairing: &'static str,
+    valid_until: &'static str,
+    billing: &'static str,
+    billing_intro: &'static str,
+    month: &'static str,
+    col_register: &'static str,
+    col_days: &'static str,
+    col_ht: &'static str,
+    nothing_billed: &'static str,
+    total: &'static str,
+}
+
+const FR: SupportTexts = SupportTexts {
+    title: "Demandes et facturation",
+    intro: "Les demandes de caisses supplémentaires de toutes les boutiques, et ce que le service facture.",
+    queue: "Demandes",
+    show_all: "Afficher aussi les demandes traitées",
+    col_store: "Boutique",
+    col_request: "Demande",
+    col_asked: "Demandée",
+    col_action: "Décision",
+    none: "Aucune demande en attente.",
+    activate: "Activer",
+    refuse: "Refuser",
+    reason: "Motif du refus (le propriétaire le lira)",
+    confirm_refusal: "Confirmer le refus",
+    cancel: "Annuler",
+    activated: "activée pour",
+    pairing: "Code d'appairage de l'iPad :",
+    valid_until: "valable jusqu'au",
+    billing: "Facturation",
+    billing_intro: "Les caisses supplémentaires de chaque boutique pour le mois, au jour près.",
+    month: "Mois",
+    col_register: "Caisse",
+    col_days: "Jours",
+    col_ht: "Montant HT",
+    nothing_billed: "Aucune caisse supplémentaire facturée ce mois-là.",
+    total: "Total du mois",
+};
+
+const EN: SupportTexts = SupportTexts {
+    title: "Requests and billing",
+    intro: "Every store's requests for an extra register, and what the service bills.",
+    queue: "Requests",
+    show_all: "Show the decided requests too",
+    col_store: "Store",
+    col_request: "Request",
+    col_asked: "Asked",
+    col_action: "Decision",
+    none: "No pending request.",
+    activate: "Activate",
+    refuse: "Refuse",
+    reason: "Why it is refused (the owner will read it)",
+    confirm_refusal: "Confirm the refusal",
+    cancel: "Cancel",
+    activated: "activated for",
+    pairing: "The iPad's pairing code:",
+    valid_until: "valid until",
+    billing: "Billing",
+    billing_intro: "Each store's extra registers for the month, to the day.",
+    month: "Month",
+    col_register: "Register",
+    col_days: "Days",
+    col_ht: "Amount excl. VAT",
+    nothing_billed: "No extra register billed that month.",
+    total: "The month's total",
+};
+
+fn support_texts(lang: Lang) -> &'static SupportTexts {
+    match lang {
+        Lang::Fr => &FR,
+        Lang::En => &EN,
+    }
+}
+
+/// Support's times are shown in Paris time: the service's own, across stores.
+const SERVICE_ZONE: &str = "Europe/Paris";
+
+#[component]
+pub fn SupportPage() -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || support_texts(lang.get());
+    view! {
+        <section class="page support-page">
+            <div class="page-head">
+                <h1>{move || tx().title}</h1>
+            </div>
+            <p class="intro">{move || tx().intro}</p>
+            <RequestQueue/>
+            <BillingView/>
+        </section>
+    }
+}
+
+#[component]
+fn RequestQueue() -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || support_texts(lang.get());
+    let show_all = RwSignal::new(false);
+    let queue = LocalResource::new(move || {
+        let all = show_all.get();
+        async move { api::request_queue(all).await }
+    });
+    let activation = RwSignal::new(None::<Activation>);
+    let refusing = RwSignal::new(None::<i64>);
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let failed = move |e: ClientError| match e {
+        ClientError::Api { message, .. } => error.set(Some(message)),
+        e => error.set(Some(e.to_string())),
+    };
+    let activate = move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match api::activate_request(id).await {
+                Ok(done) => {
+                    error.set(None);
+                    activation.set(Some(done));
+                    queue.refetch();
+                }
+                Err(e) => failed(e),
+            }
+        });
+    };
+    let refuse = move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match api::refuse_request(id, reason.get_untracked()).await {
+                Ok(_) => {
+                    error.set(None);
+                    refusing.set(None);
+                    reason.set(String::new());
+                    queue.refetch();
+                }
+                Err(e) => failed(e),
+            }
+        });
+    };
+    let row = move |request: RegisterRequest| {
+        let id = request.id;
+        let pending = request.status == RequestStatus::Pending;
+        let store = request.store_name.clone();
+        let at = request.requested_at;
+        let by = request.requested_by.clone();
+        let request = StoredValue::new(request);
+        view! {
+            <tr data-request=id data-status=request.with_value(|r| r.status.code())>
+                <td>{store}</td>
+                <td>{move || request.with_value(|r| request_outcome(r, SERVICE_ZONE, lang.get()))}</td>
+                <td>{move || format!("{by}, {}", local_date_time(at, SERVICE_ZONE, lang.get()))}</td>
+                <td class="actions">
+                    {move || (pending && refusing.get() != Some(id)).then(|| view! {
+                        <button type="button" class="primary activate" on:click=move |_| activate(id)>{move || tx().activate}</button>
+                        " "
+                        <button type="button" class="refuse" on:click=move |_| { reason.set(String::new()); refusing.set(Some(id)) }>{move || tx().refuse}</button>
+                    })}
+                    {move || (refusing.get() == Some(id)).then(|| view! {
+                        <form class="refusal" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); refuse(id) }>
+                            <label for="refusal-reason">{move || tx().reason}</label>
+                            <input id="refusal-reason" type="text" required maxlength="500" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))/>
+                            <button type="submit" class="primary" id="confirm-refusal">{move || tx().confirm_refusal}</button>
+                            " "
+                            <button type="button" on:click=move |_| refusing.set(None)>{move || tx().cancel}</button>
+                        </form>
+                    })}
+                </td>
+            </tr>
+        }
+    };
+    view! {
+        <h2>{move || tx().queue}</h2>
+        {move || activation.get().map(|done| {
+            let register = done.register;
+            let code = done.pairing_code;
+            let store = done.request.store_name;
+            view! {
+                <div class="card activation" id="activation" role="status" data-register=register.id>
+                    <p>{format!("{} — {} ", register.number, register.label)} {move || tx().activated} " " {store.clone()}</p>
+                    <p>
+                        {move || tx().pairing} " " <strong class="pairing-code">{code.code.clone()}</strong>
+                        {move || format!(" ({} {})", tx().valid_until, local_date_time(code.expires_at, SERVICE_ZONE, lang.get()))}
+                    </p>
+                </div>
+            }
+        })}
+        {move || error.get().map(|e| view! { <p class="form-error" id="queue-error" role="alert">{e}</p> })}
+        <label class="checkbox">
+            <input type="checkbox" id="queue-all" prop:checked=show_all on:change=move |ev| show_all.set(event_target_checked(&ev))/>
+            {move || tx().show_all}
+        </label>
+        {move || match queue.get() {
+            None => view! { <Skeleton rows=2/> }.into_any(),
+            Some(Err(error)) => view! { <ErrorBox error on_retry=Callback::new(move |_| queue.refetch())/> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => view! { <p class="muted" id="queue-none">{move || tx().none}</p> }.into_any(),
+            Some(Ok(list)) => view! {
+                <div class="table-wrap">
+                    <table class="request-queue" id="request-queue">
+                        <thead>
+                            <tr>
+                                <th scope="col">{move || tx().col_store}</th>
+                                <th scope="col">{move || tx().col_request}</th>
+                                <th scope="col">{move || tx().col_asked}</th>
+                                <th scope="col">{move || tx().col_action}</th>
+                            </tr>
+                        </thead>
+                        <tbody>{list.into_iter().map(row).collect_view()}</tbody>
+                    </table>
+                </div>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn BillingView() -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || support_texts(lang.get());
+    let month = RwSignal::new(String::new());
+    let billing = LocalResource::new(move || {
+        let month = month.get();
+        async move { api::billing((!month.is_empty()).then_some(month)).await }
+    });
+    let table = move |billing: Billing| {
+        let shown = ZPeriod::Month(billing.month).to_string();
+        let totals = billing.totals;
+        let empty = billing.stores.is_empty();
+        let rows = billing
+            .stores
+            .into_iter()
+            .flat_map(|store| {
+                let name = store.store_name;
+                store.invoice.lines.into_iter().map(move |line| {
+                    view! {
+                        <tr data-store=name.clone() data-register=line.number>
+                            <td>{name.clone()}</td>
+                            <td>{line.label}</td>
+                            <td class="num">{format!("{}/{}", line.days, line.month_days)}</td>
+                            <td class="num">{move || format_eur(line.ht, lang.get())}</td>
+                        </tr>
+                    }
+                })
+            })
+            .collect_view();
+        view! {
+            <div class="table-wrap" data-month=shown>
+                <table class="billing" id="billing">
+                    <thead>
+                        <tr>
+                            <th scope="col">{move || tx().col_store}</th>
+                            <th scope="col">{move || tx().col_register}</th>
+                            <th scope="col" class="num">{move || tx().col_days}</th>
+                            <th scope="col" class="num">{move || tx().col_ht}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            {move || empty.then(|| view! { <p class="muted">{tx().nothing_billed}</p> })}
+            <p class="monthly-total" id="billing-total">
+                <strong>{move || tx().total}</strong> " : " {move || amounts_text(totals, lang.get())}
+            </p>
+        }
+    };
+    view! {
+        <h2>{move || tx().billing}</h2>
+        <p class="intro">{move || tx().billing_intro}</p>
+        <label for="billing-month">{move || tx().month}</label>
+        " "
+        <input id="billing-month" type="month" prop:value=month on:change=move |ev| month.set(event_target_value(&ev))/>
+        {move || match billing.get() {
+            None => view! { <Skeleton rows=3/> }.into_any(),
+            Some(Err(error)) => view! { <ErrorBox error on_retry=Callback::new(move |_| billing.refetch())/> }.into_any(),
+            Some(Ok(billing)) => table(billing).into_any(),
+        }}
+    }
+}
