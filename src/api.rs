@@ -8,6 +8,7 @@ use multicaisse_core::api::{
 use multicaisse_core::auth::{
     AuditEntry, Invitation, InvitationPreview, Me, Role, StoreAccess, CSRF_HEADER,
 };
+use multicaisse_core::decommission::Decommission;
 use multicaisse_core::format::Lang;
 use multicaisse_core::requests::{Activation, RegisterRequest, RegisterRequestBody};
 use multicaisse_core::store::{Register, Store};
@@ -271,6 +272,41 @@ pub async fn billing(month: Option<String>) -> Result<Billing, ClientError> {
         Some(month) => get(&format!("/api/billing?month={month}")).await,
         None => get("/api/billing").await,
     }
+}
+
+/// The register's decommission, or `None` when none was started.
+pub async fn decommission(
+    register_id: i64,
+    lang: Lang,
+) -> Result<Option<Decommission>, ClientError> {
+    match get(&format!(
+        "/api/registers/{register_id}/decommission?lang={}",
+        lang.code()
+    ))
+    .await
+    {
+        Ok(found) => Ok(Some(found)),
+        Err(ClientError::Api { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A decommission action: `""` starts one, `"suspend"`, `"uninstall"`, `"cancel"` move it.
+pub async fn decommission_action(
+    register_id: i64,
+    action: &str,
+    lang: Lang,
+) -> Result<Decommission, ClientError> {
+    let path = match action {
+        "" => format!("/api/registers/{register_id}/decommission"),
+        action => format!("/api/registers/{register_id}/decommission/{action}"),
+    };
+    post(&format!("{path}?lang={}", lang.code()), json!({})).await
+}
+
+/// Support's view: every decommission in progress across stores.
+pub async fn decommissions(lang: Lang) -> Result<Vec<Decommission>, ClientError> {
+    get(&format!("/api/decommissions?lang={}", lang.code())).await
 }
 
 pub async fn registers(store_id: i64) -> Result<Vec<Register>, ClientError> {

@@ -6,10 +6,10 @@ use crate::i18n::{apply_lang, saved_lang, use_texts};
 use crate::pages::{
     access::AccessPage,
     audit::AuditPage,
+    decommission::DecommissionPage,
     devices::DevicesPage,
     fleet::FleetPage,
     invitation::InvitationPage,
-    registers::RegistersPage,
     sales::SalesPage,
     sign_in::SignInPage,
     states::{Empty, ErrorBox, Skeleton},
@@ -62,7 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/demandes") view=|| view! { <Gate capability=Capability::EnrolRegisters>{lazy(support_page())}</Gate> }/>
                     <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription>{lazy(subscription_page())}</Gate> }/>
                     <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures>{lazy(z_page())}</Gate> }/>
-                    <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission>{lazy(registers_page())}</Gate> }/>
+                    <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission>{lazy(decommission_page())}</Gate> }/>
                     <Route path=path!("/acces") view=|| view! { <Gate capability=Capability::ViewAccess>{lazy(access_page())}</Gate> }/>
                     <Route path=path!("/journal") view=|| view! { <Gate capability=Capability::ViewAudit>{lazy(audit_page())}</Gate> }/>
                 </Routes>
@@ -290,7 +290,7 @@ lazy_pages! {
     support_page => SupportPage,
     subscription_page => SubscriptionPage,
     z_page => ZPage,
-    registers_page => RegistersPage,
+    decommission_page => DecommissionPage,
     access_page => AccessPage,
     audit_page => AuditPage,
     invitation_page => InvitationPage,

@@ -221,12 +221,12 @@ async fn every_page_of_the_shell_shows_the_store_registers() {
     // (nav link = heading, register rows, first row's kind), French then English.
     let french = [
         ("Abonnement", 3, "Principale"),
-        // Only extra registers can be decommissioned.
-        ("Mise hors service", 2, "Supplémentaire"),
+        // Every register is listed; the principal's wizard says it cannot go.
+        ("Mise hors service", 3, "Principale"),
     ];
     let english = [
         ("Subscription", 3, "Principal"),
-        ("Decommission", 2, "Extra"),
+        ("Decommission", 3, "Principal"),
     ];
     for pages in [french, english] {
         for (link, rows, first_kind) in pages {

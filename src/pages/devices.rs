@@ -235,19 +235,7 @@ pub fn DevicesPage() -> impl IntoView {
         status.set(None);
         fetch();
     });
-    if let Ok(handle) = set_interval_with_handle(
-        move || {
-            let hidden = web_sys::window()
-                .and_then(|w| w.document())
-                .is_some_and(|d| d.hidden());
-            if !hidden {
-                fetch();
-            }
-        },
-        POLL,
-    ) {
-        on_cleanup(move || handle.clear());
-    }
+    crate::pages::states::poll_while_visible(fetch, POLL);
     // The timeline is drawn again only when an attempt was added, not at every poll.
     let timeline_src = Memo::new(move |_| {
         let id = store_id.get()?;

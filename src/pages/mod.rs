@@ -1,11 +1,11 @@
 pub mod access;
 pub mod audit;
+pub mod decommission;
 pub mod devices;
 pub mod field;
 pub mod fleet;
 pub mod invitation;
 pub mod register_requests;
-pub mod registers;
 pub mod sales;
 pub mod sales_charts;
 pub mod sales_tables;

@@ -50,3 +50,21 @@ pub fn loaded<T: Clone + 'static>(
         Some(Ok(Some(data))) => render(data),
     }
 }
+
+/// Runs `fetch` every `period` while the page is shown (not while its tab is hidden), until
+/// the component goes.
+pub fn poll_while_visible(fetch: impl Fn() + 'static, period: std::time::Duration) {
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            let hidden = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| d.hidden());
+            if !hidden {
+                fetch();
+            }
+        },
+        period,
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+}

@@ -4,11 +4,13 @@
 
 use crate::api::{self, ClientError};
 use crate::i18n::use_lang;
+use crate::pages::decommission::{step_line, wizard_texts};
 use crate::pages::register_requests::request_outcome;
 use crate::pages::states::{ErrorBox, Skeleton};
 use crate::pages::subscription::amounts_text;
 use crate::time::local_date_time;
 use leptos::prelude::*;
+use multicaisse_core::decommission::{Decommission, Step, StepState};
 use multicaisse_core::format::{format_eur, Lang};
 use multicaisse_core::requests::{Activation, RegisterRequest, RequestStatus};
 use multicaisse_core::subscription::Billing;
@@ -40,6 +42,9 @@ struct SupportTexts {
     col_ht: &'static str,
     nothing_billed: &'static str,
     total: &'static str,
+    decommissions: &'static str,
+    decommissions_intro: &'static str,
+    no_decommission: &'static str,
 }
 
 const FR: SupportTexts = SupportTexts {
@@ -68,6 +73,9 @@ const FR: SupportTexts = SupportTexts {
     col_ht: "Montant HT",
     nothing_billed: "Aucune caisse supplémentaire facturée ce mois-là.",
     total: "Total du mois",
+    decommissions: "Mises hors service en cours",
+    decommissions_intro: "Confirmez la suspension d'une caisse quand les étapes 2 à 4 sont faites : sa facturation s'arrête ce jour-là et son iPad est révoqué.",
+    no_decommission: "Aucune mise hors service en cours.",
 };
 
 const EN: SupportTexts = SupportTexts {
@@ -96,6 +104,9 @@ const EN: SupportTexts = SupportTexts {
     col_ht: "Amount excl. VAT",
     nothing_billed: "No extra register billed that month.",
     total: "The month's total",
+    decommissions: "Decommissions in progress",
+    decommissions_intro: "Confirm a register's suspension once steps 2 to 4 are done: its billing stops that day and its iPad is revoked.",
+    no_decommission: "No decommission in progress.",
 };
 
 fn support_texts(lang: Lang) -> &'static SupportTexts {
@@ -119,6 +130,7 @@ pub fn SupportPage() -> impl IntoView {
             </div>
             <p class="intro">{move || tx().intro}</p>
             <RequestQueue/>
+            <Decommissions/>
             <BillingView/>
         </section>
     }
@@ -301,6 +313,65 @@ fn BillingView() -> impl IntoView {
             None => view! { <Skeleton rows=3/> }.into_any(),
             Some(Err(error)) => view! { <ErrorBox error on_retry=Callback::new(move |_| billing.refetch())/> }.into_any(),
             Some(Ok(billing)) => table(billing).into_any(),
+        }}
+    }
+}
+
+#[component]
+fn Decommissions() -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || support_texts(lang.get());
+    let list = LocalResource::new(move || {
+        let lang = lang.get();
+        async move { api::decommissions(lang).await }
+    });
+    let error = RwSignal::new(None::<String>);
+    let suspend = move |register_id: i64| {
+        leptos::task::spawn_local(async move {
+            match api::decommission_action(register_id, "suspend", lang.get_untracked()).await {
+                Ok(_) => {
+                    error.set(None);
+                    list.refetch();
+                }
+                Err(ClientError::Api { message, .. }) => error.set(Some(message)),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let item = move |d: Decommission| {
+        let register_id = d.register_id;
+        let ready = d
+            .steps
+            .iter()
+            .any(|s| s.step == Step::Suspended && s.state == StepState::Ready);
+        let name = format!(
+            "{} — {} {}",
+            d.store_name, d.register_number, d.register_label
+        );
+        let current = d.current_step().cloned();
+        view! {
+            <li data-register-id=register_id>
+                <strong>{name}</strong>
+                {move || current.as_ref().map(|step| {
+                    let (title, state) = step_line(step, SERVICE_ZONE, lang.get());
+                    format!(" — {title} : {state}")
+                })}
+                {ready.then(|| view! {
+                    " "
+                    <button type="button" class="primary suspend" on:click=move |_| suspend(register_id)>{move || wizard_texts(lang.get()).suspend}</button>
+                })}
+            </li>
+        }
+    };
+    view! {
+        <h2>{move || tx().decommissions}</h2>
+        <p class="intro">{move || tx().decommissions_intro}</p>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        {move || match list.get() {
+            None => view! { <Skeleton rows=2/> }.into_any(),
+            Some(Err(error)) => view! { <ErrorBox error on_retry=Callback::new(move |_| list.refetch())/> }.into_any(),
+            Some(Ok(all)) if all.is_empty() => view! { <p class="muted">{move || tx().no_decommission}</p> }.into_any(),
+            Some(Ok(all)) => view! { <ul class="decommissions" id="decommissions">{all.into_iter().map(item).collect_view()}</ul> }.into_any(),
         }}
     }
 }

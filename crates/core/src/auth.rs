@@ -441,10 +441,14 @@ pub enum AuditEvent {
     RegisterRequested,
     RegisterActivated,
     RegisterRefused,
+    DecommissionStarted,
+    DecommissionSuspended,
+    DecommissionUninstalled,
+    DecommissionCancelled,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 12] = [
+    pub const ALL: [AuditEvent; 16] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInThrottled,
@@ -457,6 +461,10 @@ impl AuditEvent {
         AuditEvent::RegisterRequested,
         AuditEvent::RegisterActivated,
         AuditEvent::RegisterRefused,
+        AuditEvent::DecommissionStarted,
+        AuditEvent::DecommissionSuspended,
+        AuditEvent::DecommissionUninstalled,
+        AuditEvent::DecommissionCancelled,
     ];
 
     pub fn code(self) -> &'static str {
@@ -473,6 +481,10 @@ impl AuditEvent {
             AuditEvent::RegisterRequested => "register_requested",
             AuditEvent::RegisterActivated => "register_activated",
             AuditEvent::RegisterRefused => "register_refused",
+            AuditEvent::DecommissionStarted => "decommission_started",
+            AuditEvent::DecommissionSuspended => "decommission_suspended",
+            AuditEvent::DecommissionUninstalled => "decommission_uninstalled",
+            AuditEvent::DecommissionCancelled => "decommission_cancelled",
         }
     }
 

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod chain;
 pub mod closure;
+pub mod decommission;
 pub mod fec;
 pub mod format;
 pub mod freshness;

@@ -47,7 +47,8 @@ pub struct SimulateArgs {
     /// Syncs per register per day: 1, 2 or 3 (the seed asks for 1 to 2).
     #[arg(long, default_value_t = 2)]
     pub syncs_per_day: u8,
-    /// Misbehaviours, comma-separated: concurrent, silent:<register number>, replay, tamper.
+    /// Misbehaviours, comma-separated: concurrent, silent:<register number>,
+    /// withhold:<register number>, replay, tamper.
     #[arg(long, value_delimiter = ',')]
     pub misbehave: Vec<crate::simulate::Misbehaviour>,
     /// Sync order each round: ritual (1..N then 1..N-1, the seed's), once (1..N), reverse.

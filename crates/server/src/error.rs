@@ -6,6 +6,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use multicaisse_core::api::{ApiError, ParamError};
+use multicaisse_core::decommission::Refusal;
 use multicaisse_core::sync::{LeaseBusy, PushRefusal};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,10 @@ pub enum AppError {
     LeaseBusy(LeaseBusy),
     #[error(transparent)]
     PushRefused(PushRefusal),
+    /// A decommission step the server will not take: the principal register, a step out of
+    /// order or not holding yet (409 when it is a matter of state, 422 otherwise).
+    #[error(transparent)]
+    Decommission(multicaisse_core::decommission::Refusal),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -77,6 +82,10 @@ impl AppError {
             ) => StatusCode::CONFLICT,
             AppError::PushRefused(PushRefusal::TooManyTickets(_)) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::PushRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Decommission(Refusal::Principal | Refusal::NotReady { .. }) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Decommission(_) => StatusCode::CONFLICT,
             AppError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -78,6 +78,12 @@ pub async fn push(
     let closure_hashes: Vec<ChainHash> = push.closures.iter().map(Closure::content_hash).collect();
     let digest = batch_digest(&push, &ticket_hashes, &closure_hashes)?;
     if let Some(stored) = storage.push_receipt(register.id, &digest).await? {
+        // The same answer as the first time; but the register's report of itself is of now
+        // (a second sync saying "nothing left unsent" again must count as said again).
+        if let Some(settings) = push.settings {
+            settings.validate()?;
+            storage.report_settings(register.id, settings, now).await?;
+        }
         return serde_json::from_str(&stored)
             .map_err(|e| StorageError::Corrupt(format!("push receipt: {e}")).into());
     }

@@ -31,6 +31,9 @@ pub enum Misbehaviour {
     Replay,
     /// Register 1 edits its first ticket of the run after sealing it.
     Tamper,
+    /// This register (by number) never sends the last 3 tickets of each batch, yet its
+    /// closures count them: what a register losing sales looks like to the server.
+    Withhold(u32),
 }
 
 impl std::str::FromStr for Misbehaviour {
@@ -44,8 +47,12 @@ impl std::str::FromStr for Misbehaviour {
                 .parse()
                 .map(Misbehaviour::Silent)
                 .map_err(|_| format!("`{n}` is not a register number")),
+            Some(("withhold", n)) => n
+                .parse()
+                .map(Misbehaviour::Withhold)
+                .map_err(|_| format!("`{n}` is not a register number")),
             _ => Err(format!(
-                "`{text}` is not a misbehaviour: concurrent, silent:<register number>, replay, tamper"
+                "`{text}` is not a misbehaviour: concurrent, silent:<register number>, withhold:<register number>, replay, tamper"
             )),
         }
     }
@@ -588,6 +595,14 @@ impl Simulation<'_> {
             .call("POST", "/api/sync/begin", Some(&token), Some(&json!({})))
             .await?;
         let session = begun.session_id;
+        if self
+            .config
+            .misbehave
+            .contains(&Misbehaviour::Withhold(register.register.number))
+        {
+            let kept = register.unsent_tickets.len().saturating_sub(3);
+            register.unsent_tickets.truncate(kept);
+        }
         let body = json!({
             "session_id": session,
             "tickets": register.unsent_tickets,

@@ -121,6 +121,12 @@ struct World {
     /// Pending requests for an extra register, for support to activate and to refuse.
     request_to_activate: i64,
     request_to_refuse: i64,
+    /// An extra register per actor, for starting a decommission.
+    to_decommission: Vec<i64>,
+    /// Extra registers whose decommission the world started: one to read, suspend too early
+    /// and uninstall out of order; one to cancel.
+    decommission_started: i64,
+    decommission_to_cancel: i64,
 }
 
 async fn person(app: &TestApp, email: &str, store: i64, role: Role) -> i64 {
@@ -192,6 +198,24 @@ async fn world(app: &TestApp) -> World {
         assert_eq!(status, 200, "{request}");
         requests.push(request["id"].as_i64().unwrap());
     }
+    let mut extras = Vec::new();
+    for number in 4..(6 + ACTORS.len() as u32) {
+        let extra = storage
+            .insert_register(&new_register(store, number, RegisterKind::Extra))
+            .await
+            .unwrap();
+        extras.push(extra.id);
+    }
+    let (decommission_started, decommission_to_cancel) = (extras[0], extras[1]);
+    for register in [decommission_started, decommission_to_cancel] {
+        let (status, body) = owner
+            .post_json(
+                &format!("/api/registers/{register}/decommission"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
     let mut pairing_codes = Vec::new();
     for _ in 0..ACTORS.len() {
         pairing_codes.push(pairing_code(&base, fixture.registers[2].id).await.code);
@@ -210,6 +234,9 @@ async fn world(app: &TestApp) -> World {
         sync_session: None,
         request_to_activate: requests[0],
         request_to_refuse: requests[1],
+        to_decommission: extras[2..].to_vec(),
+        decommission_started,
+        decommission_to_cancel,
     }
 }
 
@@ -378,6 +405,43 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             Some(json!({ "reason": "Pas de quatrième caisse prévue au contrat." })),
             SUPPORT_ONLY,
         ),
+        ("POST", "/registers/{register_id}/decommission") => (
+            format!("/registers/{}/decommission", world.to_decommission[actor]),
+            None,
+            OWNER_OR_SUPPORT,
+        ),
+        ("GET", "/registers/{register_id}/decommission") => (
+            format!("/registers/{}/decommission", world.decommission_started),
+            None,
+            OWNER_OR_SUPPORT,
+        ),
+        // Past the access check, the state machine answers: nothing is closed or synced yet.
+        ("POST", "/registers/{register_id}/decommission/suspend") => (
+            format!(
+                "/registers/{}/decommission/suspend",
+                world.decommission_started
+            ),
+            None,
+            [401, 403, 403, 403, 403, 422, 401],
+        ),
+        ("POST", "/registers/{register_id}/decommission/uninstall") => (
+            format!(
+                "/registers/{}/decommission/uninstall",
+                world.decommission_started
+            ),
+            None,
+            [401, 422, 403, 403, 403, 422, 401],
+        ),
+        // The owner comes before support: support finds it cancelled already.
+        ("POST", "/registers/{register_id}/decommission/cancel") => (
+            format!(
+                "/registers/{}/decommission/cancel",
+                world.decommission_to_cancel
+            ),
+            None,
+            [401, 200, 403, 403, 403, 409, 401],
+        ),
+        ("GET", "/decommissions") => ("/decommissions?lang=en".into(), None, SUPPORT_ONLY),
         ("POST", "/registers/{register_id}/revoke-devices") => (
             format!("/registers/{}/revoke-devices", world.other_register),
             Some(json!({ "reason": "iPad perdu" })),

@@ -4,6 +4,7 @@ mod access;
 mod auth;
 pub mod caller;
 mod closures;
+mod decommissions;
 mod device_auth;
 mod freshness;
 mod health;
@@ -58,6 +59,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(closures::routes())
         .merge(subscription::routes())
         .merge(requests::routes())
+        .merge(decommissions::routes())
         .add(
             RouteDoc {
                 method: Method::GET,

@@ -12,7 +12,6 @@ use axum::Json;
 use chrono::NaiveDate;
 use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::Capability;
-use multicaisse_core::format::Lang;
 use multicaisse_core::setup::{check_setup, RegisterSetup, ShopIdentity};
 use multicaisse_core::store::{Register, RegisterKind, Store};
 use multicaisse_core::subscription::{Billing, ServedRegister, ServiceSpan, Subscription};
@@ -99,14 +98,7 @@ async fn setup(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<Vec<RegisterSetup>>> {
-    let mut lang = Lang::Fr;
-    for (name, value) in query_pairs(query.as_deref())? {
-        lang = match name.as_str() {
-            "lang" => Lang::from_code(&value)
-                .ok_or_else(|| ParamError::new("lang", format!("`{value}` is not fr or en")))?,
-            other => return Err(ParamError::new(other, "is not a parameter: lang").into()),
-        };
-    }
+    let lang = super::decommissions::lang_only(query.as_deref())?;
     let (store, registers) = caller
         .store_and_registers(&state, &id, Capability::ViewSubscription)
         .await?;

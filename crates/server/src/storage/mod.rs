@@ -3,6 +3,7 @@
 //! [`Storage`]; nothing else in the server talks to a database.
 
 pub mod accounts;
+pub mod decommissions;
 pub mod freshness;
 mod postgres;
 pub mod requests;
@@ -259,6 +260,7 @@ pub trait Storage:
     accounts::Accounts
     + freshness::Freshness
     + requests::RegisterRequests
+    + decommissions::Decommissions
     + rollups::Rollups
     + Send
     + Sync
@@ -343,6 +345,15 @@ pub trait Storage:
 
     /// The answer stored for a batch digest, if this register pushed that batch before.
     async fn push_receipt(&self, register_id: i64, digest: &str) -> StorageResult<Option<String>>;
+
+    /// What a register says of itself at a sync (set-up, changes left unsent), kept as the
+    /// latest report: also for a replayed batch, since saying it again is news of now.
+    async fn report_settings(
+        &self,
+        register_id: i64,
+        settings: &multicaisse_core::sync::RegisterSettings,
+        at: DateTime<Utc>,
+    ) -> StorageResult<()>;
 
     /// Keeps the answer given to a batch (the first one wins).
     async fn save_push_receipt(

@@ -41,6 +41,7 @@ impl PostgresStorage {
 super::sql::impl_storage!(PostgresStorage, sqlx::Postgres, "postgres");
 super::accounts::impl_accounts!(PostgresStorage);
 super::requests::impl_requests!(PostgresStorage);
+super::decommissions::impl_decommissions!(PostgresStorage);
 super::rollups::impl_rollups!(PostgresStorage, sqlx::Postgres);
 super::freshness::impl_freshness!(
     PostgresStorage,

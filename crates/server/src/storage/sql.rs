@@ -572,6 +572,34 @@ pub(super) fn chain_head(row: Option<(i64, String)>) -> StorageResult<Option<Cha
 macro_rules! impl_storage {
     ($storage:ty, $db:ty, $backend:literal) => {
         impl $storage {
+            /// What a register reported of itself, as its latest report, inside the caller's
+            /// transaction (a push writes it with its records).
+            async fn report_settings_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                register_id: i64,
+                settings: &multicaisse_core::sync::RegisterSettings,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<()> {
+                sqlx::query(
+                    "INSERT INTO register_settings (register_id, settings, reported_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (register_id) DO UPDATE \
+                     SET settings = excluded.settings, reported_at = excluded.reported_at",
+                )
+                .bind(register_id)
+                .bind($crate::storage::sql::to_json(settings)?)
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE register_sync_status SET pending_local_changes = $1 WHERE register_id = $2",
+                )
+                .bind(i64::from(settings.pending_local_changes))
+                .bind(register_id)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
             /// A register and its sync status row, inside the caller's transaction (a
             /// request's activation writes its decision in the same one).
             pub(crate) async fn insert_register_in(
@@ -922,23 +950,7 @@ macro_rules! impl_storage {
                     .await?;
                 }
                 if let Some(settings) = plan.settings {
-                    sqlx::query(
-                        "INSERT INTO register_settings (register_id, settings, reported_at) \
-                         VALUES ($1, $2, $3) ON CONFLICT (register_id) DO UPDATE \
-                         SET settings = excluded.settings, reported_at = excluded.reported_at",
-                    )
-                    .bind(register_id)
-                    .bind(q::to_json(settings)?)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "UPDATE register_sync_status SET pending_local_changes = $1 WHERE register_id = $2",
-                    )
-                    .bind(i64::from(settings.pending_local_changes))
-                    .bind(register_id)
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::report_settings_in(&mut tx, register_id, settings, now).await?;
                 }
                 for shared in &plan.changes {
                     use multicaisse_core::sync::Change;
@@ -1180,6 +1192,18 @@ macro_rules! impl_storage {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.map(|r| r.0))
+            }
+
+            async fn report_settings(
+                &self,
+                register_id: i64,
+                settings: &multicaisse_core::sync::RegisterSettings,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::report_settings_in(&mut tx, register_id, settings, at).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn save_push_receipt(

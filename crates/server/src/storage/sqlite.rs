@@ -48,6 +48,7 @@ impl SqliteStorage {
 super::sql::impl_storage!(SqliteStorage, sqlx::Sqlite, "sqlite");
 super::accounts::impl_accounts!(SqliteStorage);
 super::requests::impl_requests!(SqliteStorage);
+super::decommissions::impl_decommissions!(SqliteStorage);
 super::rollups::impl_rollups!(SqliteStorage, sqlx::Sqlite);
 super::freshness::impl_freshness!(
     SqliteStorage,

@@ -1,0 +1,404 @@
+//! The decommission wizard of an extra register: started by the owner (or support), judged at
+//! every look from the tickets, closures and syncs, suspended by support only when steps 2 to
+//! 4 hold (which revokes the iPad), uninstalled by the owner. Every transition is in the audit
+//! log with its evidence.
+
+use super::caller::Caller;
+use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
+use super::{query_pairs, AppState};
+use crate::error::{AppError, AppResult};
+use crate::storage::accounts::NewAuditEntry;
+use crate::storage::decommissions::StoredEvidence;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::Method;
+use axum::Json;
+use chrono::Utc;
+use multicaisse_core::api::ParamError;
+use multicaisse_core::auth::{AuditEvent, Capability};
+use multicaisse_core::decommission::{
+    evaluate, may_cancel, may_confirm, missing_ranges, Decommission, Evidence, Refusal, Step,
+    StepStatus, StepView,
+};
+use multicaisse_core::format::{format_date, Lang};
+use multicaisse_core::store::{Register, RegisterKind, RegisterStatus};
+use multicaisse_core::verification::{ChainBreak, RegisterVerification};
+
+const LANG_QUERY: &[QueryParam] = &[("lang", false, "fr (the default) or en, for the reasons")];
+
+pub fn routes() -> ApiRoutes {
+    let path = "/registers/{register_id}/decommission";
+    let with_lang = |doc: RouteDoc| RouteDoc {
+        query: LANG_QUERY,
+        ..doc
+    };
+    ApiRoutes::default()
+        .add(
+            with_lang(RouteDoc::new(
+                Method::POST,
+                path,
+                "Start decommissioning an extra register (owner, support); refused for the principal register, a register not in service, or one already being decommissioned",
+                Access::Register(Capability::Decommission),
+                None,
+                schema::<Decommission>,
+            )),
+            start,
+        )
+        .add(
+            with_lang(RouteDoc::new(
+                Method::GET,
+                path,
+                "The register's decommission: each step's state, judged now from its tickets, closures and syncs, and what blocks in words",
+                Access::Register(Capability::Decommission),
+                None,
+                schema::<Decommission>,
+            )),
+            show,
+        )
+        .add(
+            with_lang(RouteDoc::new(
+                Method::POST,
+                "/registers/{register_id}/decommission/suspend",
+                "Step 5, support staff only, once steps 2 to 4 hold: the register suspended (billing ends today) and its iPad's token revoked",
+                Access::Support,
+                None,
+                schema::<Decommission>,
+            )),
+            suspend,
+        )
+        .add(
+            with_lang(RouteDoc::new(
+                Method::POST,
+                "/registers/{register_id}/decommission/uninstall",
+                "Step 7: the owner confirms the app is uninstalled; the register is archived, its data and Z files kept",
+                Access::Register(Capability::Decommission),
+                None,
+                schema::<Decommission>,
+            )),
+            uninstall,
+        )
+        .add(
+            with_lang(RouteDoc::new(
+                Method::POST,
+                "/registers/{register_id}/decommission/cancel",
+                "Cancel a decommission before its suspension",
+                Access::Register(Capability::Decommission),
+                None,
+                schema::<Decommission>,
+            )),
+            cancel,
+        )
+        .add(
+            with_lang(RouteDoc::new(
+                Method::GET,
+                "/decommissions",
+                "Decommissions in progress across stores, each with its steps and what blocks (support staff)",
+                Access::Support,
+                None,
+                schema::<Vec<Decommission>>,
+            )),
+            in_progress,
+        )
+}
+
+/// The `lang` of a query that takes nothing else.
+pub(super) fn lang_only(query: Option<&str>) -> AppResult<Lang> {
+    let mut lang = Lang::Fr;
+    for (name, value) in query_pairs(query)? {
+        lang = match name.as_str() {
+            "lang" => Lang::from_code(&value)
+                .ok_or_else(|| ParamError::new("lang", format!("`{value}` is not fr or en")))?,
+            other => return Err(ParamError::new(other, "is not a parameter: lang").into()),
+        };
+    }
+    Ok(lang)
+}
+
+/// The first thing that fails verification, in words; tickets missing are told apart.
+fn verification_fault(verification: &RegisterVerification) -> Option<String> {
+    let ticket_fault = match verification.tickets.first_break {
+        Some(ChainBreak::Altered { sequence }) => {
+            Some(format!("ticket {sequence} was altered after sealing"))
+        }
+        Some(ChainBreak::Unlinked { sequence }) => Some(format!(
+            "ticket {sequence} does not link to the ticket before it"
+        )),
+        Some(ChainBreak::Missing { .. }) | None => None,
+    };
+    ticket_fault
+        .or_else(|| {
+            verification
+                .closures_chain
+                .first_break
+                .map(|b| format!("the closures' chain breaks: {b:?}"))
+        })
+        .or_else(|| {
+            verification
+                .closures
+                .iter()
+                .find(|c| c.is_fault())
+                .map(|c| format!("closure {} does not verify", c.closure.sequence))
+        })
+}
+
+/// Judges every step now, and words what blocks in `lang`.
+async fn assess(
+    state: &AppState,
+    mut decommission: Decommission,
+    lang: Lang,
+) -> AppResult<Decommission> {
+    let stored: StoredEvidence = state
+        .storage
+        .decommission_evidence(decommission.register_id)
+        .await?;
+    let store = super::store_or_404(state.storage.as_ref(), decommission.store_id).await?;
+    let register = state
+        .storage
+        .register(decommission.register_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("the register no longer exists".into()))?;
+    let verification = crate::zfiles::verify_register(
+        state.storage.as_ref(),
+        &store,
+        &register,
+        store.today(Utc::now()),
+    )
+    .await?;
+    let missing_tickets = stored
+        .declared_through
+        .map(|last| missing_ranges(1, last, &stored.received_through_declared))
+        .unwrap_or_default();
+    let evidence = Evidence {
+        last_ticket: stored.last_ticket,
+        final_closure: stored.final_closure.clone(),
+        syncs_after_closure: stored.syncs_after_closure.clone(),
+        missing_tickets,
+        verification_fault: verification_fault(&verification),
+        month_sales_ttc: multicaisse_core::Cents(stored.month_sales_ttc),
+    };
+    decommission.steps = evaluate(&decommission.progress, &evidence)
+        .into_iter()
+        .map(|status| StepView::of(status, lang))
+        .collect();
+    decommission.final_closure = stored.final_closure;
+    decommission.syncs_after_closure = stored.syncs_after_closure;
+    Ok(decommission)
+}
+
+fn audit(caller: &Caller, event: AuditEvent, d: &Decommission, detail: String) -> NewAuditEntry {
+    NewAuditEntry {
+        at: Utc::now(),
+        event,
+        store_id: Some(d.store_id),
+        actor: Some((caller.user.id, caller.user.email.clone())),
+        subject: None,
+        role: None,
+        previous_role: None,
+        detail: format!(
+            "register {} `{}`: {detail}",
+            d.register_number, d.register_label
+        ),
+    }
+}
+
+/// The register's current wizard (not cancelled), for a caller allowed `capability` there.
+async fn current(
+    state: &AppState,
+    caller: &Caller,
+    raw_id: &str,
+    capability: Capability,
+) -> AppResult<(Register, Decommission)> {
+    let register = caller.register(state, raw_id, capability).await?;
+    let decommission = state
+        .storage
+        .decommission_of_register(register.id)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "register {} is not being decommissioned",
+                register.number
+            ))
+        })?;
+    Ok((register, decommission))
+}
+
+/// The register's wizard judged now, if `step` may be confirmed on it; the reason otherwise.
+async fn confirmable(
+    state: &AppState,
+    caller: &Caller,
+    raw_id: &str,
+    step: Step,
+    lang: Lang,
+) -> AppResult<Decommission> {
+    let (_, decommission) = current(state, caller, raw_id, Capability::Decommission).await?;
+    let judged = assess(state, decommission, lang).await?;
+    let statuses: Vec<StepStatus> = judged
+        .steps
+        .iter()
+        .map(|s| StepStatus {
+            step: s.step,
+            state: s.state.clone(),
+        })
+        .collect();
+    may_confirm(step, &judged.progress, &statuses).map_err(AppError::Decommission)?;
+    Ok(judged)
+}
+
+async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<Decommission>> {
+    let lang = lang_only(query.as_deref())?;
+    let register = caller
+        .register(&state, &id, Capability::Decommission)
+        .await?;
+    if register.kind == RegisterKind::Principal {
+        return Err(AppError::Decommission(Refusal::Principal));
+    }
+    if register.status != RegisterStatus::Active {
+        return Err(AppError::Decommission(Refusal::NotInService(
+            register.number,
+        )));
+    }
+    let decommission = state
+        .storage
+        .insert_decommission(register.store_id, register.id, caller.user.id, Utc::now())
+        .await
+        .map_err(|e| match e {
+            crate::storage::StorageError::Conflict(_) => {
+                AppError::Decommission(Refusal::AlreadyInProgress(register.number))
+            }
+            other => other.into(),
+        })?;
+    state
+        .storage
+        .append_audit(&audit(
+            &caller,
+            AuditEvent::DecommissionStarted,
+            &decommission,
+            "started".into(),
+        ))
+        .await?;
+    Ok(Json(assess(&state, decommission, lang).await?))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<Decommission>> {
+    let lang = lang_only(query.as_deref())?;
+    let (_, decommission) = current(&state, &caller, &id, Capability::Decommission).await?;
+    Ok(Json(assess(&state, decommission, lang).await?))
+}
+
+async fn suspend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<Decommission>> {
+    let lang = lang_only(query.as_deref())?;
+    caller.require_support()?;
+    let judged = confirmable(&state, &caller, &id, Step::Suspended, lang).await?;
+    let now = Utc::now();
+    let store = super::store_or_404(state.storage.as_ref(), judged.store_id).await?;
+    let reason = format!(
+        "cette caisse a été mise hors service le {}, désinstallez l'application",
+        format_date(store.today(now), Lang::Fr)
+    );
+    let suspended = state
+        .storage
+        .suspend_decommission(judged.id, caller.user.id, &reason, now)
+        .await?;
+    // The evidence the suspension rests on, kept with it.
+    let evidence = match &judged.final_closure {
+        Some(c) => format!(
+            "final monthly closure {} ({}), hash {}; syncs after it: {:?}",
+            c.sequence,
+            c.month.format("%Y-%m"),
+            c.hash,
+            judged
+                .syncs_after_closure
+                .iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+        ),
+        None => "no closure".into(),
+    };
+    state
+        .storage
+        .append_audit(&audit(
+            &caller,
+            AuditEvent::DecommissionSuspended,
+            &suspended,
+            format!("suspended and device revoked; {evidence}"),
+        ))
+        .await?;
+    Ok(Json(assess(&state, suspended, lang).await?))
+}
+
+async fn uninstall(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<Decommission>> {
+    let lang = lang_only(query.as_deref())?;
+    let judged = confirmable(&state, &caller, &id, Step::Uninstalled, lang).await?;
+    let done = state
+        .storage
+        .uninstall_decommission(judged.id, caller.user.id, Utc::now())
+        .await?;
+    state
+        .storage
+        .append_audit(&audit(
+            &caller,
+            AuditEvent::DecommissionUninstalled,
+            &done,
+            "uninstall confirmed; the register is archived".into(),
+        ))
+        .await?;
+    Ok(Json(assess(&state, done, lang).await?))
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<Decommission>> {
+    let lang = lang_only(query.as_deref())?;
+    let (_, decommission) = current(&state, &caller, &id, Capability::Decommission).await?;
+    may_cancel(&decommission.progress).map_err(AppError::Decommission)?;
+    let cancelled = state
+        .storage
+        .cancel_decommission(decommission.id, caller.user.id, Utc::now())
+        .await?;
+    state
+        .storage
+        .append_audit(&audit(
+            &caller,
+            AuditEvent::DecommissionCancelled,
+            &cancelled,
+            "cancelled before suspension".into(),
+        ))
+        .await?;
+    Ok(Json(assess(&state, cancelled, lang).await?))
+}
+
+async fn in_progress(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> AppResult<Json<Vec<Decommission>>> {
+    let lang = lang_only(query.as_deref())?;
+    caller.require_support()?;
+    let mut all = Vec::new();
+    for decommission in state.storage.decommissions_in_progress().await? {
+        all.push(assess(&state, decommission, lang).await?);
+    }
+    Ok(Json(all))
+}

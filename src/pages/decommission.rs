@@ -1,0 +1,300 @@
+//! Mise hors service: the store's extra registers, and for the one chosen, the wizard the
+//! server enforces. Each step shows its state and, when blocked, what is missing in words and
+//! numbers; the page asks the server again every few seconds while the owner syncs the iPad,
+//! and its buttons are those the server's answer allows, never more.
+
+use crate::api::{self, ClientError};
+use crate::i18n::{use_lang, use_texts};
+use crate::pages::states::{loaded, Empty, ErrorBox, Skeleton};
+use crate::session::use_session;
+use crate::time::local_date_time;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use multicaisse_core::decommission::{Decommission, Step, StepState, StepView};
+use multicaisse_core::format::Lang;
+use multicaisse_core::store::{Register, RegisterKind, RegisterStatus};
+use std::time::Duration;
+
+const POLL: Duration = Duration::from_secs(3);
+
+pub struct WizardTexts {
+    pub steps: [&'static str; 7],
+    pub done: &'static str,
+    pub ready: &'static str,
+    pub blocked: &'static str,
+    pub waiting: &'static str,
+    open: &'static str,
+    principal: &'static str,
+    not_started: &'static str,
+    start: &'static str,
+    pub suspend: &'static str,
+    uninstall: &'static str,
+    cancel: &'static str,
+    cancelled: &'static str,
+    sales_link: &'static str,
+    live: &'static str,
+    support_only: &'static str,
+}
+
+const FR: WizardTexts = WizardTexts {
+    steps: [
+        "Mise hors service commencée",
+        "Z mensuel final reçu",
+        "Deux synchronisations complètes après ce Z",
+        "Toutes les ventes sur le tableau de bord",
+        "Abonnement suspendu (confirmé par le support)",
+        "Appareil révoqué",
+        "Désinstallation de l'application confirmée",
+    ],
+    done: "fait",
+    ready: "à confirmer",
+    blocked: "bloqué",
+    waiting: "attend les étapes précédentes",
+    open: "Assistant",
+    principal: "La caisse principale fait partie de l'abonnement de base : elle ne peut pas être mise hors service.",
+    not_started: "Aucune mise hors service en cours pour cette caisse.",
+    start: "Commencer la mise hors service",
+    suspend: "Confirmer la suspension",
+    uninstall: "Confirmer la désinstallation",
+    cancel: "Annuler la mise hors service",
+    cancelled: "Cette mise hors service a été annulée.",
+    sales_link: "Voir les ventes de cette caisse",
+    live: "Mis à jour en direct pendant que vous synchronisez l'iPad.",
+    support_only: "Le support confirme cette étape quand les étapes 2 à 4 sont faites.",
+};
+
+const EN: WizardTexts = WizardTexts {
+    steps: [
+        "Decommission started",
+        "Final monthly Z received",
+        "Two complete syncs after that Z",
+        "All sales on the dashboard",
+        "Subscription suspended (confirmed by support)",
+        "Device revoked",
+        "App uninstall confirmed",
+    ],
+    done: "done",
+    ready: "to confirm",
+    blocked: "blocked",
+    waiting: "waits for the steps before",
+    open: "Wizard",
+    principal: "The principal register is part of the base plan: it cannot be decommissioned.",
+    not_started: "No decommission in progress for this register.",
+    start: "Start decommissioning",
+    suspend: "Confirm the suspension",
+    uninstall: "Confirm the uninstall",
+    cancel: "Cancel the decommission",
+    cancelled: "This decommission was cancelled.",
+    sales_link: "See this register's sales",
+    live: "Updated live while you sync the iPad.",
+    support_only: "Support confirms this step once steps 2 to 4 are done.",
+};
+
+pub fn wizard_texts(lang: Lang) -> &'static WizardTexts {
+    match lang {
+        Lang::Fr => &FR,
+        Lang::En => &EN,
+    }
+}
+
+/// `done`, `ready`, `blocked` or `waiting`: the state's code, for styles and tests.
+pub fn state_code(state: &StepState) -> &'static str {
+    match state {
+        StepState::Done { .. } => "done",
+        StepState::Ready => "ready",
+        StepState::Blocked { .. } => "blocked",
+        StepState::Waiting => "waiting",
+    }
+}
+
+/// A step in words: its title, its state, and what blocks it.
+pub fn step_line(step: &StepView, zone: &str, lang: Lang) -> (String, String) {
+    let tx = wizard_texts(lang);
+    let title = format!("{}. {}", step.number, tx.steps[step.number - 1]);
+    let state = match &step.state {
+        StepState::Done { at: Some(at) } => {
+            format!("{} — {}", tx.done, local_date_time(*at, zone, lang))
+        }
+        StepState::Done { at: None } => tx.done.to_string(),
+        StepState::Ready => tx.ready.to_string(),
+        StepState::Blocked { .. } => format!("{} : {}", tx.blocked, step.reasons.join(" ; ")),
+        StepState::Waiting => tx.waiting.to_string(),
+    };
+    (title, state)
+}
+
+#[component]
+pub fn DecommissionPage() -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let tx = move || wizard_texts(lang.get());
+    let registers = crate::session::store_resource(api::registers);
+    let chosen = RwSignal::new(None::<Register>);
+    view! {
+        <section class="page registers-page decommission-page">
+            <div class="page-head">
+                <h1>{move || t().decommission_title}</h1>
+            </div>
+            <p class="intro">{move || t().decommission_intro}</p>
+            {loaded(registers, 3, move |list: Vec<Register>| {
+                if list.is_empty() {
+                    return view! { <Empty message=Signal::derive(move || t().no_registers)/> }.into_any();
+                }
+                let rows = list
+                    .into_iter()
+                    .map(|register| {
+                        let (kind, status) = (register.kind, register.status);
+                        let number = register.number;
+                        let label = register.label.clone();
+                        let register = StoredValue::new(register);
+                        view! {
+                            <tr data-register=number>
+                                <th scope="row">{label}</th>
+                                <td>{move || t().kind(kind)}</td>
+                                <td><span class=format!("badge status-{}", status.code())>{move || t().status(status)}</span></td>
+                                <td>
+                                    <button type="button" class="link open-wizard" on:click=move |_| chosen.set(Some(register.get_value()))>
+                                        {move || tx().open}
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <div class="table-wrap">
+                        <table class="registers">
+                            <thead>
+                                <tr>
+                                    <th scope="col">{move || t().col_register}</th>
+                                    <th scope="col">{move || t().col_kind}</th>
+                                    <th scope="col">{move || t().col_status}</th>
+                                    <th scope="col"></th>
+                                </tr>
+                            </thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                }
+                .into_any()
+            })}
+            {move || chosen.get().map(|register| view! { <Wizard register/> })}
+        </section>
+    }
+}
+
+#[component]
+fn Wizard(register: Register) -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || wizard_texts(lang.get());
+    let session = use_session();
+    let is_support = move || session.me().is_some_and(|me| me.support);
+    let zone = move || {
+        session
+            .current_store()
+            .map(|s| s.time_zone.name().to_string())
+            .unwrap_or_else(|| "Europe/Paris".into())
+    };
+    let id = register.id;
+    let number = register.number;
+    let principal = register.kind == RegisterKind::Principal;
+    let in_service = register.status == RegisterStatus::Active;
+    let answer = RwSignal::new(None::<Result<Option<Decommission>, ClientError>>);
+    let error = RwSignal::new(None::<String>);
+    let fetch = move || {
+        if principal {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let fetched = api::decommission(id, lang.get_untracked()).await;
+            // Only a change is drawn again, so a screen reader is not told the same thing.
+            if answer.with_untracked(|old| old.as_ref() != Some(&fetched)) {
+                answer.set(Some(fetched));
+            }
+        });
+    };
+    Effect::new(move |_| {
+        lang.track();
+        fetch();
+    });
+    crate::pages::states::poll_while_visible(fetch, POLL);
+    let act = move |action: &'static str| {
+        leptos::task::spawn_local(async move {
+            match api::decommission_action(id, action, lang.get_untracked()).await {
+                Ok(done) => {
+                    error.set(None);
+                    answer.set(Some(Ok(Some(done))));
+                }
+                Err(ClientError::Api { message, .. }) => error.set(Some(message)),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let body = move || -> AnyView {
+        if principal {
+            return view! { <p class="notice" id="wizard-principal">{move || tx().principal}</p> }
+                .into_any();
+        }
+        match answer.get() {
+            None => view! { <Skeleton rows=4/> }.into_any(),
+            Some(Err(error)) => view! { <ErrorBox error on_retry=Callback::new(move |_| fetch())/> }.into_any(),
+            Some(Ok(None)) => view! {
+                <p class="muted">{move || tx().not_started}</p>
+                {in_service.then(|| view! {
+                    <button type="button" class="primary" id="start-decommission" on:click=move |_| act("")>{move || tx().start}</button>
+                })}
+            }
+            .into_any(),
+            Some(Ok(Some(d))) => {
+                let cancelled = d.progress.cancelled_at.is_some();
+                let ready = |step: Step| d.steps.iter().any(|s| s.step == step && s.state == StepState::Ready);
+                let (suspend_ready, uninstall_ready) = (ready(Step::Suspended), ready(Step::Uninstalled));
+                let may_cancel = !cancelled && d.progress.suspended_at.is_none();
+                let steps = d
+                    .steps
+                    .into_iter()
+                    .map(|step| {
+                        let code = state_code(&step.state);
+                        let step = StoredValue::new(step);
+                        view! {
+                            <li data-step=step.with_value(|s| s.number) data-state=code class=format!("step {code}")>
+                                {move || step.with_value(|s| {
+                                    let (title, state) = step_line(s, &zone(), lang.get());
+                                    view! { <strong>{title}</strong> <span class="step-state">{state}</span> }
+                                })}
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    {cancelled.then(|| view! { <p class="notice">{move || tx().cancelled}</p> })}
+                    <ol class="wizard-steps">{steps}</ol>
+                    <div class="wizard-actions">
+                        {(suspend_ready && !cancelled).then(|| if is_support() {
+                            view! { <button type="button" class="primary" id="confirm-suspension" on:click=move |_| act("suspend")>{move || tx().suspend}</button> }.into_any()
+                        } else {
+                            view! { <p class="muted">{move || tx().support_only}</p> }.into_any()
+                        })}
+                        {uninstall_ready.then(|| view! {
+                            <button type="button" class="primary" id="confirm-uninstall" on:click=move |_| act("uninstall")>{move || tx().uninstall}</button>
+                        })}
+                        {may_cancel.then(|| view! {
+                            <button type="button" id="cancel-decommission" on:click=move |_| act("cancel")>{move || tx().cancel}</button>
+                        })}
+                    </div>
+                }
+                .into_any()
+            }
+        }
+    };
+    view! {
+        <section class="card wizard" id="wizard" data-register=number aria-live="polite">
+            <h2>{register.label.clone()}</h2>
+            <p class="muted">{move || tx().live} " "
+                <A href=format!("/ventes?register={number}")>{move || tx().sales_link}</A>
+            </p>
+            {move || error.get().map(|e| view! { <p class="form-error" id="wizard-error" role="alert">{e}</p> })}
+            {body}
+        </section>
+    }
+}

@@ -1,0 +1,204 @@
+//! The decommission wizard in headless Chromium, on a register support just activated: the
+//! owner starts it and sees it blocked, in the API's words; the simulator closes the register's
+//! last month and syncs it twice, and the page follows without a reload; support confirms the
+//! suspension from *Demandes*; the owner confirms the uninstall, and every step is done.
+
+use chrono::{Datelike, Days, Utc};
+use fantoccini::Locator;
+use multicaisse_core::auth::{Me, CSRF_HEADER};
+use multicaisse_core::decommission::Decommission;
+use multicaisse_core::requests::{Activation, RegisterRequest};
+use multicaisse_core::store::Store;
+use multicaisse_e2e::{Browser, DemoServer, OWNER, SUPPORT};
+use multicaisse_server::simulate::{self, SimulateConfig, SyncOrder};
+use serde_json::{json, Value};
+
+/// Support's own client over the API, with its session and CSRF token.
+struct Support {
+    client: reqwest::Client,
+    base: String,
+    csrf: String,
+}
+
+impl Support {
+    async fn sign_in(server: &DemoServer) -> Support {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let base = server.url("");
+        let me: Me = client
+            .post(format!("{base}/api/auth/sign-in"))
+            .json(&json!({ "email": SUPPORT.email, "password": SUPPORT.password }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Support {
+            client,
+            base,
+            csrf: me.csrf_token,
+        }
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(&self, path: &str, body: Value) -> T {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(CSRF_HEADER, &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+}
+
+const READ: &str = "return { \
+    same_page: window.__still_the_same_page === true, \
+    steps: [...document.querySelectorAll('#wizard li.step')].map(li => [li.dataset.step, li.dataset.state, li.textContent]), \
+    uninstall: !!document.querySelector('#confirm-uninstall') };";
+
+fn state(v: &Value, step: &str) -> Option<String> {
+    v["steps"]
+        .as_array()?
+        .iter()
+        .find(|s| s[0] == step)
+        .and_then(|s| s[1].as_str().map(String::from))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owner_walks_the_wizard_while_the_register_syncs() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store = &stores[0];
+    let support = Support::sign_in(&server).await;
+    let request: RegisterRequest = support
+        .post(
+            &format!("/api/stores/{}/register-requests", store.id),
+            json!({ "label": "Caisse 5 — Fin de saison" }),
+        )
+        .await;
+    let activation: Activation = support
+        .post(
+            &format!("/api/register-requests/{}/activate", request.id),
+            json!({}),
+        )
+        .await;
+    let register = activation.register;
+
+    let owner = Browser::start().await;
+    owner.sign_in(&server, &OWNER).await;
+    owner
+        .client
+        .goto(&server.url("/mise-hors-service"))
+        .await
+        .expect("open");
+    owner
+        .click(Locator::Css(&format!(
+            "tr[data-register='{}'] button.open-wizard",
+            register.number
+        )))
+        .await;
+    owner.click(Locator::Css("#start-decommission")).await;
+    let blocked = owner
+        .wait_for("the wizard, blocked on step 2", READ, |v| {
+            (state(v, "2")? == "blocked").then(|| v.clone())
+        })
+        .await;
+    let api: Decommission = server
+        .api(&format!(
+            "/api/registers/{}/decommission?lang=fr",
+            register.id
+        ))
+        .await;
+    let reason = &api.steps[1].reasons[0];
+    let shown = blocked["steps"][1][2].as_str().unwrap();
+    assert!(shown.contains(reason.as_str()), "{shown} / {reason}");
+    owner
+        .client
+        .execute("window.__still_the_same_page = true; return true;", vec![])
+        .await
+        .unwrap();
+
+    // The register sells the last three days of last month and closes it; then it syncs
+    // twice on a day to come, with nothing to sell yet.
+    let today = store.today(Utc::now());
+    let last_month_end = today.with_day(1).unwrap() - Days::new(1);
+    let later = (today.with_day(1).unwrap() + Days::new(40))
+        .with_day(10)
+        .unwrap();
+    for (from, until) in [
+        (last_month_end - Days::new(2), last_month_end),
+        (later, later),
+        (later, later),
+    ] {
+        simulate::run(&SimulateConfig {
+            payment_methods: multicaisse_core::ticket::PaymentMethod::ALL.to_vec(),
+            url: server.url(""),
+            store_id: store.id,
+            registers: vec![register.number],
+            from,
+            until,
+            seed: 5,
+            syncs_per_day: 1,
+            misbehave: vec![],
+            order: SyncOrder::Once,
+            email: SUPPORT.email.into(),
+            password: SUPPORT.password.into(),
+        })
+        .await
+        .expect("the simulator syncs");
+    }
+    owner
+        .wait_for("steps 2 to 4 done, without a reload", READ, |v| {
+            (v["same_page"] == true
+                && ["2", "3", "4"]
+                    .iter()
+                    .all(|s| state(v, s).as_deref() == Some("done"))
+                && state(v, "5")? == "ready")
+                .then_some(())
+        })
+        .await;
+
+    // Support confirms the suspension from Demandes.
+    let support_browser = Browser::start().await;
+    support_browser.sign_in(&server, &SUPPORT).await;
+    support_browser
+        .client
+        .goto(&server.url("/demandes"))
+        .await
+        .expect("open");
+    support_browser
+        .click(Locator::Css(&format!(
+            "#decommissions li[data-register-id='{}'] button.suspend",
+            register.id
+        )))
+        .await;
+    owner
+        .wait_for("the suspension on the owner's page", READ, |v| {
+            (v["same_page"] == true && state(v, "6")? == "done" && v["uninstall"] == true)
+                .then_some(())
+        })
+        .await;
+    owner.click(Locator::Css("#confirm-uninstall")).await;
+    owner
+        .wait_for("every step done", READ, |v| {
+            let steps = v["steps"].as_array()?;
+            (steps.len() == 7 && steps.iter().all(|s| s[1] == "done")).then_some(())
+        })
+        .await;
+    let done: Decommission = server
+        .api(&format!("/api/registers/{}/decommission", register.id))
+        .await;
+    assert!(done.progress.uninstalled_at.is_some());
+    owner.close().await;
+    support_browser.close().await;
+}
