@@ -195,6 +195,18 @@ async fn the_owner_walks_the_wizard_while_the_register_syncs() {
             (steps.len() == 7 && steps.iter().all(|s| s[1] == "done")).then_some(())
         })
         .await;
+    // Left and resumed: the address opens the same wizard.
+    owner
+        .client
+        .goto(&server.url(&format!("/mise-hors-service?register={}", register.number)))
+        .await
+        .expect("open");
+    owner
+        .wait_for("the wizard resumed from its address", READ, |v| {
+            let steps = v["steps"].as_array()?;
+            (steps.len() == 7 && steps.iter().all(|s| s[1] == "done")).then_some(())
+        })
+        .await;
     let done: Decommission = server
         .api(&format!("/api/registers/{}/decommission", register.id))
         .await;

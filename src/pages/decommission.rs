@@ -10,6 +10,7 @@ use crate::session::use_session;
 use crate::time::local_date_time;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use multicaisse_core::decommission::{Decommission, Step, StepState, StepView};
 use multicaisse_core::format::Lang;
 use multicaisse_core::store::{Register, RegisterKind, RegisterStatus};
@@ -129,7 +130,26 @@ pub fn DecommissionPage() -> impl IntoView {
     let lang = use_lang();
     let tx = move || wizard_texts(lang.get());
     let registers = crate::session::store_resource(api::registers);
-    let chosen = RwSignal::new(None::<Register>);
+    // The register whose wizard is open is in the address (`?register=N`), so that a link or
+    // a reload opens it again: the wizard is left and resumed.
+    let query = use_query_map();
+    let wanted = move || query.with(|q| q.get("register").and_then(|n| n.parse::<u32>().ok()));
+    let navigate = use_navigate();
+    let open = move |number: u32| {
+        navigate(
+            &format!("/mise-hors-service?register={number}"),
+            Default::default(),
+        )
+    };
+    let open = StoredValue::new(open);
+    let chosen = Memo::new(move |_| {
+        let number = wanted()?;
+        registers
+            .get()
+            .and_then(|answer| answer.ok().flatten())?
+            .into_iter()
+            .find(|r| r.number == number)
+    });
     view! {
         <section class="page registers-page decommission-page">
             <div class="page-head">
@@ -146,14 +166,13 @@ pub fn DecommissionPage() -> impl IntoView {
                         let (kind, status) = (register.kind, register.status);
                         let number = register.number;
                         let label = register.label.clone();
-                        let register = StoredValue::new(register);
                         view! {
                             <tr data-register=number>
                                 <th scope="row">{label}</th>
                                 <td>{move || t().kind(kind)}</td>
                                 <td><span class=format!("badge status-{}", status.code())>{move || t().status(status)}</span></td>
                                 <td>
-                                    <button type="button" class="link open-wizard" on:click=move |_| chosen.set(Some(register.get_value()))>
+                                    <button type="button" class="link open-wizard" on:click=move |_| open.with_value(|open| open(number))>
                                         {move || tx().open}
                                     </button>
                                 </td>
