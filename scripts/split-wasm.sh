@@ -38,7 +38,9 @@ optimise() {
 }
 content_hash() { sha256sum "$1" | cut -c1-16; }
 
-optimise "$work/${name}_bg.wasm" "$staging/${name}_bg.wasm" &
+# Into the work directory first: a failed background job leaves no file, and the copies
+# below then fail instead of shipping Trunk's unsplit module.
+optimise "$work/${name}_bg.wasm" "$work/main.opt" &
 # The modules are many and small: optimised side by side, on every core.
 for module in "$work"/split_*.wasm "$work"/chunk_*.wasm; do
   [ -e "$module" ] || continue
@@ -46,6 +48,7 @@ for module in "$work"/split_*.wasm "$work"/chunk_*.wasm; do
   optimise "$module" "${module%.wasm}.opt" &
 done
 wait
+cp "$work/main.opt" "$staging/${name}_bg.wasm"
 loader="$work/__wasm_split.js"
 for module in "$work"/split_*.wasm "$work"/chunk_*.wasm; do
   [ -e "$module" ] || continue
