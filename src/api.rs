@@ -30,6 +30,17 @@ pub enum ClientError {
     Decode(String),
 }
 
+impl ClientError {
+    /// What to show under a form: the server's own reason when it gave one (it names what is
+    /// wrong), or the whole error.
+    pub fn reason(self) -> String {
+        match self {
+            ClientError::Api { message, .. } => message,
+            other => other.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

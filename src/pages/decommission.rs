@@ -244,8 +244,7 @@ fn Wizard(register: Register) -> impl IntoView {
                     error.set(None);
                     answer.set(Some(Ok(Some(done))));
                 }
-                Err(ClientError::Api { message, .. }) => error.set(Some(message)),
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(e.reason())),
             }
         });
     };

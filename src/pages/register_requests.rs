@@ -1,7 +1,7 @@
 //! On *Abonnement*: the owner asks for an extra register, permanent or for a season, and reads
 //! what support decided. Suspending one goes through the decommission wizard, linked from here.
 
-use crate::api::{self, ClientError};
+use crate::api;
 use crate::i18n::use_lang;
 use crate::session::{use_session, use_store_id};
 use crate::time::local_date_time;
@@ -217,8 +217,7 @@ fn RequestForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView
                     sent.set(true);
                     after();
                 }
-                Err(ClientError::Api { message, .. }) => error.set(Some(message)),
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(e.reason())),
             }
         });
     };

@@ -149,10 +149,7 @@ fn RequestQueue() -> impl IntoView {
     let refusing = RwSignal::new(None::<i64>);
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let failed = move |e: ClientError| match e {
-        ClientError::Api { message, .. } => error.set(Some(message)),
-        e => error.set(Some(e.to_string())),
-    };
+    let failed = move |e: ClientError| error.set(Some(e.reason()));
     let activate = move |id: i64| {
         leptos::task::spawn_local(async move {
             match api::activate_request(id).await {
@@ -333,8 +330,7 @@ fn Decommissions() -> impl IntoView {
                     error.set(None);
                     list.refetch();
                 }
-                Err(ClientError::Api { message, .. }) => error.set(Some(message)),
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(e.reason())),
             }
         });
     };

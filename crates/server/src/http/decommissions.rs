@@ -5,7 +5,7 @@
 
 use super::caller::Caller;
 use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
-use super::{query_pairs, AppState};
+use super::{lang_only, AppState};
 use crate::error::{AppError, AppResult};
 use crate::storage::accounts::NewAuditEntry;
 use crate::storage::decommissions::StoredEvidence;
@@ -13,14 +13,13 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::Method;
 use axum::Json;
 use chrono::Utc;
-use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::{AuditEvent, Capability};
 use multicaisse_core::decommission::{
     evaluate, may_cancel, may_confirm, missing_ranges, Decommission, Evidence, Refusal, Step,
-    StepStatus, StepView,
+    StepView,
 };
 use multicaisse_core::format::{format_date, Lang};
-use multicaisse_core::store::{Register, RegisterKind, RegisterStatus};
+use multicaisse_core::store::{Register, RegisterKind, RegisterStatus, Store};
 use multicaisse_core::verification::{ChainBreak, RegisterVerification};
 
 const LANG_QUERY: &[QueryParam] = &[("lang", false, "fr (the default) or en, for the reasons")];
@@ -100,19 +99,6 @@ pub fn routes() -> ApiRoutes {
         )
 }
 
-/// The `lang` of a query that takes nothing else.
-pub(super) fn lang_only(query: Option<&str>) -> AppResult<Lang> {
-    let mut lang = Lang::Fr;
-    for (name, value) in query_pairs(query)? {
-        lang = match name.as_str() {
-            "lang" => Lang::from_code(&value)
-                .ok_or_else(|| ParamError::new("lang", format!("`{value}` is not fr or en")))?,
-            other => return Err(ParamError::new(other, "is not a parameter: lang").into()),
-        };
-    }
-    Ok(lang)
-}
-
 /// The first thing that fails verification, in words; tickets missing are told apart.
 fn verification_fault(verification: &RegisterVerification) -> Option<String> {
     let ticket_fault = match verification.tickets.first_break {
@@ -140,26 +126,15 @@ fn verification_fault(verification: &RegisterVerification) -> Option<String> {
         })
 }
 
-/// Judges every step now, and words what blocks in `lang`.
-async fn assess(
-    state: &AppState,
-    mut decommission: Decommission,
-    lang: Lang,
-) -> AppResult<Decommission> {
-    let stored: StoredEvidence = state
-        .storage
-        .decommission_evidence(decommission.register_id)
-        .await?;
-    let store = super::store_or_404(state.storage.as_ref(), decommission.store_id).await?;
-    let register = state
-        .storage
-        .register(decommission.register_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("the register no longer exists".into()))?;
+/// What the server knows of the register now, for steps 2 to 4: read once per request (the
+/// chain verification is the costly part), then judged as often as the decisions change.
+async fn evidence(state: &AppState, register: &Register) -> AppResult<(Store, Evidence)> {
+    let stored: StoredEvidence = state.storage.decommission_evidence(register.id).await?;
+    let store = super::store_or_404(state.storage.as_ref(), register.store_id).await?;
     let verification = crate::zfiles::verify_register(
         state.storage.as_ref(),
         &store,
-        &register,
+        register,
         store.today(Utc::now()),
     )
     .await?;
@@ -169,19 +144,35 @@ async fn assess(
         .unwrap_or_default();
     let evidence = Evidence {
         last_ticket: stored.last_ticket,
-        final_closure: stored.final_closure.clone(),
-        syncs_after_closure: stored.syncs_after_closure.clone(),
+        final_closure: stored.final_closure,
+        syncs_after_closure: stored.syncs_after_closure,
         missing_tickets,
         verification_fault: verification_fault(&verification),
         month_sales_ttc: multicaisse_core::Cents(stored.month_sales_ttc),
     };
-    decommission.steps = evaluate(&decommission.progress, &evidence)
+    Ok((store, evidence))
+}
+
+/// Every step judged on `evidence`, with what blocks in `lang`.
+fn judged(mut decommission: Decommission, evidence: &Evidence, lang: Lang) -> Decommission {
+    decommission.steps = evaluate(&decommission.progress, evidence)
         .into_iter()
         .map(|status| StepView::of(status, lang))
         .collect();
-    decommission.final_closure = stored.final_closure;
-    decommission.syncs_after_closure = stored.syncs_after_closure;
-    Ok(decommission)
+    decommission.final_closure = evidence.final_closure.clone();
+    decommission.syncs_after_closure = evidence.syncs_after_closure.clone();
+    decommission
+}
+
+/// Judges every step now, and words what blocks in `lang`.
+async fn assess(
+    state: &AppState,
+    register: &Register,
+    decommission: Decommission,
+    lang: Lang,
+) -> AppResult<Decommission> {
+    let (_, evidence) = evidence(state, register).await?;
+    Ok(judged(decommission, &evidence, lang))
 }
 
 fn audit(caller: &Caller, event: AuditEvent, d: &Decommission, detail: String) -> NewAuditEntry {
@@ -221,26 +212,19 @@ async fn current(
     Ok((register, decommission))
 }
 
-/// The register's wizard judged now, if `step` may be confirmed on it; the reason otherwise.
+/// The register's wizard, its store and the evidence, if `step` may be confirmed now; the
+/// reason otherwise.
 async fn confirmable(
     state: &AppState,
     caller: &Caller,
     raw_id: &str,
     step: Step,
-    lang: Lang,
-) -> AppResult<Decommission> {
-    let (_, decommission) = current(state, caller, raw_id, Capability::Decommission).await?;
-    let judged = assess(state, decommission, lang).await?;
-    let statuses: Vec<StepStatus> = judged
-        .steps
-        .iter()
-        .map(|s| StepStatus {
-            step: s.step,
-            state: s.state.clone(),
-        })
-        .collect();
-    may_confirm(step, &judged.progress, &statuses).map_err(AppError::Decommission)?;
-    Ok(judged)
+) -> AppResult<(Store, Evidence, Decommission)> {
+    let (register, decommission) = current(state, caller, raw_id, Capability::Decommission).await?;
+    let (store, evidence) = evidence(state, &register).await?;
+    let states = evaluate(&decommission.progress, &evidence);
+    may_confirm(step, &decommission.progress, &states).map_err(AppError::Decommission)?;
+    Ok((store, evidence, decommission))
 }
 
 async fn start(
@@ -280,7 +264,7 @@ async fn start(
             "started".into(),
         ))
         .await?;
-    Ok(Json(assess(&state, decommission, lang).await?))
+    Ok(Json(assess(&state, &register, decommission, lang).await?))
 }
 
 async fn show(
@@ -290,8 +274,8 @@ async fn show(
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<Decommission>> {
     let lang = lang_only(query.as_deref())?;
-    let (_, decommission) = current(&state, &caller, &id, Capability::Decommission).await?;
-    Ok(Json(assess(&state, decommission, lang).await?))
+    let (register, decommission) = current(&state, &caller, &id, Capability::Decommission).await?;
+    Ok(Json(assess(&state, &register, decommission, lang).await?))
 }
 
 async fn suspend(
@@ -302,25 +286,25 @@ async fn suspend(
 ) -> AppResult<Json<Decommission>> {
     let lang = lang_only(query.as_deref())?;
     caller.require_support()?;
-    let judged = confirmable(&state, &caller, &id, Step::Suspended, lang).await?;
+    let (store, evidence, decommission) =
+        confirmable(&state, &caller, &id, Step::Suspended).await?;
     let now = Utc::now();
-    let store = super::store_or_404(state.storage.as_ref(), judged.store_id).await?;
     let reason = format!(
         "cette caisse a été mise hors service le {}, désinstallez l'application",
         format_date(store.today(now), Lang::Fr)
     );
     let suspended = state
         .storage
-        .suspend_decommission(judged.id, caller.user.id, &reason, now)
+        .suspend_decommission(decommission.id, caller.user.id, &reason, now)
         .await?;
     // The evidence the suspension rests on, kept with it.
-    let evidence = match &judged.final_closure {
+    let grounds = match &evidence.final_closure {
         Some(c) => format!(
             "final monthly closure {} ({}), hash {}; syncs after it: {:?}",
             c.sequence,
             c.month.format("%Y-%m"),
             c.hash,
-            judged
+            evidence
                 .syncs_after_closure
                 .iter()
                 .map(|s| s.id)
@@ -334,10 +318,10 @@ async fn suspend(
             &caller,
             AuditEvent::DecommissionSuspended,
             &suspended,
-            format!("suspended and device revoked; {evidence}"),
+            format!("suspended and device revoked; {grounds}"),
         ))
         .await?;
-    Ok(Json(assess(&state, suspended, lang).await?))
+    Ok(Json(judged(suspended, &evidence, lang)))
 }
 
 async fn uninstall(
@@ -347,10 +331,10 @@ async fn uninstall(
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<Decommission>> {
     let lang = lang_only(query.as_deref())?;
-    let judged = confirmable(&state, &caller, &id, Step::Uninstalled, lang).await?;
+    let (_, evidence, decommission) = confirmable(&state, &caller, &id, Step::Uninstalled).await?;
     let done = state
         .storage
-        .uninstall_decommission(judged.id, caller.user.id, Utc::now())
+        .uninstall_decommission(decommission.id, caller.user.id, Utc::now())
         .await?;
     state
         .storage
@@ -361,7 +345,7 @@ async fn uninstall(
             "uninstall confirmed; the register is archived".into(),
         ))
         .await?;
-    Ok(Json(assess(&state, done, lang).await?))
+    Ok(Json(judged(done, &evidence, lang)))
 }
 
 async fn cancel(
@@ -371,7 +355,7 @@ async fn cancel(
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<Decommission>> {
     let lang = lang_only(query.as_deref())?;
-    let (_, decommission) = current(&state, &caller, &id, Capability::Decommission).await?;
+    let (register, decommission) = current(&state, &caller, &id, Capability::Decommission).await?;
     may_cancel(&decommission.progress).map_err(AppError::Decommission)?;
     let cancelled = state
         .storage
@@ -386,7 +370,7 @@ async fn cancel(
             "cancelled before suspension".into(),
         ))
         .await?;
-    Ok(Json(assess(&state, cancelled, lang).await?))
+    Ok(Json(assess(&state, &register, cancelled, lang).await?))
 }
 
 async fn in_progress(
@@ -398,7 +382,9 @@ async fn in_progress(
     caller.require_support()?;
     let mut all = Vec::new();
     for decommission in state.storage.decommissions_in_progress().await? {
-        all.push(assess(&state, decommission, lang).await?);
+        let register =
+            super::register_or_404(state.storage.as_ref(), decommission.register_id).await?;
+        all.push(assess(&state, &register, decommission, lang).await?);
     }
     Ok(Json(all))
 }

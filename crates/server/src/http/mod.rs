@@ -160,6 +160,26 @@ pub(crate) fn query_pairs(
     Ok(pairs)
 }
 
+/// The `lang` of a query that takes nothing else.
+pub(crate) fn lang_only(query: Option<&str>) -> AppResult<multicaisse_core::format::Lang> {
+    let mut lang = multicaisse_core::format::Lang::Fr;
+    for (name, value) in query_pairs(query)? {
+        lang = match name.as_str() {
+            "lang" => multicaisse_core::format::Lang::from_code(&value).ok_or_else(|| {
+                multicaisse_core::api::ParamError::new("lang", format!("`{value}` is not fr or en"))
+            })?,
+            other => {
+                return Err(multicaisse_core::api::ParamError::new(
+                    other,
+                    "is not a parameter: lang",
+                )
+                .into())
+            }
+        };
+    }
+    Ok(lang)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,7 +98,7 @@ async fn setup(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<Vec<RegisterSetup>>> {
-    let lang = super::decommissions::lang_only(query.as_deref())?;
+    let lang = super::lang_only(query.as_deref())?;
     let (store, registers) = caller
         .store_and_registers(&state, &id, Capability::ViewSubscription)
         .await?;

@@ -171,9 +171,7 @@ macro_rules! impl_decommissions {
                     }
                     other => other,
                 })?;
-                self.decommission(id).await?.ok_or_else(|| {
-                    $crate::storage::StorageError::Corrupt(format!("decommission {id} vanished"))
-                })
+                self.reloaded_decommission(id).await
             }
 
             async fn decommission(
@@ -358,9 +356,7 @@ macro_rules! impl_decommissions {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                self.decommission(id).await?.ok_or_else(|| {
-                    $crate::storage::StorageError::Corrupt(format!("decommission {id} vanished"))
-                })
+                self.reloaded_decommission(id).await
             }
 
             async fn uninstall_decommission(
@@ -369,23 +365,13 @@ macro_rules! impl_decommissions {
                 user_id: i64,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
-                let done = sqlx::query(
+                self.record_decision(
                     "UPDATE decommissions SET uninstalled_by = $2, uninstalled_at = $3 \
                      WHERE id = $1 AND revoked_at IS NOT NULL AND uninstalled_at IS NULL",
+                    (id, user_id, at),
+                    "the uninstall is already confirmed, or the device is not revoked yet",
                 )
-                .bind(id)
-                .bind(user_id)
-                .bind(at)
-                .execute(&self.pool)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err($crate::storage::StorageError::Conflict(format!(
-                        "decommission {id}: the uninstall is already confirmed, or the device is not revoked yet"
-                    )));
-                }
-                self.decommission(id).await?.ok_or_else(|| {
-                    $crate::storage::StorageError::Corrupt(format!("decommission {id} vanished"))
-                })
+                .await
             }
 
             async fn cancel_decommission(
@@ -394,23 +380,48 @@ macro_rules! impl_decommissions {
                 user_id: i64,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
-                let done = sqlx::query(
+                self.record_decision(
                     "UPDATE decommissions SET cancelled_by = $2, cancelled_at = $3 \
                      WHERE id = $1 AND suspended_at IS NULL AND cancelled_at IS NULL",
+                    (id, user_id, at),
+                    "it is suspended or already cancelled: it cannot be cancelled",
                 )
-                .bind(id)
-                .bind(user_id)
-                .bind(at)
-                .execute(&self.pool)
-                .await?;
+                .await
+            }
+        }
+
+        impl $storage {
+            /// A decision on a wizard (`UPDATE … WHERE` its conditions, binding id, user, time),
+            /// or `Conflict` saying why when the conditions no longer hold.
+            async fn record_decision(
+                &self,
+                sql: &str,
+                (id, user_id, at): (i64, i64, chrono::DateTime<chrono::Utc>),
+                refused: &str,
+            ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
+                let done = sqlx::query(sql)
+                    .bind(id)
+                    .bind(user_id)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
                 if done.rows_affected() == 0 {
                     return Err($crate::storage::StorageError::Conflict(format!(
-                        "decommission {id} is suspended or already cancelled: it cannot be cancelled"
+                        "decommission {id}: {refused}"
                     )));
                 }
-                self.decommission(id).await?.ok_or_else(|| {
-                    $crate::storage::StorageError::Corrupt(format!("decommission {id} vanished"))
-                })
+                self.reloaded_decommission(id).await
+            }
+
+            async fn reloaded_decommission(
+                &self,
+                id: i64,
+            ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
+                $crate::storage::decommissions::Decommissions::decommission(self, id)
+                    .await?
+                    .ok_or_else(|| {
+                        $crate::storage::StorageError::Corrupt(format!("decommission {id} vanished"))
+                    })
             }
         }
     };
