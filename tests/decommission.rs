@@ -207,6 +207,17 @@ async fn the_owner_walks_the_wizard_while_the_register_syncs() {
             (steps.len() == 7 && steps.iter().all(|s| s[1] == "done")).then_some(())
         })
         .await;
+    // In English, the same steps in the other language.
+    owner.click(Locator::Css("button.lang-switch")).await;
+    owner
+        .wait_for("the wizard in English", READ, |v| {
+            let steps = v["steps"].as_array()?;
+            (steps.len() == 7
+                && steps[6][2].as_str()?.contains("App uninstall confirmed")
+                && steps[6][2].as_str()?.contains("done"))
+            .then_some(())
+        })
+        .await;
     let done: Decommission = server
         .api(&format!("/api/registers/{}/decommission", register.id))
         .await;

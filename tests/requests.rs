@@ -272,6 +272,31 @@ async fn an_owner_asks_support_activates_and_the_checklist_shows_what_differs() 
             |v| v.as_bool()?.then_some(()),
         )
         .await;
+
+    // In English: the owner's list words the outcome, support's page its sections.
+    owner.click(Locator::Css("button.lang-switch")).await;
+    owner
+        .wait_for("the requests in English", &read_requests(), |v| {
+            // English puts no space before its colon.
+            let refused = v.as_array()?.iter().find(|r| r[0] == "refused")?[1].as_str()?;
+            (refused.contains("refused on")
+                && refused.contains(": La terrasse ferme en hiver")
+                && !refused.contains(" : "))
+            .then_some(())
+        })
+        .await;
+    support.click(Locator::Css("button.lang-switch")).await;
+    support
+        .wait_for(
+            "Demandes in English",
+            "return [...document.querySelectorAll('main h1, main h2')].map(h => h.textContent);",
+            |v: &Value| {
+                let titles: Vec<&str> = v.as_array()?.iter().filter_map(Value::as_str).collect();
+                (titles.contains(&"Requests and billing") && titles.contains(&"Billing"))
+                    .then_some(())
+            },
+        )
+        .await;
     owner.close().await;
     support.close().await;
 }

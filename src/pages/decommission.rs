@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use multicaisse_core::decommission::{Decommission, Step, StepState, StepView};
-use multicaisse_core::format::Lang;
+use multicaisse_core::format::{colon, Lang};
 use multicaisse_core::store::{Register, RegisterKind, RegisterStatus};
 use std::time::Duration;
 
@@ -118,7 +118,9 @@ pub fn step_line(step: &StepView, zone: &str, lang: Lang) -> (String, String) {
         }
         StepState::Done { at: None } => tx.done.to_string(),
         StepState::Ready => tx.ready.to_string(),
-        StepState::Blocked { .. } => format!("{} : {}", tx.blocked, step.reasons.join(" ; ")),
+        StepState::Blocked { .. } => {
+            format!("{}{}{}", tx.blocked, colon(lang), step.reasons.join("; "))
+        }
         StepState::Waiting => tx.waiting.to_string(),
     };
     (title, state)

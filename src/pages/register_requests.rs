@@ -8,7 +8,7 @@ use crate::time::local_date_time;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use multicaisse_core::auth::Capability;
-use multicaisse_core::format::{format_date, Lang};
+use multicaisse_core::format::{colon, format_date, Lang};
 use multicaisse_core::requests::{RegisterRequest, RegisterRequestBody, RequestStatus, Season};
 
 pub struct RequestTexts {
@@ -111,8 +111,9 @@ pub fn request_outcome(request: &RegisterRequest, zone: &str, lang: Lang) -> Str
         RequestStatus::Pending => tx.pending.to_string(),
         RequestStatus::Activated => format!("{} {decided}", tx.activated),
         RequestStatus::Refused => format!(
-            "{} {decided} : {}",
+            "{} {decided}{}{}",
             tx.refused,
+            colon(lang),
             request.reason.as_deref().unwrap_or_default()
         ),
     };

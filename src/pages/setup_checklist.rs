@@ -4,7 +4,7 @@
 
 use crate::i18n::use_lang;
 use leptos::prelude::*;
-use multicaisse_core::format::Lang;
+use multicaisse_core::format::{colon, Lang};
 use multicaisse_core::setup::SetupInWords;
 
 fn never_reported(lang: Lang) -> &'static str {
@@ -38,7 +38,7 @@ pub fn SetupChecklist(setup: SetupInWords) -> impl IntoView {
     view! {
         <li data-register=setup.number class:complete=complete>
             <strong>{setup.label}</strong>
-            " : "
+            {move || colon(lang.get())}
             {move || if !reported {
                 never_reported(lang.get())
             } else if complete {

@@ -8,7 +8,7 @@ use crate::pages::register_requests::RegisterRequests;
 use crate::pages::setup_checklist::SetupChecklist;
 use crate::pages::states::loaded;
 use leptos::prelude::*;
-use multicaisse_core::format::{format_date, format_eur, Lang};
+use multicaisse_core::format::{colon, format_date, format_eur, Lang};
 use multicaisse_core::setup::SetupInWords;
 use multicaisse_core::subscription::{Amounts, MonthInvoice, Subscription};
 use multicaisse_core::zperiod::ZPeriod;
@@ -149,7 +149,7 @@ fn SubscriptionView(subscription: Subscription, setups: Vec<SetupInWords>) -> im
         </div>
         <p class="monthly-total" id="monthly-total">
             <strong>{move || tx().monthly_total}</strong>
-            " : "
+            {move || colon(lang.get())}
             {move || amounts_text(monthly, lang.get())}
         </p>
         <RegisterRequests/>

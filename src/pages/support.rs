@@ -11,7 +11,7 @@ use crate::pages::subscription::amounts_text;
 use crate::time::local_date_time;
 use leptos::prelude::*;
 use multicaisse_core::decommission::{Decommission, Step, StepState};
-use multicaisse_core::format::{format_eur, Lang};
+use multicaisse_core::format::{colon, format_eur, Lang};
 use multicaisse_core::requests::{Activation, RegisterRequest, RequestStatus};
 use multicaisse_core::subscription::Billing;
 use multicaisse_core::zperiod::ZPeriod;
@@ -296,7 +296,7 @@ fn BillingView() -> impl IntoView {
             </div>
             {move || empty.then(|| view! { <p class="muted">{tx().nothing_billed}</p> })}
             <p class="monthly-total" id="billing-total">
-                <strong>{move || tx().total}</strong> " : " {move || amounts_text(totals, lang.get())}
+                <strong>{move || tx().total}</strong> {move || colon(lang.get())} {move || amounts_text(totals, lang.get())}
             </p>
         }
     };
@@ -350,7 +350,7 @@ fn Decommissions() -> impl IntoView {
                 <strong>{name}</strong>
                 {move || current.as_ref().map(|step| {
                     let (title, state) = step_line(step, SERVICE_ZONE, lang.get());
-                    format!(" — {title} : {state}")
+                    format!(" — {title}{}{state}", colon(lang.get()))
                 })}
                 {ready.then(|| view! {
                     " "

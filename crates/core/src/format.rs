@@ -129,6 +129,14 @@ pub fn french_date(day: NaiveDate) -> String {
     format!("{:02}/{:02}/{:04}", day.day(), day.month(), day.year())
 }
 
+/// What comes between a label and what it says: French puts a space before the colon.
+pub fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => " : ",
+        Lang::En => ": ",
+    }
+}
+
 /// A day as each language writes it: `31/03/2026`, or ISO `2026-03-31` in English, which no
 /// reader mistakes for 3 December. Not strftime, whose machinery would weigh on the app.
 pub fn format_date(day: NaiveDate, lang: Lang) -> String {
