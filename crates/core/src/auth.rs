@@ -445,10 +445,11 @@ pub enum AuditEvent {
     DecommissionSuspended,
     DecommissionUninstalled,
     DecommissionCancelled,
+    DevicePaired,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 16] = [
+    pub const ALL: [AuditEvent; 17] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInThrottled,
@@ -465,6 +466,7 @@ impl AuditEvent {
         AuditEvent::DecommissionSuspended,
         AuditEvent::DecommissionUninstalled,
         AuditEvent::DecommissionCancelled,
+        AuditEvent::DevicePaired,
     ];
 
     pub fn code(self) -> &'static str {
@@ -485,6 +487,7 @@ impl AuditEvent {
             AuditEvent::DecommissionSuspended => "decommission_suspended",
             AuditEvent::DecommissionUninstalled => "decommission_uninstalled",
             AuditEvent::DecommissionCancelled => "decommission_cancelled",
+            AuditEvent::DevicePaired => "device_paired",
         }
     }
 

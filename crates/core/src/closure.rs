@@ -122,11 +122,20 @@ pub enum ClosureError {
         first: Option<u64>,
         last: Option<u64>,
     },
+    #[error("closure {sequence}, {field}: {amount} cents is out of range")]
+    Amount {
+        sequence: u64,
+        field: String,
+        amount: i64,
+    },
     #[error("closure {sequence}: closure numbers start at 1")]
     Sequence { sequence: u64 },
     #[error("closure {sequence}: it can only correct an earlier closure, not {corrects}")]
     Corrects { sequence: u64, corrects: u64 },
 }
+
+/// More VAT rates or payment methods than a closure can have.
+const MAX_CLOSURE_LINES: usize = 64;
 
 fn last_day_of_month(day: NaiveDate) -> Option<NaiveDate> {
     let first = day.with_day(1)?;
@@ -163,6 +172,8 @@ impl ClosureBody {
                 end,
             });
         }
+        self.check_amounts()?;
+        // Each amount is within MAX_CLOSURE and the lists are short: these sums fit.
         let vat: Cents = self.vat.iter().map(|l| l.vat).sum();
         let ht: Cents = self.vat.iter().map(|l| l.ht).sum();
         let ttc: Cents = self.vat.iter().map(|l| l.ttc).sum();
@@ -198,6 +209,52 @@ impl ClosureBody {
             });
         }
         Ok(())
+    }
+
+    /// Every amount a device sent, bounded before anything adds them.
+    fn check_amounts(&self) -> Result<(), ClosureError> {
+        let sequence = self.sequence;
+        if self.vat.len() > MAX_CLOSURE_LINES || self.payments.len() > MAX_CLOSURE_LINES {
+            return Err(ClosureError::Amount {
+                sequence,
+                field: "vat or payments (too many lines)".into(),
+                amount: 0,
+            });
+        }
+        let fields = [
+            ("total_ttc".to_string(), self.total_ttc),
+            ("total_ht".to_string(), self.total_ht),
+            ("cancellations_ttc".to_string(), self.cancellations_ttc),
+            ("period_grand_total".to_string(), self.period_grand_total),
+            (
+                "perpetual_grand_total".to_string(),
+                self.perpetual_grand_total,
+            ),
+        ];
+        let vat = self.vat.iter().enumerate().flat_map(|(i, l)| {
+            [
+                (format!("vat {} ttc", i + 1), l.ttc),
+                (format!("vat {} ht", i + 1), l.ht),
+                (format!("vat {} vat", i + 1), l.vat),
+            ]
+        });
+        let payments = self
+            .payments
+            .iter()
+            .map(|p| (format!("payment {}", p.method.code()), p.amount));
+        match fields
+            .into_iter()
+            .chain(vat)
+            .chain(payments)
+            .find(|(_, amount)| !amount.within(Cents::MAX_CLOSURE))
+        {
+            Some((field, amount)) => Err(ClosureError::Amount {
+                sequence,
+                field,
+                amount: amount.0,
+            }),
+            None => Ok(()),
+        }
     }
 
     pub fn seal(self, previous_hash: ChainHash) -> Closure {

@@ -23,8 +23,38 @@ impl Cents {
         self.0
     }
 
+    /// The largest total one ticket may carry, either sign (a billion euros): ninety million
+    /// such tickets still sum within an `i64`, so reports over validated tickets cannot
+    /// overflow.
+    pub const MAX_TICKET: Cents = Cents(100_000_000_000);
+
+    /// The largest amount one field of a closure may carry, either sign (ten thousand times
+    /// a ticket's).
+    pub const MAX_CLOSURE: Cents = Cents(1_000_000_000_000_000);
+
     pub fn checked_mul(self, factor: i64) -> Option<Cents> {
         self.0.checked_mul(factor).map(Cents)
+    }
+
+    pub fn checked_add(self, other: Cents) -> Option<Cents> {
+        self.0.checked_add(other.0).map(Cents)
+    }
+
+    pub fn checked_sub(self, other: Cents) -> Option<Cents> {
+        self.0.checked_sub(other.0).map(Cents)
+    }
+
+    /// The sum, or `None` when it overflows: for amounts a device sent, before they are
+    /// known to be in range.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Cents>) -> Option<Cents> {
+        amounts
+            .into_iter()
+            .try_fold(Cents::ZERO, |sum, amount| sum.checked_add(amount))
+    }
+
+    /// Whether the amount lies within `bound` either side of zero.
+    pub fn within(self, bound: Cents) -> bool {
+        self.0.checked_abs().is_some_and(|a| a <= bound.0)
     }
 }
 

@@ -113,6 +113,16 @@ impl RegisterStatus {
     pub fn from_code(code: &str) -> Option<RegisterStatus> {
         RegisterStatus::ALL.into_iter().find(|s| s.code() == code)
     }
+
+    /// Whether the register may pair an iPad and sync: in service, or on its way out (a
+    /// decommission needs its last syncs). Never once suspended: a register left installed
+    /// after that would write into a chain that was closed for good.
+    pub fn may_sync(self) -> bool {
+        matches!(
+            self,
+            RegisterStatus::Active | RegisterStatus::DecommissionRequested
+        )
+    }
 }
 
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]

@@ -19,6 +19,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Most tickets one push may carry; larger batches get 413 and must be split.
 pub const MAX_TICKETS_PER_PUSH: usize = 5_000;
+/// Closures in one push: a register's six years of daily, monthly and annual Z fit in five
+/// pushes, and no push holds the (SQLite: the only) write lock for long.
+pub const MAX_CLOSURES_PER_PUSH: usize = 500;
+/// Shared changes in one push, for the same reason.
+pub const MAX_CHANGES_PER_PUSH: usize = 5_000;
 /// Request bodies above this get 413 before being read.
 pub const MAX_PUSH_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// A lease not renewed for this long is over: a crashed iPad must not block the shop.
@@ -416,6 +421,12 @@ pub enum PushRefusal {
     GapExplanation { first: u64, last: u64, why: String },
     #[error("a push carries at most {MAX_TICKETS_PER_PUSH} tickets, this one {0}: split it")]
     TooManyTickets(usize),
+    #[error("a push carries at most {max} {what}, this one {got}: split it")]
+    TooManyRecords {
+        what: &'static str,
+        max: usize,
+        got: usize,
+    },
     #[error("ticket {sequence} is dated {issued_at}, more than a day after the server's clock: check the iPad's date")]
     FromTheFuture {
         sequence: u64,
@@ -471,13 +482,16 @@ pub struct KnownRecord {
     pub hash: ChainHash,
     /// The hash its stored content actually gives: equal to `hash` unless it broke the chain.
     pub content_hash: ChainHash,
+    /// The hash it links to: a late record that fills a gap must be the one its stored
+    /// successor names.
+    pub previous_hash: ChainHash,
 }
 
 /// What the server already knows of one of a register's chains, as far as a push needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KnownChain {
-    /// The stored records whose numbers this push touches, and the one just before its first
-    /// new record (to check the link).
+    /// The stored records whose numbers this push touches, the one just before its first
+    /// record and the one just after its last (to check both links).
     pub records: BTreeMap<u64, KnownRecord>,
     /// The newest stored number.
     pub last: Option<u64>,
@@ -609,10 +623,12 @@ pub fn plan_records_hashed<'a, R: ChainRecord>(
             }
         }
     }
+    // The lowest number that does not verify: a new record altered or not linked to its
+    // predecessor, or a stored record that a new one (filling a gap) does not lead to.
     let chain_break = new
         .iter()
         .zip(&content_hashes)
-        .find(|(record, content_hash)| {
+        .filter_map(|(record, content_hash)| {
             let sequence = record.sequence();
             let expected_previous = if sequence == 1 {
                 Some(ChainHash::GENESIS)
@@ -623,9 +639,17 @@ pub fn plan_records_hashed<'a, R: ChainRecord>(
                     .or_else(|| known.records.get(&(sequence - 1)).map(|k| k.hash))
             };
             let linked = expected_previous.is_none_or(|h| h == record.previous_hash());
-            !linked || **content_hash != record.hash()
+            if !linked || *content_hash != record.hash() {
+                return Some(sequence);
+            }
+            let successor = sequence.checked_add(1)?;
+            let stored_next = known
+                .records
+                .get(&successor)
+                .filter(|_| !by_number.contains_key(&successor))?;
+            (stored_next.previous_hash != record.hash()).then_some(successor)
         })
-        .map(|(record, _)| record.sequence());
+        .min();
     Ok(RecordPlan {
         new,
         content_hashes,
@@ -675,6 +699,43 @@ pub fn plan_ingest_hashed<'a>(
     })
 }
 
+/// The register's open gaps once a push is written: `before` as stored, the gaps the push
+/// opens, the numbers it brings (which fill gaps) and its explanations. The push's answer is
+/// computed with it before the write, so that answer is saved in the same transaction.
+pub fn open_gaps_after(
+    before: &[OpenGap],
+    new_gaps: &[SequenceRange],
+    new_numbers: &[u64],
+    explanations: &[GapExplanation],
+) -> Vec<OpenGap> {
+    let mut gaps: Vec<OpenGap> = before
+        .iter()
+        .cloned()
+        .chain(new_gaps.iter().map(|g| OpenGap {
+            first: g.first,
+            last: g.last,
+            missing: g.last - g.first + 1,
+            explanation: None,
+        }))
+        .filter_map(|mut gap| {
+            let filled = new_numbers
+                .iter()
+                .filter(|n| (gap.first..=gap.last).contains(n))
+                .count() as u64;
+            gap.missing = gap.missing.saturating_sub(filled);
+            if let Some(e) = explanations
+                .iter()
+                .find(|e| e.first == gap.first && e.last == gap.last)
+            {
+                gap.explanation = Some(e.reason.trim().to_string());
+            }
+            (gap.missing > 0).then_some(gap)
+        })
+        .collect();
+    gaps.sort_by_key(|g| g.first);
+    gaps
+}
+
 /// Refuses explanations that are empty, too long, or name no gap the register has open.
 pub fn check_gap_explanations(
     explanations: &[GapExplanation],
@@ -703,6 +764,13 @@ pub fn check_gap_explanations(
 
 /// Refuses a batch of shared changes that is invalid or repeats an id.
 pub fn check_changes(changes: &[SharedChange]) -> Result<(), PushRefusal> {
+    if changes.len() > MAX_CHANGES_PER_PUSH {
+        return Err(PushRefusal::TooManyRecords {
+            what: "shared changes",
+            max: MAX_CHANGES_PER_PUSH,
+            got: changes.len(),
+        });
+    }
     let mut seen = BTreeSet::new();
     for change in changes {
         change.validate()?;
@@ -784,6 +852,7 @@ mod tests {
                     let known = KnownRecord {
                         hash: t.hash,
                         content_hash: t.content_hash(),
+                        previous_hash: t.previous_hash,
                     };
                     (t.body.sequence, known)
                 })
@@ -842,6 +911,65 @@ mod tests {
         let plan = plan_ingest(&tickets[3..], &known(&tickets[..3]), now()).unwrap();
         assert_eq!(plan.new.len(), 2);
         assert_eq!(plan.chain_break, None);
+    }
+
+    #[test]
+    fn open_gaps_after_a_push_fill_open_and_explain() {
+        let before = [OpenGap {
+            first: 3,
+            last: 5,
+            missing: 3,
+            explanation: None,
+        }];
+        let new_gaps = [SequenceRange { first: 8, last: 8 }];
+        let explained = [GapExplanation {
+            first: 8,
+            last: 8,
+            reason: " ticket annulé ".into(),
+        }];
+        let after = open_gaps_after(&before, &new_gaps, &[4, 7, 9], &explained);
+        assert_eq!(
+            after,
+            [
+                OpenGap {
+                    first: 3,
+                    last: 5,
+                    missing: 2,
+                    explanation: None
+                },
+                OpenGap {
+                    first: 8,
+                    last: 8,
+                    missing: 1,
+                    explanation: Some("ticket annulé".into())
+                },
+            ]
+        );
+        assert!(open_gaps_after(&after[..1], &[], &[3, 5], &[]).is_empty());
+    }
+
+    #[test]
+    fn a_late_ticket_must_lead_to_its_stored_successor() {
+        let tickets = chain(10);
+        let mut stored: Vec<Ticket> = tickets.clone();
+        stored.remove(5);
+        // The genuine 6 fills the gap.
+        let plan = plan_ingest(&tickets[5..6], &known(&stored), now()).unwrap();
+        assert_eq!((plan.new.len(), plan.chain_break), (1, None));
+        // A forgery sealed on 5's hash links backwards but 7 does not name it.
+        let forged = [body(6, 1).seal(tickets[4].hash)];
+        let plan = plan_ingest(&forged, &known(&stored), now()).unwrap();
+        assert_eq!(plan.chain_break, Some(7));
+    }
+
+    #[test]
+    fn the_lowest_break_of_a_push_is_reported() {
+        let mut tickets = chain(6);
+        tickets[5].previous_hash = ChainHash::GENESIS;
+        tickets[2].body.lines[0].unit_price_ttc = Cents(1);
+        tickets[2].body.payments[0].amount = Cents(1);
+        let plan = plan_ingest(&tickets, &KnownChain::default(), now()).unwrap();
+        assert_eq!(plan.chain_break, Some(3));
     }
 
     #[test]

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 /// More than any real basket line; guards the arithmetic and catches typos.
 pub const MAX_QUANTITY: i32 = 10_000;
 
+/// More lines or payments than any real basket; keeps a ticket's sums far from overflowing.
+pub const MAX_LINES: usize = 1_000;
+
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -203,6 +206,18 @@ pub enum TicketError {
     Discount { sequence: u64, line: usize },
     #[error("ticket {sequence}: payments add up to {paid} cents but the lines to {due} cents")]
     Unbalanced { sequence: u64, paid: i64, due: i64 },
+    #[error("ticket {sequence}: more than {MAX_LINES} {what}")]
+    TooMany { sequence: u64, what: &'static str },
+    #[error("ticket {sequence}: its total is beyond {} cents either way", Cents::MAX_TICKET.0)]
+    Total { sequence: u64 },
+    #[error("ticket {sequence}, payment {payment} ({method}): {amount} cents is {reason}")]
+    Payment {
+        sequence: u64,
+        payment: usize,
+        method: &'static str,
+        amount: i64,
+        reason: &'static str,
+    },
     #[error("ticket {sequence}: sequence numbers start at 1")]
     Sequence { sequence: u64 },
     #[error("ticket {sequence}: its hash does not match its content and previous hash")]
@@ -275,7 +290,45 @@ impl TicketBody {
                 });
             }
         }
-        let due = self.total_ttc();
+        if self.lines.len() > MAX_LINES {
+            return Err(TicketError::TooMany {
+                sequence,
+                what: "lines",
+            });
+        }
+        if self.payments.len() > MAX_LINES {
+            return Err(TicketError::TooMany {
+                sequence,
+                what: "payments",
+            });
+        }
+        // Lines are bounded above, so only their sum can leave the range; payments are the
+        // device's raw numbers, so each is bounded and signed before anything adds them.
+        let due = Cents::checked_sum(self.line_amounts().map(|(_, amount)| amount))
+            .filter(|due| due.within(Cents::MAX_TICKET))
+            .ok_or(TicketError::Total { sequence })?;
+        for (index, payment) in self.payments.iter().enumerate() {
+            let reason = if !payment.amount.within(Cents::MAX_TICKET) {
+                Some("out of range")
+            } else if self.kind.is_sale() && payment.amount.0 < 0 {
+                Some("negative on a sale (money given back is a refund ticket)")
+            } else if !self.kind.is_sale() && payment.amount.0 > 0 {
+                Some("positive on a refund (money given back is negative)")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(TicketError::Payment {
+                    sequence,
+                    payment: index + 1,
+                    method: payment.method.code(),
+                    amount: payment.amount.0,
+                    reason,
+                });
+            }
+        }
+        // Each payment is at most MAX_TICKET and there are at most MAX_LINES of them: the
+        // sum cannot overflow.
         let paid: Cents = self.payments.iter().map(|p| p.amount).sum();
         if paid != due {
             return Err(TicketError::Unbalanced {
@@ -411,6 +464,100 @@ mod tests {
                 due: 200
             })
         );
+    }
+
+    #[test]
+    fn payments_are_bounded_and_signed() {
+        // A 10 € sale "paid" a billion euros in cash and back by card.
+        let mut wild = body(vec![bottle(1, 1000, 0)], 0);
+        wild.payments = vec![
+            Payment {
+                method: PaymentMethod::Cash,
+                amount: Cents(100_000_000_000),
+            },
+            Payment {
+                method: PaymentMethod::Card,
+                amount: Cents(-99_999_999_000),
+            },
+        ];
+        assert!(matches!(
+            wild.validate(),
+            Err(TicketError::Payment {
+                payment: 2,
+                method: "card",
+                ..
+            })
+        ));
+        // Sums that wrap to the amount due in a release build.
+        let mut wrapping = body(vec![bottle(1, 1000, 0)], 0);
+        wrapping.payments = [i64::MAX, i64::MAX, 1002]
+            .map(|amount| Payment {
+                method: PaymentMethod::Cash,
+                amount: Cents(amount),
+            })
+            .to_vec();
+        let error = wrapping.validate().unwrap_err();
+        assert!(matches!(error, TicketError::Payment { payment: 1, .. }));
+        assert!(error.to_string().contains("payment 1 (cash)"), "{error}");
+        let mut refund = body(vec![bottle(1, 1000, 0)], 1000);
+        refund.kind = TicketKind::Refund;
+        assert!(matches!(
+            refund.validate(),
+            Err(TicketError::Payment { payment: 1, .. })
+        ));
+        let huge = body(vec![bottle(MAX_QUANTITY, Cents::MAX_LINE.0, 0); 11], 0);
+        assert_eq!(huge.validate(), Err(TicketError::Total { sequence: 1 }));
+    }
+
+    proptest::proptest! {
+        /// Whatever a register sends, validation answers without panicking, and what it
+        /// accepts sums without overflow to payments equal to the lines, within range.
+        #[test]
+        fn validation_never_panics_nor_accepts_an_overflowing_sum(
+            lines in proptest::collection::vec(
+                (proptest::prop_oneof![1..20i32, proptest::num::i32::ANY],
+                 proptest::prop_oneof![0..100_000i64, proptest::num::i64::ANY],
+                 proptest::prop_oneof![0..100i64, proptest::num::i64::ANY]),
+                0..12,
+            ),
+            payments in proptest::collection::vec(
+                proptest::prop_oneof![
+                    0..10_000_000i64,
+                    proptest::num::i64::ANY,
+                    proptest::strategy::Just(i64::MAX),
+                    proptest::strategy::Just(i64::MIN),
+                ],
+                0..4,
+            ),
+            refund in proptest::bool::ANY,
+            balance in proptest::bool::ANY,
+        ) {
+            let mut b = body(
+                lines.iter().map(|&(q, p, d)| bottle(q, p, d)).collect(),
+                0,
+            );
+            b.kind = if refund { TicketKind::Refund } else { TicketKind::Sale };
+            b.payments = payments
+                .iter()
+                .map(|&amount| Payment { method: PaymentMethod::Cash, amount: Cents(amount) })
+                .collect();
+            if balance {
+                // Often make the payments add up (when they can), so acceptance is explored.
+                let due = Cents::checked_sum(b.lines.iter().filter_map(|l| {
+                    l.unit_price_ttc.checked_mul(i64::from(l.quantity))?.checked_sub(l.discount)
+                }));
+                if let Some(due) = due.and_then(|due| due.checked_mul(b.kind.sign())) {
+                    b.payments = vec![Payment { method: PaymentMethod::Card, amount: due }];
+                }
+            }
+            if b.validate().is_ok() {
+                let paid = Cents::checked_sum(b.payments.iter().map(|p| p.amount));
+                let due = Cents::checked_sum(b.line_amounts().map(|(_, a)| a));
+                proptest::prop_assert!(paid.is_some() && paid == due);
+                proptest::prop_assert!(b.total_ttc().within(Cents::MAX_TICKET));
+                proptest::prop_assert!(b.payments.iter().all(|p| p.amount.0 * b.kind.sign() >= 0));
+            }
+        }
     }
 
     #[test]

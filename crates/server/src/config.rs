@@ -143,6 +143,21 @@ impl ServeConfig {
         }
     }
 
+    /// How long a sync lease lasts, checked: zero would grant leases that are expired as
+    /// they are given, so two registers could sync at once.
+    pub fn sync_lease(&self) -> Result<chrono::Duration, String> {
+        const MAX: u32 = 3600;
+        if !(1..=MAX).contains(&self.sync_lease_seconds) {
+            return Err(format!(
+                "--sync-lease-seconds: {} is not between 1 and {MAX} seconds",
+                self.sync_lease_seconds
+            ));
+        }
+        Ok(chrono::Duration::seconds(i64::from(
+            self.sync_lease_seconds,
+        )))
+    }
+
     /// The price list configured, checked.
     pub fn prices(&self) -> Result<multicaisse_core::subscription::Prices, String> {
         let vat_rate = multicaisse_core::VatRate::new(self.subscription_vat_bp)

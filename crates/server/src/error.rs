@@ -80,7 +80,9 @@ impl AppError {
             AppError::PushRefused(
                 PushRefusal::ConflictingReplay { .. } | PushRefusal::ConflictingChange(_),
             ) => StatusCode::CONFLICT,
-            AppError::PushRefused(PushRefusal::TooManyTickets(_)) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PushRefused(
+                PushRefusal::TooManyTickets(_) | PushRefusal::TooManyRecords { .. },
+            ) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::PushRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Decommission(Refusal::Principal | Refusal::NotReady { .. }) => {
                 StatusCode::UNPROCESSABLE_ENTITY

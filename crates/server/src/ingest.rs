@@ -8,9 +8,9 @@ use multicaisse_core::chain::ChainHash;
 use multicaisse_core::closure::Closure;
 use multicaisse_core::store::Register;
 use multicaisse_core::sync::{
-    check_changes, check_correction, check_gap_explanations, plan_ingest_hashed,
+    check_changes, check_correction, check_gap_explanations, open_gaps_after, plan_ingest_hashed,
     plan_records_hashed, GapExplanation, KnownChain, OpenGap, PushRefusal, PushResponse,
-    RegisterSettings, SharedChange,
+    RegisterSettings, SharedChange, MAX_CLOSURES_PER_PUSH,
 };
 use multicaisse_core::ticket::Ticket;
 use sha2::{Digest, Sha256};
@@ -31,6 +31,9 @@ pub struct Push<'a> {
     pub settings: Option<&'a RegisterSettings>,
     pub changes: &'a [SharedChange],
     pub gap_explanations: &'a [GapExplanation],
+    /// The register's request is under the store's lease, re-checked when writing (the
+    /// sync API); the demo's seeded history is not.
+    pub under_lease: bool,
 }
 
 fn range(numbers: impl Iterator<Item = u64> + Clone) -> Option<(u64, u64)> {
@@ -74,15 +77,28 @@ pub async fn push(
     push: Push<'_>,
 ) -> Result<PushResponse, IngestError> {
     let now = Utc::now();
+    // Bounded before anything is hashed or read (changes: `check_changes`): a push holds the
+    // write lock while it writes.
+    if push.closures.len() > MAX_CLOSURES_PER_PUSH {
+        return Err(PushRefusal::TooManyRecords {
+            what: "closures",
+            max: MAX_CLOSURES_PER_PUSH,
+            got: push.closures.len(),
+        }
+        .into());
+    }
     let ticket_hashes: Vec<ChainHash> = push.tickets.iter().map(Ticket::content_hash).collect();
     let closure_hashes: Vec<ChainHash> = push.closures.iter().map(Closure::content_hash).collect();
     let digest = batch_digest(&push, &ticket_hashes, &closure_hashes)?;
-    if let Some(stored) = storage.push_receipt(register.id, &digest).await? {
-        // The same answer as the first time; but the register's report of itself is of now
-        // (a second sync saying "nothing left unsent" again must count as said again).
+    if let Some((stored, first_session)) = storage.push_receipt(register.id, &digest).await? {
+        // The same answer as the first time; but a later sync saying it again ("nothing left
+        // unsent") is news of now, while a late copy in the same session is not.
         if let Some(settings) = push.settings {
             settings.validate()?;
-            storage.report_settings(register.id, settings, now).await?;
+            let news = session_id.is_none() || first_session != session_id;
+            storage
+                .replay_settings(register.id, settings, now, news)
+                .await?;
         }
         return serde_json::from_str(&stored)
             .map_err(|e| StorageError::Corrupt(format!("push receipt: {e}")).into());
@@ -133,9 +149,10 @@ pub async fn push(
             Some(_) => return Err(PushRefusal::ConflictingChange(change.id.clone()).into()),
         }
     }
+    let open_before = storage.open_gaps(register.id).await?;
     if !push.gap_explanations.is_empty() {
         // A gap may be explained in the very push that reveals it.
-        let mut open = storage.open_gaps(register.id).await?;
+        let mut open = open_before.clone();
         open.extend(tickets.new_gaps.iter().map(|g| OpenGap {
             first: g.first,
             last: g.last,
@@ -144,35 +161,38 @@ pub async fn push(
         }));
         check_gap_explanations(push.gap_explanations, &open)?;
     }
+    let new_numbers: Vec<u64> = tickets.new.iter().map(|t| t.body.sequence).collect();
+    let response = PushResponse {
+        accepted: tickets.new.len() as u64,
+        already_known: tickets.already_known,
+        new_gaps: tickets.new_gaps.clone(),
+        chain_break: tickets.chain_break,
+        last_ticket: known_tickets.last.max(new_numbers.iter().copied().max()),
+        closures_accepted: closures.new.len() as u64,
+        closures_already_known: closures.already_known,
+        closure_chain_break: closures.chain_break,
+        changes_accepted: changes.len() as u64,
+        changes_already_known: (push.changes.len() - changes.len()) as u64,
+        open_gaps: open_gaps_after(
+            &open_before,
+            &tickets.new_gaps,
+            &new_numbers,
+            push.gap_explanations,
+        ),
+    };
+    let stored =
+        serde_json::to_string(&response).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     let plan = PushPlan {
         tickets,
         closures,
         settings: push.settings,
         changes,
         gap_explanations: push.gap_explanations,
+        receipt: (&digest, stored),
+        lease_held_at_ms: push.under_lease.then(|| Utc::now().timestamp_millis()),
     };
     storage
         .ingest(register, time_zone, session_id, &plan)
-        .await?;
-    let open_gaps = storage.open_gaps(register.id).await?;
-    let newest_new = plan.tickets.new.iter().map(|t| t.body.sequence).max();
-    let response = PushResponse {
-        accepted: plan.tickets.new.len() as u64,
-        already_known: plan.tickets.already_known,
-        new_gaps: plan.tickets.new_gaps,
-        chain_break: plan.tickets.chain_break,
-        last_ticket: known_tickets.last.max(newest_new),
-        closures_accepted: plan.closures.new.len() as u64,
-        closures_already_known: plan.closures.already_known,
-        closure_chain_break: plan.closures.chain_break,
-        changes_accepted: plan.changes.len() as u64,
-        changes_already_known: (push.changes.len() - plan.changes.len()) as u64,
-        open_gaps,
-    };
-    let stored =
-        serde_json::to_string(&response).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    storage
-        .save_push_receipt(register.id, &digest, &stored)
         .await?;
     Ok(response)
 }

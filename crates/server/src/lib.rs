@@ -33,6 +33,8 @@ pub enum StartError {
     },
     #[error("invalid price list: {0}")]
     Prices(String),
+    #[error("invalid configuration: {0}")]
+    Config(String),
 }
 
 /// A server bound to its port and answering requests.
@@ -68,6 +70,7 @@ impl Drop for RunningServer {
 /// binds the port, and starts serving in the background.
 pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     let prices = config.prices().map_err(StartError::Prices)?;
+    let sync_lease = config.sync_lease().map_err(StartError::Config)?;
     let target = DatabaseTarget::from_config(config.database_url.as_deref(), &config.data_dir)?;
     let storage = storage::open(&target).await?;
     storage::backfill_rollups(storage.as_ref()).await?;
@@ -89,7 +92,7 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
         .map_err(|source| StartError::Listen { addr, source })?;
     let state = http::AppState {
         storage: storage.clone(),
-        sync_lease: chrono::Duration::seconds(i64::from(config.sync_lease_seconds)),
+        sync_lease,
         session_lifetime: chrono::Duration::seconds(i64::from(config.session_seconds)),
         secure_cookies: config.secure_cookies,
         public_url: config.public_url.clone(),

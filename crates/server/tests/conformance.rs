@@ -96,6 +96,8 @@ async fn a_batch_is_all_or_nothing(backend: Backend) {
         settings: None,
         changes: vec![],
         gap_explanations: &[],
+        receipt: ("a digest", "{}".into()),
+        lease_held_at_ms: None,
     };
     let error = storage.ingest(register, tz, None, &plan).await.unwrap_err();
     assert!(matches!(error, StorageError::Conflict(_)), "{error}");

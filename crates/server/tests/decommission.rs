@@ -21,6 +21,15 @@ on_both_backends!(
     a_register_withholding_tickets_stays_blocked_and_says_which
 );
 
+mod postgres_only {
+    #[tokio::test]
+    async fn no_ticket_lands_after_the_final_z_while_support_suspends() {
+        if let Some(backend) = super::support::Backend::postgres() {
+            super::no_ticket_lands_after_the_final_z_while_support_suspends(backend).await
+        }
+    }
+}
+
 const OWNER_EMAIL: &str = "owner@fin-de-saison.fr";
 const PASSWORD: &str = "mot de passe de test";
 
@@ -334,4 +343,73 @@ async fn a_register_withholding_tickets_stays_blocked_and_says_which(backend: Ba
     assert_eq!(status, 200, "{body}");
     let (status, _) = owner.post_json(&start, json!({})).await;
     assert_eq!(status, 200);
+}
+
+/// Issue 16, item 11: the suspension judges the evidence, then writes; a push that lands in
+/// between must not leave a ticket after the "final" Z. PostgreSQL's row locks hold both
+/// requests at the same point, deterministically: a lock on the register's row stalls the
+/// suspension's write and the push's, then both go.
+async fn no_ticket_lands_after_the_final_z_while_support_suspends(backend: Backend) {
+    use multicaisse_core::sync::BeginResponse;
+    use sqlx::Executor;
+    let (app, store, registers, _owner) = setup(&backend).await;
+    let base = app.server.url();
+    let seasonal = &registers[1];
+    let start = format!("/api/registers/{}/decommission", seasonal.id);
+    let (status, body) = app.support.post_json(&start, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    simulate::run(&simulation(&app, &store, 2, (day(24), day(31))))
+        .await
+        .unwrap();
+    let device = Device::pair(&base, seasonal.id).await;
+    sync(&device, 0).await;
+    sync(&device, 0).await;
+    let begun = device.begin_raw().await;
+    assert_eq!(begun.status(), 200);
+    let begun: BeginResponse = begun.json().await.unwrap();
+    let late = multicaisse_core::ticket::TicketBody {
+        sequence: begun.last_ticket.unwrap() + 1,
+        kind: multicaisse_core::ticket::TicketKind::Sale,
+        issued_at: support::fixture::paris(2026, 10, 31, 19, 30),
+        lines: vec![support::fixture::line(
+            "Crémant de Loire",
+            1,
+            1290,
+            multicaisse_core::VatRate::STANDARD,
+            0,
+        )],
+        payments: vec![multicaisse_core::ticket::Payment {
+            method: multicaisse_core::ticket::PaymentMethod::Card,
+            amount: multicaisse_core::Cents(1290),
+        }],
+    }
+    .seal(begun.last_ticket_hash.unwrap());
+    let mut holder = app.db.lock_register_row(seasonal.id).await;
+    let suspend_path = format!("{start}/suspend");
+    let suspend = app.support.post(&suspend_path, json!({}));
+    let push = async {
+        // After the suspension has judged its evidence and waits to write.
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let push = device.push_raw(begun.session_id, std::slice::from_ref(&late));
+        let release = async {
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+            holder.execute("ROLLBACK").await.unwrap();
+        };
+        tokio::join!(push, release).0
+    };
+    let (suspended, pushed) = tokio::join!(suspend, push);
+    let (suspended, pushed) = (suspended.status().as_u16(), pushed.status().as_u16());
+    assert!(
+        !(suspended == 200 && pushed == 200),
+        "the suspension and a later ticket both went through"
+    );
+    let head = app
+        .storage()
+        .chain_head(seasonal.id)
+        .await
+        .unwrap()
+        .map(|h| h.sequence);
+    if suspended == 200 {
+        assert_eq!(head, begun.last_ticket, "nothing after the final Z");
+    }
 }

@@ -9,7 +9,7 @@ use multicaisse_core::ticket::{PaymentMethod, Ticket};
 use multicaisse_core::{Cents, VatRate};
 use serde_json::{json, Value};
 use support::device::Device;
-use support::fixture::{body, line, paris, small_store};
+use support::fixture::{body, line, paris, settings, small_store};
 use support::{Backend, TestApp};
 
 on_both_backends!(
@@ -149,16 +149,6 @@ async fn closures_are_stored_chained_and_replayable(backend: Backend) {
         app.storage().closures(register, 1, 10).await.unwrap().len(),
         3
     );
-}
-
-fn settings(pending: u32) -> Value {
-    json!({
-        "shop_name": "Cave d'essai", "shop_address": "12 rue d'Austerlitz, 69004 Lyon",
-        "siret": "83214567600017", "document_header": "Merci !", "document_footer": "À bientôt",
-        "fiscal_year_end_month": 12, "payment_methods": ["card", "cash"], "loyalty_enabled": true,
-        "printer_configured": false, "email_tickets": true, "app_version": "4.2.0",
-        "pending_local_changes": pending
-    })
 }
 
 async fn settings_are_kept_as_last_reported(backend: Backend) {

@@ -4,11 +4,11 @@ mod support;
 
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::sync::{LeaseBusy, SequenceRange, MAX_TICKETS_PER_PUSH};
-use multicaisse_core::ticket::{PaymentMethod, Ticket};
-use multicaisse_core::{Cents, VatRate};
+use multicaisse_core::ticket::Ticket;
+use multicaisse_core::Cents;
 use serde_json::{json, Value};
 use support::device::{pair_with, pairing_code, Device};
-use support::fixture::{body, line, paris, small_store};
+use support::fixture::{sancerre_chain as tickets, small_store};
 use support::{Backend, TestApp};
 
 on_both_backends!(
@@ -22,24 +22,6 @@ on_both_backends!(
     a_broken_chain_is_detected_and_the_data_kept,
     bad_pushes_are_refused_whole,
 );
-
-/// Tickets `first..=last` of a register's chain, sealed from `previous`.
-fn tickets(first: u64, last: u64, previous: ChainHash) -> Vec<Ticket> {
-    let mut previous = previous;
-    (first..=last)
-        .map(|n| {
-            let t = body(
-                n,
-                paris(2026, 4, 2, 10, (n % 60) as u32),
-                vec![line("Sancerre", 1, 2290 + n as i64, VatRate::STANDARD, 0)],
-                PaymentMethod::Card,
-            )
-            .seal(previous);
-            previous = t.hash;
-            t
-        })
-        .collect()
-}
 
 async fn error_of(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();

@@ -126,6 +126,7 @@ pub async fn push(
             settings: None,
             changes: &[],
             gap_explanations: &[],
+            under_lease: false,
         };
         ingest::push(storage, register, store.time_zone, None, push)
             .await

@@ -244,13 +244,27 @@ pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoS
     }
     let mut registers = Vec::new();
     for (spec, journal) in demo.iter().zip(journals) {
-        let register = storage.insert_register(&spec.spec).await?;
+        // In service while its history is pushed, then out of service as planned: ingest
+        // refuses a register out of service.
+        let in_service = NewRegister {
+            status: RegisterStatus::Active,
+            suspended_at: None,
+            ..spec.spec.clone()
+        };
+        let register = storage.insert_register(&in_service).await?;
         let today = store.today(plan.not_after);
         let count = seal_and_push(storage, &store, &register, journal, today).await?;
         registers.push((register, count));
     }
     let played: Vec<Register> = registers.iter().map(|(r, _)| r.clone()).collect();
     sync_history::seed(storage, &store, &played, plan.not_after, true).await?;
+    for ((register, _), spec) in registers.iter_mut().zip(&demo) {
+        if let Some(at) = spec.spec.suspended_at {
+            storage.retire_register(register.id, at).await?;
+            register.status = spec.spec.status;
+            register.suspended_at = Some(at);
+        }
+    }
     let second_store = seed_second_store(storage, plan).await?;
     // One accounting firm keeps both shops' books: its Z page lists both.
     let both = [store.id, second_store.0.id];

@@ -254,6 +254,7 @@ async fn sync(
         settings: Some(&settings),
         changes: &moves,
         gap_explanations: &[],
+        under_lease: false,
     };
     ingest::push(storage, register, store.time_zone, Some(session), push)
         .await
@@ -261,7 +262,12 @@ async fn sync(
             IngestError::Storage(e) => e,
             IngestError::Refused(r) => StorageError::Corrupt(format!("demo sync refused: {r}")),
         })?;
-    while storage.pull(register, Some(session), 1000).await?.remaining > 0 {}
+    while storage
+        .pull(register, Some(session), None, 1000)
+        .await?
+        .remaining
+        > 0
+    {}
     storage
         .end_sync(store.id, register.id, session, at + Duration::seconds(40))
         .await?;

@@ -214,17 +214,29 @@ async fn current(
 
 /// The register's wizard, its store and the evidence, if `step` may be confirmed now; the
 /// reason otherwise.
+/// The figures a confirmation was judged on, re-checked in the transaction that suspends.
 async fn confirmable(
     state: &AppState,
     caller: &Caller,
     raw_id: &str,
     step: Step,
-) -> AppResult<(Store, Evidence, Decommission)> {
+) -> AppResult<(Store, Evidence, Decommission, crate::storage::JudgedChains)> {
     let (register, decommission) = current(state, caller, raw_id, Capability::Decommission).await?;
+    // Read before the evidence: a closure arriving in between makes the re-check refuse,
+    // never pass.
+    let last_closure = state
+        .storage
+        .closure_head(register.id)
+        .await?
+        .map(|h| h.sequence);
     let (store, evidence) = evidence(state, &register).await?;
     let states = evaluate(&decommission.progress, &evidence);
     may_confirm(step, &decommission.progress, &states).map_err(AppError::Decommission)?;
-    Ok((store, evidence, decommission))
+    let judged = crate::storage::JudgedChains {
+        last_ticket: evidence.last_ticket,
+        last_closure,
+    };
+    Ok((store, evidence, decommission, judged))
 }
 
 async fn start(
@@ -286,7 +298,7 @@ async fn suspend(
 ) -> AppResult<Json<Decommission>> {
     let lang = lang_only(query.as_deref())?;
     caller.require_support()?;
-    let (store, evidence, decommission) =
+    let (store, evidence, decommission, seen) =
         confirmable(&state, &caller, &id, Step::Suspended).await?;
     let now = Utc::now();
     let reason = format!(
@@ -295,7 +307,7 @@ async fn suspend(
     );
     let suspended = state
         .storage
-        .suspend_decommission(decommission.id, caller.user.id, &reason, now)
+        .suspend_decommission(decommission.id, caller.user.id, &reason, now, seen)
         .await?;
     // The evidence the suspension rests on, kept with it.
     let grounds = match &evidence.final_closure {
@@ -331,7 +343,8 @@ async fn uninstall(
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<Decommission>> {
     let lang = lang_only(query.as_deref())?;
-    let (_, evidence, decommission) = confirmable(&state, &caller, &id, Step::Uninstalled).await?;
+    let (_, evidence, decommission, _) =
+        confirmable(&state, &caller, &id, Step::Uninstalled).await?;
     let done = state
         .storage
         .uninstall_decommission(decommission.id, caller.user.id, Utc::now())

@@ -66,6 +66,9 @@ impl FromRequestParts<AppState> for DeviceAuth {
                 revoked_at.format("%Y-%m-%d %H:%M UTC")
             )));
         }
+        if !register.status.may_sync() {
+            return Err(super::sync::out_of_service(register.status));
+        }
         let store = store_or_404(storage.as_ref(), register.store_id).await?;
         Ok(DeviceAuth { register, store })
     }

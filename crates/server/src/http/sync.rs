@@ -113,7 +113,21 @@ async fn create_pairing_code(
     let register = caller
         .register(&state, &id, Capability::EnrolRegisters)
         .await?;
+    if !register.status.may_sync() {
+        return Err(out_of_service(register.status));
+    }
     Ok(Json(issue_pairing_code(&state, register.id).await?))
+}
+
+/// Why a register that no longer syncs cannot pair an iPad or sync.
+pub(super) fn out_of_service(status: multicaisse_core::store::RegisterStatus) -> AppError {
+    AppError::Conflict(format!(
+        "this register is {}: it no longer pairs an iPad nor syncs (its closures stay downloadable)",
+        match status {
+            multicaisse_core::store::RegisterStatus::Pending => "not activated yet",
+            _ => "out of service",
+        }
+    ))
 }
 
 /// A new one-time code for a register's iPad, stored as its hash.
@@ -164,7 +178,8 @@ async fn pair(
         )
         .await?;
     let register_id = match outcome {
-        Redeemed::Paired { register_id } => register_id,
+        Redeemed::Paired { register_id, .. } => register_id,
+        Redeemed::OutOfService { status } => return Err(out_of_service(status)),
         Redeemed::Unknown => {
             return Err(AppError::Unauthorized(
                 "unknown pairing code: check it, or ask support for a new one".into(),
@@ -296,6 +311,7 @@ async fn push(
         settings: request.settings.as_ref(),
         changes: &request.changes,
         gap_explanations: &request.gap_explanations,
+        under_lease: true,
     };
     match ingest::push(
         state.storage.as_ref(),
@@ -352,7 +368,12 @@ async fn pull(
     };
     let page = state
         .storage
-        .pull(&device.register, Some(request.session_id), limit)
+        .pull(
+            &device.register,
+            Some(request.session_id),
+            Some(Utc::now().timestamp_millis()),
+            limit,
+        )
         .await?;
     Ok(Json(PullResponse {
         changes: page

@@ -628,7 +628,7 @@ macro_rules! impl_accounts {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::accounts::User>> {
                 use $crate::storage::accounts::{user, Invitee, UserRow, USER_COLUMNS};
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let taken: Option<(i64, String)> = sqlx::query_as(
                     "UPDATE invitations SET accepted_at = $1 WHERE id = $2 \
                      AND accepted_at IS NULL AND cancelled_at IS NULL AND expires_at > $1 \
@@ -727,7 +727,7 @@ macro_rules! impl_accounts {
                 user_id: i64,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<Option<multicaisse_core::auth::Role>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let revoked: Option<(String,)> = sqlx::query_as(
                     "UPDATE memberships SET revoked_at = $1 WHERE store_id = $2 AND user_id = $3 \
                      AND revoked_at IS NULL RETURNING role",
@@ -760,7 +760,7 @@ macro_rules! impl_accounts {
                 user_id: i64,
                 role: multicaisse_core::auth::Role,
             ) -> $crate::storage::StorageResult<Option<multicaisse_core::auth::Role>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let before: Option<(String,)> = sqlx::query_as(
                     "SELECT role FROM memberships WHERE store_id = $1 AND user_id = $2 \
                      AND revoked_at IS NULL",

@@ -45,12 +45,15 @@ pub trait Decommissions {
 
     /// Support's confirmation, in one transaction: the register suspended (its billing ends),
     /// its device tokens revoked with `reason`. `Conflict` if already suspended or cancelled.
+    /// `judged`: the register's chains as the decision saw them; anything received since
+    /// (a ticket after the "final" Z) refuses the suspension with `Conflict`.
     async fn suspend_decommission(
         &self,
         id: i64,
         user_id: i64,
         reason: &str,
         at: DateTime<Utc>,
+        judged: super::JudgedChains,
     ) -> StorageResult<Decommission>;
 
     /// The owner's confirmation that the app is gone. `Conflict` unless revoked and not done.
@@ -314,8 +317,9 @@ macro_rules! impl_decommissions {
                 user_id: i64,
                 reason: &str,
                 at: chrono::DateTime<chrono::Utc>,
+                judged: $crate::storage::JudgedChains,
             ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let suspended: Option<(i64,)> = sqlx::query_as(
                     "UPDATE decommissions SET suspended_by = $2, suspended_at = $3, revoked_at = $3 \
                      WHERE id = $1 AND suspended_at IS NULL AND cancelled_at IS NULL \
@@ -338,6 +342,26 @@ macro_rules! impl_decommissions {
                 .bind(register_id)
                 .execute(&mut *tx)
                 .await?;
+                // After the register's row is taken: a push holding it (it reads the status
+                // under lock) has committed, and what it brought is seen here.
+                let (tickets, closures): (Option<i64>, Option<i64>) = sqlx::query_as(
+                    "SELECT (SELECT MAX(sequence) FROM tickets WHERE register_id = $1), \
+                            (SELECT MAX(sequence) FROM closures WHERE register_id = $1)",
+                )
+                .bind(register_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let now_seen = $crate::storage::JudgedChains {
+                    last_ticket: tickets.map(|n| n as u64),
+                    last_closure: closures.map(|n| n as u64),
+                };
+                if now_seen != judged {
+                    return Err($crate::storage::StorageError::Conflict(format!(
+                        "the register synced since the check (tickets up to {:?}, closures up to {:?}, \
+                         judged on {:?} and {:?}): look at the wizard again",
+                        now_seen.last_ticket, now_seen.last_closure, judged.last_ticket, judged.last_closure
+                    )));
+                }
                 sqlx::query(
                     "UPDATE device_tokens SET revoked_at = $1, revoked_reason = $2 \
                      WHERE register_id = $3 AND revoked_at IS NULL",

@@ -132,25 +132,33 @@ pub async fn open(target: &DatabaseTarget) -> StorageResult<Arc<dyn Storage>> {
 /// Builds the daily rollups of a database whose tickets predate them, once, at start.
 /// Returns the number of tickets counted.
 pub async fn backfill_rollups(storage: &dyn Storage) -> StorageResult<u64> {
-    if !storage.rollups_missing().await? {
-        return Ok(0);
-    }
+    let missing = storage.registers_without_rollups().await?;
     let mut counted = 0;
-    for store in storage.stores().await? {
-        for register in storage.registers(store.id).await? {
-            let mut from = 1;
-            loop {
-                let page = storage.tickets(register.id, from, 5000).await?;
-                let Some(last) = page.last() else { break };
-                from = last.body.sequence + 1;
-                counted += page.len() as u64;
-                // A day split across two pages is added to twice: the upsert sums.
-                let days = multicaisse_core::rollup::roll_up(
-                    page.iter().map(|t| &t.body),
-                    store.time_zone,
-                );
-                storage.add_rollups(register.id, &days).await?;
+    for register_id in missing {
+        let Some(register) = storage.register(register_id).await? else {
+            continue;
+        };
+        let Some(store) = storage.store(register.store_id).await? else {
+            continue;
+        };
+        let mut days = std::collections::BTreeMap::new();
+        let mut tickets = 0;
+        let mut from = 1;
+        loop {
+            let page = storage.tickets(register.id, from, 5000).await?;
+            let Some(last) = page.last() else { break };
+            from = last.body.sequence + 1;
+            tickets += page.len() as u64;
+            let page_days =
+                multicaisse_core::rollup::roll_up(page.iter().map(|t| &t.body), store.time_zone);
+            for (day, sales) in page_days {
+                days.entry(day)
+                    .or_insert_with(multicaisse_core::rollup::DaySales::default)
+                    .merge(&sales);
             }
+        }
+        if storage.rebuild_rollups(register.id, &days).await? {
+            counted += tickets;
         }
     }
     Ok(counted)
@@ -195,6 +203,13 @@ pub struct PushPlan<'a> {
     pub changes: Vec<&'a SharedChange>,
     /// Reasons for open gaps, already checked against them.
     pub gap_explanations: &'a [multicaisse_core::sync::GapExplanation],
+    /// The batch's digest and the answer it gets, kept in the transaction that writes it:
+    /// a crash cannot leave a written batch without its answer.
+    pub receipt: (&'a str, String),
+    /// When set, the push's session must hold the store's lease at this instant (ms since
+    /// the epoch), checked in the writing transaction: a push that outlived its lease is
+    /// refused instead of landing after another register took over.
+    pub lease_held_at_ms: Option<i64>,
 }
 
 /// The stored form of a shared change: compared byte for byte to tell a replay from a
@@ -224,10 +239,25 @@ pub struct Device {
     pub revoked_reason: Option<String>,
 }
 
+/// The newest ticket and closure numbers of a register, as a decision saw them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JudgedChains {
+    pub last_ticket: Option<u64>,
+    pub last_closure: Option<u64>,
+}
+
 /// What became of a pairing code presented by a device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Redeemed {
-    Paired { register_id: i64 },
+    /// `replaced`: the earlier tokens of the register, revoked by this pairing.
+    Paired {
+        register_id: i64,
+        replaced: u64,
+    },
+    /// The code's register no longer syncs (suspended, or not yet activated).
+    OutOfService {
+        status: multicaisse_core::store::RegisterStatus,
+    },
     Unknown,
     AlreadyUsed,
     Expired,
@@ -276,6 +306,13 @@ pub trait Storage:
     async fn store(&self, id: i64) -> StorageResult<Option<Store>>;
 
     async fn insert_register(&self, register: &NewRegister) -> StorageResult<Register>;
+    /// Marks a register out of service from `at`, outside any decommission: the demo's
+    /// seasonal register once its history is in (ingest refuses a register out of service).
+    async fn retire_register(
+        &self,
+        register_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StorageResult<()>;
     /// A store's registers, by number.
     async fn registers(&self, store_id: i64) -> StorageResult<Vec<Register>>;
 
@@ -321,10 +358,12 @@ pub trait Storage:
 
     /// The next page of the store's shared changes for a register, from its cursor, skipping
     /// its own changes (it has them); advances the cursor. One transaction.
+    /// With `lease_held_at_ms`, the session must hold the lease then (as for a push).
     async fn pull(
         &self,
         register: &Register,
         session_id: Option<i64>,
+        lease_held_at_ms: Option<i64>,
         limit: u32,
     ) -> StorageResult<PulledPage>;
 
@@ -343,24 +382,24 @@ pub trait Storage:
         register_id: i64,
     ) -> StorageResult<Vec<multicaisse_core::sync::OpenGap>>;
 
-    /// The answer stored for a batch digest, if this register pushed that batch before.
-    async fn push_receipt(&self, register_id: i64, digest: &str) -> StorageResult<Option<String>>;
+    /// The answer stored for a batch digest, if this register pushed that batch before, and
+    /// the sync session that pushed it.
+    async fn push_receipt(
+        &self,
+        register_id: i64,
+        digest: &str,
+    ) -> StorageResult<Option<(String, Option<i64>)>>;
 
-    /// What a register says of itself at a sync (set-up, changes left unsent), kept as the
-    /// latest report: also for a replayed batch, since saying it again is news of now.
-    async fn report_settings(
+    /// A replayed batch's report of the register (set-up, changes left unsent). Said again
+    /// in a later sync (`news`), it is the latest report; a late copy within the session
+    /// that first sent it only moves the time of the latest report when it says the same,
+    /// and otherwise changes nothing (it would pass stale settings off as the latest).
+    async fn replay_settings(
         &self,
         register_id: i64,
         settings: &multicaisse_core::sync::RegisterSettings,
         at: DateTime<Utc>,
-    ) -> StorageResult<()>;
-
-    /// Keeps the answer given to a batch (the first one wins).
-    async fn save_push_receipt(
-        &self,
-        register_id: i64,
-        digest: &str,
-        response: &str,
+        news: bool,
     ) -> StorageResult<()>;
 
     /// Revokes every live token of a register; returns how many.

@@ -36,6 +36,15 @@ impl PostgresStorage {
             .map_err(|source| StorageError::Migrate { target, source })?;
         Ok(PostgresStorage { pool })
     }
+
+    /// Locks the rows a write transaction's check read, until it commits: a lease checked
+    /// this way cannot be taken over before the write that relied on it is in.
+    const ROW_LOCK: &'static str = " FOR UPDATE";
+
+    /// A write transaction (see SQLite's: PostgreSQL's row locks need nothing special).
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
 }
 
 super::sql::impl_storage!(PostgresStorage, sqlx::Postgres, "postgres");

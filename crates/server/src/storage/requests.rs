@@ -160,7 +160,7 @@ macro_rules! impl_requests {
                 multicaisse_core::requests::RegisterRequest,
                 multicaisse_core::store::Register,
             )> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 // Deciding first: of two support agents activating at once, one wins.
                 let decided: Option<(i64, String)> = sqlx::query_as(
                     "UPDATE register_requests SET status = 'activated', decided_by = $2, \

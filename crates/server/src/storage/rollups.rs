@@ -50,16 +50,18 @@ pub trait Rollups: Send + Sync {
     /// Each register's net sales per day of a range (days without tickets are absent).
     async fn daily_sales(&self, store_id: i64, range: DateRange) -> StorageResult<Vec<DayPoint>>;
 
-    /// Adds days to a register's rollups, in one transaction (rebuilding them, in practice:
-    /// ingest adds its own in the tickets' transaction).
-    async fn add_rollups(
+    /// Writes a register's rollups from all its tickets, in one transaction, unless it has
+    /// some already (another process rebuilt it first); returns whether it wrote. All or
+    /// nothing per register: a crash leaves the register to the next start, never half done.
+    async fn rebuild_rollups(
         &self,
         register_id: i64,
         days: &BTreeMap<NaiveDate, DaySales>,
-    ) -> StorageResult<()>;
+    ) -> StorageResult<bool>;
 
-    /// Whether tickets exist that the rollups do not count (a database from before them).
-    async fn rollups_missing(&self) -> StorageResult<bool>;
+    /// The registers whose tickets the rollups do not count (a database from before them, or
+    /// a rebuild that did not finish).
+    async fn registers_without_rollups(&self) -> StorageResult<Vec<i64>>;
 }
 
 pub(super) fn count(n: i64) -> u64 {
@@ -366,24 +368,41 @@ macro_rules! impl_rollups {
                     .collect())
             }
 
-            async fn add_rollups(
+            async fn rebuild_rollups(
                 &self,
                 register_id: i64,
                 days: &std::collections::BTreeMap<chrono::NaiveDate, multicaisse_core::rollup::DaySales>,
-            ) -> $crate::storage::StorageResult<()> {
-                let mut tx = self.pool.begin().await?;
+            ) -> $crate::storage::StorageResult<bool> {
+                let mut tx = self.write_tx().await?;
+                // Two processes starting together: the register's row serialises them, and
+                // the second finds the rollups written.
+                sqlx::query(&format!("SELECT id FROM registers WHERE id = $1{}", Self::ROW_LOCK))
+                    .bind(register_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let (counted,): (bool,) = sqlx::query_as(
+                    "SELECT EXISTS (SELECT 1 FROM register_day_sales WHERE register_id = $1)",
+                )
+                .bind(register_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if counted {
+                    return Ok(false);
+                }
                 Self::upsert_rollups(&mut tx, register_id, days).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
             }
 
-            async fn rollups_missing(&self) -> $crate::storage::StorageResult<bool> {
-                let (missing,): (bool,) = sqlx::query_as(
-                    "SELECT EXISTS (SELECT 1 FROM tickets) AND NOT EXISTS (SELECT 1 FROM register_day_sales)",
+            async fn registers_without_rollups(&self) -> $crate::storage::StorageResult<Vec<i64>> {
+                let rows: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT r.id FROM registers r WHERE EXISTS (SELECT 1 FROM tickets t \
+                     WHERE t.register_id = r.id) AND NOT EXISTS (SELECT 1 FROM register_day_sales s \
+                     WHERE s.register_id = r.id) ORDER BY r.id",
                 )
-                .fetch_one(&self.pool)
+                .fetch_all(&self.pool)
                 .await?;
-                Ok(missing)
+                Ok(rows.into_iter().map(|(id,)| id).collect())
             }
         }
     };

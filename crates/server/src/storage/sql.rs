@@ -535,7 +535,7 @@ impl ChainTable {
 }
 
 pub(super) fn known_chain(
-    rows: Vec<(i64, String, String)>,
+    rows: Vec<(i64, String, String, String)>,
     newest: Option<i64>,
 ) -> StorageResult<multicaisse_core::sync::KnownChain> {
     let number =
@@ -543,10 +543,11 @@ pub(super) fn known_chain(
     let hash = |h: &str| ChainHash::from_hex(h).map_err(|e| StorageError::Corrupt(e.to_string()));
     let records = rows
         .into_iter()
-        .map(|(sequence, claimed, content)| {
+        .map(|(sequence, claimed, content, previous)| {
             let known = multicaisse_core::sync::KnownRecord {
                 hash: hash(&claimed)?,
                 content_hash: hash(&content)?,
+                previous_hash: hash(&previous)?,
             };
             Ok((number(sequence)?, known))
         })
@@ -600,6 +601,34 @@ macro_rules! impl_storage {
                 Ok(())
             }
 
+            /// Refuses, inside the caller's transaction, a session that does not hold its
+            /// store's lease at `now_ms`; on PostgreSQL the lease row stays locked until
+            /// the transaction ends, so no other register takes the lease meanwhile.
+            async fn hold_lease_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                register: &multicaisse_core::store::Register,
+                session_id: i64,
+                now_ms: i64,
+            ) -> $crate::storage::StorageResult<()> {
+                let held: Option<(i64,)> = sqlx::query_as(&format!(
+                    "SELECT session_id FROM sync_leases WHERE store_id = $1 AND register_id = $2 \
+                     AND session_id = $3 AND expires_at_ms > $4{}",
+                    Self::ROW_LOCK
+                ))
+                .bind(register.store_id)
+                .bind(register.id)
+                .bind(session_id)
+                .bind(now_ms)
+                .fetch_optional(&mut **tx)
+                .await?;
+                match held {
+                    Some(_) => Ok(()),
+                    None => Err($crate::storage::StorageError::Conflict(format!(
+                        "sync session {session_id} does not hold the store's lease (it expired, ended, or is not this register's): begin a new sync"
+                    ))),
+                }
+            }
+
             /// A register and its sync status row, inside the caller's transaction (a
             /// request's activation writes its decision in the same one).
             pub(crate) async fn insert_register_in(
@@ -648,13 +677,13 @@ macro_rules! impl_storage {
             ) -> $crate::storage::StorageResult<multicaisse_core::sync::KnownChain> {
                 let number = $crate::storage::sql::number;
                 let table = table.name();
-                let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
-                    "SELECT sequence, hash, content_hash FROM {table} WHERE register_id = $1 \
-                     AND sequence BETWEEN $2 AND $3"
+                let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&format!(
+                    "SELECT sequence, hash, content_hash, previous_hash FROM {table} \
+                     WHERE register_id = $1 AND sequence BETWEEN $2 AND $3"
                 ))
                 .bind(register_id)
                 .bind(number(first.saturating_sub(1)))
-                .bind(number(last))
+                .bind(number(last.saturating_add(1)))
                 .fetch_all(&self.pool)
                 .await?;
                 let (newest,): (Option<i64>,) =
@@ -725,11 +754,25 @@ macro_rules! impl_storage {
                 row.map(TryInto::try_into).transpose()
             }
 
+            async fn retire_register(
+                &self,
+                register_id: i64,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<()> {
+                sqlx::query("UPDATE registers SET status = $1, suspended_at = $2 WHERE id = $3")
+                    .bind(multicaisse_core::store::RegisterStatus::Suspended.code())
+                    .bind(at)
+                    .bind(register_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn insert_register(
                 &self,
                 register: &$crate::storage::NewRegister,
             ) -> $crate::storage::StorageResult<multicaisse_core::store::Register> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let register = Self::insert_register_in(&mut tx, register).await?;
                 tx.commit().await?;
                 Ok(register)
@@ -835,7 +878,26 @@ macro_rules! impl_storage {
                     .map(|(t, content_hash)| q::TicketInsert::new(t, content_hash, time_zone))
                     .collect::<$crate::storage::StorageResult<Vec<_>>>()?;
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
+                if let (Some(session_id), Some(now_ms)) = (session_id, plan.lease_held_at_ms) {
+                    Self::hold_lease_in(&mut tx, register, session_id, now_ms).await?;
+                }
+                // Judged in the writing transaction, the register's row held until commit: a
+                // decommission's suspension either commits first (and this push is refused)
+                // or waits for this push (and sees what it brought).
+                let (status,): (String,) = sqlx::query_as(&format!(
+                    "SELECT status FROM registers WHERE id = $1{}",
+                    Self::ROW_LOCK
+                ))
+                .bind(register_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if !multicaisse_core::store::RegisterStatus::from_code(&status).is_some_and(|s| s.may_sync()) {
+                    return Err($crate::storage::StorageError::Conflict(format!(
+                        "register {} is out of service ({status}): nothing more is recorded for it",
+                        register.number
+                    )));
+                }
                 for chunk in rows.chunks(q::TICKET_INSERT_CHUNK) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO tickets (register_id, sequence, kind, issued_at, business_date, \
@@ -922,11 +984,15 @@ macro_rules! impl_storage {
                 let breaks = [("ticket", plan.tickets.chain_break), ("closure", plan.closures.chain_break)];
                 for (record, sequence) in breaks {
                     let Some(sequence) = sequence else { continue };
-                    // Only the first break of a chain is kept: everything after it is suspect.
+                    // The lowest break of a chain is kept, whenever it arrives (a late record
+                    // can break below one found earlier): everything after it is suspect.
                     sqlx::query(
                         "INSERT INTO chain_breaks (register_id, record, first_sequence, \
                          detected_at, session_id) VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (register_id, record) DO NOTHING",
+                         ON CONFLICT (register_id, record) DO UPDATE SET \
+                         first_sequence = excluded.first_sequence, \
+                         detected_at = excluded.detected_at, session_id = excluded.session_id \
+                         WHERE excluded.first_sequence < chain_breaks.first_sequence",
                     )
                     .bind(register_id)
                     .bind(record)
@@ -1016,6 +1082,18 @@ macro_rules! impl_storage {
                     .execute(&mut *tx)
                     .await?;
                 }
+                let (digest, response) = &plan.receipt;
+                sqlx::query(
+                    "INSERT INTO push_receipts (register_id, digest, response, created_at, \
+                     session_id) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(register_id)
+                .bind(*digest)
+                .bind(response)
+                .bind(now)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
                 if let Some(session_id) = session_id {
                     sqlx::query(
                         "UPDATE sync_sessions SET tickets_pushed = tickets_pushed + $1 WHERE id = $2",
@@ -1033,10 +1111,14 @@ macro_rules! impl_storage {
                 &self,
                 register: &multicaisse_core::store::Register,
                 session_id: Option<i64>,
+                lease_held_at_ms: Option<i64>,
                 limit: u32,
             ) -> $crate::storage::StorageResult<$crate::storage::PulledPage> {
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
+                if let (Some(session_id), Some(now_ms)) = (session_id, lease_held_at_ms) {
+                    Self::hold_lease_in(&mut tx, register, session_id, now_ms).await?;
+                }
                 let cursor: Option<(i64,)> =
                     sqlx::query_as("SELECT cursor FROM register_cursors WHERE register_id = $1")
                         .bind(register.id)
@@ -1183,45 +1265,38 @@ macro_rules! impl_storage {
                 &self,
                 register_id: i64,
                 digest: &str,
-            ) -> $crate::storage::StorageResult<Option<String>> {
-                let row: Option<(String,)> = sqlx::query_as(
-                    "SELECT response FROM push_receipts WHERE register_id = $1 AND digest = $2",
+            ) -> $crate::storage::StorageResult<Option<(String, Option<i64>)>> {
+                let row: Option<(String, Option<i64>)> = sqlx::query_as(
+                    "SELECT response, session_id FROM push_receipts \
+                     WHERE register_id = $1 AND digest = $2",
                 )
                 .bind(register_id)
                 .bind(digest)
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(|r| r.0))
+                Ok(row)
             }
 
-            async fn report_settings(
+            async fn replay_settings(
                 &self,
                 register_id: i64,
                 settings: &multicaisse_core::sync::RegisterSettings,
                 at: chrono::DateTime<chrono::Utc>,
+                news: bool,
             ) -> $crate::storage::StorageResult<()> {
-                let mut tx = self.pool.begin().await?;
-                Self::report_settings_in(&mut tx, register_id, settings, at).await?;
+                let mut tx = self.write_tx().await?;
+                let latest: Option<(String,)> =
+                    sqlx::query_as("SELECT settings FROM register_settings WHERE register_id = $1")
+                        .bind(register_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if news || latest.is_some_and(|(latest,)| {
+                    serde_json::from_str::<multicaisse_core::sync::RegisterSettings>(&latest)
+                        .is_ok_and(|latest| latest == *settings)
+                }) {
+                    Self::report_settings_in(&mut tx, register_id, settings, at).await?;
+                }
                 tx.commit().await?;
-                Ok(())
-            }
-
-            async fn save_push_receipt(
-                &self,
-                register_id: i64,
-                digest: &str,
-                response: &str,
-            ) -> $crate::storage::StorageResult<()> {
-                sqlx::query(
-                    "INSERT INTO push_receipts (register_id, digest, response, created_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (register_id, digest) DO NOTHING",
-                )
-                .bind(register_id)
-                .bind(digest)
-                .bind(response)
-                .bind(chrono::Utc::now())
-                .execute(&self.pool)
-                .await?;
                 Ok(())
             }
 
@@ -1231,7 +1306,7 @@ macro_rules! impl_storage {
                 reason: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<u64> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let revoked = sqlx::query(
                     "UPDATE device_tokens SET revoked_at = $1, revoked_reason = $2 \
                      WHERE register_id = $3 AND revoked_at IS NULL",
@@ -1363,7 +1438,7 @@ macro_rules! impl_storage {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<$crate::storage::Redeemed> {
                 use $crate::storage::Redeemed;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let code: Option<(i64, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>)> =
                     sqlx::query_as(
                         "SELECT register_id, expires_at, used_at FROM pairing_codes WHERE code_hash = $1",
@@ -1388,6 +1463,41 @@ macro_rules! impl_storage {
                 if used.rows_affected() != 1 {
                     return Ok(Redeemed::AlreadyUsed);
                 }
+                // Checked in the transaction that pairs: a register suspended since the code
+                // was made gets no token.
+                let (store_id, status): (i64, String) =
+                    sqlx::query_as("SELECT store_id, status FROM registers WHERE id = $1")
+                        .bind(register_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let status = multicaisse_core::store::RegisterStatus::from_code(&status)
+                    .ok_or_else(|| $crate::storage::StorageError::Corrupt(format!("register status `{status}`")))?;
+                if !status.may_sync() {
+                    return Ok(Redeemed::OutOfService { status });
+                }
+                // One iPad per register: two devices writing one chain would fork it.
+                let replaced = sqlx::query(
+                    "UPDATE device_tokens SET revoked_at = $1, revoked_reason = $2 \
+                     WHERE register_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(format!("replaced by another iPad ({device_name}) paired to this register"))
+                .bind(register_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                sqlx::query(
+                    "INSERT INTO audit_log (at, event, store_id, detail) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(now)
+                .bind(multicaisse_core::auth::AuditEvent::DevicePaired.code())
+                .bind(store_id)
+                .bind(format!(
+                    "register {register_id}: {device_name} ({device_model}) paired; \
+                     {replaced} earlier token(s) revoked"
+                ))
+                .execute(&mut *tx)
+                .await?;
                 sqlx::query(
                     "INSERT INTO device_tokens (register_id, token_hash, device_name, device_model, \
                      created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -1404,7 +1514,7 @@ macro_rules! impl_storage {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(Redeemed::Paired { register_id })
+                Ok(Redeemed::Paired { register_id, replaced })
             }
 
             async fn device(
@@ -1433,7 +1543,7 @@ macro_rules! impl_storage {
                 now: chrono::DateTime<chrono::Utc>,
                 expires_at_ms: i64,
             ) -> $crate::storage::StorageResult<$crate::storage::LeaseOutcome> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let (session_id,): (i64,) = sqlx::query_as(
                     "INSERT INTO sync_sessions (store_id, register_id, started_at, outcome) \
                      VALUES ($1, $2, $3, 'in_progress') RETURNING id",
@@ -1551,14 +1661,17 @@ macro_rules! impl_storage {
                 session_id: i64,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::EndedSession>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
+                // An expired lease completes nothing: a decommission counts completed syncs,
+                // and one that lost its lease may have been overtaken.
                 let released = sqlx::query(
                     "DELETE FROM sync_leases WHERE store_id = $1 AND register_id = $2 \
-                     AND session_id = $3",
+                     AND session_id = $3 AND expires_at_ms > $4",
                 )
                 .bind(store_id)
                 .bind(register_id)
                 .bind(session_id)
+                .bind(now.timestamp_millis())
                 .execute(&mut *tx)
                 .await?;
                 if released.rows_affected() != 1 {

@@ -43,6 +43,17 @@ impl SqliteStorage {
             .map_err(|source| StorageError::Migrate { target, source })?;
         Ok(SqliteStorage { pool })
     }
+
+    /// SQLite has no row locks: `BEGIN IMMEDIATE` already makes each writer alone.
+    const ROW_LOCK: &'static str = "";
+
+    /// A write transaction. A deferred `BEGIN` (sqlx's default) that reads first cannot
+    /// upgrade to a write once another connection has committed since its read: SQLite
+    /// answers "database is locked" at once, the busy timeout notwithstanding. `IMMEDIATE`
+    /// takes the write lock up front, so a busy database makes it wait instead.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
 }
 
 super::sql::impl_storage!(SqliteStorage, sqlx::Sqlite, "sqlite");

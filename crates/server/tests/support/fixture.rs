@@ -182,3 +182,33 @@ pub async fn small_store(storage: &dyn Storage) -> Fixture {
         .unwrap();
     Fixture { store, registers }
 }
+
+/// Tickets `first..=last` of a register's chain (one Sancerre each, on 2 April 2026), sealed
+/// from `previous`.
+pub fn sancerre_chain(first: u64, last: u64, previous: ChainHash) -> Vec<Ticket> {
+    let mut previous = previous;
+    (first..=last)
+        .map(|n| {
+            let t = body(
+                n,
+                paris(2026, 4, 2, 10, (n % 60) as u32),
+                vec![line("Sancerre", 1, 2290 + n as i64, VatRate::STANDARD, 0)],
+                PaymentMethod::Card,
+            )
+            .seal(previous);
+            previous = t.hash;
+            t
+        })
+        .collect()
+}
+
+/// What the small store's registers report of themselves, with `pending` unsent changes.
+pub fn settings(pending: u32) -> serde_json::Value {
+    serde_json::json!({
+        "shop_name": "Cave d'essai", "shop_address": "12 rue d'Austerlitz, 69004 Lyon",
+        "siret": "83214567600017", "document_header": "Merci !", "document_footer": "À bientôt",
+        "fiscal_year_end_month": 12, "payment_methods": ["card", "cash"], "loyalty_enabled": true,
+        "printer_configured": false, "email_tickets": true, "app_version": "4.2.0",
+        "pending_local_changes": pending
+    })
+}

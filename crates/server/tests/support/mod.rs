@@ -83,6 +83,25 @@ impl TestDb {
         storage::open(&self.target).await.expect("open storage")
     }
 
+    /// PostgreSQL: a transaction holding a register's row `FOR UPDATE`, which stalls every
+    /// write that needs the row until the connection runs `ROLLBACK`: two requests can then
+    /// be held at the same point, deterministically.
+    pub async fn lock_register_row(&self, register_id: i64) -> sqlx::PgConnection {
+        let url = self
+            .database_url
+            .as_deref()
+            .expect("a PostgreSQL test database");
+        let mut holder = sqlx::PgConnection::connect(url).await.expect("connect");
+        holder.execute("BEGIN").await.expect("begin");
+        holder
+            .execute(
+                format!("SELECT id FROM registers WHERE id = {register_id} FOR UPDATE").as_str(),
+            )
+            .await
+            .expect("lock the register's row");
+        holder
+    }
+
     /// Runs raw SQL on the test database, outside the storage layer.
     pub async fn execute_raw(&self, sql: &str) -> Result<(), sqlx::Error> {
         match &self.target {
