@@ -255,10 +255,7 @@ async fn revoked_or_demoted_owners_invitations_are_cancelled(backend: Backend) {
     let (_, kept) = invite(&boss, store, "kept@cave.fr", "accountant").await;
     let (status, body) = boss
         .post_json(
-            &format!(
-                "/api/stores/{store}/members/{}/revoke",
-                leaving.me.user_id
-            ),
+            &format!("/api/stores/{store}/members/{}/revoke", leaving.me.user_id),
             json!({}),
         )
         .await;
@@ -297,10 +294,7 @@ async fn revoked_or_demoted_owners_invitations_are_cancelled(backend: Backend) {
     let token = raw_invitation(&app, store, "late@cave.fr", Role::Owner, leaving.me.user_id).await;
     let (status, body) = accept(&base, &token, PASSWORD, "Tardif").await;
     assert_eq!(status, 409, "{body}");
-    assert!(
-        body["error"].as_str().unwrap().contains("owner"),
-        "{body}"
-    );
+    assert!(body["error"].as_str().unwrap().contains("owner"), "{body}");
     let members = app.storage().members(store).await.unwrap();
     assert!(members.iter().all(|m| m.email != "late@cave.fr"));
     assert!(members
@@ -333,8 +327,11 @@ async fn owners_revoking_each_other_at_once_leave_exactly_one(backend: Backend) 
                     )
                     .await
                 } else {
-                    by.post_json(&format!("/api/stores/{store}/members/{on}/revoke"), json!({}))
-                        .await
+                    by.post_json(
+                        &format!("/api/stores/{store}/members/{on}/revoke"),
+                        json!({}),
+                    )
+                    .await
                 }
             }
         };
@@ -358,9 +355,7 @@ async fn owners_revoking_each_other_at_once_leave_exactly_one(backend: Backend) 
     }
 }
 
-async fn the_last_owner_stays_and_support_can_give_an_ownerless_store_an_owner(
-    backend: Backend,
-) {
+async fn the_last_owner_stays_and_support_can_give_an_ownerless_store_an_owner(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let store = small_store(app.storage().as_ref()).await.store.id;
     let owner = member(&app, "owner@cave.fr", store, Role::Owner).await;
@@ -496,7 +491,31 @@ async fn failures_for_unknown_addresses_are_pruned(backend: Backend) {
     assert!(rows <= 2, "{rows} throttle rows remain");
 }
 
+async fn one_client_address_is_limited_across_email_addresses(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |config| config.sign_in_failures_per_client = 3).await;
+    let base = app.server.url();
+    let before = audit_log(&app).await.len();
+    // A script tries one password on many addresses: each address is fresh, the client is not.
+    for i in 0..3 {
+        let status = sign_in_raw(&base, &format!("spray{i}@nowhere.fr"), "Printemps2026!")
+            .await
+            .status();
+        assert_eq!(status, 401);
+    }
+    let response = sign_in_raw(&base, "spray3@nowhere.fr", "Printemps2026!").await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("network address"),
+        "{body}"
+    );
+    // Refusals to the client are not audited one by one (a script would fill the log).
+    assert_eq!(audit_log(&app).await.len(), before + 3);
+}
+
 on_both_backends!(
+    one_client_address_is_limited_across_email_addresses,
     support_accounts_are_neither_invited_nor_made_members,
     accepting_as_an_existing_account_is_throttled_and_audited,
     acceptance_answers_do_not_tell_whether_an_address_has_an_account,

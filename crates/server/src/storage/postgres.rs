@@ -39,7 +39,12 @@ impl PostgresStorage {
 }
 
 super::sql::impl_storage!(PostgresStorage, sqlx::Postgres, "postgres");
-super::accounts::impl_accounts!(PostgresStorage);
+super::accounts::impl_accounts!(
+    PostgresStorage,
+    sqlx::Postgres,
+    "BEGIN",
+    "SELECT id FROM stores WHERE id = $1 FOR UPDATE"
+);
 super::requests::impl_requests!(PostgresStorage);
 super::decommissions::impl_decommissions!(PostgresStorage);
 super::rollups::impl_rollups!(PostgresStorage, sqlx::Postgres);
