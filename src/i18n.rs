@@ -145,6 +145,9 @@ pub struct Texts {
     pub new_password_hint: &'static str,
     pub accept_button: &'static str,
     pub invitation_gone: &'static str,
+    /// Accepting refused by the state of things (409): the inviter no longer manages the
+    /// store, the account already has access, or it is a support account.
+    pub invitation_refused: &'static str,
 }
 
 pub const FR: Texts = Texts {
@@ -296,6 +299,7 @@ pub const FR: Texts = Texts {
     new_password_hint: "Au moins 12 caractères. Si vous avez déjà un compte Multicaisse à cette adresse, saisissez son mot de passe.",
     accept_button: "Accepter l'invitation",
     invitation_gone: "Cette invitation n'est plus valable (déjà acceptée, annulée ou expirée) : demandez-en une nouvelle au propriétaire.",
+    invitation_refused: "Cette invitation ne peut pas être acceptée : la personne qui l'a envoyée ne gère plus la boutique, ou ce compte y a déjà accès (un compte support n'est jamais membre d'une boutique). Demandez-en une nouvelle à un propriétaire.",
 };
 
 pub const EN: Texts = Texts {
@@ -447,6 +451,7 @@ pub const EN: Texts = Texts {
     new_password_hint: "At least 12 characters. If you already have a Multicaisse account at this address, enter its password.",
     accept_button: "Accept the invitation",
     invitation_gone: "This invitation is no longer valid (already accepted, cancelled or expired): ask the owner for a new one.",
+    invitation_refused: "This invitation cannot be accepted: the person who sent it no longer manages the store, or this account already has access to it (a support account is never a member of a store). Ask an owner for a new one.",
 };
 
 impl Texts {

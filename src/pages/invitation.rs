@@ -90,7 +90,16 @@ fn AcceptForm(invitation: InvitationPreview, token: String) -> impl IntoView {
             {move || {
                 error
                     .get()
-                    .map(|e| view! { <p class="form-error" role="alert">{refusal(t(), &e)}</p> })
+                    .map(|e| {
+                        let message = match e {
+                            ClientError::Api { status: 409, .. } => {
+                                t().invitation_refused.to_string()
+                            }
+                            ClientError::Api { status: 410, .. } => t().invitation_gone.to_string(),
+                            other => refusal(t(), &other),
+                        };
+                        view! { <p class="form-error" role="alert">{message}</p> }
+                    })
             }}
             <button type="submit" class="primary">{move || t().accept_button}</button>
         </form>

@@ -199,10 +199,20 @@ pub const FAILURE_WINDOW_MINUTES: i64 = 60;
 const FIRST_LOCK_SECONDS: i64 = 30;
 const MAX_LOCK_SECONDS: i64 = 15 * 60;
 
+/// Failed sign-ins from one client address before each new one is delayed, by default: far
+/// more than one person mistyping, far fewer than a guessing script (an office behind one
+/// address shares it).
+pub const FREE_CLIENT_FAILURES: u32 = 100;
+
 /// How long sign-in stays closed for an address after its `failures`-th failure in a row:
 /// nothing for the first few, then 30 s doubling up to 15 min.
 pub fn lockout_after(failures: u32) -> Option<Duration> {
-    let over = failures.checked_sub(FREE_FAILURES)?;
+    lockout_after_free(failures, FREE_FAILURES)
+}
+
+/// The same rule for a key allowed `free` failures before the first lock.
+pub fn lockout_after_free(failures: u32, free: u32) -> Option<Duration> {
+    let over = failures.checked_sub(free.max(1))?;
     let seconds = FIRST_LOCK_SECONDS
         .saturating_mul(1_i64.checked_shl(over.min(20)).unwrap_or(i64::MAX))
         .min(MAX_LOCK_SECONDS);
@@ -215,11 +225,56 @@ pub fn locked_until(
     last_failure_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
+    locked_until_free(failures, FREE_FAILURES, last_failure_at, now)
+}
+
+pub fn locked_until_free(
+    failures: u32,
+    free: u32,
+    last_failure_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     if now - last_failure_at > Duration::minutes(FAILURE_WINDOW_MINUTES) {
         return None;
     }
-    let until = last_failure_at + lockout_after(failures)?;
+    let until = last_failure_at + lockout_after_free(failures, free)?;
     (until > now).then_some(until)
+}
+
+/// The failures still held against a key after a quiet spell: `free` of them are forgiven
+/// per window, evenly, and all of them once a whole window passed. Without the decay, one
+/// failure every 15 minutes (each past the longest lock) would climb for ever and keep the
+/// address closed for good.
+pub fn decayed_failures(
+    failures: u32,
+    free: u32,
+    last_failure_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> u32 {
+    let quiet = (now - last_failure_at).max(Duration::zero());
+    let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
+    if quiet > window {
+        return 0;
+    }
+    let forgiven = quiet.num_milliseconds() * i64::from(free.max(1)) / window.num_milliseconds();
+    failures.saturating_sub(u32::try_from(forgiven).unwrap_or(u32::MAX))
+}
+
+/// Whether one more attempt may check a password, counted before the (slow) check so that
+/// concurrent attempts cannot all slip under the limit: the failures to store for it (it
+/// counts as one until it succeeds), or when the key opens again.
+pub fn admit_attempt(
+    previous: Option<(u32, DateTime<Utc>)>,
+    free: u32,
+    now: DateTime<Utc>,
+) -> Result<u32, DateTime<Utc>> {
+    let Some((failures, last)) = previous else {
+        return Ok(1);
+    };
+    if let Some(until) = locked_until_free(failures, free, last, now) {
+        return Err(until);
+    }
+    Ok(decayed_failures(failures, free, last, now).saturating_add(1))
 }
 
 /// An email address as stored and compared: trimmed, lowercased, and plausible. Only the
@@ -300,6 +355,23 @@ pub fn check_display_name(field: &str, name: &str) -> Result<String, ParamError>
         ));
     }
     Ok(name.to_string())
+}
+
+/// The name of an account created from an invitation whose name field was left empty (the
+/// page does not require it, since an existing account keeps its own): the address's local
+/// part. Refusing instead would tell the link's holder whether the address has an account.
+pub fn name_from_email(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or(email);
+    let name: String = local
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect();
+    if name.is_empty() {
+        email.chars().take(MAX_NAME_CHARS).collect()
+    } else {
+        name
+    }
 }
 
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -415,6 +487,14 @@ pub struct StoreAccess {
     pub members: Vec<Member>,
     /// Pending invitations, newest first.
     pub invitations: Vec<Invitation>,
+}
+
+/// Support gives a store without an owner one: an existing account, by email.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerGrantRequest {
+    pub email: String,
 }
 
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -585,6 +665,45 @@ mod tests {
             memberships: &[],
         };
         assert!(Capability::ALL.into_iter().all(|c| !nobody.can(1, c)));
+    }
+
+    #[test]
+    fn attempts_are_admitted_until_the_free_ones_are_used_then_locked() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        let mut stored = None;
+        for n in 1..=FREE_FAILURES {
+            let count = admit_attempt(stored, FREE_FAILURES, at).unwrap();
+            assert_eq!(count, n);
+            stored = Some((count, at));
+        }
+        assert_eq!(
+            admit_attempt(stored, FREE_FAILURES, at),
+            Err(at + Duration::seconds(30))
+        );
+        assert_eq!(
+            admit_attempt(stored, FREE_FAILURES, at + Duration::seconds(30)),
+            Ok(FREE_FAILURES + 1)
+        );
+    }
+
+    #[test]
+    fn spaced_out_failures_decay_instead_of_climbing_for_ever() {
+        let mut at = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        let mut stored = Some((FREE_FAILURES, at));
+        for _ in 0..100 {
+            at += Duration::minutes(16);
+            let count = admit_attempt(stored, FREE_FAILURES, at).unwrap();
+            assert!(count <= FREE_FAILURES, "{count}");
+            stored = Some((count, at));
+        }
+        assert_eq!(decayed_failures(5, 5, at, at + Duration::minutes(12)), 4);
+        assert_eq!(decayed_failures(50, 5, at, at + Duration::minutes(61)), 0);
+        assert_eq!(decayed_failures(3, 5, at, at - Duration::minutes(5)), 3);
+    }
+
+    #[test]
+    fn an_unnamed_account_is_named_after_its_address() {
+        assert_eq!(name_from_email("marie.dupont@cabinet.fr"), "marie.dupont");
     }
 
     #[test]

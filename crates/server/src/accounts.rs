@@ -9,7 +9,9 @@ use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use multicaisse_core::auth::{self, AuditEvent};
+use std::net::IpAddr;
 use std::sync::LazyLock;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// argon2id with the crate's defaults (19 MiB, 2 passes, 1 lane: OWASP's first choice).
 /// Hashing is deliberately slow, so it runs off the async workers.
@@ -85,8 +87,8 @@ pub async fn open_session(
     })
 }
 
-/// Why a sign-in did not open a session. The two refusals say nothing about whether the
-/// address has an account.
+/// Why a sign-in did not open a session. The refusals say nothing about whether the address
+/// has an account.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     #[error("wrong email or password")]
@@ -95,19 +97,122 @@ pub enum SignInError {
         "too many failed sign-ins for this email address: try again in {retry_after_seconds} s"
     )]
     Throttled { retry_after_seconds: i64 },
+    #[error(
+        "too many failed sign-ins from your network address: try again in {retry_after_seconds} s"
+    )]
+    ClientThrottled { retry_after_seconds: i64 },
+    /// Every password check slot is taken: the server refuses rather than queue without end.
+    #[error(
+        "the server is checking too many passwords at once: try again in {retry_after_seconds} s"
+    )]
+    Busy { retry_after_seconds: i64 },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
-/// Checks credentials (already shape-checked), counting failures per address whether it
-/// exists or not, and opens a session. Every outcome goes to the audit log.
-pub async fn sign_in(
+impl SignInError {
+    pub fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            SignInError::Throttled {
+                retry_after_seconds,
+            }
+            | SignInError::ClientThrottled {
+                retry_after_seconds,
+            }
+            | SignInError::Busy {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            SignInError::WrongCredentials | SignInError::Storage(_) => None,
+        }
+    }
+}
+
+/// Where an attempt comes from, and how many failures that address gets before it is slowed
+/// down (`None`: not known, as for the `user` commands).
+#[derive(Debug, Clone, Copy)]
+pub struct Client {
+    pub address: Option<IpAddr>,
+    pub free_failures: u32,
+}
+
+/// Argon2 costs 19 MiB and tens of milliseconds per check: an unbounded number at once would
+/// exhaust memory and starve every other request. Beyond these, attempts wait a little, then
+/// are refused with Retry-After.
+static HASH_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Semaphore::new((cores * 2).max(4))
+});
+const HASH_SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A slot to hash or verify a password in, or `Busy`.
+pub async fn hash_slot() -> Result<SemaphorePermit<'static>, SignInError> {
+    match tokio::time::timeout(HASH_SLOT_WAIT, HASH_SLOTS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(SignInError::Busy {
+            retry_after_seconds: 1,
+        }),
+    }
+}
+
+/// Rounded up: "try again in 30 s" must not be a few milliseconds too early.
+fn seconds_until(until: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    ((until - now).num_milliseconds() + 999) / 1000
+}
+
+/// Counts an attempt for `key` before its password is checked (see
+/// [`auth::admit_attempt`]): Ok with the failures it makes if it fails, or when the key opens
+/// again.
+async fn admit(
+    storage: &dyn Storage,
+    key: &str,
+    free: u32,
+    now: DateTime<Utc>,
+) -> StorageResult<Result<u32, DateTime<Utc>>> {
+    let forget_before = now - Duration::minutes(auth::FAILURE_WINDOW_MINUTES);
+    for _ in 0..ADMISSION_TRIES {
+        let previous = storage.sign_in_failures(key).await?;
+        let failures = match auth::admit_attempt(previous, free, now) {
+            Ok(failures) => failures,
+            Err(until) => return Ok(Err(until)),
+        };
+        if storage
+            .count_sign_in_attempt(key, previous, failures, now, forget_before)
+            .await?
+        {
+            return Ok(Ok(failures));
+        }
+    }
+    // Lost the race every time: that many attempts at once for one key is not a person.
+    Ok(Err(now + Duration::seconds(1)))
+}
+const ADMISSION_TRIES: usize = 8;
+
+fn client_key(address: IpAddr) -> String {
+    secret_hash(&format!("client:{address}"))
+}
+
+/// Proves who someone is with their email (already shape-checked) and password, the one way
+/// sign-in and invitation acceptance share: the client address and the email address are each
+/// counted before the password is hashed, known addresses and unknown ones alike (against a
+/// decoy hash), in a bounded number of hashing slots; every failure and every refusal of an
+/// address goes to the audit log.
+pub async fn authenticate(
     storage: &dyn Storage,
     email: &str,
     password: &str,
     now: DateTime<Utc>,
-    lifetime: Duration,
-) -> Result<OpenedSession, SignInError> {
+    client: Client,
+) -> Result<User, SignInError> {
+    let client_key = client.address.map(client_key);
+    if let Some(key) = &client_key {
+        if let Err(until) = admit(storage, key, client.free_failures, now).await? {
+            // Not audited: a script hammering from one address would fill the log.
+            tracing::warn!(client = ?client.address, "sign-in refused to a client address");
+            return Err(SignInError::ClientThrottled {
+                retry_after_seconds: seconds_until(until, now),
+            });
+        }
+    }
     let email_key = secret_hash(email);
     let account = storage.credentials(email).await?;
     let subject = Some((account.as_ref().map(|(user, _)| user.id), email.to_string()));
@@ -121,31 +226,38 @@ pub async fn sign_in(
         previous_role: None,
         detail,
     };
-    if let Some((failures, last)) = storage.sign_in_failures(&email_key).await? {
-        if let Some(until) = auth::locked_until(failures, last, now) {
+    let failures = match admit(storage, &email_key, auth::FREE_FAILURES, now).await? {
+        Ok(failures) => failures,
+        Err(until) => {
             storage
                 .append_audit(&audit(
                     AuditEvent::SignInThrottled,
-                    format!("{failures} failed attempts; closed until {until}"),
+                    format!("closed until {until}"),
                 ))
                 .await?;
-            // Rounded up: "try again in 30 s" must not be a few milliseconds too early.
-            let wait_ms = (until - now).num_milliseconds();
             return Err(SignInError::Throttled {
-                retry_after_seconds: (wait_ms + 999) / 1000,
+                retry_after_seconds: seconds_until(until, now),
             });
         }
-    }
+    };
+    let slot = match hash_slot().await {
+        Ok(slot) => slot,
+        Err(busy) => {
+            // No password was checked: the attempt does not count.
+            storage.give_back_sign_in_attempt(&email_key).await?;
+            if let Some(key) = &client_key {
+                storage.give_back_sign_in_attempt(key).await?;
+            }
+            return Err(busy);
+        }
+    };
     let stored_hash = account
         .as_ref()
         .map(|(_, hash)| hash.as_str())
         .unwrap_or(DECOY_HASH.as_str());
     let matches = verify_password(password, stored_hash).await;
+    drop(slot);
     let Some((user, _)) = account.filter(|_| matches) else {
-        let forget_before = now - Duration::minutes(auth::FAILURE_WINDOW_MINUTES);
-        let failures = storage
-            .record_sign_in_failure(&email_key, now, forget_before)
-            .await?;
         storage
             .append_audit(&audit(
                 AuditEvent::SignInFailed,
@@ -155,11 +267,34 @@ pub async fn sign_in(
         return Err(SignInError::WrongCredentials);
     };
     storage.clear_sign_in_failures(&email_key).await?;
+    if let Some(key) = &client_key {
+        storage.give_back_sign_in_attempt(key).await?;
+    }
+    Ok(user)
+}
+
+/// Checks credentials (already shape-checked) with [`authenticate`] and opens a session.
+pub async fn sign_in(
+    storage: &dyn Storage,
+    email: &str,
+    password: &str,
+    now: DateTime<Utc>,
+    lifetime: Duration,
+    client: Client,
+) -> Result<OpenedSession, SignInError> {
+    let user = authenticate(storage, email, password, now, client).await?;
     let session = open_session(storage, user, now, lifetime).await?;
+    let who = (session.user.id, session.user.email.clone());
     storage
         .append_audit(&NewAuditEntry {
-            actor: Some((session.user.id, session.user.email.clone())),
-            ..audit(AuditEvent::SignIn, String::new())
+            at: now,
+            event: AuditEvent::SignIn,
+            store_id: None,
+            actor: Some(who.clone()),
+            subject: Some((Some(who.0), who.1)),
+            role: None,
+            previous_role: None,
+            detail: String::new(),
         })
         .await?;
     Ok(session)

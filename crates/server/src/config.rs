@@ -110,6 +110,10 @@ pub struct ServeConfig {
     /// (default: the address the inviting owner's browser used).
     #[arg(long, env = "MULTICAISSE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Failed sign-ins from one client address (IP) within an hour before each new one is
+    /// delayed. Behind a reverse proxy all clients share its address: raise it there.
+    #[arg(long, env = "MULTICAISSE_SIGN_IN_FAILURES_PER_CLIENT", default_value_t = multicaisse_core::auth::FREE_CLIENT_FAILURES)]
+    pub sign_in_failures_per_client: u32,
     /// Monthly price of one extra register, HT, in cents.
     #[arg(long, env = "MULTICAISSE_EXTRA_REGISTER_PRICE_CENTS", default_value_t = multicaisse_core::subscription::Prices::default().extra_register_monthly_ht.value())]
     pub extra_register_price_cents: i64,
@@ -134,6 +138,7 @@ impl ServeConfig {
             session_seconds: (multicaisse_core::auth::SESSION_HOURS * 3600) as u32,
             secure_cookies: false,
             public_url: None,
+            sign_in_failures_per_client: multicaisse_core::auth::FREE_CLIENT_FAILURES,
             extra_register_price_cents: multicaisse_core::subscription::Prices::default()
                 .extra_register_monthly_ht
                 .value(),

@@ -97,8 +97,10 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
         secure_cookies: config.secure_cookies,
         public_url: config.public_url.clone(),
         prices,
+        client_free_failures: config.sign_in_failures_per_client.max(1),
     };
-    let app = http::router(state, &config.dist);
+    // With the peer's address, for the per-client sign-in limit.
+    let app = http::router(state, &config.dist).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(RunningServer {
         addr,

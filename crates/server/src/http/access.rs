@@ -14,8 +14,8 @@ use axum::Json;
 use chrono::{Duration, Utc};
 use multicaisse_core::api::{parse_id, ParamError};
 use multicaisse_core::auth::{
-    normalize_email, AuditEntry, AuditEvent, Capability, Invitation, InvitationRequest, Role,
-    RoleChangeRequest, StoreAccess, INVITATION_DAYS,
+    normalize_email, AuditEntry, AuditEvent, Capability, Invitation, InvitationRequest,
+    OwnerGrantRequest, Role, RoleChangeRequest, StoreAccess, INVITATION_DAYS,
 };
 use multicaisse_core::store::Store;
 
@@ -78,6 +78,17 @@ pub fn routes() -> ApiRoutes {
                 schema::<StoreAccess>,
             ),
             change_role,
+        )
+        .add(
+            RouteDoc::new(
+                Method::POST,
+                "/stores/{store_id}/owners",
+                "Give a store without an owner one: an existing account, by email (support staff; refused while the store has an owner)",
+                Access::Support,
+                Some(schema::<OwnerGrantRequest>),
+                schema::<StoreAccess>,
+            ),
+            grant_owner,
         )
         .add(
             RouteDoc {
@@ -188,6 +199,17 @@ async fn invite(
         .await?;
     let email = normalize_email("email", &request.email)?;
     let storage = state.storage.as_ref();
+    // Support staff reach every store already; a membership would only give them a second,
+    // store-level way in, set up by an owner. Saying so reveals that the address is a support
+    // account, which staff addresses are not secret about.
+    if let Some((user, _)) = storage.credentials(&email).await? {
+        if user.support {
+            return Err(AppError::Conflict(format!(
+                "{email} is a support account: support reaches every store without an \
+                 invitation, and is never a member of one"
+            )));
+        }
+    }
     if storage
         .members(store.id)
         .await?
@@ -322,22 +344,24 @@ async fn revoke_member(
         .store(&state, &store_id, Capability::ManageAccess)
         .await?;
     let member = other_member(&state, &caller, &store, &user_id).await?;
-    let role = state
-        .storage
-        .revoke_membership(store.id, member.user_id, Utc::now())
-        .await?
-        .ok_or_else(|| AppError::Conflict("this access was revoked meanwhile".into()))?;
+    // The audit entry is written with the revocation, in its transaction.
     state
         .storage
-        .append_audit(&audit_entry(
-            &caller,
-            AuditEvent::AccessRevoked,
-            &store,
-            (Some(member.user_id), member.email),
-            (Some(role), None),
-            "open sessions ended".into(),
-        ))
-        .await?;
+        .revoke_membership(
+            store.id,
+            member.user_id,
+            caller.user.id,
+            &audit_entry(
+                &caller,
+                AuditEvent::AccessRevoked,
+                &store,
+                (Some(member.user_id), member.email),
+                (Some(member.role), None),
+                "open sessions ended".into(),
+            ),
+        )
+        .await?
+        .ok_or_else(|| AppError::Conflict("this access was revoked meanwhile".into()))?;
     Ok(Json(access_of(&state, store.id).await?))
 }
 
@@ -358,21 +382,69 @@ async fn change_role(
             request.role.code()
         )));
     }
-    let before = state
-        .storage
-        .set_role(store.id, member.user_id, request.role)
-        .await?
-        .ok_or_else(|| AppError::Conflict("this access was revoked meanwhile".into()))?;
     state
         .storage
-        .append_audit(&audit_entry(
-            &caller,
-            AuditEvent::RoleChanged,
-            &store,
-            (Some(member.user_id), member.email),
-            (Some(request.role), Some(before)),
-            String::new(),
+        .set_role(
+            store.id,
+            member.user_id,
+            request.role,
+            caller.user.id,
+            &audit_entry(
+                &caller,
+                AuditEvent::RoleChanged,
+                &store,
+                (Some(member.user_id), member.email),
+                (Some(request.role), Some(member.role)),
+                String::new(),
+            ),
+        )
+        .await?
+        .ok_or_else(|| AppError::Conflict("this access was revoked meanwhile".into()))?;
+    Ok(Json(access_of(&state, store.id).await?))
+}
+
+/// Support gives an ownerless store an owner (its first, or after its last one left some
+/// other way than the API, which refuses to remove the last owner). Only then: while a store
+/// has an owner, who has access is the owner's decision, not support's.
+async fn grant_owner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(store_id): Path<String>,
+    ApiJson(request): ApiJson<OwnerGrantRequest>,
+) -> AppResult<Json<StoreAccess>> {
+    caller.require_support()?;
+    let store_id = parse_id("store_id", &store_id)?;
+    let store = state
+        .storage
+        .store(store_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no store {store_id}")))?;
+    let email = normalize_email("email", &request.email)?;
+    let (user, _) = state.storage.credentials(&email).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no account has the address {email}: the new owner needs an account (one that accepted an invitation, to any store)"
         ))
+    })?;
+    if user.support {
+        return Err(AppError::Conflict(format!(
+            "{email} is a support account: support reaches every store and is never a member \
+             of one"
+        )));
+    }
+    state
+        .storage
+        .grant_owner(
+            store.id,
+            user.id,
+            &audit_entry(
+                &caller,
+                AuditEvent::RoleChanged,
+                &store,
+                (Some(user.id), user.email.clone()),
+                (Some(Role::Owner), None),
+                "support gave the store an owner".into(),
+            ),
+        )
         .await?;
     Ok(Json(access_of(&state, store.id).await?))
 }

@@ -4,11 +4,11 @@ use super::caller::Caller;
 use super::json::ApiJson;
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
 use super::AppState;
-use crate::accounts::{self, csrf_token, verify_password, OpenedSession, SignInError};
+use crate::accounts::{self, csrf_token, Client, OpenedSession, SignInError};
 use crate::error::{AppError, AppResult};
 use crate::secret::secret_hash;
 use crate::storage::accounts::{Invitee, NewAuditEntry, NewUser};
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
@@ -16,10 +16,11 @@ use axum::Json;
 use chrono::Utc;
 use cookie::{Cookie, SameSite};
 use multicaisse_core::auth::{
-    check_display_name, check_new_password, check_password_length, normalize_email,
-    AcceptInvitationRequest, AuditEvent, InvitationPreview, InvitationState, Me, SignInRequest,
-    SignedOut, SESSION_COOKIE,
+    check_display_name, check_new_password, check_password_length, name_from_email,
+    normalize_email, AcceptInvitationRequest, AuditEvent, InvitationPreview, InvitationState, Me,
+    SignInRequest, SignedOut, SESSION_COOKIE,
 };
+use std::net::SocketAddr;
 
 /// Credentials and names are small: anything bigger is refused before it is read.
 pub const MAX_AUTH_BODY_BYTES: usize = 4 * 1024;
@@ -94,37 +95,47 @@ async fn signed_in(
     Ok(([(SET_COOKIE, cookie)], Json(me)).into_response())
 }
 
+impl From<SignInError> for AppError {
+    fn from(error: SignInError) -> AppError {
+        match error {
+            SignInError::WrongCredentials => AppError::Unauthorized(error.to_string()),
+            SignInError::Storage(e) => e.into(),
+            refused => AppError::TooManyRequests {
+                message: refused.to_string(),
+                retry_after_seconds: refused.retry_after_seconds().unwrap_or(1),
+            },
+        }
+    }
+}
+
+/// Who is asking, for the per-client limit. Behind a reverse proxy every client shares the
+/// proxy's address: the limit then applies to all of them together (which is why it is
+/// generous, and configurable).
+fn client(state: &AppState, peer: SocketAddr) -> Client {
+    Client {
+        address: Some(peer.ip()),
+        free_failures: state.client_free_failures,
+    }
+}
+
 async fn sign_in(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<SignInRequest>,
 ) -> AppResult<Response> {
     let email = normalize_email("email", &request.email)?;
     check_password_length("password", &request.password)?;
-    let now = Utc::now();
-    match accounts::sign_in(
+    let session = accounts::sign_in(
         state.storage.as_ref(),
         &email,
         &request.password,
-        now,
+        Utc::now(),
         state.session_lifetime,
+        client(&state, peer),
     )
-    .await
-    {
-        Ok(session) => signed_in(&state, &headers, session).await,
-        Err(error @ SignInError::WrongCredentials) => {
-            Err(AppError::Unauthorized(error.to_string()))
-        }
-        Err(
-            error @ SignInError::Throttled {
-                retry_after_seconds,
-            },
-        ) => Err(AppError::TooManyRequests {
-            message: error.to_string(),
-            retry_after_seconds,
-        }),
-        Err(SignInError::Storage(e)) => Err(e.into()),
-    }
+    .await?;
+    signed_in(&state, &headers, session).await
 }
 
 async fn end_sessions(
@@ -216,10 +227,18 @@ fn not_pending(state: InvitationState) -> AppError {
 
 async fn accept_invitation(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<AcceptInvitationRequest>,
 ) -> AppResult<Response> {
-    check_password_length("password", &request.password)?;
+    // Checked before anything looks the address up, so that a password fit for a new account
+    // and a name are asked of everyone alike: the answer to bad input does not tell the
+    // link's holder whether the address has an account.
+    check_new_password("password", &request.password)?;
+    let display_name = match request.display_name.trim() {
+        "" => None,
+        name => Some(check_display_name("display_name", name)?),
+    };
     let now = Utc::now();
     let storage = state.storage.as_ref();
     let record = storage
@@ -230,43 +249,42 @@ async fn accept_invitation(
     if invitation.state != InvitationState::Pending {
         return Err(not_pending(invitation.state));
     }
-    // An existing account proves itself with its password; a new one chooses it.
+    // An existing account proves itself exactly as at sign-in: the same throttle (shared with
+    // sign-in, so the link is no way around it), decoy and audit. Without that, anyone who
+    // may invite could guess any account's password, support's included.
     let invitee = match storage.credentials(&invitation.email).await? {
-        Some((user, hash)) => {
-            if !verify_password(&request.password, &hash).await {
-                return Err(AppError::Unauthorized(
-                    SignInError::WrongCredentials.to_string(),
-                ));
-            }
+        Some(_) => {
+            let user = accounts::authenticate(
+                storage,
+                &invitation.email,
+                &request.password,
+                now,
+                client(&state, peer),
+            )
+            .await?;
             Invitee::Existing(user.id)
         }
         None => {
-            check_new_password("password", &request.password)?;
-            let display_name = check_display_name("display_name", &request.display_name)?;
+            let slot = accounts::hash_slot().await?;
+            let password_hash = accounts::hash_password(&request.password).await?;
+            drop(slot);
             Invitee::New(NewUser {
                 email: invitation.email.clone(),
-                display_name,
-                password_hash: accounts::hash_password(&request.password).await?,
+                display_name: display_name.unwrap_or_else(|| name_from_email(&invitation.email)),
+                password_hash,
                 support: false,
             })
         }
     };
     let user = storage
-        .accept_invitation(invitation.id, &invitee, now)
+        .accept_invitation(
+            invitation.id,
+            &invitee,
+            now,
+            &format!("invited by {}", invitation.invited_by),
+        )
         .await?
         .ok_or_else(|| not_pending(InvitationState::Accepted))?;
-    storage
-        .append_audit(&NewAuditEntry {
-            at: now,
-            event: AuditEvent::InvitationAccepted,
-            store_id: Some(invitation.store_id),
-            actor: Some((user.id, user.email.clone())),
-            subject: Some((Some(user.id), user.email.clone())),
-            role: Some(invitation.role),
-            previous_role: None,
-            detail: format!("invited by {}", invitation.invited_by),
-        })
-        .await?;
     let session = accounts::open_session(storage, user, now, state.session_lifetime).await?;
     signed_in(&state, &headers, session).await
 }

@@ -45,6 +45,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// What an extra register costs, from the configuration.
     pub prices: multicaisse_core::subscription::Prices,
+    /// Failed sign-ins from one client address before each new one is delayed.
+    pub client_free_failures: u32,
 }
 
 /// Every API route, documented (paths below `/api`).

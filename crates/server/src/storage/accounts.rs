@@ -121,14 +121,21 @@ pub trait Accounts: Send + Sync {
         &self,
         email_key: &str,
     ) -> StorageResult<Option<(u32, DateTime<Utc>)>>;
-    /// Counts one more failure (restarting the count when the last one is older than
-    /// `forget_before`); returns the new count.
-    async fn record_sign_in_failure(
+    /// Counts one attempt for a key, storing `failures` and `now`, only if its record is still
+    /// `expected` (what the caller read): of concurrent attempts that read alike, exactly one
+    /// is counted and the others read again, so none slips under the limit. A new key also
+    /// prunes the records older than `forget_before`, which keeps the failures of unknown
+    /// addresses bounded. False when the record changed meanwhile.
+    async fn count_sign_in_attempt(
         &self,
-        email_key: &str,
+        key: &str,
+        expected: Option<(u32, DateTime<Utc>)>,
+        failures: u32,
         now: DateTime<Utc>,
         forget_before: DateTime<Utc>,
-    ) -> StorageResult<u32>;
+    ) -> StorageResult<bool>;
+    /// Uncounts one attempt that turned out not to be a failure (a client's right password).
+    async fn give_back_sign_in_attempt(&self, key: &str) -> StorageResult<()>;
     async fn clear_sign_in_failures(&self, email_key: &str) -> StorageResult<()>;
 
     async fn create_invitation(
@@ -155,31 +162,50 @@ pub trait Accounts: Send + Sync {
         now: DateTime<Utc>,
     ) -> StorageResult<Option<String>>;
     /// In one transaction: marks a pending invitation accepted, creates the account if new,
-    /// and grants the membership. None when the invitation is no longer pending; a conflict
-    /// when the person already has access to the store.
+    /// grants the membership and writes the audit entry (with `detail`). None when the
+    /// invitation is no longer pending; a conflict when the person already has access to the
+    /// store, is support staff, or when the inviter is no longer an owner of the store.
     async fn accept_invitation(
         &self,
         invitation_id: i64,
         invitee: &Invitee,
         now: DateTime<Utc>,
+        detail: &str,
     ) -> StorageResult<Option<User>>;
 
     /// A store's live members, owners first.
     async fn members(&self, store_id: i64) -> StorageResult<Vec<Member>>;
-    /// Ends a membership and every session of that person, in one transaction; returns the
-    /// role it had, or None if there was no live membership.
+    /// In one transaction serialised with every other access change of the store: checks that
+    /// `actor` is still an owner there, ends the membership and every session of that person,
+    /// cancels the invitations they sent to the store, refuses (conflict) to leave the store
+    /// without an owner, and writes `audit` (its role set to the one revoked) and one entry
+    /// per cancelled invitation. Returns the role it had, or None if there was no live
+    /// membership.
     async fn revoke_membership(
         &self,
         store_id: i64,
         user_id: i64,
-        now: DateTime<Utc>,
+        actor: i64,
+        audit: &NewAuditEntry,
     ) -> StorageResult<Option<Role>>;
-    /// Changes a live member's role; returns the previous one.
+    /// Changes a live member's role, with the same checks, cancellations (when an owner is
+    /// demoted) and audit as [`Accounts::revoke_membership`]; returns the previous role.
     async fn set_role(
         &self,
         store_id: i64,
         user_id: i64,
         role: Role,
+        actor: i64,
+        audit: &NewAuditEntry,
+    ) -> StorageResult<Option<Role>>;
+    /// Support repairs a store without an owner: makes `user_id` its owner (promoting a live
+    /// membership or granting a new one) and writes `audit` with the role before. A conflict
+    /// when the store has an owner: then access is that owner's decision.
+    async fn grant_owner(
+        &self,
+        store_id: i64,
+        user_id: i64,
+        audit: &NewAuditEntry,
     ) -> StorageResult<Option<Role>>;
 
     async fn append_audit(&self, entry: &NewAuditEntry) -> StorageResult<()>;
@@ -291,9 +317,152 @@ pub(super) fn audit_entry(row: AuditRow) -> StorageResult<AuditEntry> {
     })
 }
 
-/// Implements [`Accounts`] for a struct with a `pool: sqlx::Pool<$db>` field.
+/// Implements [`Accounts`] for a struct with a `pool: sqlx::Pool<$db>` field, its
+/// `write_tx` and its `ROW_LOCK`.
 macro_rules! impl_accounts {
-    ($storage:ty) => {
+    ($storage:ty, $db:ty) => {
+        impl $storage {
+            /// A transaction that changes a store's access, serialised with every other of
+            /// the same store: SQLite's write transactions are alone anyway, PostgreSQL locks
+            /// the store's row until commit.
+            async fn access_transaction(
+                &self,
+                store_id: i64,
+            ) -> $crate::storage::StorageResult<sqlx::Transaction<'static, $db>> {
+                let mut tx = self.write_tx().await?;
+                sqlx::query(&format!("SELECT id FROM stores WHERE id = $1{}", Self::ROW_LOCK))
+                    .bind(store_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+
+        async fn insert_audit(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            entry: &$crate::storage::accounts::NewAuditEntry,
+        ) -> $crate::storage::StorageResult<()> {
+            let (actor_id, actor_email) = entry.actor.clone().unzip();
+            let (subject_id, subject_email) = entry.subject.clone().unzip();
+            sqlx::query(
+                "INSERT INTO audit_log (at, event, store_id, actor_id, actor_email, \
+                 subject_id, subject_email, role, previous_role, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(entry.at)
+            .bind(entry.event.code())
+            .bind(entry.store_id)
+            .bind(actor_id)
+            .bind(actor_email)
+            .bind(subject_id.flatten())
+            .bind(subject_email)
+            .bind(entry.role.map(|r| r.code()))
+            .bind(entry.previous_role.map(|r| r.code()))
+            .bind(&entry.detail)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn is_live_owner(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            store_id: i64,
+            user_id: i64,
+        ) -> $crate::storage::StorageResult<bool> {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM memberships WHERE store_id = $1 AND user_id = $2 \
+                 AND role = 'owner' AND revoked_at IS NULL",
+            )
+            .bind(store_id)
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await?;
+            Ok(n > 0)
+        }
+
+        async fn live_owners(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            store_id: i64,
+        ) -> $crate::storage::StorageResult<i64> {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM memberships WHERE store_id = $1 AND role = 'owner' \
+                 AND revoked_at IS NULL",
+            )
+            .bind(store_id)
+            .fetch_one(&mut **tx)
+            .await?;
+            Ok(n)
+        }
+
+        /// The actor of an access change must still be an owner when it commits: two owners
+        /// revoking each other at once must not both succeed.
+        async fn require_live_owner(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            store_id: i64,
+            actor: i64,
+        ) -> $crate::storage::StorageResult<()> {
+            if is_live_owner(tx, store_id, actor).await? {
+                Ok(())
+            } else {
+                Err($crate::storage::StorageError::Conflict(
+                    "you are no longer an owner of this store: your access changed meanwhile"
+                        .into(),
+                ))
+            }
+        }
+
+        async fn refuse_ownerless(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            store_id: i64,
+            email: &str,
+        ) -> $crate::storage::StorageResult<()> {
+            if live_owners(tx, store_id).await? == 0 {
+                return Err($crate::storage::StorageError::Conflict(format!(
+                    "{email} is the last owner of store {store_id}: a store always keeps an \
+                     owner (make someone else owner first)"
+                )));
+            }
+            Ok(())
+        }
+
+        /// Cancels what someone who no longer manages the store invited to it: otherwise they
+        /// would come back through their own pending invitations.
+        async fn cancel_invitations_by(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            store_id: i64,
+            inviter: i64,
+            base: &$crate::storage::accounts::NewAuditEntry,
+            why: &str,
+        ) -> $crate::storage::StorageResult<u64> {
+            let cancelled: Vec<(String, String)> = sqlx::query_as(
+                "UPDATE invitations SET cancelled_at = $1 WHERE store_id = $2 \
+                 AND invited_by = $3 AND accepted_at IS NULL AND cancelled_at IS NULL \
+                 AND expires_at > $1 RETURNING email, role",
+            )
+            .bind(base.at)
+            .bind(store_id)
+            .bind(inviter)
+            .fetch_all(&mut **tx)
+            .await?;
+            let inviter_email = base
+                .subject
+                .as_ref()
+                .map(|(_, email)| email.clone())
+                .unwrap_or_default();
+            for (email, role) in &cancelled {
+                let entry = $crate::storage::accounts::NewAuditEntry {
+                    event: multicaisse_core::auth::AuditEvent::InvitationCancelled,
+                    subject: Some((None, email.clone())),
+                    role: Some($crate::storage::accounts::role(role)?),
+                    previous_role: None,
+                    detail: format!("sent by {inviter_email}, who {why}"),
+                    ..base.clone()
+                };
+                insert_audit(tx, &entry).await?;
+            }
+            Ok(cancelled.len() as u64)
+        }
+
         #[async_trait::async_trait]
         impl $crate::storage::accounts::Accounts for $storage {
             async fn create_user(
@@ -498,25 +667,59 @@ macro_rules! impl_accounts {
                 Ok(row.map(|(n, at)| (u32::try_from(n).unwrap_or(u32::MAX), at)))
             }
 
-            async fn record_sign_in_failure(
+            async fn count_sign_in_attempt(
                 &self,
-                email_key: &str,
+                key: &str,
+                expected: Option<(u32, chrono::DateTime<chrono::Utc>)>,
+                failures: u32,
                 now: chrono::DateTime<chrono::Utc>,
                 forget_before: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::StorageResult<u32> {
-                let (failures,): (i64,) = sqlx::query_as(
-                    "INSERT INTO sign_in_failures (email_key, failures, last_failure_at) \
-                     VALUES ($1, 1, $2) ON CONFLICT (email_key) DO UPDATE SET \
-                     failures = CASE WHEN sign_in_failures.last_failure_at < $3 THEN 1 \
-                     ELSE sign_in_failures.failures + 1 END, last_failure_at = $2 \
-                     RETURNING failures",
+            ) -> $crate::storage::StorageResult<bool> {
+                let counted = match expected {
+                    None => {
+                        sqlx::query("DELETE FROM sign_in_failures WHERE last_failure_at < $1")
+                            .bind(forget_before)
+                            .execute(&self.pool)
+                            .await?;
+                        sqlx::query(
+                            "INSERT INTO sign_in_failures (email_key, failures, last_failure_at) \
+                             VALUES ($1, $2, $3) ON CONFLICT (email_key) DO NOTHING",
+                        )
+                        .bind(key)
+                        .bind(i64::from(failures))
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await?
+                    }
+                    Some((before, last)) => {
+                        sqlx::query(
+                            "UPDATE sign_in_failures SET failures = $1, last_failure_at = $2 \
+                             WHERE email_key = $3 AND failures = $4 AND last_failure_at = $5",
+                        )
+                        .bind(i64::from(failures))
+                        .bind(now)
+                        .bind(key)
+                        .bind(i64::from(before))
+                        .bind(last)
+                        .execute(&self.pool)
+                        .await?
+                    }
+                };
+                Ok(counted.rows_affected() == 1)
+            }
+
+            async fn give_back_sign_in_attempt(
+                &self,
+                key: &str,
+            ) -> $crate::storage::StorageResult<()> {
+                sqlx::query(
+                    "UPDATE sign_in_failures SET failures = failures - 1 \
+                     WHERE email_key = $1 AND failures > 0",
                 )
-                .bind(email_key)
-                .bind(now)
-                .bind(forget_before)
-                .fetch_one(&self.pool)
+                .bind(key)
+                .execute(&self.pool)
                 .await?;
-                Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+                Ok(())
             }
 
             async fn clear_sign_in_failures(
@@ -626,21 +829,39 @@ macro_rules! impl_accounts {
                 invitation_id: i64,
                 invitee: &$crate::storage::accounts::Invitee,
                 now: chrono::DateTime<chrono::Utc>,
+                detail: &str,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::accounts::User>> {
                 use $crate::storage::accounts::{user, Invitee, UserRow, USER_COLUMNS};
-                let mut tx = self.write_tx().await?;
-                let taken: Option<(i64, String)> = sqlx::query_as(
+                use $crate::storage::StorageError;
+                let found: Option<(i64,)> =
+                    sqlx::query_as("SELECT store_id FROM invitations WHERE id = $1")
+                        .bind(invitation_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let Some((store_id,)) = found else {
+                    return Ok(None);
+                };
+                // The store first, then the invitation: the order revocation takes them in.
+                let mut tx = self.access_transaction(store_id).await?;
+                let taken: Option<(String, i64)> = sqlx::query_as(
                     "UPDATE invitations SET accepted_at = $1 WHERE id = $2 \
                      AND accepted_at IS NULL AND cancelled_at IS NULL AND expires_at > $1 \
-                     RETURNING store_id, role",
+                     RETURNING role, invited_by",
                 )
                 .bind(now)
                 .bind(invitation_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some((store_id, role)) = taken else {
+                let Some((role, invited_by)) = taken else {
                     return Ok(None);
                 };
+                if !is_live_owner(&mut tx, store_id, invited_by).await? {
+                    return Err(StorageError::Conflict(
+                        "the owner who sent this invitation no longer manages this store: \
+                         ask a current owner for a new invitation"
+                            .into(),
+                    ));
+                }
                 let user_id = match invitee {
                     Invitee::Existing(id) => *id,
                     Invitee::New(new) => {
@@ -657,6 +878,21 @@ macro_rules! impl_accounts {
                         id
                     }
                 };
+                let row: UserRow =
+                    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
+                        .bind(user_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let accepted = user(row);
+                if accepted.support {
+                    // Support reaches every store already; a membership would add nothing but
+                    // a second, store-level way in that an owner could have set up.
+                    return Err(StorageError::Conflict(
+                        "a support account reaches every store and is never a member of one: \
+                         this invitation cannot be accepted by it"
+                            .into(),
+                    ));
+                }
                 let (live,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM memberships WHERE store_id = $1 AND user_id = $2 \
                      AND revoked_at IS NULL",
@@ -666,7 +902,7 @@ macro_rules! impl_accounts {
                 .fetch_one(&mut *tx)
                 .await?;
                 if live > 0 {
-                    return Err($crate::storage::StorageError::Conflict(
+                    return Err(StorageError::Conflict(
                         "this account already has access to the store".into(),
                     ));
                 }
@@ -685,13 +921,23 @@ macro_rules! impl_accounts {
                     .bind(invitation_id)
                     .execute(&mut *tx)
                     .await?;
-                let row: UserRow =
-                    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
-                        .bind(user_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let who = Some((accepted.id, accepted.email.clone()));
+                insert_audit(
+                    &mut tx,
+                    &$crate::storage::accounts::NewAuditEntry {
+                        at: now,
+                        event: multicaisse_core::auth::AuditEvent::InvitationAccepted,
+                        store_id: Some(store_id),
+                        actor: who.clone(),
+                        subject: who.map(|(id, email)| (Some(id), email)),
+                        role: Some($crate::storage::accounts::role(&role)?),
+                        previous_role: None,
+                        detail: detail.to_string(),
+                    },
+                )
+                .await?;
                 tx.commit().await?;
-                Ok(Some(user(row)))
+                Ok(Some(accepted))
             }
 
             async fn members(
@@ -725,9 +971,12 @@ macro_rules! impl_accounts {
                 &self,
                 store_id: i64,
                 user_id: i64,
-                now: chrono::DateTime<chrono::Utc>,
+                actor: i64,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<Option<multicaisse_core::auth::Role>> {
-                let mut tx = self.write_tx().await?;
+                let now = audit.at;
+                let mut tx = self.access_transaction(store_id).await?;
+                require_live_owner(&mut tx, store_id, actor).await?;
                 let revoked: Option<(String,)> = sqlx::query_as(
                     "UPDATE memberships SET revoked_at = $1 WHERE store_id = $2 AND user_id = $3 \
                      AND revoked_at IS NULL RETURNING role",
@@ -740,6 +989,9 @@ macro_rules! impl_accounts {
                 let Some((role,)) = revoked else {
                     return Ok(None);
                 };
+                let role = $crate::storage::accounts::role(&role)?;
+                let email = audit.subject.as_ref().map(|(_, e)| e.as_str()).unwrap_or("");
+                refuse_ownerless(&mut tx, store_id, email).await?;
                 // Revoked access ends now, not when the person's sessions would have expired.
                 sqlx::query(
                     "UPDATE sessions SET ended_at = $1, ended_reason = $2 \
@@ -750,8 +1002,19 @@ macro_rules! impl_accounts {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
+                let cancelled =
+                    cancel_invitations_by(&mut tx, store_id, user_id, audit, "lost access").await?;
+                let mut entry = audit.clone();
+                entry.role = Some(role);
+                if cancelled > 0 {
+                    entry.detail = format!(
+                        "{}; {cancelled} pending invitation(s) they sent cancelled",
+                        entry.detail
+                    );
+                }
+                insert_audit(&mut tx, &entry).await?;
                 tx.commit().await?;
-                $crate::storage::accounts::role(&role).map(Some)
+                Ok(Some(role))
             }
 
             async fn set_role(
@@ -759,8 +1022,12 @@ macro_rules! impl_accounts {
                 store_id: i64,
                 user_id: i64,
                 role: multicaisse_core::auth::Role,
+                actor: i64,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<Option<multicaisse_core::auth::Role>> {
-                let mut tx = self.write_tx().await?;
+                use multicaisse_core::auth::Role;
+                let mut tx = self.access_transaction(store_id).await?;
+                require_live_owner(&mut tx, store_id, actor).await?;
                 let before: Option<(String,)> = sqlx::query_as(
                     "SELECT role FROM memberships WHERE store_id = $1 AND user_id = $2 \
                      AND revoked_at IS NULL",
@@ -772,6 +1039,7 @@ macro_rules! impl_accounts {
                 let Some((before,)) = before else {
                     return Ok(None);
                 };
+                let before = $crate::storage::accounts::role(&before)?;
                 sqlx::query(
                     "UPDATE memberships SET role = $1 WHERE store_id = $2 AND user_id = $3 \
                      AND revoked_at IS NULL",
@@ -781,8 +1049,81 @@ macro_rules! impl_accounts {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
+                let mut entry = audit.clone();
+                entry.role = Some(role);
+                entry.previous_role = Some(before);
+                if before == Role::Owner && role != Role::Owner {
+                    let email = audit.subject.as_ref().map(|(_, e)| e.as_str()).unwrap_or("");
+                    refuse_ownerless(&mut tx, store_id, email).await?;
+                    let cancelled = cancel_invitations_by(
+                        &mut tx,
+                        store_id,
+                        user_id,
+                        audit,
+                        "is no longer an owner",
+                    )
+                    .await?;
+                    if cancelled > 0 {
+                        entry.detail = format!(
+                            "{cancelled} pending invitation(s) they sent cancelled"
+                        );
+                    }
+                }
+                insert_audit(&mut tx, &entry).await?;
                 tx.commit().await?;
-                $crate::storage::accounts::role(&before).map(Some)
+                Ok(Some(before))
+            }
+
+            async fn grant_owner(
+                &self,
+                store_id: i64,
+                user_id: i64,
+                audit: &$crate::storage::accounts::NewAuditEntry,
+            ) -> $crate::storage::StorageResult<Option<multicaisse_core::auth::Role>> {
+                let mut tx = self.access_transaction(store_id).await?;
+                if live_owners(&mut tx, store_id).await? > 0 {
+                    return Err($crate::storage::StorageError::Conflict(format!(
+                        "store {store_id} has an owner: who has access is their decision, \
+                         support only gives an ownerless store an owner"
+                    )));
+                }
+                let before: Option<(String,)> = sqlx::query_as(
+                    "SELECT role FROM memberships WHERE store_id = $1 AND user_id = $2 \
+                     AND revoked_at IS NULL",
+                )
+                .bind(store_id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let before = before
+                    .map(|(code,)| $crate::storage::accounts::role(&code))
+                    .transpose()?;
+                if before.is_some() {
+                    sqlx::query(
+                        "UPDATE memberships SET role = 'owner' WHERE store_id = $1 \
+                         AND user_id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(store_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                } else {
+                    sqlx::query(
+                        "INSERT INTO memberships (store_id, user_id, role, granted_at) \
+                         VALUES ($1, $2, 'owner', $3)",
+                    )
+                    .bind(store_id)
+                    .bind(user_id)
+                    .bind(audit.at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let mut entry = audit.clone();
+                entry.role = Some(multicaisse_core::auth::Role::Owner);
+                entry.previous_role = before;
+                insert_audit(&mut tx, &entry).await?;
+                tx.commit().await?;
+                Ok(before)
             }
 
             async fn append_audit(

@@ -48,7 +48,7 @@ impl PostgresStorage {
 }
 
 super::sql::impl_storage!(PostgresStorage, sqlx::Postgres, "postgres");
-super::accounts::impl_accounts!(PostgresStorage);
+super::accounts::impl_accounts!(PostgresStorage, sqlx::Postgres);
 super::requests::impl_requests!(PostgresStorage);
 super::decommissions::impl_decommissions!(PostgresStorage);
 super::rollups::impl_rollups!(PostgresStorage, sqlx::Postgres);

@@ -57,7 +57,7 @@ impl SqliteStorage {
 }
 
 super::sql::impl_storage!(SqliteStorage, sqlx::Sqlite, "sqlite");
-super::accounts::impl_accounts!(SqliteStorage);
+super::accounts::impl_accounts!(SqliteStorage, sqlx::Sqlite);
 super::requests::impl_requests!(SqliteStorage);
 super::decommissions::impl_decommissions!(SqliteStorage);
 super::rollups::impl_rollups!(SqliteStorage, sqlx::Sqlite);
