@@ -360,3 +360,75 @@ const READ_TICKETS: &str = r#"
         chain: text(document, '#ticket-detail .chain-status'),
     };
 "#;
+
+/// The Content-Security-Policy the server sends lets the app run: the page renders under it
+/// (the inline script that starts the wasm is allowed by its hash), the pages' lazily loaded
+/// modules and the charts' images load, and the browser reports no violation.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_runs_under_its_content_security_policy() {
+    let server = DemoServer::start().await;
+    let browser = Browser::start().await;
+    // Signing in goes through the wasm app: nothing renders if the policy blocked it.
+    browser.sign_in(&server, &OWNER).await;
+    let policy: Value = browser
+        .client
+        .execute(
+            "return fetch('/').then(r => r.headers.get('content-security-policy'));",
+            vec![],
+        )
+        .await
+        .expect("read the policy");
+    let policy = policy.as_str().expect("the app is served with a policy");
+    assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
+    assert!(!policy.contains("'unsafe-inline'"), "{policy}");
+    // From here on the document stays (client-side routing): violations are recorded.
+    browser
+        .client
+        .execute(
+            "window.cspViolations = []; \
+             document.addEventListener('securitypolicyviolation', e => \
+               window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
+            vec![],
+        )
+        .await
+        .expect("listen for violations");
+    let links: Value = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('nav.tabs a')].map(a => a.textContent);",
+            vec![],
+        )
+        .await
+        .expect("the tabs");
+    for link in links
+        .as_array()
+        .expect("tabs")
+        .iter()
+        .filter_map(Value::as_str)
+    {
+        browser.click(Locator::LinkText(link)).await;
+        browser
+            .wait_for(
+                link,
+                "return (document.querySelector('nav a[aria-current=page]')||{}).textContent;",
+                |v| (v == link).then_some(()),
+            )
+            .await;
+    }
+    browser.click(Locator::LinkText("Ventes")).await;
+    browser
+        .wait_for(
+            "the sales charts loaded",
+            "const i = [...document.querySelectorAll('figure.chart img')]; \
+             return i.length > 0 && i.every(i => i.complete && i.naturalWidth > 0);",
+            |v| (v == true).then_some(()),
+        )
+        .await;
+    let violations: Value = browser
+        .client
+        .execute("return window.cspViolations;", vec![])
+        .await
+        .expect("read violations");
+    assert_eq!(violations, serde_json::json!([]), "blocked by the policy");
+    browser.close().await;
+}

@@ -395,9 +395,16 @@ fn preset_list() -> String {
 }
 
 fn parse_date(parameter: &str, value: &str) -> Result<NaiveDate, ParamError> {
-    value
+    let day = value
         .parse::<NaiveDate>()
-        .map_err(|_| ParamError::new(parameter, format!("`{value}` is not a date (YYYY-MM-DD)")))
+        .map_err(|_| ParamError::new(parameter, format!("`{value}` is not a date (YYYY-MM-DD)")))?;
+    if !crate::period::is_plausible(day) {
+        return Err(ParamError::new(
+            parameter,
+            format!("`{value}` {}", crate::period::implausible_reason()),
+        ));
+    }
+    Ok(day)
 }
 
 impl SalesPeriod {
@@ -571,6 +578,21 @@ mod tests {
             ("to", "2026-01-31"),
         ]));
         assert!(matches!(custom, Ok(SalesPeriod::Custom(r)) if r.days() == 31));
+    }
+
+    #[test]
+    fn custom_dates_outside_plausible_years_are_refused() {
+        for (from, to, named) in [
+            ("-262143-01-01", "-262143-01-01", "from"),
+            ("2026-01-01", "+262142-12-31", "to"),
+            ("1999-12-31", "2000-01-01", "from"),
+            ("2100-12-31", "2101-01-01", "to"),
+        ] {
+            let pairs = [("period", "custom"), ("from", from), ("to", to)];
+            let error = SalesPeriod::parse(&q(&pairs)).unwrap_err();
+            assert_eq!(error.parameter, named, "{from}..{to}");
+            assert!(error.message.contains("2000 to 2100"), "{}", error.message);
+        }
     }
 
     #[test]

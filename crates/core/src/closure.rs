@@ -99,7 +99,7 @@ pub struct Closure {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClosureError {
-    #[error("closure {sequence}: period {start}..{end} is not a {kind} period")]
+    #[error("closure {sequence}: period {start}..{end} is not a {kind} period (in the years 2000 to 2100)")]
     Period {
         sequence: u64,
         kind: &'static str,
@@ -164,7 +164,8 @@ impl ClosureBody {
                         == Some(end)
             }
         };
-        if !period_ok {
+        let plausible = crate::period::is_plausible(start) && crate::period::is_plausible(end);
+        if !period_ok || !plausible {
             return Err(ClosureError::Period {
                 sequence,
                 kind: self.kind.code(),

@@ -22,6 +22,7 @@ pub mod setup;
 pub mod store;
 pub mod subscription;
 pub mod sync;
+pub mod text;
 pub mod ticket;
 pub mod vat;
 pub mod verification;

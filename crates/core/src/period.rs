@@ -7,6 +7,25 @@ use serde::{Deserialize, Serialize};
 /// The longest range a report may cover: beyond this a request is a mistake, not a question.
 pub const MAX_RANGE_DAYS: u64 = 3660;
 
+/// The years a date from a client (a query, a register's ticket or closure) may fall in. Far
+/// wider than any shop's records, and far inside chrono's range: date arithmetic on a
+/// plausible date (a previous period, a month later) cannot overflow.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Whether a client's date is in [`PLAUSIBLE_YEARS`].
+pub fn is_plausible(day: NaiveDate) -> bool {
+    PLAUSIBLE_YEARS.contains(&day.year())
+}
+
+/// Why a client's date is refused, in words for a parameter's message.
+pub fn implausible_reason() -> String {
+    format!(
+        "is not a plausible date (years {} to {})",
+        PLAUSIBLE_YEARS.start(),
+        PLAUSIBLE_YEARS.end()
+    )
+}
+
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -239,6 +258,24 @@ mod tests {
         let r = DateRange::new(d(2026, 1, 1), d(2026, 1, 31)).unwrap();
         assert_eq!(r.days(), 31);
         assert!(r.contains(d(2026, 1, 31)) && !r.contains(d(2026, 2, 1)));
+    }
+
+    #[test]
+    fn plausible_years_are_bounded() {
+        assert!(is_plausible(d(2000, 1, 1)));
+        assert!(is_plausible(d(2100, 12, 31)));
+        assert!(!is_plausible(d(1999, 12, 31)));
+        assert!(!is_plausible(d(2101, 1, 1)));
+        assert!(!is_plausible(NaiveDate::MIN));
+        assert!(!is_plausible(NaiveDate::MAX));
+        // The arithmetic reports do on a range never leaves chrono's range from a plausible one.
+        let widest = DateRange {
+            from: d(2000, 1, 1),
+            to: d(2100, 12, 31),
+        };
+        for preset in PeriodPreset::ALL.map(Some).into_iter().chain([None]) {
+            widest.previous(preset);
+        }
     }
 
     #[test]

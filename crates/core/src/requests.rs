@@ -41,6 +41,7 @@ impl RegisterRequestBody {
                 format!("must be 1 to {MAX_LABEL} characters"),
             ));
         }
+        crate::text::check_label("label", label)?;
         if labels_in_use
             .iter()
             .any(|used| used.trim().to_lowercase() == label.to_lowercase())
@@ -179,6 +180,8 @@ mod tests {
             .is_ok());
         let refused = |r: RegisterRequestBody| r.validate(today, &used).unwrap_err();
         assert_eq!(refused(request("  ", None)).parameter, "label");
+        assert_eq!(refused(request("Fêtes\u{0}", None)).parameter, "label");
+        assert!(refused(request("Fê\ttes", None)).message.contains("U+0009"));
         assert!(refused(request(" dégustation ", None))
             .message
             .contains("already a register"));

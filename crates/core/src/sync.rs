@@ -210,6 +210,19 @@ impl RegisterSettings {
                 "{field} is longer than {MAX_TEXT} characters"
             )));
         }
+        // The address and the document's header and footer are several lines; these are one.
+        for (field, text) in [
+            ("shop_name", &self.shop_name),
+            ("siret", &self.siret),
+            ("app_version", &self.app_version),
+        ] {
+            if let Some(c) = crate::text::forbidden_character(text) {
+                return Err(PushRefusal::Settings(format!(
+                    "{field} {}",
+                    crate::text::label_refusal(c)
+                )));
+            }
+        }
         if !(1..=12).contains(&self.fiscal_year_end_month) {
             return Err(PushRefusal::Settings(format!(
                 "fiscal_year_end_month {} is not a month (1 to 12)",
@@ -301,6 +314,16 @@ impl SharedChange {
         }
         if !key_ok(self.change.entity()) {
             return bad("product or customer must be 1 to 64 letters, digits, `-` or `_`".into());
+        }
+        let named = match &self.change {
+            Change::Product { label, .. } => Some(("label", label)),
+            Change::Customer { name, .. } => Some(("name", name)),
+            _ => None,
+        };
+        if let Some((field, text)) = named {
+            if let Some(c) = crate::text::forbidden_character(text) {
+                return bad(format!("the {field} {}", crate::text::label_refusal(c)));
+            }
         }
         match &self.change {
             Change::StockMovement { delta, .. } | Change::Loyalty { points: delta, .. } if *delta == 0 || delta.abs() > MAX_DELTA => {

@@ -202,6 +202,12 @@ pub enum TicketError {
     },
     #[error("ticket {sequence}, line {line}: unit price must be between 0 and {} cents", Cents::MAX_LINE.0)]
     UnitPrice { sequence: u64, line: usize },
+    #[error("ticket {sequence}, line {line}: the label {}", crate::text::label_refusal(*.character))]
+    Label {
+        sequence: u64,
+        line: usize,
+        character: char,
+    },
     #[error("ticket {sequence}, line {line}: discount must be between 0 and the line's amount")]
     Discount { sequence: u64, line: usize },
     #[error("ticket {sequence}: payments add up to {paid} cents but the lines to {due} cents")]
@@ -259,7 +265,7 @@ impl TicketBody {
         if sequence == 0 {
             return Err(TicketError::Sequence { sequence });
         }
-        if !(2000..=2100).contains(&chrono::Datelike::year(&self.issued_at)) {
+        if !crate::period::PLAUSIBLE_YEARS.contains(&chrono::Datelike::year(&self.issued_at)) {
             return Err(TicketError::IssuedAt {
                 sequence,
                 issued_at: self.issued_at,
@@ -270,6 +276,13 @@ impl TicketBody {
         }
         for (index, line) in self.lines.iter().enumerate() {
             let line_no = index + 1;
+            if let Some(character) = crate::text::forbidden_character(&line.label) {
+                return Err(TicketError::Label {
+                    sequence,
+                    line: line_no,
+                    character,
+                });
+            }
             if !(1..=MAX_QUANTITY).contains(&line.quantity) {
                 return Err(TicketError::Quantity {
                     sequence,
@@ -444,6 +457,11 @@ mod tests {
             ancient.validate(),
             Err(TicketError::IssuedAt { .. })
         ));
+        let mut bell = bottle(1, 100, 0);
+        bell.label = "Morgon\u{7}".into();
+        let refused = body(vec![bell], 100).validate().unwrap_err();
+        assert!(matches!(refused, TicketError::Label { line: 1, .. }));
+        assert!(refused.to_string().contains("label"), "{refused}");
         assert!(matches!(
             body(vec![bottle(0, 100, 0)], 0).validate(),
             Err(TicketError::Quantity { line: 1, .. })

@@ -45,15 +45,15 @@ impl ZPeriod {
             return year
                 .parse::<i32>()
                 .ok()
-                .filter(|y| (2000..=2100).contains(y))
+                .filter(|y| crate::period::PLAUSIBLE_YEARS.contains(y))
                 .map(ZPeriod::FiscalYear)
                 .ok_or_else(bad);
         }
-        match text.len() {
+        let period = match text.len() {
             10 => text
                 .parse::<NaiveDate>()
                 .map(ZPeriod::Day)
-                .map_err(|_| bad()),
+                .map_err(|_| bad())?,
             7 => {
                 let (year, month) = text.split_once('-').ok_or_else(bad)?;
                 let start = month_start(
@@ -61,9 +61,18 @@ impl ZPeriod {
                     month.parse().map_err(|_| bad())?,
                 )
                 .ok_or_else(bad)?;
-                Ok(ZPeriod::Month(start))
+                ZPeriod::Month(start)
             }
-            _ => Err(bad()),
+            _ => return Err(bad()),
+        };
+        match period {
+            ZPeriod::Day(day) | ZPeriod::Month(day) if !crate::period::is_plausible(day) => {
+                Err(ParamError::new(
+                    "period",
+                    format!("`{text}` {}", crate::period::implausible_reason()),
+                ))
+            }
+            _ => Ok(period),
         }
     }
 
@@ -202,6 +211,12 @@ mod tests {
             "FY20x6",
             "last month",
             "",
+            "-262143-01-01",
+            "+262143-12-31",
+            "1999-12",
+            "2101-01-01",
+            "FY1999",
+            "FY2101",
         ] {
             let error = ZPeriod::parse(bad).unwrap_err();
             assert_eq!(error.parameter, "period", "{bad}");

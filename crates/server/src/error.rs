@@ -149,3 +149,23 @@ impl IntoResponse for AppError {
         (status, Json(body)).into_response()
     }
 }
+
+/// What a handler's panic becomes (tower-http's `CatchPanicLayer`): the API's 500, with the
+/// panic in the log, instead of a connection dropped without an answer.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    tracing::error!(panic = message, "request handler panicked");
+    let body = ApiError {
+        error: "internal error; the server log has the details".into(),
+        parameter: None,
+    };
+    let mut response = (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

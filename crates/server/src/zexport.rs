@@ -248,16 +248,18 @@ impl ZFile {
                 .map(String::from),
             );
             writer.write_record(&header)?;
+            // Text cells only: the amounts (`-12,50`) must stay numbers.
+            let text = |cell: &str| multicaisse_core::text::spreadsheet_text(cell).into_owned();
             let number = |n: Option<u64>| n.map_or_else(String::new, |n| n.to_string());
             for check in &self.closures {
                 let c = &check.closure;
                 let mut row = vec![
-                    self.store.name.clone(),
-                    self.store.address.clone(),
-                    self.store.siret.clone(),
-                    self.store.vat_number.clone(),
+                    text(&self.store.name),
+                    text(&self.store.address),
+                    text(&self.store.siret),
+                    text(&self.store.vat_number),
                     self.register.number.to_string(),
-                    self.register.label.clone(),
+                    text(&self.register.label),
                     c.sequence.to_string(),
                     kind_label(c.kind).to_string(),
                     c.period_start.format("%d/%m/%Y").to_string(),
@@ -286,16 +288,16 @@ impl ZFile {
                     c.last_ticket_hash.to_hex(),
                     check.previous_hash.to_hex(),
                     check.hash.to_hex(),
-                    check_words(check),
-                    differences_text(check),
+                    text(&check_words(check)),
+                    text(&differences_text(check)),
                 ]);
                 writer.write_record(&row)?;
             }
             for missing in &self.missing {
                 let mut row = vec![String::new(); header.len()];
-                row[0] = self.store.name.clone();
+                row[0] = text(&self.store.name);
                 row[4] = self.register.number.to_string();
-                row[5] = self.register.label.clone();
+                row[5] = text(&self.register.label);
                 row[8] = missing.clone();
                 let last = row.len() - 2;
                 row[last] = "manquante".into();

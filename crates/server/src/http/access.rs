@@ -249,8 +249,9 @@ async fn invite(
         )
         .await?;
     let link = format!("{}/invitation/{token}", base_url(&state, &headers));
-    // No mail server yet: the owner passes the link on, and the log keeps it for support.
-    tracing::info!(store = store.id, %email, %link, "invitation created");
+    // No mail server yet: the owner passes the link on. The link is a bearer secret (it
+    // opens an account), so the log names the invitation, never the link.
+    tracing::info!(store = store.id, %email, invitation = invitation.id, "invitation created");
     storage
         .append_audit(&audit_entry(
             &caller,

@@ -102,15 +102,25 @@ async fn status(
     for (name, value) in query_pairs(query.as_deref())? {
         match name.as_str() {
             "since" => {
-                since = DateTime::parse_from_rfc3339(&value)
+                let instant = DateTime::parse_from_rfc3339(&value)
                     .map_err(|_| {
                         ParamError::new(
                             "since",
                             format!("`{value}` is not an RFC 3339 instant (2026-11-30T14:05:00Z)"),
                         )
                     })?
-                    .with_timezone(&Utc)
-                    .max(history_start(now))
+                    .with_timezone(&Utc);
+                if !multicaisse_core::period::is_plausible(instant.date_naive()) {
+                    return Err(ParamError::new(
+                        "since",
+                        format!(
+                            "`{value}` {}",
+                            multicaisse_core::period::implausible_reason()
+                        ),
+                    )
+                    .into());
+                }
+                since = instant.max(history_start(now))
             }
             other => return Err(ParamError::new(other, "is not a parameter: since").into()),
         }

@@ -7,6 +7,7 @@ mod closures;
 mod decommissions;
 mod device_auth;
 mod freshness;
+mod headers;
 mod health;
 mod json;
 mod requests;
@@ -29,6 +30,7 @@ use multicaisse_core::store::{Register, Store};
 use routes::{schema, Access, ApiRoutes, RouteDoc};
 use std::path::Path;
 use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -91,11 +93,13 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .fallback(unknown_api_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(state);
-    Router::new()
-        .nest("/api", api)
+    let app = Router::new()
+        .nest("/api", headers::no_store(api))
         .merge(spa::router(dist))
+        .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http());
+    headers::add_security_headers(app, dist)
 }
 
 /// The store with this id, or a 404 saying so.
@@ -151,13 +155,15 @@ pub(crate) fn query_pairs(
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
-    for (i, (name, _)) in pairs.iter().enumerate() {
+    for (i, (name, value)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(earlier, _)| earlier == name) {
             return Err(multicaisse_core::api::ParamError::new(
                 name,
                 "given more than once",
             ));
         }
+        // No parameter means a control character (PostgreSQL refuses a NUL in any text).
+        multicaisse_core::text::check_label(name, value)?;
     }
     Ok(pairs)
 }
@@ -186,6 +192,41 @@ pub(crate) fn lang_only(query: Option<&str>) -> AppResult<multicaisse_core::form
 mod tests {
     use super::*;
 
+    /// The guard the router wears, on a route that panics, over real HTTP: a JSON 500 in the
+    /// API's error shape, and the server goes on answering.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_json_500() {
+        async fn boom() -> &'static str {
+            let asked: Vec<i32> = Vec::new();
+            if asked.is_empty() {
+                panic!("date arithmetic overflowed");
+            }
+            "unreachable"
+        }
+        let app = Router::new()
+            .route("/boom", axum::routing::get(boom))
+            .route("/fine", axum::routing::get(|| async { "fine" }))
+            .layer(CatchPanicLayer::custom(crate::error::panic_response));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let response = reqwest::get(format!("http://{address}/boom"))
+            .await
+            .expect("an answer, not a dropped connection");
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            body["error"],
+            "internal error; the server log has the details"
+        );
+        assert!(!body.to_string().contains("overflowed"), "{body}");
+        let after = reqwest::get(format!("http://{address}/fine"))
+            .await
+            .unwrap();
+        assert_eq!(after.text().await.unwrap(), "fine");
+    }
+
     #[test]
     fn query_strings_decode() {
         let pairs = query_pairs(Some("period=custom&from=2026-01-01&to=2026%2D01%2D31")).unwrap();
@@ -193,6 +234,10 @@ mod tests {
         assert_eq!(query_pairs(None).unwrap(), vec![]);
         let repeated = query_pairs(Some("format=zip&period=2026-03&format=csv")).unwrap_err();
         assert_eq!(repeated.parameter, "format");
+        assert_eq!(
+            query_pairs(Some("store=a%00b")).unwrap_err().parameter,
+            "store"
+        );
         assert_eq!(
             query_pairs(Some("period=%E9")).unwrap(),
             vec![("period".into(), "\u{FFFD}".into())]

@@ -20,6 +20,7 @@ use multicaisse_core::format::{spreadsheet_amount, Lang};
 use multicaisse_core::peak::{billed_days, peak_hours, RegisterHours};
 use multicaisse_core::period::{DateRange, PeriodPreset};
 use multicaisse_core::store::{Register, Store};
+use multicaisse_core::text::spreadsheet_text;
 use multicaisse_core::ticket::PaymentMethod;
 use std::collections::{BTreeMap, HashMap};
 
@@ -525,7 +526,7 @@ pub fn sales_csv(report: &SalesReport) -> Result<Vec<u8>, csv::Error> {
                    f: &multicaisse_core::api::SalesFigures| {
             let mut cells = vec![
                 number,
-                label.to_string(),
+                spreadsheet_text(label).into_owned(),
                 status.to_string(),
                 report.range.from.format("%d/%m/%Y").to_string(),
                 report.range.to.format("%d/%m/%Y").to_string(),

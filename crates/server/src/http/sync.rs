@@ -25,11 +25,21 @@ use multicaisse_core::sync::{
 
 pub fn routes() -> ApiRoutes {
     let device = Access::Device;
-    ApiRoutes::default()
+    // Anyone may post to the pair route: a few KiB hold a code and a device's name.
+    let pairing = ApiRoutes::default()
         .add(
-            RouteDoc::new(Method::POST, "/sync/pair", "Exchange a one-time pairing code for this register's device token", Access::Public, Some(schema::<PairRequest>), schema::<PairResponse>),
+            RouteDoc::new(
+                Method::POST,
+                "/sync/pair",
+                "Exchange a one-time pairing code for this register's device token",
+                Access::Public,
+                Some(schema::<PairRequest>),
+                schema::<PairResponse>,
+            ),
             pair,
         )
+        .map_router(|router| router.layer(DefaultBodyLimit::max(super::auth::MAX_AUTH_BODY_BYTES)));
+    pairing.merge(ApiRoutes::default()
         .add(
             RouteDoc::new(Method::POST, "/sync/begin", "Take the store's sync lease (409 with Retry-After while another register holds it)", device, None, schema::<BeginResponse>),
             begin,
@@ -60,7 +70,7 @@ pub fn routes() -> ApiRoutes {
             RouteDoc::new(Method::POST, "/registers/{register_id}/pairing-codes", "A new one-time pairing code for a register's iPad (support staff activate registers)", Access::Register(Capability::EnrolRegisters), None, schema::<PairingCode>),
             create_pairing_code,
         )
-        .map_router(|router| router.layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES)))
+        .map_router(|router| router.layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES))))
 }
 
 fn get_sessions_doc() -> RouteDoc {
@@ -157,7 +167,7 @@ fn device_text(field: &str, value: &str) -> Result<(), ParamError> {
     if length == 0 || length > 100 {
         return Err(ParamError::new(field, "must be 1 to 100 characters"));
     }
-    Ok(())
+    multicaisse_core::text::check_label(field, value)
 }
 
 async fn pair(

@@ -55,19 +55,50 @@ pub enum StorageError {
 
 impl From<sqlx::Error> for StorageError {
     fn from(error: sqlx::Error) -> StorageError {
-        // Constraint violations are the caller's mistake, not a server failure: say which.
+        // Constraint violations are the caller's mistake, not a server failure: say which in
+        // the domain's words. The database's own text names tables and columns: log only.
         if let Some(db) = error.as_database_error() {
-            if db.is_unique_violation() {
-                return StorageError::Conflict(format!("already exists: {}", db.message()));
-            }
-            if db.is_foreign_key_violation() {
-                return StorageError::Conflict(format!(
-                    "refers to something unknown: {}",
-                    db.message()
-                ));
+            let violated = if db.is_unique_violation() {
+                Some(duplicate_message(db.constraint(), db.message()))
+            } else if db.is_foreign_key_violation() {
+                Some("this refers to something that does not exist (any more)")
+            } else if db.is_check_violation() {
+                Some("this value is not allowed here")
+            } else {
+                None
+            };
+            if let Some(message) = violated {
+                tracing::warn!(
+                    constraint = db.constraint().unwrap_or(""),
+                    database = db.message(),
+                    "constraint violation answered as a conflict"
+                );
+                return StorageError::Conflict(message.to_string());
             }
         }
         StorageError::Database(error)
+    }
+}
+
+/// What a unique constraint protects, in words for the client. PostgreSQL names the
+/// constraint; SQLite only says `UNIQUE constraint failed: table.column`, hence both.
+fn duplicate_message(constraint: Option<&str>, message: &str) -> &'static str {
+    let names = format!("{} {message}", constraint.unwrap_or_default());
+    let on = |what: &str| names.contains(what);
+    if on("users.email") || on("users_email") {
+        "an account with this email address already exists"
+    } else if on("memberships") {
+        "this person already has access to this store"
+    } else if on("decommissions") {
+        "this register is already being decommissioned"
+    } else if on("registers.number") || on("registers_store_id_number") {
+        "this store already has a register with this number"
+    } else if on("tickets.") || on("tickets_register_id_sequence") {
+        "this register already has a ticket with this number"
+    } else if on("token_hash") {
+        "a token collided with an existing one: try again"
+    } else {
+        "this already exists"
     }
 }
 
@@ -540,4 +571,39 @@ pub trait Storage:
         store_id: i64,
         range: DateRange,
     ) -> StorageResult<Vec<(i64, SalesTotals)>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::{Connection, Executor};
+
+    #[tokio::test]
+    async fn a_unique_violation_is_a_conflict_in_plain_words() {
+        let mut db = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        db.execute("CREATE TABLE users (email TEXT NOT NULL UNIQUE)")
+            .await
+            .unwrap();
+        db.execute("INSERT INTO users VALUES ('a@b.fr')")
+            .await
+            .unwrap();
+        let error = db
+            .execute("INSERT INTO users VALUES ('a@b.fr')")
+            .await
+            .unwrap_err();
+        let StorageError::Conflict(message) = StorageError::from(error) else {
+            panic!("not a conflict");
+        };
+        assert_eq!(message, "an account with this email address already exists");
+        assert_eq!(
+            duplicate_message(Some("users_email_key"), "duplicate key value violates…"),
+            message
+        );
+        assert_eq!(
+            duplicate_message(None, "UNIQUE constraint failed: x.y"),
+            "this already exists"
+        );
+    }
 }
