@@ -293,6 +293,47 @@ impl Change {
     }
 }
 
+/// A balance a shared change moves: a product's stock or a customer's points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Balance {
+    Stock,
+    Loyalty,
+}
+
+impl Change {
+    /// The balance this change moves and by how much; product and customer edits move none.
+    pub fn movement(&self) -> Option<(Balance, &str, i64)> {
+        match self {
+            Change::StockMovement { product, delta } => Some((Balance::Stock, product, *delta)),
+            Change::Loyalty { customer, points } => Some((Balance::Loyalty, customer, *points)),
+            Change::Product { .. } | Change::Customer { .. } => None,
+        }
+    }
+}
+
+/// Each change's balance after it, in push order, from the balances after the whole push:
+/// a push moves each balance once by the sum of its deltas (one statement for all), and the
+/// log still tells what each movement left.
+pub fn balances_after(
+    changes: &[&SharedChange],
+    finals: &BTreeMap<(Balance, String), i64>,
+) -> Vec<Option<i64>> {
+    let mut running = finals.clone();
+    let mut after: Vec<Option<i64>> = changes
+        .iter()
+        .rev()
+        .map(|shared| {
+            let (balance, entity, delta) = shared.change.movement()?;
+            let level = running.get_mut(&(balance, entity.to_string()))?;
+            let now = *level;
+            *level -= delta;
+            Some(now)
+        })
+        .collect();
+    after.reverse();
+    after
+}
+
 /// Largest stock movement or loyalty adjustment one change may carry.
 pub const MAX_DELTA: i64 = 100_000;
 
@@ -934,6 +975,56 @@ mod tests {
         let plan = plan_ingest(&tickets[3..], &known(&tickets[..3]), now()).unwrap();
         assert_eq!(plan.new.len(), 2);
         assert_eq!(plan.chain_break, None);
+    }
+
+    #[test]
+    fn each_movement_keeps_the_balance_it_left() {
+        let change = |id: &str, change: Change| SharedChange {
+            id: id.into(),
+            at: now(),
+            change,
+        };
+        let moves = [
+            change(
+                "a",
+                Change::StockMovement {
+                    product: "chablis".into(),
+                    delta: -2,
+                },
+            ),
+            change(
+                "b",
+                Change::Loyalty {
+                    customer: "c1".into(),
+                    points: 10,
+                },
+            ),
+            change(
+                "c",
+                Change::Customer {
+                    customer: "c1".into(),
+                    name: "Camille".into(),
+                    email: None,
+                },
+            ),
+            change(
+                "d",
+                Change::StockMovement {
+                    product: "chablis".into(),
+                    delta: -1,
+                },
+            ),
+        ];
+        let refs: Vec<&SharedChange> = moves.iter().collect();
+        // Chablis started at 10, c1 at 5: after the push, 7 and 15.
+        let finals = BTreeMap::from([
+            ((Balance::Stock, "chablis".to_string()), 7),
+            ((Balance::Loyalty, "c1".to_string()), 15),
+        ]);
+        assert_eq!(
+            balances_after(&refs, &finals),
+            [Some(8), Some(15), None, Some(7)]
+        );
     }
 
     #[test]

@@ -523,3 +523,137 @@ async fn a_push_that_outlives_its_lease_never_lands_after_a_takeover(backend: Ba
          still landed (push {push_status})"
     );
 }
+
+mod liveness {
+    //! A multi-threaded runtime of two workers, as the server has on this machine's 2 cores.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_verifications_leave_the_server_answering() {
+        super::verifications_leave_the_server_answering(super::support::Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_verifications_leave_the_server_answering() {
+        if let Some(backend) = super::support::Backend::postgres() {
+            super::verifications_leave_the_server_answering(backend).await
+        }
+    }
+}
+
+/// Issue 16, item 12: while four verifications of a large register run, the health check and
+/// another store's one-ticket push still answer within 250 ms (a liveness bound, far above
+/// their usual few milliseconds; not a benchmark).
+async fn verifications_leave_the_server_answering(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let storage = app.storage();
+    let fixture = small_store(storage.as_ref()).await;
+    let large = &fixture.registers[2];
+    let mut previous = ChainHash::GENESIS;
+    for first in (1..=40_000u64).step_by(5_000) {
+        let batch = tickets(first, first + 4_999, previous);
+        previous = batch.last().unwrap().hash;
+        multicaisse_server::ingest::push_tickets(
+            storage.as_ref(),
+            large,
+            fixture.store.time_zone,
+            None,
+            &batch,
+        )
+        .await
+        .unwrap();
+    }
+    let (_, other_registers) =
+        support::fixture::store_with_registers(storage.as_ref(), "Cave voisine", 1, None).await;
+    let other = Device::pair(&app.server.url(), other_registers[0].id).await;
+    let session = other.begin().await;
+    let verify = |_| async {
+        let (status, _) = app
+            .get_json(&format!("/api/registers/{}/verification", large.id))
+            .await;
+        status
+    };
+    let probes = async {
+        // Once the verifications are under way.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut slowest = Duration::ZERO;
+        let mut previous = ChainHash::GENESIS;
+        for n in 1..=10u64 {
+            let started = std::time::Instant::now();
+            let health = app.get("/api/health").await;
+            assert_eq!(health.status(), 200);
+            let one = tickets(n, n, previous);
+            previous = one[0].hash;
+            let pushed = other.push_raw(session, &one).await;
+            assert_eq!(pushed.status(), 200);
+            slowest = slowest.max(started.elapsed());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        slowest
+    };
+    let (a, b, c, d, slowest) = tokio::join!(verify(0), verify(1), verify(2), verify(3), probes);
+    assert_eq!([a, b, c, d], [200; 4]);
+    assert!(
+        slowest < Duration::from_millis(250),
+        "a health check and a one-ticket push took {slowest:?} during the verifications"
+    );
+}
+
+mod write_lock {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_a_maximal_push_leaves_other_stores_syncing() {
+        super::a_maximal_push_leaves_other_stores_syncing(super::support::Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_a_maximal_push_leaves_other_stores_syncing() {
+        if let Some(backend) = super::support::Backend::postgres() {
+            super::a_maximal_push_leaves_other_stores_syncing(backend).await
+        }
+    }
+}
+
+/// Issue 16, item 8: the largest push allowed (tickets and shared changes at their caps) does
+/// not hold SQLite's only write lock long enough to stall another store: its one-ticket push
+/// answers within a second.
+async fn a_maximal_push_leaves_other_stores_syncing(backend: Backend) {
+    use multicaisse_core::sync::{MAX_CHANGES_PER_PUSH, MAX_TICKETS_PER_PUSH};
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let base = app.server.url();
+    let big = Device::pair(&base, fixture.registers[2].id).await;
+    let (_, other_registers) =
+        support::fixture::store_with_registers(app.storage().as_ref(), "Cave voisine", 1, None)
+            .await;
+    let small = Device::pair(&base, other_registers[0].id).await;
+    let (big_session, small_session) = (big.begin().await, small.begin().await);
+    let changes: Vec<Value> = (0..MAX_CHANGES_PER_PUSH)
+        .map(|n| {
+            json!({ "id": format!("m{n}"), "at": chrono::Utc::now(),
+                    "change": { "kind": "stock_movement", "product": format!("p{}", n % 300), "delta": -1 } })
+        })
+        .collect();
+    let maximal = json!({
+        "session_id": big_session,
+        "tickets": tickets(1, MAX_TICKETS_PER_PUSH as u64, ChainHash::GENESIS),
+        "changes": changes,
+    });
+    let one = tickets(1, 1, ChainHash::GENESIS);
+    let probe = async {
+        // Once the large push is being written.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let started = std::time::Instant::now();
+        let response = small.push_raw(small_session, &one).await;
+        (response.status().as_u16(), started.elapsed())
+    };
+    let (large, (status, waited)) = tokio::join!(big.post("push", maximal), probe);
+    assert_eq!(large.status(), 200);
+    assert_eq!(status, 200);
+    assert!(
+        waited < Duration::from_secs(1),
+        "another store's one-ticket push waited {waited:?}"
+    );
+    let levels = app.storage().stock_levels(fixture.store.id).await.unwrap();
+    assert_eq!(levels.len(), 300);
+    assert!(levels.iter().all(|(_, q)| *q < 0));
+    let total: i64 = levels.iter().map(|(_, q)| q).sum();
+    assert_eq!(total, -(MAX_CHANGES_PER_PUSH as i64));
+}

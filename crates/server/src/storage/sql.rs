@@ -371,6 +371,10 @@ impl TicketInsert {
     }
 }
 
+/// Shared changes per multi-row insert: 9 values each stays far under SQLite's 32 766
+/// parameters.
+pub(super) const CHANGE_INSERT_CHUNK: usize = 1_000;
+
 pub(super) fn number(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -598,6 +602,79 @@ macro_rules! impl_storage {
                 .bind(register_id)
                 .execute(&mut **tx)
                 .await?;
+                Ok(())
+            }
+
+            /// A push's shared changes, in a few multi-row statements whatever their
+            /// number: each balance moves once by the sum of its deltas (so concurrent pushes
+            /// still add up), and each log entry keeps the balance its movement left.
+            async fn insert_changes_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                register: &multicaisse_core::store::Register,
+                changes: &[&multicaisse_core::sync::SharedChange],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<()> {
+                use multicaisse_core::sync::Balance;
+                let mut sums: std::collections::BTreeMap<(Balance, String), i64> =
+                    std::collections::BTreeMap::new();
+                for (balance, entity, delta) in changes.iter().filter_map(|c| c.change.movement()) {
+                    *sums.entry((balance, entity.to_string())).or_default() += delta;
+                }
+                let mut finals = std::collections::BTreeMap::new();
+                for (balance, table, column, key) in [
+                    (Balance::Stock, "stock_levels", "quantity", "product"),
+                    (Balance::Loyalty, "loyalty_balances", "points", "customer"),
+                ] {
+                    let moved: Vec<(&String, &i64)> = sums
+                        .iter()
+                        .filter(|((b, _), _)| *b == balance)
+                        .map(|((_, entity), sum)| (entity, sum))
+                        .collect();
+                    for chunk in moved.chunks($crate::storage::sql::CHANGE_INSERT_CHUNK) {
+                        let mut upsert = sqlx::QueryBuilder::<$db>::new(format!(
+                            "INSERT INTO {table} (store_id, {key}, {column}) "
+                        ));
+                        upsert.push_values(chunk, |mut row, (entity, sum)| {
+                            row.push_bind(register.store_id)
+                                .push_bind((*entity).clone())
+                                .push_bind(**sum);
+                        });
+                        upsert.push(format!(
+                            " ON CONFLICT (store_id, {key}) DO UPDATE \
+                             SET {column} = {table}.{column} + excluded.{column} \
+                             RETURNING {key}, {column}"
+                        ));
+                        let rows: Vec<(String, i64)> =
+                            upsert.build_query_as().fetch_all(&mut **tx).await?;
+                        finals.extend(rows.into_iter().map(|(entity, level)| ((balance, entity), level)));
+                    }
+                }
+                let after = multicaisse_core::sync::balances_after(changes, &finals);
+                let rows = changes
+                    .iter()
+                    .zip(after)
+                    .map(|(shared, level_after)| {
+                        Ok((shared, $crate::storage::sql::to_json(&shared.change)?, level_after))
+                    })
+                    .collect::<$crate::storage::StorageResult<Vec<_>>>()?;
+                for chunk in rows.chunks($crate::storage::sql::CHANGE_INSERT_CHUNK) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO store_changes (store_id, origin_register_id, change_id, \
+                         kind, entity, payload, at, received_at, level_after) ",
+                    );
+                    insert.push_values(chunk, |mut row, (shared, payload, level_after)| {
+                        row.push_bind(register.store_id)
+                            .push_bind(register.id)
+                            .push_bind(shared.id.clone())
+                            .push_bind(shared.change.kind())
+                            .push_bind(shared.change.entity().to_string())
+                            .push_bind(payload.clone())
+                            .push_bind(shared.at)
+                            .push_bind(now)
+                            .push_bind(*level_after);
+                    });
+                    insert.build().execute(&mut **tx).await?;
+                }
                 Ok(())
             }
 
@@ -1018,57 +1095,8 @@ macro_rules! impl_storage {
                 if let Some(settings) = plan.settings {
                     Self::report_settings_in(&mut tx, register_id, settings, now).await?;
                 }
-                for shared in &plan.changes {
-                    use multicaisse_core::sync::Change;
-                    let entity = shared.change.entity().to_string();
-                    // Balances move by deltas in the same transaction as the log entry.
-                    let level_after: Option<i64> = match &shared.change {
-                        Change::StockMovement { delta, .. } => Some(
-                            sqlx::query_as::<_, (i64,)>(
-                                "INSERT INTO stock_levels (store_id, product, quantity) \
-                                 VALUES ($1, $2, $3) ON CONFLICT (store_id, product) DO UPDATE \
-                                 SET quantity = stock_levels.quantity + excluded.quantity \
-                                 RETURNING quantity",
-                            )
-                            .bind(register.store_id)
-                            .bind(&entity)
-                            .bind(*delta)
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .0,
-                        ),
-                        Change::Loyalty { points, .. } => Some(
-                            sqlx::query_as::<_, (i64,)>(
-                                "INSERT INTO loyalty_balances (store_id, customer, points) \
-                                 VALUES ($1, $2, $3) ON CONFLICT (store_id, customer) DO UPDATE \
-                                 SET points = loyalty_balances.points + excluded.points \
-                                 RETURNING points",
-                            )
-                            .bind(register.store_id)
-                            .bind(&entity)
-                            .bind(*points)
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .0,
-                        ),
-                        Change::Product { .. } | Change::Customer { .. } => None,
-                    };
-                    sqlx::query(
-                        "INSERT INTO store_changes (store_id, origin_register_id, change_id, \
-                         kind, entity, payload, at, received_at, level_after) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(register.store_id)
-                    .bind(register_id)
-                    .bind(&shared.id)
-                    .bind(shared.change.kind())
-                    .bind(&entity)
-                    .bind(q::to_json(&shared.change)?)
-                    .bind(shared.at)
-                    .bind(now)
-                    .bind(level_after)
-                    .execute(&mut *tx)
-                    .await?;
+                if !plan.changes.is_empty() {
+                    Self::insert_changes_in(&mut tx, register, &plan.changes, now).await?;
                 }
                 if !plan.changes.is_empty() {
                     // Every other register of the store now lacks these changes.
