@@ -356,10 +356,12 @@ macro_rules! impl_decommissions {
                     last_closure: closures.map(|n| n as u64),
                 };
                 if now_seen != judged {
+                    let newest = |n: Option<u64>| n.map_or_else(|| "none".to_string(), |n| n.to_string());
                     return Err($crate::storage::StorageError::Conflict(format!(
-                        "the register synced since the check (tickets up to {:?}, closures up to {:?}, \
-                         judged on {:?} and {:?}): look at the wizard again",
-                        now_seen.last_ticket, now_seen.last_closure, judged.last_ticket, judged.last_closure
+                        "the register synced since the check (its newest ticket is now {}, it was {}): \
+                         look at the wizard again before suspending",
+                        newest(now_seen.last_ticket),
+                        newest(judged.last_ticket)
                     )));
                 }
                 sqlx::query(
