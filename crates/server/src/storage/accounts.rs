@@ -1130,25 +1130,9 @@ macro_rules! impl_accounts {
                 &self,
                 entry: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<()> {
-                let (actor_id, actor_email) = entry.actor.clone().unzip();
-                let (subject_id, subject_email) = entry.subject.clone().unzip();
-                sqlx::query(
-                    "INSERT INTO audit_log (at, event, store_id, actor_id, actor_email, \
-                     subject_id, subject_email, role, previous_role, detail) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(entry.at)
-                .bind(entry.event.code())
-                .bind(entry.store_id)
-                .bind(actor_id)
-                .bind(actor_email)
-                .bind(subject_id.flatten())
-                .bind(subject_email)
-                .bind(entry.role.map(|r| r.code()))
-                .bind(entry.previous_role.map(|r| r.code()))
-                .bind(&entry.detail)
-                .execute(&self.pool)
-                .await?;
+                let mut tx = self.write_tx().await?;
+                insert_audit(&mut tx, entry).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
