@@ -104,16 +104,7 @@ impl SalesFigures {
             discounts: day.discounts,
             average_basket: Cents(ratio_rounded(gross_sales, i128::from(day.sale_count)) as i64),
             share_bp: u32::try_from(share).unwrap_or(0),
-            vat: day
-                .by_rate
-                .iter()
-                .map(|(rate, t)| VatLine {
-                    rate: *rate,
-                    ttc: t.ttc,
-                    ht: t.ht,
-                    vat: t.vat,
-                })
-                .collect(),
+            vat: day.vat_lines(),
             payments: day
                 .by_payment
                 .iter()

@@ -20,9 +20,11 @@
 
 use crate::chain::{chain_hash, ChainHash};
 use crate::money::Cents;
+use crate::store::business_date;
 use crate::ticket::{Payment, PaymentMethod, Ticket, TicketKind};
 use crate::vat::{VatBreakdown, VatLine, VatRate};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -334,13 +336,16 @@ pub fn closure_hash(previous: &ChainHash, body: &ClosureBody) -> ChainHash {
     chain_hash(previous, canonical_closure(body).as_bytes())
 }
 
-/// What a set of tickets adds up to, as a closure needs it: kept per day and merged into
-/// months and years, it gives the same closure as the tickets themselves (VAT is rounded per
-/// rate on the summed TTC, so sums of sums are exact).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a set of tickets adds up to, as a closure needs it. Tickets are added one business
+/// day at a time ([`ClosureTotals::add`]); a month or a year merges its days
+/// ([`ClosureTotals::merge`]), whose VAT lines it adds without rounding again: a monthly Z is
+/// exactly the sum of its daily Z (the rule is `crate::vat`'s).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosureTotals {
-    /// Net TTC per rate, every rate seen (even netting to zero).
+    /// Net TTC per rate of the tickets added (one day's), every rate seen (even netting to zero).
     pub ttc_per_rate: BTreeMap<VatRate, Cents>,
+    /// The VAT lines of the days merged in, each rounded on its own day's TTC.
+    pub days: VatBreakdown,
     /// Net amount per payment method, every method seen.
     pub payments: BTreeMap<PaymentMethod, Cents>,
     pub cancellations_ttc: Cents,
@@ -352,6 +357,7 @@ pub struct ClosureTotals {
 }
 
 impl ClosureTotals {
+    /// Adds a ticket of the day these totals are for.
     pub fn add(&mut self, ticket: &Ticket) {
         for (rate, ttc) in ticket.body.line_amounts() {
             *self.ttc_per_rate.entry(rate).or_default() += ttc;
@@ -371,10 +377,9 @@ impl ClosureTotals {
         }
     }
 
+    /// Adds the totals of other days (one day, or several already merged).
     pub fn merge(&mut self, other: &ClosureTotals) {
-        for (rate, ttc) in &other.ttc_per_rate {
-            *self.ttc_per_rate.entry(*rate).or_default() += *ttc;
-        }
+        self.days.add(&other.vat());
         for (method, amount) in &other.payments {
             *self.payments.entry(*method).or_default() += *amount;
         }
@@ -391,8 +396,17 @@ impl ClosureTotals {
         };
     }
 
+    /// The VAT lines: the merged days', plus the tickets' day rounded once per rate.
+    pub fn vat(&self) -> VatBreakdown {
+        let mut vat = self.days.clone();
+        vat.add(&VatBreakdown::from_ttc_amounts(
+            self.ttc_per_rate.iter().map(|(r, c)| (*r, *c)),
+        ));
+        vat
+    }
+
     pub fn total_ttc(&self) -> Cents {
-        self.ttc_per_rate.values().copied().sum()
+        self.days.total_ttc() + self.ttc_per_rate.values().copied().sum()
     }
 
     /// The closure these totals give. `perpetual_before` is the register's perpetual grand
@@ -408,7 +422,7 @@ impl ClosureTotals {
         previous_ticket_hash: ChainHash,
         closed_at: DateTime<Utc>,
     ) -> ClosureBody {
-        let vat = VatBreakdown::from_ttc_amounts(self.ttc_per_rate.iter().map(|(r, c)| (*r, *c)));
+        let vat = self.vat();
         let total_ttc = vat.total_ttc();
         ClosureBody {
             sequence,
@@ -440,9 +454,10 @@ impl ClosureTotals {
 }
 
 /// Computes a closure from the tickets of its period, as a register (or the server, to
-/// verify one) does. `perpetual_before` is the register's perpetual grand total before these
-/// tickets; `last_ticket_hash` the hash of the newest ticket up to the period's end (the
-/// previous one when the period sold nothing).
+/// verify one) does: day by day in the store's `time_zone`, each day's VAT rounded on its own
+/// TTC. `perpetual_before` is the register's perpetual grand total before these tickets;
+/// `last_ticket_hash` the hash of the newest ticket up to the period's end (the previous one
+/// when the period sold nothing).
 #[allow(clippy::too_many_arguments)]
 pub fn compute_closure(
     sequence: u64,
@@ -450,13 +465,20 @@ pub fn compute_closure(
     period_start: NaiveDate,
     period_end: NaiveDate,
     tickets: &[&Ticket],
+    time_zone: Tz,
     perpetual_before: Cents,
     last_ticket_hash: ChainHash,
     closed_at: DateTime<Utc>,
 ) -> ClosureBody {
-    let mut totals = ClosureTotals::default();
+    let mut days: BTreeMap<NaiveDate, ClosureTotals> = BTreeMap::new();
     for ticket in tickets {
-        totals.add(ticket);
+        days.entry(business_date(ticket.body.issued_at, time_zone))
+            .or_default()
+            .add(ticket);
+    }
+    let mut totals = ClosureTotals::default();
+    for day in days.values() {
+        totals.merge(day);
     }
     totals.body(
         sequence,
@@ -475,6 +497,8 @@ mod tests {
     use crate::ticket::{TicketBody, TicketLine};
     use crate::vat::VatRate;
     use chrono::TimeZone;
+
+    const PARIS: Tz = chrono_tz::Europe::Paris;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -546,6 +570,7 @@ mod tests {
             d(2026, 3, 10),
             d(2026, 3, 10),
             &refs,
+            PARIS,
             Cents(100_000),
             ChainHash::GENESIS,
             Utc::now(),
@@ -590,6 +615,7 @@ mod tests {
             d(2026, 3, 11),
             d(2026, 3, 11),
             &[],
+            PARIS,
             Cents(5),
             previous,
             Utc::now(),
@@ -609,7 +635,18 @@ mod tests {
         let refs: Vec<&Ticket> = tickets.iter().collect();
         let at = Utc::now();
         let ok = |kind, start, end| {
-            compute_closure(1, kind, start, end, &refs, Cents(0), ChainHash::GENESIS, at).validate()
+            compute_closure(
+                1,
+                kind,
+                start,
+                end,
+                &refs,
+                PARIS,
+                Cents(0),
+                ChainHash::GENESIS,
+                at,
+            )
+            .validate()
         };
         assert_eq!(
             ok(ClosureKind::Monthly, d(2026, 2, 1), d(2026, 2, 28)),
@@ -639,6 +676,7 @@ mod tests {
             d(2026, 3, 10),
             d(2026, 3, 10),
             &refs,
+            PARIS,
             Cents(0),
             ChainHash::GENESIS,
             Utc::now(),
@@ -651,6 +689,7 @@ mod tests {
             d(2026, 3, 10),
             d(2026, 3, 10),
             &refs,
+            PARIS,
             Cents(0),
             ChainHash::GENESIS,
             Utc::now(),
@@ -670,6 +709,7 @@ mod tests {
             d(2026, 3, 10),
             d(2026, 3, 10),
             &refs,
+            PARIS,
             Cents(0),
             ChainHash::GENESIS,
             at,
@@ -682,5 +722,121 @@ mod tests {
         assert_ne!(z.seal(sealed.hash).hash, sealed.hash);
         let json = serde_json::to_value(&sealed).unwrap();
         assert_eq!(serde_json::from_value::<Closure>(json).unwrap(), sealed);
+    }
+
+    fn on_day(mut ticket: Ticket, day: u32, previous: ChainHash) -> Ticket {
+        ticket.body.issued_at = Utc.with_ymd_and_hms(2026, 3, day, 10, 0, 0).unwrap();
+        ticket.body.seal(previous)
+    }
+
+    /// What a month's daily Z add up to, line by line.
+    fn sum_of(days: &[ClosureBody]) -> (VatBreakdown, Vec<Payment>, Cents) {
+        let mut vat = VatBreakdown::default();
+        let mut payments: BTreeMap<PaymentMethod, Cents> = BTreeMap::new();
+        for day in days {
+            vat.add(&VatBreakdown {
+                lines: day.vat.clone(),
+            });
+            for p in &day.payments {
+                *payments.entry(p.method).or_default() += p.amount;
+            }
+        }
+        let payments = payments
+            .into_iter()
+            .map(|(method, amount)| Payment { method, amount })
+            .collect();
+        let ht = vat.total_ht();
+        (vat, payments, ht)
+    }
+
+    #[test]
+    fn a_monthly_z_is_the_sum_of_its_daily_z_not_a_new_rounding() {
+        // A 0,03 € sale at 20 % on each of two days: each daily Z says VAT 0,01 (0,005 rounds
+        // away from zero), so the month says 0,02, where rounding its 0,06 would say 0,01.
+        let first = on_day(
+            ticket(
+                1,
+                TicketKind::Sale,
+                vec![(1, 3, VatRate::STANDARD)],
+                PaymentMethod::Cash,
+                ChainHash::GENESIS,
+            ),
+            2,
+            ChainHash::GENESIS,
+        );
+        let second = on_day(
+            ticket(
+                2,
+                TicketKind::Sale,
+                vec![(1, 3, VatRate::STANDARD)],
+                PaymentMethod::Cash,
+                first.hash,
+            ),
+            3,
+            first.hash,
+        );
+        let month = compute_closure(
+            3,
+            ClosureKind::Monthly,
+            d(2026, 3, 1),
+            d(2026, 3, 31),
+            &[&first, &second],
+            PARIS,
+            Cents(0),
+            ChainHash::GENESIS,
+            Utc::now(),
+        );
+        assert_eq!(month.vat[0].vat, Cents(2));
+        assert_eq!(month.total_ht, Cents(4));
+        assert_eq!(month.validate(), Ok(()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn monthly_and_annual_z_are_the_sums_of_their_daily_z(
+            sales in proptest::collection::vec(
+                (1u32..=31, 1i32..4, 1i64..5_000, proptest::sample::select(vec![0u16, 550, 1000, 2000]), proptest::bool::weighted(0.1)),
+                1..60,
+            )
+        ) {
+            let mut previous = ChainHash::GENESIS;
+            let mut tickets = Vec::new();
+            let mut sorted = sales.clone();
+            sorted.sort_by_key(|s| s.0);
+            for (i, (day, quantity, price, bp, refund)) in sorted.into_iter().enumerate() {
+                let kind = if refund { TicketKind::Refund } else { TicketKind::Sale };
+                let t = ticket(i as u64 + 1, kind, vec![(quantity, price, VatRate::new(bp).unwrap())], PaymentMethod::Card, previous);
+                let t = on_day(t, day, previous);
+                previous = t.hash;
+                tickets.push(t);
+            }
+            let mut dailies = Vec::new();
+            for day in 1..=31 {
+                let of_day: Vec<&Ticket> = tickets.iter().filter(|t| t.body.issued_at.day() == day).collect();
+                if of_day.is_empty() {
+                    continue;
+                }
+                dailies.push(compute_closure(
+                    1, ClosureKind::Daily, d(2026, 3, day), d(2026, 3, day), &of_day, PARIS,
+                    Cents(0), ChainHash::GENESIS, Utc::now(),
+                ));
+            }
+            let all: Vec<&Ticket> = tickets.iter().collect();
+            let month = compute_closure(
+                1, ClosureKind::Monthly, d(2026, 3, 1), d(2026, 3, 31), &all, PARIS,
+                Cents(0), ChainHash::GENESIS, Utc::now(),
+            );
+            let year = compute_closure(
+                1, ClosureKind::Annual, d(2026, 1, 1), d(2026, 12, 31), &all, PARIS,
+                Cents(0), ChainHash::GENESIS, Utc::now(),
+            );
+            let (vat, payments, ht) = sum_of(&dailies);
+            for z in [&month, &year] {
+                proptest::prop_assert_eq!(&z.vat, &vat.lines);
+                proptest::prop_assert_eq!(&z.payments, &payments);
+                proptest::prop_assert_eq!(z.total_ht, ht);
+                proptest::prop_assert_eq!(z.validate(), Ok(()));
+            }
+        }
     }
 }

@@ -277,6 +277,7 @@ mod tests {
             day,
             day,
             &refs,
+            chrono_tz::Europe::Paris,
             Cents(0),
             ChainHash::GENESIS,
             Utc.with_ymd_and_hms(2026, 3, 10, 19, 30, 0).unwrap(),

@@ -1,15 +1,18 @@
 //! What a register's business day adds up to. The server keeps one of these per register and
 //! day, updated in the transaction that stores the tickets, so that a report over any period
 //! costs a sum over its days rather than over its tickets.
+//!
+//! A day's VAT follows the rule of `crate::vat`: rounded once per rate on the register's TTC
+//! of the day, as its daily Z says; a report over several days or registers adds those days.
 
 use crate::ticket::{PaymentMethod, TicketBody, TicketKind};
-use crate::vat::VatRate;
+use crate::vat::{VatBreakdown, VatLine, VatRate};
 use crate::Cents;
 use chrono::{NaiveDate, Timelike};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
-/// TTC, HT and VAT of one rate (each ticket's VAT rounded as on the ticket).
+/// TTC, HT and VAT of one rate: for one day, the VAT rounded on the day's TTC.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RateTotals {
     pub ttc: Cents,
@@ -17,7 +20,8 @@ pub struct RateTotals {
     pub vat: Cents,
 }
 
-/// Tickets and amounts of one local hour of the day.
+/// Tickets and amounts of one local hour of the day. An hour is a share of a day, not a
+/// total anything is declared on: its HT adds up its tickets' own.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HourTotals {
     pub tickets: u64,
@@ -60,15 +64,11 @@ impl DaySales {
             }
         }
         self.ttc += ttc;
-        self.ht += ht;
-        self.vat += vat.total_vat();
         self.discounts += ticket.discount_total();
         for line in &vat.lines {
-            let rate = self.by_rate.entry(line.rate).or_default();
-            rate.ttc += line.ttc;
-            rate.ht += line.ht;
-            rate.vat += line.vat;
+            self.by_rate.entry(line.rate).or_default().ttc += line.ttc;
         }
+        self.settle();
         // Payments are signed already: a refund's are negative.
         for payment in &ticket.payments {
             *self.by_payment.entry(payment.method).or_default() += payment.amount;
@@ -80,6 +80,33 @@ impl DaySales {
         slot.ht += ht;
     }
 
+    /// Derives the day's HT and VAT from its TTC per rate, each rate rounded once: what makes
+    /// these figures the daily Z's. For one day only; several days are merged instead.
+    pub fn settle(&mut self) {
+        let vat = VatBreakdown::from_ttc_amounts(self.by_rate.iter().map(|(r, t)| (*r, t.ttc)));
+        for line in vat.lines {
+            let rate = self.by_rate.entry(line.rate).or_default();
+            rate.ht = line.ht;
+            rate.vat = line.vat;
+        }
+        self.vat = self.by_rate.values().map(|t| t.vat).sum();
+        self.ht = self.by_rate.values().map(|t| t.ht).sum();
+    }
+
+    /// The VAT per rate, by rate, as a Z lists it.
+    pub fn vat_lines(&self) -> Vec<VatLine> {
+        self.by_rate
+            .iter()
+            .map(|(rate, t)| VatLine {
+                rate: *rate,
+                ttc: t.ttc,
+                ht: t.ht,
+                vat: t.vat,
+            })
+            .collect()
+    }
+
+    /// Adds other days (or other registers' days): their figures add, none is rounded again.
     pub fn merge(&mut self, other: &DaySales) {
         self.sale_count += other.sale_count;
         self.refund_count += other.refund_count;
@@ -112,11 +139,21 @@ pub fn roll_up<'a>(
     time_zone: Tz,
 ) -> BTreeMap<NaiveDate, DaySales> {
     let mut days: BTreeMap<NaiveDate, DaySales> = BTreeMap::new();
+    roll_up_into(&mut days, tickets, time_zone);
+    days
+}
+
+/// Adds tickets to the days they belong to (a register's tickets read page by page: a day
+/// may span two pages, and is rounded on all its tickets).
+pub fn roll_up_into<'a>(
+    days: &mut BTreeMap<NaiveDate, DaySales>,
+    tickets: impl IntoIterator<Item = &'a TicketBody>,
+    time_zone: Tz,
+) {
     for ticket in tickets {
         let day = crate::store::business_date(ticket.issued_at, time_zone);
         days.entry(day).or_default().add_ticket(ticket, time_zone);
     }
-    days
 }
 
 #[cfg(test)]
@@ -187,7 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn merging_days_equals_rolling_them_up_together() {
+    fn merging_days_of_different_rates_equals_rolling_them_up_together() {
         let a = ticket(TicketKind::Sale, (5, 2, 10, 0), &[(990, 2000)]);
         let b = ticket(TicketKind::Sale, (5, 3, 11, 0), &[(1500, 550)]);
         let days = roll_up([&a, &b], PARIS);
@@ -199,5 +236,26 @@ mod tests {
         together.add_ticket(&a, PARIS);
         together.add_ticket(&b, PARIS);
         assert_eq!(merged, together);
+    }
+
+    #[test]
+    fn a_day_rounds_its_vat_once_and_days_add_up() {
+        // Three 0,03 € sales at 20 % on one day: each ticket says VAT 0,01, the day says
+        // 0,02 (0,015 rounded), as its daily Z does. Two such days make 0,04, not 0,03.
+        let sales: Vec<TicketBody> = (0..3)
+            .map(|i| ticket(TicketKind::Sale, (5, 2, 9 + i, 0), &[(3, 2000)]))
+            .collect();
+        let days = roll_up(&sales, PARIS);
+        let day = &days[&NaiveDate::from_ymd_opt(2026, 5, 2).unwrap()];
+        assert_eq!((day.ttc, day.vat, day.ht), (Cents(9), Cents(2), Cents(7)));
+        assert_eq!(day.by_rate[&VatRate::STANDARD].vat, Cents(2));
+        let mut two_days = day.clone();
+        two_days.merge(day);
+        assert_eq!((two_days.vat, two_days.ht), (Cents(4), Cents(14)));
+        // A day read in two parts is rounded on all of it.
+        let mut split = BTreeMap::new();
+        roll_up_into(&mut split, &sales[..1], PARIS);
+        roll_up_into(&mut split, &sales[1..], PARIS);
+        assert_eq!(split, days);
     }
 }

@@ -9,6 +9,16 @@
 //!
 //! Rounding once per rate total (not per line) is what French tills print and what keeps
 //! `HT + VAT = TTC` exact to the cent for every rate and for the ticket.
+//!
+//! # Totals over days: the daily Z rounds, longer periods add
+//! A register's business day is rounded the same way, once per rate on the day's TTC: that is
+//! what its daily Z prints and what the FEC books, one entry per daily Z (`crate::fec`). Every
+//! longer period (a monthly or annual Z, a sales report over any range, a store's several
+//! registers) is the **sum of those days' lines**, never rounded again
+//! ([`VatBreakdown::add`]). So a month's VAT is exactly what its daily Z add up to, and the
+//! sales report of a month says what the monthly Z says, to the cent. A ticket keeps its own
+//! rounding (it is what the customer was given); the tickets of a day may therefore add up to
+//! a cent or two apart from the day's VAT, which is the figure that counts.
 
 use crate::money::Cents;
 use serde::{Deserialize, Serialize};
@@ -121,6 +131,22 @@ impl VatBreakdown {
         VatBreakdown { lines }
     }
 
+    /// Adds `other`'s lines rate by rate, without rounding again: a period's VAT is the sum of
+    /// its days' (see the module documentation).
+    pub fn add(&mut self, other: &VatBreakdown) {
+        for line in &other.lines {
+            match self.lines.binary_search_by_key(&line.rate, |l| l.rate) {
+                Ok(i) => {
+                    let mine = &mut self.lines[i];
+                    mine.ttc += line.ttc;
+                    mine.ht += line.ht;
+                    mine.vat += line.vat;
+                }
+                Err(i) => self.lines.insert(i, *line),
+            }
+        }
+    }
+
     pub fn total_ttc(&self) -> Cents {
         self.lines.iter().map(|l| l.ttc).sum()
     }
@@ -198,7 +224,52 @@ mod tests {
         );
     }
 
+    #[test]
+    fn days_add_without_rounding_again() {
+        // Two days of 0,03 € at 20 %: each day's VAT is 0,005 → 0,01, so the two days add up
+        // to 0,02, where rounding their 0,06 together would give 0,01.
+        let day = VatBreakdown::from_ttc_amounts([(VatRate::STANDARD, Cents(3))]);
+        let mut two_days = VatBreakdown::default();
+        two_days.add(&day);
+        two_days.add(&VatBreakdown::from_ttc_amounts([(
+            VatRate::REDUCED,
+            Cents(1055),
+        )]));
+        two_days.add(&day);
+        assert_eq!(two_days.lines.len(), 2);
+        assert_eq!(two_days.lines[0].rate, VatRate::REDUCED);
+        assert_eq!(two_days.lines[1].vat, Cents(2));
+        assert_eq!(two_days.lines[1].ht, Cents(4));
+        assert_eq!(two_days.total_ttc(), Cents(1061));
+    }
+
     proptest! {
+        #[test]
+        fn a_sum_of_days_is_ordered_by_rate_and_exact(
+            days in proptest::collection::vec(
+                proptest::collection::vec(
+                    (prop::sample::select(vec![0u16, 210, 550, 1000, 2000]), -100_000i64..100_000),
+                    0..6,
+                ),
+                0..10,
+            )
+        ) {
+            let mut sum = VatBreakdown::default();
+            let mut vat = Cents(0);
+            for day in &days {
+                let b = VatBreakdown::from_ttc_amounts(
+                    day.iter().map(|&(r, c)| (VatRate::new(r).unwrap(), Cents(c))),
+                );
+                vat += b.total_vat();
+                sum.add(&b);
+            }
+            prop_assert!(sum.lines.windows(2).all(|w| w[0].rate < w[1].rate));
+            prop_assert_eq!(sum.total_vat(), vat);
+            prop_assert_eq!(sum.total_ht() + sum.total_vat(), sum.total_ttc());
+            let ttc: i64 = days.iter().flatten().map(|a| a.1).sum();
+            prop_assert_eq!(sum.total_ttc(), Cents(ttc));
+        }
+
         #[test]
         fn ht_plus_vat_is_exactly_ttc(
             amounts in proptest::collection::vec(

@@ -2,7 +2,7 @@
 //! and compared field by field, and each chain (tickets, closures) walked in number order to
 //! say up to which number it is intact and where it first breaks.
 
-use crate::chain::ChainHash;
+use crate::chain::{chain_hash, ChainHash};
 use crate::closure::{compute_closure, Closure, ClosureBody, ClosureTotals};
 use crate::money::Cents;
 use crate::store::business_date;
@@ -23,11 +23,13 @@ pub struct FieldDifference {
 }
 
 /// The closure the tickets give for the same register, number, kind, period and closing
-/// time as `declared`: `tickets` are those of its period, `perpetual_before` the sum of every
-/// earlier ticket, `previous_ticket_hash` the hash of the last ticket before the period.
+/// time as `declared`: `tickets` are those of its period, in the store's `time_zone`,
+/// `perpetual_before` the sum of every earlier ticket, `previous_ticket_hash` the hash of the
+/// last ticket before the period.
 pub fn recompute(
     declared: &ClosureBody,
     tickets: &[&Ticket],
+    time_zone: Tz,
     perpetual_before: Cents,
     previous_ticket_hash: ChainHash,
 ) -> ClosureBody {
@@ -37,6 +39,7 @@ pub fn recompute(
         declared.period_start,
         declared.period_end,
         tickets,
+        time_zone,
         perpetual_before,
         previous_ticket_hash,
         declared.closed_at,
@@ -135,7 +138,7 @@ pub fn differences(declared: &ClosureBody, recomputed: &ClosureBody) -> Vec<Fiel
 
 /// One record of a chain as stored: its number, the hash it claims, the hash it links to, and
 /// the hash its stored content gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainLink {
     pub sequence: u64,
     pub hash: ChainHash,
@@ -366,6 +369,44 @@ impl StoredTicket {
     }
 }
 
+/// A verification's state after ticket `last`, every ticket up to it present, unaltered and
+/// linked: the server keeps it so that the next verification of the register reads only the
+/// tickets after it. It is sealed by ticket `last`'s hash, which the chain ties to every
+/// ticket before it, and holds only while that ticket is stored as it was (the tickets table
+/// refuses updates and deletes) and the store keeps its time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedThrough {
+    last: ChainLink,
+    time_zone: Tz,
+    days: BTreeMap<NaiveDate, ClosureTotals>,
+}
+
+impl VerifiedThrough {
+    /// The last ticket it covers.
+    pub fn through(&self) -> u64 {
+        self.last.sequence
+    }
+
+    /// The seal of the checkpoint stored as `bytes`: those bytes chained on ticket `last`'s
+    /// hash. A stored checkpoint whose seal does not match is not used.
+    pub fn seal(&self, bytes: &[u8]) -> ChainHash {
+        chain_hash(&self.last.hash, bytes)
+    }
+
+    /// Whether `ticket`, as stored now, is still the ticket this checkpoint was taken on.
+    pub fn holds_for(&self, ticket: &Ticket, stored: &StoredTicket) -> bool {
+        let now = ChainLink {
+            sequence: ticket.body.sequence,
+            hash: ticket.hash,
+            previous_hash: ticket.previous_hash,
+            content_hash: stored.content_hash,
+        };
+        now == self.last
+            && ticket.content_hash() == self.last.hash
+            && StoredTicket::of(ticket, self.time_zone) == *stored
+    }
+}
+
 /// Verifies a register from its tickets, read once in number order, and its closures.
 #[derive(Debug, Clone)]
 pub struct RegisterVerifier {
@@ -412,6 +453,45 @@ impl RegisterVerifier {
             .entry(derived.business_date)
             .or_default()
             .add(ticket);
+    }
+
+    /// Where these tickets leave the register, when every one read so far is present,
+    /// unaltered and linked (a chain in doubt is read again in full each time).
+    pub fn checkpoint(&self) -> Option<VerifiedThrough> {
+        if self.tickets.report.first_break.is_some() {
+            return None;
+        }
+        Some(VerifiedThrough {
+            last: self.tickets.previous?,
+            time_zone: self.time_zone,
+            days: self.days.clone(),
+        })
+    }
+
+    /// Goes on from a checkpoint: the next ticket to add is the one after it. `None` when the
+    /// store's time zone has changed since (it decides each ticket's day).
+    pub fn resume(
+        checkpoint: VerifiedThrough,
+        time_zone: Tz,
+        fiscal_year_end_month: u8,
+    ) -> Option<RegisterVerifier> {
+        if checkpoint.time_zone != time_zone {
+            return None;
+        }
+        let through = checkpoint.last.sequence;
+        Some(RegisterVerifier {
+            time_zone,
+            fiscal_year_end_month,
+            days: checkpoint.days,
+            tickets: ChainWalk {
+                report: ChainReport {
+                    records: through,
+                    intact_through: Some(through),
+                    first_break: None,
+                },
+                previous: Some(checkpoint.last),
+            },
+        })
     }
 
     /// `closures` in any order; `today` is the store's business day now, `active_from` the
@@ -686,6 +766,7 @@ mod tests {
                     start,
                     end,
                     period,
+                    chrono_tz::Europe::Paris,
                     perpetual,
                     last_hash,
                     at,
@@ -704,6 +785,103 @@ mod tests {
             verifier.add_ticket(ticket);
         }
         verifier.finish(closures, today, None, None)
+    }
+
+    /// Verifies the first `split` tickets, keeps the checkpoint as the server would (JSON,
+    /// sealed), and goes on from it with the others.
+    fn verify_from_checkpoint(
+        tickets: &[Ticket],
+        closures: &[Closure],
+        today: NaiveDate,
+        split: usize,
+    ) -> RegisterVerification {
+        let paris = chrono_tz::Europe::Paris;
+        let mut first = RegisterVerifier::new(paris, 3);
+        for ticket in &tickets[..split] {
+            first.add_ticket(ticket);
+        }
+        let checkpoint = first
+            .checkpoint()
+            .expect("an intact chain has a checkpoint");
+        let bytes = serde_json::to_vec(&checkpoint).unwrap();
+        let seal = checkpoint.seal(&bytes);
+        let kept: VerifiedThrough = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(kept.seal(&bytes), seal);
+        assert_eq!(kept.through(), split as u64);
+        let last = &tickets[split - 1];
+        assert!(kept.holds_for(last, &StoredTicket::of(last, paris)));
+        let mut verifier = RegisterVerifier::resume(kept, paris, 3).unwrap();
+        for ticket in &tickets[split..] {
+            verifier.add_ticket(ticket);
+        }
+        verifier.finish(closures, today, None, None)
+    }
+
+    #[test]
+    fn going_on_from_a_checkpoint_finds_what_a_full_reading_finds() {
+        let (tickets, closures) = spring_register();
+        let today = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
+        let full = verify(&tickets, &closures, today);
+        for split in 1..=tickets.len() {
+            assert_eq!(
+                verify_from_checkpoint(&tickets, &closures, today, split),
+                full,
+                "checkpoint after ticket {split}"
+            );
+        }
+        // Faults after the checkpoint are found as before: a missing ticket, an altered one.
+        let mut gap = tickets.clone();
+        gap.remove(2);
+        assert_eq!(
+            verify_from_checkpoint(&gap, &closures, today, 2),
+            verify(&gap, &closures, today)
+        );
+        let mut altered = tickets.clone();
+        altered[3].body.lines[0].unit_price_ttc = Cents(1);
+        let found = verify_from_checkpoint(&altered, &closures, today, 2);
+        assert_eq!(found, verify(&altered, &closures, today));
+        assert_eq!(
+            found.tickets.first_break,
+            Some(ChainBreak::Altered { sequence: 4 })
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_holds_only_for_its_ticket_its_seal_and_its_time_zone() {
+        let (tickets, _) = spring_register();
+        let paris = chrono_tz::Europe::Paris;
+        let mut verifier = RegisterVerifier::new(paris, 3);
+        for ticket in &tickets[..2] {
+            verifier.add_ticket(ticket);
+        }
+        let checkpoint = verifier.checkpoint().unwrap();
+        let stored = |t: &Ticket| StoredTicket::of(t, paris);
+        assert!(checkpoint.holds_for(&tickets[1], &stored(&tickets[1])));
+        assert!(!checkpoint.holds_for(&tickets[2], &stored(&tickets[2])));
+        // Ticket 2 stored differently since (content, or the server's derived columns).
+        let mut altered = tickets[1].clone();
+        altered.body.lines[0].quantity = 3;
+        assert!(!checkpoint.holds_for(&altered, &stored(&tickets[1])));
+        let mut derived = stored(&tickets[1]);
+        derived.total_vat += Cents(1);
+        assert!(!checkpoint.holds_for(&tickets[1], &derived));
+        // A checkpoint edited after sealing.
+        let bytes = serde_json::to_vec(&checkpoint).unwrap();
+        let seal = checkpoint.seal(&bytes);
+        assert_eq!(checkpoint.seal(&bytes), seal);
+        let mut edited = bytes.clone();
+        *edited.last_mut().unwrap() = b' ';
+        assert_ne!(checkpoint.seal(&edited), seal);
+        assert!(
+            RegisterVerifier::resume(checkpoint.clone(), chrono_tz::America::Martinique, 3)
+                .is_none()
+        );
+        // A chain in doubt gives none.
+        let mut broken = RegisterVerifier::new(paris, 3);
+        broken.add_ticket(&tickets[0]);
+        broken.add_ticket(&tickets[2]);
+        assert!(broken.checkpoint().is_none());
+        assert!(RegisterVerifier::new(paris, 3).checkpoint().is_none());
     }
 
     #[test]
@@ -937,14 +1115,27 @@ mod tests {
             day,
             day,
             &refs,
+            chrono_tz::Europe::Paris,
             Cents(500),
             ChainHash::GENESIS,
             closed_at,
         );
-        let again = recompute(&declared, &refs, Cents(500), ChainHash::GENESIS);
+        let again = recompute(
+            &declared,
+            &refs,
+            chrono_tz::Europe::Paris,
+            Cents(500),
+            ChainHash::GENESIS,
+        );
         assert!(differences(&declared, &again).is_empty());
         // The server lacks ticket 4: count, last number, totals, payments and hashes differ.
-        let fewer = recompute(&declared, &refs[..3], Cents(500), ChainHash::GENESIS);
+        let fewer = recompute(
+            &declared,
+            &refs[..3],
+            chrono_tz::Europe::Paris,
+            Cents(500),
+            ChainHash::GENESIS,
+        );
         let fields: Vec<String> = differences(&declared, &fewer)
             .into_iter()
             .map(|d| d.field)

@@ -245,6 +245,8 @@ impl Http {
 /// One virtual iPad.
 struct VirtualRegister {
     register: Register,
+    /// The store's: a monthly Z adds up its days, each a business day in this zone.
+    time_zone: chrono_tz::Tz,
     token: String,
     weight: u32,
     last_ticket: u64,
@@ -327,6 +329,7 @@ impl VirtualRegister {
             start,
             end,
             &refs,
+            self.time_zone,
             before,
             self.last_hash,
             closed_at,
@@ -436,6 +439,7 @@ pub async fn run(config: &SimulateConfig) -> Result<SimulateReport, SimulateErro
         )
         .await?;
         registers.push(VirtualRegister {
+            time_zone: store.time_zone,
             weight: if register.number == 1 { 10 } else { 7 },
             report: RegisterReport {
                 number: register.number,

@@ -475,23 +475,30 @@ async fn demo_sales_equal_a_direct_sum_over_its_tickets(backend: Backend) {
         NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
         NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
     );
+    // Each register's day rounds its VAT once per rate on the day's TTC (`core::vat`).
     let mut expected: HashMap<i64, SalesTotals> = HashMap::new();
     for (register, count) in &summary.registers {
         let tickets = storage.tickets(register.id, 1, u32::MAX).await.unwrap();
         assert_eq!(tickets.len() as u64, *count);
-        let entry = expected.entry(register.id).or_default();
+        let mut days: std::collections::BTreeMap<NaiveDate, (u64, Vec<_>)> = Default::default();
         for ticket in tickets {
             ticket.verify().expect("demo tickets are sealed and valid");
             let day = business_date(ticket.body.issued_at, summary.store.time_zone);
             if range.0 <= day && day <= range.1 {
-                let vat = ticket.body.vat_breakdown();
-                entry.add(&totals(
-                    1,
-                    vat.total_ttc().0,
-                    vat.total_ht().0,
-                    vat.total_vat().0,
-                ));
+                let (count, amounts) = days.entry(day).or_default();
+                *count += 1;
+                amounts.extend(ticket.body.line_amounts());
             }
+        }
+        let entry = expected.entry(register.id).or_default();
+        for (count, amounts) in days.into_values() {
+            let vat = multicaisse_core::vat::VatBreakdown::from_ttc_amounts(amounts);
+            entry.add(&totals(
+                count,
+                vat.total_ttc().0,
+                vat.total_ht().0,
+                vat.total_vat().0,
+            ));
         }
     }
     for row in &report.registers {
@@ -517,6 +524,7 @@ async fn demo_sales_equal_a_direct_sum_over_its_tickets(backend: Backend) {
             &summary.store,
             register,
             today,
+            multicaisse_server::zfiles::Reading::Full,
         )
         .await
         .unwrap();

@@ -16,7 +16,8 @@ on_both_backends!(
     a_simulated_register_verifies_and_a_tampered_closure_does_not,
     any_altered_field_of_a_stored_ticket_or_closure_is_found,
     an_out_of_service_register_keeps_its_z_files_and_nothing_deletes_them,
-    a_wrong_closure_is_corrected_by_a_new_one_and_both_are_kept
+    a_wrong_closure_is_corrected_by_a_new_one_and_both_are_kept,
+    a_repeated_verification_goes_on_from_the_checkpoint_the_last_one_left
 );
 
 async fn a_simulated_register_verifies_and_a_tampered_closure_does_not(backend: Backend) {
@@ -609,6 +610,7 @@ async fn a_wrong_closure_is_corrected_by_a_new_one_and_both_are_kept(backend: Ba
         day,
         day,
         &[&tickets[0]],
+        chrono_tz::Europe::Paris,
         multicaisse_core::Cents(0),
         multicaisse_core::chain::ChainHash::GENESIS,
         closed,
@@ -637,6 +639,7 @@ async fn a_wrong_closure_is_corrected_by_a_new_one_and_both_are_kept(backend: Ba
         day,
         day,
         &[&tickets[0], &tickets[1]],
+        chrono_tz::Europe::Paris,
         multicaisse_core::Cents(0),
         multicaisse_core::chain::ChainHash::GENESIS,
         paris(2026, 4, 1, 9, 0),
@@ -727,6 +730,7 @@ async fn a_wrong_closure_is_corrected_by_a_new_one_and_both_are_kept(backend: Ba
                 other_day,
                 other_day,
                 &[],
+                chrono_tz::Europe::Paris,
                 right.perpetual_grand_total,
                 tickets[1].hash,
                 paris(2026, 4, 1, 19, 0),
@@ -775,6 +779,150 @@ fn simulation(
         email: SUPPORT.email.into(),
         password: SUPPORT.password.into(),
     }
+}
+
+/// A verification leaves a checkpoint on the register's last ticket, and the next one starts
+/// from it: a checkpoint altered and sealed again is believed (proof that the tickets below it
+/// are not read again), one whose seal no longer matches its bytes is not, and a full reading
+/// never looks at it.
+async fn a_repeated_verification_goes_on_from_the_checkpoint_the_last_one_left(backend: Backend) {
+    use multicaisse_core::chain::ChainHash;
+    use multicaisse_core::closure::{compute_closure, ClosureKind};
+    use multicaisse_core::verification::VerifiedThrough;
+    use multicaisse_server::storage::checkpoints::StoredCheckpoint;
+    use multicaisse_server::zfiles::{verify_register, Reading};
+    use support::fixture::{paris, sancerre_chain};
+
+    let db = support::TestDb::fresh(&backend).await;
+    let storage = db.open().await;
+    let storage = storage.as_ref();
+    let opened = paris(2026, 4, 2, 8, 0);
+    let (store, registers) =
+        store_with_registers(storage, "Cave du point d'étape", 1, Some(opened)).await;
+    let register = &registers[0];
+    let tickets = sancerre_chain(1, 60, ChainHash::GENESIS);
+    let push = |from: usize, to: usize| {
+        let batch = &tickets[from..to];
+        async move {
+            multicaisse_server::ingest::push_tickets(
+                storage,
+                register,
+                store.time_zone,
+                None,
+                batch,
+            )
+            .await
+            .unwrap();
+        }
+    };
+    push(0, 40).await;
+    let today = day(2026, 4, 3);
+    let verify = |reading| verify_register(storage, &store, register, today, reading);
+    assert_eq!(
+        storage.verification_checkpoint(register.id).await.unwrap(),
+        None
+    );
+    let fresh = verify(Reading::FromCheckpoint).await.unwrap();
+    assert_eq!(fresh.tickets.intact_through, Some(40));
+    let kept = storage
+        .verification_checkpoint(register.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.through, 40);
+
+    // The day's Z, then twenty more tickets: the repeat reads those twenty on top of it.
+    push(40, 60).await;
+    let refs: Vec<_> = tickets.iter().collect();
+    let day_two = day(2026, 4, 2);
+    let z = compute_closure(
+        1,
+        ClosureKind::Daily,
+        day_two,
+        day_two,
+        &refs,
+        store.time_zone,
+        multicaisse_core::Cents(0),
+        ChainHash::GENESIS,
+        paris(2026, 4, 2, 19, 0),
+    )
+    .seal(ChainHash::GENESIS);
+    multicaisse_server::demo::closures::push(storage, &store, register, &[z])
+        .await
+        .unwrap();
+    let full = verify(Reading::Full).await.unwrap();
+    assert!(full.is_intact(), "{full:?}");
+    assert_eq!(full.tickets.intact_through, Some(60));
+    assert_eq!(verify(Reading::FromCheckpoint).await.unwrap(), full);
+    let kept = storage
+        .verification_checkpoint(register.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.through, 60);
+
+    // A checkpoint that forgets its days, sealed again: believed, so the Z no longer matches.
+    let mut state: serde_json::Value = serde_json::from_str(&kept.state).unwrap();
+    state["days"] = serde_json::json!({});
+    let forged_state = state.to_string();
+    let forged: VerifiedThrough = serde_json::from_str(&forged_state).unwrap();
+    let forged = StoredCheckpoint {
+        through: 60,
+        seal: forged.seal(forged_state.as_bytes()).to_hex(),
+        state: forged_state.clone(),
+    };
+    storage
+        .save_verification_checkpoint(register.id, &forged, Utc::now())
+        .await
+        .unwrap();
+    let believed = verify(Reading::FromCheckpoint).await.unwrap();
+    assert_eq!(believed.closures[0].status, ClosureStatus::Mismatch);
+    // A full reading does not look at it, and writes a sound one in its place.
+    assert_eq!(verify(Reading::Full).await.unwrap(), full);
+    assert_eq!(verify(Reading::FromCheckpoint).await.unwrap(), full);
+
+    // The same forgery without its seal: not believed.
+    let unsealed = StoredCheckpoint {
+        seal: kept.seal.clone(),
+        ..forged
+    };
+    storage
+        .save_verification_checkpoint(register.id, &unsealed, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        storage
+            .verification_checkpoint(register.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        forged_state
+    );
+    assert_eq!(verify(Reading::FromCheckpoint).await.unwrap(), full);
+
+    // Two verifications finishing together: the one further along stays.
+    let behind = StoredCheckpoint {
+        through: 40,
+        ..kept.clone()
+    };
+    storage
+        .save_verification_checkpoint(register.id, &kept, Utc::now())
+        .await
+        .unwrap();
+    storage
+        .save_verification_checkpoint(register.id, &behind, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        storage
+            .verification_checkpoint(register.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .through,
+        60
+    );
 }
 
 fn day(year: i32, month: u32, day: u32) -> NaiveDate {

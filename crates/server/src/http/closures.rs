@@ -7,7 +7,7 @@ use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
 use super::{query_pairs, store_or_404, AppState};
 use crate::error::{AppError, AppResult};
 use crate::zexport::{FileStatus, ZFile, ZFormat};
-use crate::zfiles::verify_register;
+use crate::zfiles::{verify_register, Reading};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, Method};
 use axum::response::{IntoResponse, Response};
@@ -159,7 +159,14 @@ async fn verified_today(
     register: &Register,
 ) -> AppResult<RegisterVerification> {
     let today = store.today(chrono::Utc::now());
-    Ok(verify_register(state.storage.as_ref(), store, register, today).await?)
+    Ok(verify_register(
+        state.storage.as_ref(),
+        store,
+        register,
+        today,
+        Reading::Full,
+    )
+    .await?)
 }
 
 /// The period (named `period_name` in the query) and formats of a Z request, nothing else:
@@ -240,7 +247,14 @@ async fn month_zip(
     let mut files = Vec::new();
     // Every register, decommissioned ones included: their closures are kept and listed.
     for register in &registers {
-        let verification = verify_register(state.storage.as_ref(), &store, register, today).await?;
+        let verification = verify_register(
+            state.storage.as_ref(),
+            &store,
+            register,
+            today,
+            Reading::Full,
+        )
+        .await?;
         files.push(ZFile::new(&store, register, period, &verification));
     }
     let accounts = accounts_of(&state, store.id).await?;

@@ -9,6 +9,7 @@ use super::{lang_only, AppState};
 use crate::error::{AppError, AppResult};
 use crate::storage::accounts::NewAuditEntry;
 use crate::storage::decommissions::StoredEvidence;
+use crate::zfiles::Reading;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::Method;
 use axum::Json;
@@ -128,7 +129,11 @@ fn verification_fault(verification: &RegisterVerification) -> Option<String> {
 
 /// What the server knows of the register now, for steps 2 to 4: read once per request (the
 /// chain verification is the costly part), then judged as often as the decisions change.
-async fn evidence(state: &AppState, register: &Register) -> AppResult<(Store, Evidence)> {
+async fn evidence(
+    state: &AppState,
+    register: &Register,
+    reading: Reading,
+) -> AppResult<(Store, Evidence)> {
     let stored: StoredEvidence = state.storage.decommission_evidence(register.id).await?;
     let store = super::store_or_404(state.storage.as_ref(), register.store_id).await?;
     let verification = crate::zfiles::verify_register(
@@ -136,6 +141,7 @@ async fn evidence(state: &AppState, register: &Register) -> AppResult<(Store, Ev
         &store,
         register,
         store.today(Utc::now()),
+        reading,
     )
     .await?;
     let missing_tickets = stored
@@ -171,7 +177,8 @@ async fn assess(
     decommission: Decommission,
     lang: Lang,
 ) -> AppResult<Decommission> {
-    let (_, evidence) = evidence(state, register).await?;
+    // Shown, and asked for every few seconds while the wizard is open.
+    let (_, evidence) = evidence(state, register, Reading::FromCheckpoint).await?;
     Ok(judged(decommission, &evidence, lang))
 }
 
@@ -229,7 +236,8 @@ async fn confirmable(
         .closure_head(register.id)
         .await?
         .map(|h| h.sequence);
-    let (store, evidence) = evidence(state, &register).await?;
+    // A step confirmed rests on the whole chain, read again.
+    let (store, evidence) = evidence(state, &register, Reading::Full).await?;
     let states = evaluate(&decommission.progress, &evidence);
     may_confirm(step, &decommission.progress, &states).map_err(AppError::Decommission)?;
     let judged = crate::storage::JudgedChains {

@@ -3,6 +3,7 @@
 //! [`Storage`]; nothing else in the server talks to a database.
 
 pub mod accounts;
+pub mod checkpoints;
 pub mod decommissions;
 pub mod freshness;
 mod postgres;
@@ -180,13 +181,11 @@ pub async fn backfill_rollups(storage: &dyn Storage) -> StorageResult<u64> {
             let Some(last) = page.last() else { break };
             from = last.body.sequence + 1;
             tickets += page.len() as u64;
-            let page_days =
-                multicaisse_core::rollup::roll_up(page.iter().map(|t| &t.body), store.time_zone);
-            for (day, sales) in page_days {
-                days.entry(day)
-                    .or_insert_with(multicaisse_core::rollup::DaySales::default)
-                    .merge(&sales);
-            }
+            multicaisse_core::rollup::roll_up_into(
+                &mut days,
+                page.iter().map(|t| &t.body),
+                store.time_zone,
+            );
         }
         if storage.rebuild_rollups(register.id, &days).await? {
             counted += tickets;
@@ -319,6 +318,7 @@ pub struct EndedSession {
 #[async_trait]
 pub trait Storage:
     accounts::Accounts
+    + checkpoints::Checkpoints
     + freshness::Freshness
     + requests::RegisterRequests
     + decommissions::Decommissions

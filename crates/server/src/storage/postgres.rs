@@ -50,6 +50,7 @@ impl PostgresStorage {
 super::sql::impl_storage!(PostgresStorage, sqlx::Postgres, "postgres");
 super::accounts::impl_accounts!(PostgresStorage, sqlx::Postgres);
 super::requests::impl_requests!(PostgresStorage);
+super::checkpoints::impl_checkpoints!(PostgresStorage);
 super::decommissions::impl_decommissions!(PostgresStorage);
 super::rollups::impl_rollups!(PostgresStorage, sqlx::Postgres);
 super::freshness::impl_freshness!(

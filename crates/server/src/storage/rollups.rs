@@ -147,26 +147,10 @@ macro_rules! impl_rollups {
                     .iter()
                     .flat_map(|(date, day)| day.by_rate.iter().map(move |(r, t)| (**date, *r, *t)))
                     .collect();
-                for chunk in rates.chunks(ROLLUP_CHUNK) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO register_day_rates (register_id, business_date, rate_bp, ttc, ht, vat) ",
-                    );
-                    q.push_values(chunk, |mut row, (date, rate, t)| {
-                        row.push_bind(register_id)
-                            .push_bind(*date)
-                            .push_bind(i64::from(rate.basis_points()))
-                            .push_bind(t.ttc.0)
-                            .push_bind(t.ht.0)
-                            .push_bind(t.vat.0);
-                    });
-                    q.push(
-                        " ON CONFLICT (register_id, business_date, rate_bp) DO UPDATE SET \
-                         ttc = register_day_rates.ttc + excluded.ttc, \
-                         ht = register_day_rates.ht + excluded.ht, \
-                         vat = register_day_rates.vat + excluded.vat",
-                    );
-                    q.build().execute(&mut **tx).await?;
-                }
+                // TTC adds up; HT and VAT are the whole day's, written over just below.
+                Self::write_rates(tx, register_id, &rates, "ttc = register_day_rates.ttc + excluded.ttc")
+                    .await?;
+                Self::settle_days(tx, register_id, days.iter().map(|(date, _)| **date)).await?;
                 let hours: Vec<_> = days
                     .iter()
                     .flat_map(|(date, day)| day.by_hour.iter().map(move |(h, t)| (**date, *h, *t)))
@@ -189,6 +173,90 @@ macro_rules! impl_rollups {
                          ttc = register_day_hours.ttc + excluded.ttc, \
                          ht = register_day_hours.ht + excluded.ht",
                     );
+                    q.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+        }
+
+        impl $storage {
+            /// Upserts rows of `register_day_rates`, `set` saying what an existing row takes.
+            async fn write_rates(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                register_id: i64,
+                rates: &[(chrono::NaiveDate, multicaisse_core::VatRate, multicaisse_core::rollup::RateTotals)],
+                set: &str,
+            ) -> $crate::storage::StorageResult<()> {
+                for chunk in rates.chunks($crate::storage::rollups::ROLLUP_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO register_day_rates (register_id, business_date, rate_bp, ttc, ht, vat) ",
+                    );
+                    q.push_values(chunk, |mut row, (date, rate, t)| {
+                        row.push_bind(register_id)
+                            .push_bind(*date)
+                            .push_bind(i64::from(rate.basis_points()))
+                            .push_bind(t.ttc.0)
+                            .push_bind(t.ht.0)
+                            .push_bind(t.vat.0);
+                    });
+                    q.push(" ON CONFLICT (register_id, business_date, rate_bp) DO UPDATE SET ");
+                    q.push(set);
+                    q.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// Rewrites the HT and VAT of whole days from their TTC per rate, each rate
+            /// rounded once (`DaySales::settle`): the tickets just added may be part of a day.
+            async fn settle_days(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                register_id: i64,
+                dates: impl Iterator<Item = chrono::NaiveDate>,
+            ) -> $crate::storage::StorageResult<()> {
+                use $crate::storage::rollups::{rate, ROLLUP_CHUNK};
+                use multicaisse_core::rollup::DaySales;
+                let dates: Vec<chrono::NaiveDate> = dates.collect();
+                for chunk in dates.chunks(ROLLUP_CHUNK) {
+                    let in_dates = |q: &mut sqlx::QueryBuilder<'_, $db>| {
+                        q.push(" WHERE register_id = ").push_bind(register_id);
+                        q.push(" AND business_date IN (");
+                        let mut list = q.separated(", ");
+                        for date in chunk {
+                            list.push_bind(*date);
+                        }
+                        list.push_unseparated(")");
+                    };
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT business_date, rate_bp, ttc FROM register_day_rates",
+                    );
+                    in_dates(&mut q);
+                    let rows: Vec<(chrono::NaiveDate, i64, i64)> =
+                        q.build_query_as().fetch_all(&mut **tx).await?;
+                    let mut settled: std::collections::BTreeMap<chrono::NaiveDate, DaySales> =
+                        std::collections::BTreeMap::new();
+                    for (date, bp, ttc) in rows {
+                        settled.entry(date).or_default().by_rate.entry(rate(bp)?).or_default().ttc =
+                            multicaisse_core::Cents(ttc);
+                    }
+                    let rates: Vec<_> = settled
+                        .iter_mut()
+                        .flat_map(|(date, day)| {
+                            day.settle();
+                            day.by_rate.iter().map(move |(r, t)| (*date, *r, *t))
+                        })
+                        .collect();
+                    Self::write_rates(tx, register_id, &rates, "ht = excluded.ht, vat = excluded.vat")
+                        .await?;
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "UPDATE register_day_sales SET \
+                         ht = (SELECT CAST(COALESCE(SUM(x.ht), 0) AS BIGINT) FROM register_day_rates x \
+                               WHERE x.register_id = register_day_sales.register_id \
+                               AND x.business_date = register_day_sales.business_date), \
+                         vat = (SELECT CAST(COALESCE(SUM(x.vat), 0) AS BIGINT) FROM register_day_rates x \
+                               WHERE x.register_id = register_day_sales.register_id \
+                               AND x.business_date = register_day_sales.business_date)",
+                    );
+                    in_dates(&mut q);
                     q.build().execute(&mut **tx).await?;
                 }
                 Ok(())

@@ -59,6 +59,7 @@ impl SqliteStorage {
 super::sql::impl_storage!(SqliteStorage, sqlx::Sqlite, "sqlite");
 super::accounts::impl_accounts!(SqliteStorage, sqlx::Sqlite);
 super::requests::impl_requests!(SqliteStorage);
+super::checkpoints::impl_checkpoints!(SqliteStorage);
 super::decommissions::impl_decommissions!(SqliteStorage);
 super::rollups::impl_rollups!(SqliteStorage, sqlx::Sqlite);
 super::freshness::impl_freshness!(
