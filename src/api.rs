@@ -3,7 +3,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use multicaisse_core::api::{
-    ApiError, SalesCharts, SalesPeriod, SalesReport, TicketDetail, TicketPage,
+    ApiError, Conflict, SalesCharts, SalesPeriod, SalesReport, TicketDetail, TicketPage,
 };
 use multicaisse_core::auth::{
     AuditEntry, Invitation, InvitationPreview, Me, Role, StoreAccess, CSRF_HEADER,
@@ -22,8 +22,12 @@ use std::cell::RefCell;
 pub enum ClientError {
     /// The server could not be reached.
     Network(String),
-    /// The server answered with an error.
-    Api { status: u16, message: String },
+    /// The server answered with an error; `conflict` when the page can word it itself.
+    Api {
+        status: u16,
+        message: String,
+        conflict: Option<Conflict>,
+    },
     /// Sign-in is closed for this many seconds after repeated failures.
     Throttled { retry_after_seconds: u32 },
     /// The server answered something this app does not understand.
@@ -31,11 +35,16 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// What to show under a form: the server's own reason when it gave one (it names what is
-    /// wrong), or the whole error.
-    pub fn reason(self) -> String {
+    /// What to show under a form, in `lang` when the refusal is one the pages word
+    /// (`core::api::Conflict`); otherwise the server's own reason (it names what is wrong), or
+    /// the whole error.
+    pub fn said(&self, lang: Lang) -> String {
         match self {
-            ClientError::Api { message, .. } => message,
+            ClientError::Api {
+                conflict: Some(conflict),
+                ..
+            } => conflict.describe(lang).to_string(),
+            ClientError::Api { message, .. } => message.clone(),
             other => other.to_string(),
         }
     }
@@ -45,7 +54,9 @@ impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ClientError::Network(e) => write!(f, "network: {e}"),
-            ClientError::Api { status, message } => write!(f, "{status}: {message}"),
+            ClientError::Api {
+                status, message, ..
+            } => write!(f, "{status}: {message}"),
             ClientError::Throttled {
                 retry_after_seconds,
             } => write!(f, "429: try again in {retry_after_seconds} s"),
@@ -98,11 +109,15 @@ async fn answer_text(
                 }
             });
         }
-        let message = match response.json::<ApiError>().await {
-            Ok(e) => e.error,
-            Err(_) => response.status_text(),
+        let (message, conflict) = match response.json::<ApiError>().await {
+            Ok(e) => (e.error, e.conflict),
+            Err(_) => (response.status_text(), None),
         };
-        return Err(ClientError::Api { status, message });
+        return Err(ClientError::Api {
+            status,
+            message,
+            conflict,
+        });
     }
     response
         .text()

@@ -293,3 +293,83 @@ async fn an_owner_invites_an_accountant_who_signs_up_from_the_link() {
     assert!(events.contains(&"invitation_created"), "{events:?}");
     browser.close().await;
 }
+
+/// What the server refuses is said in the page's language: an owner inviting support's
+/// address, then an invitee whose invitation the owner cancelled while the page was open (410),
+/// each in French and, after the switch, in English.
+#[tokio::test]
+async fn refusals_are_told_in_the_page_language() {
+    use multicaisse_core::api::Conflict;
+    use multicaisse_core::format::Lang;
+    let server = DemoServer::start().await;
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+    browser
+        .client
+        .goto(&server.url("/acces"))
+        .await
+        .expect("open");
+    browser
+        .fill(Locator::Css("#invite-email"), SUPPORT.email)
+        .await;
+    browser
+        .click(Locator::Css(".invite-form button[type=submit]"))
+        .await;
+    const READ_ERROR: &str =
+        "return (document.querySelector('.page .form-error') || {}).textContent || null;";
+    let said = |lang| Conflict::SupportAccount.describe(lang);
+    browser
+        .wait_for("the refusal in French", READ_ERROR, |v| {
+            (v == said(Lang::Fr)).then_some(())
+        })
+        .await;
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .wait_for("the refusal in English", READ_ERROR, |v| {
+            (v == said(Lang::En)).then_some(())
+        })
+        .await;
+    browser.click(Locator::Css("button.lang-switch")).await;
+    let store = server.api::<Vec<Store>>("/api/stores").await[0].id;
+    let cancelled = server
+        .owner_post(
+            &format!("/api/stores/{store}/invitations"),
+            serde_json::json!({ "email": "annulee@cave.fr", "role": "accountant" }),
+        )
+        .await;
+    sign_out(&browser).await;
+
+    const READ_FORM_ERROR: &str =
+        "return (document.querySelector('.invitation-page .form-error') || {}).textContent || null;";
+    // Cancelled while the invitee reads the page: 410.
+    let link = cancelled["link"].as_str().expect("the link").to_string();
+    browser.client.goto(&link).await.expect("open the link");
+    browser
+        .fill(Locator::Css("#new-password"), "un mot de passe solide")
+        .await;
+    server
+        .owner_post(
+            &format!("/api/stores/{store}/invitations/{}/cancel", cancelled["id"]),
+            serde_json::json!({}),
+        )
+        .await;
+    browser
+        .click(Locator::Css("form button[type=submit]"))
+        .await;
+    browser
+        .wait_for("no longer valid, in French", READ_FORM_ERROR, |v| {
+            v.as_str()?
+                .starts_with("Cette invitation n'est plus valable")
+                .then_some(())
+        })
+        .await;
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .wait_for("no longer valid, in English", READ_FORM_ERROR, |v| {
+            v.as_str()?
+                .starts_with("This invitation is no longer valid")
+                .then_some(())
+        })
+        .await;
+    browser.close().await;
+}

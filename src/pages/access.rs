@@ -2,7 +2,7 @@
 //! accountant, changing a role, revoking access.
 
 use crate::api::{self, ClientError};
-use crate::i18n::use_texts;
+use crate::i18n::{use_lang, use_texts};
 use crate::pages::field::Field;
 use crate::pages::states::{ErrorBox, Skeleton};
 use crate::session::{use_session, use_store_id};
@@ -12,6 +12,7 @@ use multicaisse_core::auth::{Capability, Invitation, Member, Role, StoreAccess};
 #[component]
 pub fn AccessPage() -> impl IntoView {
     let t = use_texts();
+    let lang = use_lang();
     let session = use_session();
     let store_id = use_store_id();
     let access = crate::session::store_resource(api::access);
@@ -35,7 +36,7 @@ pub fn AccessPage() -> impl IntoView {
             </div>
             <p class="intro">{move || t().access_intro}</p>
             {move || (!manages.get()).then(|| view! { <p class="notice">{move || t().access_read_only}</p> })}
-            {move || action_error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+            {move || action_error.get().map(|e| view! { <p class="form-error" role="alert">{e.said(lang.get())}</p> })}
             {move || match access.get() {
                 None | Some(Ok(None)) => view! { <Skeleton rows=3/> }.into_any(),
                 Some(Err(error)) => {
@@ -222,6 +223,7 @@ fn InvitationRow(
 #[component]
 fn InviteForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let t = use_texts();
+    let lang = use_lang();
     let store_id = use_store_id();
     let email = RwSignal::new(String::new());
     let created = RwSignal::new(None::<Invitation>);
@@ -268,7 +270,7 @@ fn InviteForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView 
                 value=email
                 required=true
             />
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.said(lang.get())}</p> })}
             <button type="submit" class="primary">{move || t().invite_button}</button>
         </form>
     }

@@ -246,7 +246,7 @@ fn Wizard(register: Register) -> impl IntoView {
                     error.set(None);
                     answer.set(Some(Ok(Some(done))));
                 }
-                Err(e) => error.set(Some(e.reason())),
+                Err(e) => error.set(Some(e.said(lang.get_untracked()))),
             }
         });
     };

@@ -218,7 +218,7 @@ fn RequestForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView
                     sent.set(true);
                     after();
                 }
-                Err(e) => error.set(Some(e.reason())),
+                Err(e) => error.set(Some(e.said(lang.get_untracked()))),
             }
         });
     };

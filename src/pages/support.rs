@@ -149,7 +149,7 @@ fn RequestQueue() -> impl IntoView {
     let refusing = RwSignal::new(None::<i64>);
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let failed = move |e: ClientError| error.set(Some(e.reason()));
+    let failed = move |e: ClientError| error.set(Some(e.said(lang.get_untracked())));
     let activate = move |id: i64| {
         leptos::task::spawn_local(async move {
             match api::activate_request(id).await {
@@ -330,7 +330,7 @@ fn Decommissions() -> impl IntoView {
                     error.set(None);
                     list.refetch();
                 }
-                Err(e) => error.set(Some(e.reason())),
+                Err(e) => error.set(Some(e.said(lang.get_untracked()))),
             }
         });
     };

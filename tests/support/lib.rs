@@ -29,6 +29,8 @@ pub struct DemoServer {
     pub server: RunningServer,
     /// Signed in as the demo's owner, for reading what the pages should show.
     owner: reqwest::Client,
+    /// The owner's CSRF token, for what the owner does elsewhere while a page is open.
+    owner_csrf: String,
     _data: TempDir,
 }
 
@@ -53,15 +55,36 @@ impl DemoServer {
             .await
             .expect("sign in");
         assert!(response.status().is_success(), "the demo owner signs in");
+        let me: serde_json::Value = response.json().await.expect("the owner's session");
+        let owner_csrf = me["csrf_token"].as_str().unwrap_or_default().to_string();
         DemoServer {
             server,
             owner,
+            owner_csrf,
             _data: data,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.url())
+    }
+
+    /// What the owner does from another device while a page is open (a POST of the API).
+    pub async fn owner_post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let response = self
+            .owner
+            .post(self.url(path))
+            .header(multicaisse_core::auth::CSRF_HEADER, &self.owner_csrf)
+            .json(&body)
+            .send()
+            .await
+            .expect("API request");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.expect("API JSON")
     }
 
     pub async fn api<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {

@@ -1,5 +1,6 @@
 //! The JSON contract between the server and the app (and any other client).
 
+use crate::format::Lang;
 use crate::money::Cents;
 use crate::period::{DateRange, PeriodPreset, RangeError};
 use crate::rollup::DaySales;
@@ -25,6 +26,75 @@ pub struct ApiError {
     /// The query or path parameter at fault, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// Why the server refused, when a page says it in its reader's language (`error` stays
+    /// the English sentence, for other clients and the logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Conflict>,
+}
+
+impl ApiError {
+    pub fn new(error: impl Into<String>) -> ApiError {
+        ApiError {
+            error: error.into(),
+            parameter: None,
+            conflict: None,
+        }
+    }
+}
+
+/// A refusal because of the state of things (409) that a person meets on a page, worded here
+/// once in both languages.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Conflict {
+    /// Revoking or demoting the store's last owner: a store always keeps one.
+    LastOwner,
+    /// The person acting lost their owner's access meanwhile.
+    NoLongerOwner,
+    /// Support accounts reach every store: they are never invited nor members.
+    SupportAccount,
+    /// A register suspended, or not activated yet, pairs no iPad and does not sync.
+    RegisterOutOfService,
+    /// The register synced between the wizard's check and the suspension.
+    SyncedSinceCheck,
+}
+
+impl Conflict {
+    pub fn describe(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Conflict::LastOwner, Lang::Fr) => {
+                "Une boutique garde toujours un propriétaire : nommez d'abord quelqu'un d'autre propriétaire."
+            }
+            (Conflict::LastOwner, Lang::En) => {
+                "A shop always keeps an owner: make someone else owner first."
+            }
+            (Conflict::NoLongerOwner, Lang::Fr) => {
+                "Vous n'êtes plus propriétaire de cette boutique : vos accès ont changé entre-temps."
+            }
+            (Conflict::NoLongerOwner, Lang::En) => {
+                "You are no longer an owner of this shop: your access changed meanwhile."
+            }
+            (Conflict::SupportAccount, Lang::Fr) => {
+                "C'est un compte du support : il accède déjà à toutes les boutiques et n'en devient jamais membre."
+            }
+            (Conflict::SupportAccount, Lang::En) => {
+                "This is a support account: it reaches every shop already and is never a member of one."
+            }
+            (Conflict::RegisterOutOfService, Lang::Fr) => {
+                "Cette caisse n'est pas en service : elle n'appaire plus d'iPad et ne se synchronise plus (ses Z restent téléchargeables)."
+            }
+            (Conflict::RegisterOutOfService, Lang::En) => {
+                "This register is not in service: it no longer pairs an iPad nor syncs (its Z files stay downloadable)."
+            }
+            (Conflict::SyncedSinceCheck, Lang::Fr) => {
+                "La caisse s'est synchronisée depuis la vérification : relisez l'assistant avant de la suspendre."
+            }
+            (Conflict::SyncedSinceCheck, Lang::En) => {
+                "The register synced since the check: look at the wizard again before suspending it."
+            }
+        }
+    }
 }
 
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -545,6 +615,36 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn each_conflict_is_worded_in_both_languages_and_travels_by_name() {
+        let all = [
+            Conflict::LastOwner,
+            Conflict::NoLongerOwner,
+            Conflict::SupportAccount,
+            Conflict::RegisterOutOfService,
+            Conflict::SyncedSinceCheck,
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for conflict in all {
+            let (fr, en) = (conflict.describe(Lang::Fr), conflict.describe(Lang::En));
+            assert!(fr != en && !fr.is_empty() && !en.is_empty(), "{conflict:?}");
+            assert!(
+                seen.insert(fr) && seen.insert(en),
+                "{conflict:?} said twice"
+            );
+        }
+        let error = ApiError {
+            conflict: Some(Conflict::LastOwner),
+            ..ApiError::new("x is the last owner")
+        };
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["conflict"], "last_owner");
+        assert_eq!(serde_json::from_value::<ApiError>(json).unwrap(), error);
+        // Absent, it is left out, and older answers without it still read.
+        let plain = serde_json::to_value(ApiError::new("no")).unwrap();
+        assert_eq!(plain, serde_json::json!({ "error": "no" }));
+    }
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

@@ -38,6 +38,12 @@ pub enum AppError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// A conflict a page words itself, with its English sentence for everyone else.
+    #[error("{message}")]
+    Refused {
+        conflict: multicaisse_core::api::Conflict,
+        message: String,
+    },
     /// A pairing code used after its expiry.
     #[error("{0}")]
     Gone(String),
@@ -75,7 +81,9 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Conflict(_) | AppError::LeaseBusy(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Refused { .. } | AppError::LeaseBusy(_) => {
+                StatusCode::CONFLICT
+            }
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PushRefused(
                 PushRefusal::ConflictingReplay { .. } | PushRefusal::ConflictingChange(_),
@@ -88,7 +96,9 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::Decommission(_) => StatusCode::CONFLICT,
-            AppError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Storage(StorageError::Conflict(_) | StorageError::Refused { .. }) => {
+                StatusCode::CONFLICT
+            }
             AppError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -111,10 +121,7 @@ impl IntoResponse for AppError {
         } = &self
         {
             let retry_after = HeaderValue::from(retry_after_seconds.max(&1).unsigned_abs());
-            let body = ApiError {
-                error: self.to_string(),
-                parameter: None,
-            };
+            let body = ApiError::new(self.to_string());
             let mut response = (status, Json(body)).into_response();
             response
                 .headers_mut()
@@ -123,28 +130,24 @@ impl IntoResponse for AppError {
         }
         let body = match &self {
             AppError::BadParameter(e) => ApiError {
-                error: e.to_string(),
                 parameter: Some(e.parameter.clone()),
+                ..ApiError::new(e.to_string())
+            },
+            AppError::Refused { conflict, message }
+            | AppError::Storage(StorageError::Refused { conflict, message }) => ApiError {
+                conflict: Some(*conflict),
+                ..ApiError::new(message.clone())
             },
             AppError::Unavailable(_) => {
                 tracing::warn!(error = %self, "unavailable");
-                ApiError {
-                    error: self.to_string(),
-                    parameter: None,
-                }
+                ApiError::new(self.to_string())
             }
             // Internal details go to the log, never to the client.
             _ if status.is_server_error() => {
                 tracing::error!(error = %self, "request failed");
-                ApiError {
-                    error: "internal error; the server log has the details".into(),
-                    parameter: None,
-                }
+                ApiError::new("internal error; the server log has the details")
             }
-            _ => ApiError {
-                error: self.to_string(),
-                parameter: None,
-            },
+            _ => ApiError::new(self.to_string()),
         };
         (status, Json(body)).into_response()
     }
@@ -159,10 +162,7 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("a panic without a message");
     tracing::error!(panic = message, "request handler panicked");
-    let body = ApiError {
-        error: "internal error; the server log has the details".into(),
-        parameter: None,
-    };
+    let body = ApiError::new("internal error; the server log has the details");
     let mut response = (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
     response
         .headers_mut()

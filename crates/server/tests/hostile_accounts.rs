@@ -137,6 +137,8 @@ async fn support_accounts_are_neither_invited_nor_made_members(backend: Backend)
         body["error"].as_str().unwrap().contains("support"),
         "{body}"
     );
+    // The page words it in its reader's language from this.
+    assert_eq!(body["conflict"], "support_account", "{body}");
     // An invitation made before that rule, accepted with the right password, still grants
     // nothing: support reaches every store already and is never a member of one.
     let token = raw_invitation(&app, store, SUPPORT.email, Role::Owner, owner.me.user_id).await;
@@ -343,6 +345,13 @@ async fn owners_revoking_each_other_at_once_leave_exactly_one(backend: Backend) 
             [401, 403, 409].contains(&refused.0),
             "round {round}: {refused:?}"
         );
+        if refused.0 == 409 {
+            let conflict = refused.1["conflict"].as_str().unwrap_or_default();
+            assert!(
+                ["last_owner", "no_longer_owner"].contains(&conflict),
+                "round {round}: {refused:?}"
+            );
+        }
         let owners = app
             .storage()
             .members(store)
@@ -382,6 +391,9 @@ async fn the_last_owner_stays_and_support_can_give_an_ownerless_store_an_owner(b
         let (got, answer) = app.support.post_json(&owners, body.clone()).await;
         assert_eq!(got, status, "{body}: {answer}");
         assert!(answer.to_string().contains(words), "{answer}");
+        if status == 409 {
+            assert_eq!(answer["conflict"], "support_account", "{answer}");
+        }
     }
     let (status, body) = app
         .support

@@ -187,6 +187,18 @@ async fn a_register_out_of_service_neither_pairs_nor_records(backend: Backend) {
         .await;
     let (status, error) = status_and_error(response).await;
     assert_eq!(status, 409, "{error}");
+    // Support's page words it from this, in French or English.
+    let refused: serde_json::Value = app
+        .support
+        .post(
+            &format!("/api/registers/{register}/pairing-codes"),
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refused["conflict"], "register_out_of_service", "{refused}");
     let (status, error) = status_and_error(device.begin_raw().await).await;
     assert!(status == 409 || status == 401, "{status} {error}");
 }

@@ -12,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::Json;
 use chrono::{Duration, Utc};
-use multicaisse_core::api::{parse_id, ParamError};
+use multicaisse_core::api::{parse_id, Conflict, ParamError};
 use multicaisse_core::auth::{
     normalize_email, AuditEntry, AuditEvent, Capability, Invitation, InvitationRequest,
     OwnerGrantRequest, Role, RoleChangeRequest, StoreAccess, INVITATION_DAYS,
@@ -204,10 +204,13 @@ async fn invite(
     // account, which staff addresses are not secret about.
     if let Some((user, _)) = storage.credentials(&email).await? {
         if user.support {
-            return Err(AppError::Conflict(format!(
-                "{email} is a support account: support reaches every store without an \
-                 invitation, and is never a member of one"
-            )));
+            return Err(AppError::Refused {
+                conflict: Conflict::SupportAccount,
+                message: format!(
+                    "{email} is a support account: support reaches every store without an \
+                     invitation, and is never a member of one"
+                ),
+            });
         }
     }
     if storage
@@ -427,10 +430,13 @@ async fn grant_owner(
         ))
     })?;
     if user.support {
-        return Err(AppError::Conflict(format!(
-            "{email} is a support account: support reaches every store and is never a member \
-             of one"
-        )));
+        return Err(AppError::Refused {
+            conflict: Conflict::SupportAccount,
+            message: format!(
+                "{email} is a support account: support reaches every store and is never a \
+                 member of one"
+            ),
+        });
     }
     state
         .storage

@@ -131,13 +131,17 @@ async fn create_pairing_code(
 
 /// Why a register that no longer syncs cannot pair an iPad or sync.
 pub(super) fn out_of_service(status: multicaisse_core::store::RegisterStatus) -> AppError {
-    AppError::Conflict(format!(
-        "this register is {}: it no longer pairs an iPad nor syncs (its closures stay downloadable)",
-        match status {
-            multicaisse_core::store::RegisterStatus::Pending => "not activated yet",
-            _ => "out of service",
-        }
-    ))
+    AppError::Refused {
+        conflict: multicaisse_core::api::Conflict::RegisterOutOfService,
+        message: format!(
+            "this register is {}: it no longer pairs an iPad nor syncs (its closures stay \
+             downloadable)",
+            match status {
+                multicaisse_core::store::RegisterStatus::Pending => "not activated yet",
+                _ => "out of service",
+            }
+        ),
+    }
 }
 
 /// A new one-time code for a register's iPad, stored as its hash.

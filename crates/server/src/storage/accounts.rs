@@ -404,10 +404,12 @@ macro_rules! impl_accounts {
             if is_live_owner(tx, store_id, actor).await? {
                 Ok(())
             } else {
-                Err($crate::storage::StorageError::Conflict(
-                    "you are no longer an owner of this store: your access changed meanwhile"
+                Err($crate::storage::StorageError::Refused {
+                    conflict: multicaisse_core::api::Conflict::NoLongerOwner,
+                    message: "you are no longer an owner of this store: your access changed \
+                              meanwhile"
                         .into(),
-                ))
+                })
             }
         }
 
@@ -417,10 +419,13 @@ macro_rules! impl_accounts {
             email: &str,
         ) -> $crate::storage::StorageResult<()> {
             if live_owners(tx, store_id).await? == 0 {
-                return Err($crate::storage::StorageError::Conflict(format!(
-                    "{email} is the last owner of store {store_id}: a store always keeps an \
-                     owner (make someone else owner first)"
-                )));
+                return Err($crate::storage::StorageError::Refused {
+                    conflict: multicaisse_core::api::Conflict::LastOwner,
+                    message: format!(
+                        "{email} is the last owner of store {store_id}: a store always keeps \
+                         an owner (make someone else owner first)"
+                    ),
+                });
             }
             Ok(())
         }
@@ -461,6 +466,29 @@ macro_rules! impl_accounts {
                 insert_audit(tx, &entry).await?;
             }
             Ok(cancelled.len() as u64)
+        }
+
+        /// Someone leaves the store's owners, revoked or demoted: the store must keep an owner,
+        /// and the invitations they sent are cancelled; `entry` (their audit) says how many.
+        async fn step_down(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            store_id: i64,
+            user_id: i64,
+            entry: &mut $crate::storage::accounts::NewAuditEntry,
+            why: &str,
+        ) -> $crate::storage::StorageResult<()> {
+            let email = entry.subject.as_ref().map(|(_, e)| e.clone()).unwrap_or_default();
+            refuse_ownerless(tx, store_id, &email).await?;
+            let cancelled = cancel_invitations_by(tx, store_id, user_id, entry, why).await?;
+            if cancelled > 0 {
+                let said = format!("{cancelled} pending invitation(s) they sent cancelled");
+                entry.detail = if entry.detail.is_empty() {
+                    said
+                } else {
+                    format!("{}; {said}", entry.detail)
+                };
+            }
+            Ok(())
         }
 
         #[async_trait::async_trait]
@@ -990,8 +1018,9 @@ macro_rules! impl_accounts {
                     return Ok(None);
                 };
                 let role = $crate::storage::accounts::role(&role)?;
-                let email = audit.subject.as_ref().map(|(_, e)| e.as_str()).unwrap_or("");
-                refuse_ownerless(&mut tx, store_id, email).await?;
+                let mut entry = audit.clone();
+                entry.role = Some(role);
+                step_down(&mut tx, store_id, user_id, &mut entry, "lost access").await?;
                 // Revoked access ends now, not when the person's sessions would have expired.
                 sqlx::query(
                     "UPDATE sessions SET ended_at = $1, ended_reason = $2 \
@@ -1002,16 +1031,6 @@ macro_rules! impl_accounts {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-                let cancelled =
-                    cancel_invitations_by(&mut tx, store_id, user_id, audit, "lost access").await?;
-                let mut entry = audit.clone();
-                entry.role = Some(role);
-                if cancelled > 0 {
-                    entry.detail = format!(
-                        "{}; {cancelled} pending invitation(s) they sent cancelled",
-                        entry.detail
-                    );
-                }
                 insert_audit(&mut tx, &entry).await?;
                 tx.commit().await?;
                 Ok(Some(role))
@@ -1053,21 +1072,8 @@ macro_rules! impl_accounts {
                 entry.role = Some(role);
                 entry.previous_role = Some(before);
                 if before == Role::Owner && role != Role::Owner {
-                    let email = audit.subject.as_ref().map(|(_, e)| e.as_str()).unwrap_or("");
-                    refuse_ownerless(&mut tx, store_id, email).await?;
-                    let cancelled = cancel_invitations_by(
-                        &mut tx,
-                        store_id,
-                        user_id,
-                        audit,
-                        "is no longer an owner",
-                    )
-                    .await?;
-                    if cancelled > 0 {
-                        entry.detail = format!(
-                            "{cancelled} pending invitation(s) they sent cancelled"
-                        );
-                    }
+                    step_down(&mut tx, store_id, user_id, &mut entry, "is no longer an owner")
+                        .await?;
                 }
                 insert_audit(&mut tx, &entry).await?;
                 tx.commit().await?;

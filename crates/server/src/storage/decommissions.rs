@@ -357,12 +357,15 @@ macro_rules! impl_decommissions {
                 };
                 if now_seen != judged {
                     let newest = |n: Option<u64>| n.map_or_else(|| "none".to_string(), |n| n.to_string());
-                    return Err($crate::storage::StorageError::Conflict(format!(
-                        "the register synced since the check (its newest ticket is now {}, it was {}): \
-                         look at the wizard again before suspending",
-                        newest(now_seen.last_ticket),
-                        newest(judged.last_ticket)
-                    )));
+                    return Err($crate::storage::StorageError::Refused {
+                        conflict: multicaisse_core::api::Conflict::SyncedSinceCheck,
+                        message: format!(
+                            "the register synced since the check (its newest ticket is now {}, it was {}): \
+                             look at the wizard again before suspending",
+                            newest(now_seen.last_ticket),
+                            newest(judged.last_ticket)
+                        ),
+                    });
                 }
                 sqlx::query(
                     "UPDATE device_tokens SET revoked_at = $1, revoked_reason = $2 \

@@ -48,6 +48,12 @@ pub enum StorageError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// A conflict a page words itself (`core::api::Conflict`), with its English sentence.
+    #[error("{message}")]
+    Refused {
+        conflict: multicaisse_core::api::Conflict,
+        message: String,
+    },
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
