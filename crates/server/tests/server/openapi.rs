@@ -1,6 +1,6 @@
 //! The OpenAPI document at /api/openapi.json tells the truth about the router.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::{Backend, TestApp};

@@ -1,6 +1,6 @@
 //! Closures, settings and shared data through the sync API, on SQLite and on PostgreSQL.
 
-mod support;
+use crate::support;
 
 use chrono::{NaiveDate, Utc};
 use multicaisse_core::chain::ChainHash;

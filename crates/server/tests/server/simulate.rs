@@ -1,7 +1,7 @@
 //! The simulator against the real server, on SQLite and on PostgreSQL: what it says it did
 //! is what the server holds.
 
-mod support;
+use crate::support;
 
 use chrono::NaiveDate;
 use multicaisse_core::closure::ClosureKind;

@@ -1,6 +1,6 @@
 //! The storage interface's contract, on SQLite and on PostgreSQL alike.
 
-mod support;
+use crate::support;
 
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::store::RegisterKind;

@@ -2,7 +2,7 @@
 //! to the day from the registers' real activation and suspension; the set-up checklist from
 //! what registers report at sync.
 
-mod support;
+use crate::support;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use multicaisse_core::store::{RegisterKind, RegisterStatus};

@@ -4,7 +4,7 @@
 //! answer: each monthly and annual Z is the sum of its daily Z, and the sales report of any
 //! Z's days says what that Z says, to the cent (`core::vat`).
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use multicaisse_core::chain::ChainHash;

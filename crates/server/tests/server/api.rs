@@ -1,6 +1,6 @@
 //! The HTTP API over a real server and a real database, on SQLite and on PostgreSQL.
 
-mod support;
+use crate::support;
 
 use chrono::NaiveDate;
 use multicaisse_core::api::{

@@ -1,7 +1,7 @@
 //! Z files over HTTP: a register played by the simulator verifies end to end; a closure
 //! altered in the database behind the server's back is found.
 
-mod support;
+use crate::support;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use multicaisse_core::store::Store;

@@ -2,7 +2,7 @@
 //! refused attempts, the timeline, and the support fleet view (filters, order, pages, and the
 //! precomputed status equal to the one recomputed from the history).
 
-mod support;
+use crate::support;
 
 use chrono::Utc;
 use multicaisse_core::freshness::{

@@ -2,7 +2,7 @@
 //! as a password oracle, invitations outliving their inviter's power, stores left without an
 //! owner, and sign-in under load. Each story first shows the attack, then what must hold.
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, Utc};
 use multicaisse_core::auth::{AuditEntry, AuditEvent, Role, StoreAccess, FREE_FAILURES};

@@ -2,7 +2,7 @@
 //! push and a crash at the worst moment must not get away with, over real HTTP, on SQLite and
 //! PostgreSQL. Each test failed on the main this work started from.
 
-mod support;
+use crate::support;
 
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::sync::{Integrity, PushResponse};

@@ -1,7 +1,7 @@
 //! Two server processes on one PostgreSQL database: two registers racing for the store's lease,
 //! one through each process, get exactly one winner every time.
 
-mod support;
+use crate::support;
 
 use support::device::Device;
 use support::fixture::small_store;

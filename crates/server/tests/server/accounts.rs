@@ -1,7 +1,7 @@
 //! Accounts over HTTP: sessions (cookie, expiry, sign-out, revocation), CSRF, the sign-in
 //! throttle, invitations, role changes, the audit log, and bad input that writes nothing.
 
-mod support;
+use crate::support;
 
 use multicaisse_core::auth::{AuditEntry, AuditEvent, Me, Role, StoreAccess, CSRF_HEADER};
 use reqwest::header::{RETRY_AFTER, SET_COOKIE};

@@ -3,7 +3,7 @@
 //! support suspends it, the iPad's next sync is refused, the sales stay on the dashboard; a
 //! register withholding its last tickets stays blocked on step 4, naming them.
 
-mod support;
+use crate::support;
 
 use chrono::NaiveDate;
 use multicaisse_core::auth::Role;

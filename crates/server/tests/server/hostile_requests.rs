@@ -2,7 +2,7 @@
 //! route (from the router's own list), headers on every answer, what never leaks to a client.
 //! The real server over HTTP, on SQLite and PostgreSQL.
 
-mod support;
+use crate::support;
 
 use multicaisse_server::http::api_routes;
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
 //! The sync API as registers call it, over real HTTP, on SQLite and on PostgreSQL.
 
-mod support;
+use crate::support;
 
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::sync::{LeaseBusy, SequenceRange, MAX_TICKETS_PER_PUSH};

@@ -2,7 +2,7 @@
 //! The routes come from the router's own list: a route added without a row here fails the
 //! test, so nobody can add an endpoint without deciding who may call it.
 
-mod support;
+use crate::support;
 
 use multicaisse_core::auth::{Role, CSRF_HEADER, SESSION_COOKIE};
 use multicaisse_core::store::RegisterKind;

@@ -1,0 +1,24 @@
+//! Every test of the server, in one binary so that a change links once: the real server over
+//! HTTP on SQLite and PostgreSQL, one module per subject.
+
+#[macro_use]
+mod support;
+
+mod access_matrix;
+mod accounts;
+mod api;
+mod conformance;
+mod decommission;
+mod freshness;
+mod hostile_accounts;
+mod hostile_requests;
+mod hostile_sync;
+mod lease_race;
+mod openapi;
+mod rollups;
+mod shared_data;
+mod simulate;
+mod startup;
+mod subscription;
+mod sync;
+mod zfiles;
