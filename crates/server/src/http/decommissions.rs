@@ -182,18 +182,25 @@ async fn assess(
     Ok(judged(decommission, &evidence, lang))
 }
 
-fn audit(caller: &Caller, event: AuditEvent, d: &Decommission, detail: String) -> NewAuditEntry {
+/// The audit entry of a decision on `register`'s wizard, written in the decision's transaction.
+fn audit(
+    caller: &Caller,
+    event: AuditEvent,
+    register: &Register,
+    at: chrono::DateTime<Utc>,
+    detail: String,
+) -> NewAuditEntry {
     NewAuditEntry {
-        at: Utc::now(),
+        at,
         event,
-        store_id: Some(d.store_id),
+        store_id: Some(register.store_id),
         actor: Some((caller.user.id, caller.user.email.clone())),
         subject: None,
         role: None,
         previous_role: None,
         detail: format!(
             "register {} `{}`: {detail}",
-            d.register_number, d.register_label
+            register.number, register.label
         ),
     }
 }
@@ -219,15 +226,25 @@ async fn current(
     Ok((register, decommission))
 }
 
+/// What a step's confirmation rests on, once it may be confirmed.
+struct Confirmable {
+    register: Register,
+    store: Store,
+    evidence: Evidence,
+    decommission: Decommission,
+    /// The figures the confirmation was judged on, re-checked in the transaction that
+    /// suspends.
+    judged: crate::storage::JudgedChains,
+}
+
 /// The register's wizard, its store and the evidence, if `step` may be confirmed now; the
 /// reason otherwise.
-/// The figures a confirmation was judged on, re-checked in the transaction that suspends.
 async fn confirmable(
     state: &AppState,
     caller: &Caller,
     raw_id: &str,
     step: Step,
-) -> AppResult<(Store, Evidence, Decommission, crate::storage::JudgedChains)> {
+) -> AppResult<Confirmable> {
     let (register, decommission) = current(state, caller, raw_id, Capability::Decommission).await?;
     // Read before the evidence: a closure arriving in between makes the re-check refuse,
     // never pass.
@@ -244,7 +261,13 @@ async fn confirmable(
         last_ticket: evidence.last_ticket,
         last_closure,
     };
-    Ok((store, evidence, decommission, judged))
+    Ok(Confirmable {
+        register,
+        store,
+        evidence,
+        decommission,
+        judged,
+    })
 }
 
 async fn start(
@@ -265,9 +288,23 @@ async fn start(
             register.number,
         )));
     }
+    let now = Utc::now();
+    let started = audit(
+        &caller,
+        AuditEvent::DecommissionStarted,
+        &register,
+        now,
+        "started".into(),
+    );
     let decommission = state
         .storage
-        .insert_decommission(register.store_id, register.id, caller.user.id, Utc::now())
+        .insert_decommission(
+            register.store_id,
+            register.id,
+            caller.user.id,
+            now,
+            &started,
+        )
         .await
         .map_err(|e| match e {
             crate::storage::StorageError::Conflict(_) => {
@@ -275,15 +312,6 @@ async fn start(
             }
             other => other.into(),
         })?;
-    state
-        .storage
-        .append_audit(&audit(
-            &caller,
-            AuditEvent::DecommissionStarted,
-            &decommission,
-            "started".into(),
-        ))
-        .await?;
     Ok(Json(assess(&state, &register, decommission, lang).await?))
 }
 
@@ -306,17 +334,18 @@ async fn suspend(
 ) -> AppResult<Json<Decommission>> {
     let lang = lang_only(query.as_deref())?;
     caller.require_support()?;
-    let (store, evidence, decommission, seen) =
-        confirmable(&state, &caller, &id, Step::Suspended).await?;
+    let Confirmable {
+        register,
+        store,
+        evidence,
+        decommission,
+        judged: seen,
+    } = confirmable(&state, &caller, &id, Step::Suspended).await?;
     let now = Utc::now();
     let reason = format!(
         "cette caisse a été mise hors service le {}, désinstallez l'application",
         format_date(store.today(now), Lang::Fr)
     );
-    let suspended = state
-        .storage
-        .suspend_decommission(decommission.id, caller.user.id, &reason, now, seen)
-        .await?;
     // The evidence the suspension rests on, kept with it.
     let grounds = match &evidence.final_closure {
         Some(c) => format!(
@@ -332,14 +361,16 @@ async fn suspend(
         ),
         None => "no closure".into(),
     };
-    state
+    let entry = audit(
+        &caller,
+        AuditEvent::DecommissionSuspended,
+        &register,
+        now,
+        format!("suspended and device revoked; {grounds}"),
+    );
+    let suspended = state
         .storage
-        .append_audit(&audit(
-            &caller,
-            AuditEvent::DecommissionSuspended,
-            &suspended,
-            format!("suspended and device revoked; {grounds}"),
-        ))
+        .suspend_decommission(decommission.id, caller.user.id, &reason, now, seen, &entry)
         .await?;
     Ok(Json(judged(suspended, &evidence, lang)))
 }
@@ -351,20 +382,23 @@ async fn uninstall(
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<Decommission>> {
     let lang = lang_only(query.as_deref())?;
-    let (_, evidence, decommission, _) =
-        confirmable(&state, &caller, &id, Step::Uninstalled).await?;
+    let Confirmable {
+        register,
+        evidence,
+        decommission,
+        ..
+    } = confirmable(&state, &caller, &id, Step::Uninstalled).await?;
+    let now = Utc::now();
+    let entry = audit(
+        &caller,
+        AuditEvent::DecommissionUninstalled,
+        &register,
+        now,
+        "uninstall confirmed; the register is archived".into(),
+    );
     let done = state
         .storage
-        .uninstall_decommission(decommission.id, caller.user.id, Utc::now())
-        .await?;
-    state
-        .storage
-        .append_audit(&audit(
-            &caller,
-            AuditEvent::DecommissionUninstalled,
-            &done,
-            "uninstall confirmed; the register is archived".into(),
-        ))
+        .uninstall_decommission(decommission.id, caller.user.id, now, &entry)
         .await?;
     Ok(Json(judged(done, &evidence, lang)))
 }
@@ -378,18 +412,17 @@ async fn cancel(
     let lang = lang_only(query.as_deref())?;
     let (register, decommission) = current(&state, &caller, &id, Capability::Decommission).await?;
     may_cancel(&decommission.progress).map_err(AppError::Decommission)?;
+    let now = Utc::now();
+    let entry = audit(
+        &caller,
+        AuditEvent::DecommissionCancelled,
+        &register,
+        now,
+        "cancelled before suspension".into(),
+    );
     let cancelled = state
         .storage
-        .cancel_decommission(decommission.id, caller.user.id, Utc::now())
-        .await?;
-    state
-        .storage
-        .append_audit(&audit(
-            &caller,
-            AuditEvent::DecommissionCancelled,
-            &cancelled,
-            "cancelled before suspension".into(),
-        ))
+        .cancel_decommission(decommission.id, caller.user.id, now, &entry)
         .await?;
     Ok(Json(assess(&state, &register, cancelled, lang).await?))
 }

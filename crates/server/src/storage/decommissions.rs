@@ -2,6 +2,7 @@
 //! revocation, uninstall, cancellation) and the evidence steps 2 to 4 are judged on, read
 //! from the tickets, closures and syncs. One SQL body for both backends.
 
+use super::accounts::NewAuditEntry;
 use super::StorageResult;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,13 +22,15 @@ pub struct StoredEvidence {
 
 #[async_trait]
 pub trait Decommissions {
-    /// A new wizard; `Conflict` when the register already has one not cancelled.
+    /// A new wizard, and `audit` with it; `Conflict` when the register already has one not
+    /// cancelled. Each decision below is written with its audit entry in one transaction.
     async fn insert_decommission(
         &self,
         store_id: i64,
         register_id: i64,
         user_id: i64,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> StorageResult<Decommission>;
 
     async fn decommission(&self, id: i64) -> StorageResult<Option<Decommission>>;
@@ -54,6 +57,7 @@ pub trait Decommissions {
         reason: &str,
         at: DateTime<Utc>,
         judged: super::JudgedChains,
+        audit: &NewAuditEntry,
     ) -> StorageResult<Decommission>;
 
     /// The owner's confirmation that the app is gone. `Conflict` unless revoked and not done.
@@ -62,6 +66,7 @@ pub trait Decommissions {
         id: i64,
         user_id: i64,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> StorageResult<Decommission>;
 
     /// `Conflict` once suspended or already cancelled.
@@ -70,6 +75,7 @@ pub trait Decommissions {
         id: i64,
         user_id: i64,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> StorageResult<Decommission>;
 }
 
@@ -155,7 +161,9 @@ macro_rules! impl_decommissions {
                 register_id: i64,
                 user_id: i64,
                 at: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
+                let mut tx = self.write_tx().await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO decommissions (store_id, register_id, started_by, started_at) \
                      VALUES ($1, $2, $3, $4) RETURNING id",
@@ -164,7 +172,7 @@ macro_rules! impl_decommissions {
                 .bind(register_id)
                 .bind(user_id)
                 .bind(at)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| match $crate::storage::StorageError::from(e) {
                     $crate::storage::StorageError::Conflict(_) => {
@@ -174,6 +182,8 @@ macro_rules! impl_decommissions {
                     }
                     other => other,
                 })?;
+                insert_audit(&mut tx, audit).await?;
+                tx.commit().await?;
                 self.reloaded_decommission(id).await
             }
 
@@ -318,6 +328,7 @@ macro_rules! impl_decommissions {
                 reason: &str,
                 at: chrono::DateTime<chrono::Utc>,
                 judged: $crate::storage::JudgedChains,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
                 let mut tx = self.write_tx().await?;
                 let suspended: Option<(i64,)> = sqlx::query_as(
@@ -384,6 +395,7 @@ macro_rules! impl_decommissions {
                 .bind(register_id)
                 .execute(&mut *tx)
                 .await?;
+                insert_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 self.reloaded_decommission(id).await
             }
@@ -393,12 +405,14 @@ macro_rules! impl_decommissions {
                 id: i64,
                 user_id: i64,
                 at: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
                 self.record_decision(
                     "UPDATE decommissions SET uninstalled_by = $2, uninstalled_at = $3 \
                      WHERE id = $1 AND revoked_at IS NOT NULL AND uninstalled_at IS NULL",
                     (id, user_id, at),
                     "the uninstall is already confirmed, or the device is not revoked yet",
+                    audit,
                 )
                 .await
             }
@@ -408,12 +422,14 @@ macro_rules! impl_decommissions {
                 id: i64,
                 user_id: i64,
                 at: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
                 self.record_decision(
                     "UPDATE decommissions SET cancelled_by = $2, cancelled_at = $3 \
                      WHERE id = $1 AND suspended_at IS NULL AND cancelled_at IS NULL",
                     (id, user_id, at),
                     "it is suspended or already cancelled: it cannot be cancelled",
+                    audit,
                 )
                 .await
             }
@@ -427,18 +443,22 @@ macro_rules! impl_decommissions {
                 sql: &str,
                 (id, user_id, at): (i64, i64, chrono::DateTime<chrono::Utc>),
                 refused: &str,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<multicaisse_core::decommission::Decommission> {
+                let mut tx = self.write_tx().await?;
                 let done = sqlx::query(sql)
                     .bind(id)
                     .bind(user_id)
                     .bind(at)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() == 0 {
                     return Err($crate::storage::StorageError::Conflict(format!(
                         "decommission {id}: {refused}"
                     )));
                 }
+                insert_audit(&mut tx, audit).await?;
+                tx.commit().await?;
                 self.reloaded_decommission(id).await
             }
 

@@ -18,7 +18,8 @@ use support::{Backend, TestApp};
 
 on_both_backends!(
     a_register_goes_only_once_its_sales_are_all_on_the_dashboard,
-    a_register_withholding_tickets_stays_blocked_and_says_which
+    a_register_withholding_tickets_stays_blocked_and_says_which,
+    a_decision_whose_audit_entry_fails_is_not_taken
 );
 
 mod postgres_only {
@@ -412,4 +413,91 @@ async fn no_ticket_lands_after_the_final_z_while_support_suspends(backend: Backe
     if suspended == 200 {
         assert_eq!(head, begun.last_ticket, "nothing after the final Z");
     }
+}
+
+/// Each decision on a wizard is written with its audit entry in one transaction: when writing
+/// the entry fails (a trigger injected on the audit log), the decision is not taken either;
+/// once the log takes entries again, it is, with its entry.
+async fn a_decision_whose_audit_entry_fails_is_not_taken(backend: Backend) {
+    use multicaisse_server::storage::accounts::AuditScope;
+    let app = TestApp::spawn(&backend).await;
+    let (store, registers) =
+        store_with_registers(app.storage().as_ref(), "Cave sans journal", 2, None).await;
+    let register = &registers[1];
+    let wizard = format!("/api/registers/{}/decommission", register.id);
+    let postgres = matches!(backend, Backend::Postgres { .. });
+    type Sql = &'static [&'static str];
+    let (inject, lift): (Sql, Sql) = if postgres {
+        (
+            &[
+                "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$",
+                "CREATE TRIGGER injected_failure BEFORE INSERT ON audit_log FOR EACH ROW \
+                 WHEN (NEW.event LIKE 'decommission%') EXECUTE FUNCTION injected_failure()",
+            ],
+            &["DROP TRIGGER injected_failure ON audit_log"],
+        )
+    } else {
+        (
+            &["CREATE TRIGGER injected_failure BEFORE INSERT ON audit_log \
+               WHEN NEW.event LIKE 'decommission%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END"],
+            &["DROP TRIGGER injected_failure"],
+        )
+    };
+    let entries = || async {
+        app.storage()
+            .audit(AuditScope::Store(store.id), i64::MAX, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event.code().starts_with("decommission"))
+            .count()
+    };
+    let run = |sql: Sql| {
+        let app = &app;
+        async move {
+            for statement in sql {
+                app.db.execute_raw(statement).await.unwrap();
+            }
+        }
+    };
+
+    run(inject).await;
+    let (status, _) = app.support.post_json(&wizard, json!({})).await;
+    assert_eq!(status, 500, "the start fails with its entry");
+    assert_eq!(
+        app.storage()
+            .decommission_of_register(register.id)
+            .await
+            .unwrap(),
+        None,
+        "and is not taken"
+    );
+    assert_eq!(entries().await, 0);
+    run(lift).await;
+    let (status, body) = app.support.post_json(&wizard, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(entries().await, 1, "started, with its entry");
+
+    run(inject).await;
+    let (status, _) = app
+        .support
+        .post_json(&format!("{wizard}/cancel"), json!({}))
+        .await;
+    assert_eq!(status, 500, "the cancellation fails with its entry");
+    let kept = app
+        .storage()
+        .decommission_of_register(register.id)
+        .await
+        .unwrap()
+        .expect("the wizard");
+    assert!(kept.progress.cancelled_at.is_none(), "and is not taken");
+    assert_eq!(entries().await, 1);
+    run(lift).await;
+    let (status, body) = app
+        .support
+        .post_json(&format!("{wizard}/cancel"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(entries().await, 2, "cancelled, with its entry");
 }
