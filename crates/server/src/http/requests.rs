@@ -10,12 +10,13 @@ use crate::storage::accounts::NewAuditEntry;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::Method;
 use axum::Json;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use multicaisse_core::api::{parse_id, ParamError};
 use multicaisse_core::auth::{AuditEvent, Capability};
 use multicaisse_core::requests::{
-    Activation, RefusalBody, RegisterRequest, RegisterRequestBody, RequestStatus,
+    Activation, RefusalBody, RegisterRequest, RegisterRequestBody, RequestStatus, Season,
 };
+use multicaisse_core::store::Register;
 
 const QUEUE_QUERY: &[QueryParam] = &[("status", false, "pending (the default: the queue) or all")];
 
@@ -81,16 +82,18 @@ pub fn routes() -> ApiRoutes {
         )
 }
 
+/// The audit entry of a request or a decision on one, written in its transaction.
 fn audit(
     caller: &Caller,
     event: AuditEvent,
-    request: &RegisterRequest,
+    store_id: i64,
+    at: DateTime<Utc>,
     detail: String,
 ) -> NewAuditEntry {
     NewAuditEntry {
-        at: Utc::now(),
+        at,
         event,
-        store_id: Some(request.store_id),
+        store_id: Some(store_id),
         actor: Some((caller.user.id, caller.user.email.clone())),
         subject: None,
         role: None,
@@ -99,13 +102,15 @@ fn audit(
     }
 }
 
-fn described(request: &RegisterRequest) -> String {
-    match request.season {
+fn described(label: &str, season: Option<Season>) -> String {
+    match season {
         Some(season) => format!(
             "`{}`, from {} to {}",
-            request.label, season.from, season.until
+            label.trim(),
+            season.from,
+            season.until
         ),
-        None => format!("`{}`, permanent", request.label),
+        None => format!("`{}`, permanent", label.trim()),
     }
 }
 
@@ -129,18 +134,16 @@ async fn request_register(
         .collect();
     let now = Utc::now();
     body.validate(store.today(now), &labels)?;
+    let entry = audit(
+        &caller,
+        AuditEvent::RegisterRequested,
+        store.id,
+        now,
+        described(&body.label, body.season),
+    );
     let request = state
         .storage
-        .insert_register_request(store.id, &body, caller.user.id, now)
-        .await?;
-    state
-        .storage
-        .append_audit(&audit(
-            &caller,
-            AuditEvent::RegisterRequested,
-            &request,
-            described(&request),
-        ))
+        .insert_register_request(store.id, &body, caller.user.id, now, &entry)
         .await?;
     Ok(Json(request))
 }
@@ -213,20 +216,22 @@ async fn activate(
     Path(id): Path<String>,
 ) -> AppResult<Json<Activation>> {
     let request = pending_request(&state, &caller, &id).await?;
-    let (request, register) = state
-        .storage
-        .activate_register_request(request.id, caller.user.id, Utc::now())
-        .await?;
-    let pairing_code = super::sync::issue_pairing_code(&state, register.id).await?;
-    state
-        .storage
-        .append_audit(&audit(
+    let now = Utc::now();
+    let what = described(&request.label, request.season);
+    let entry = |register: &Register| {
+        audit(
             &caller,
             AuditEvent::RegisterActivated,
-            &request,
-            format!("{} as register {}", described(&request), register.number),
-        ))
+            register.store_id,
+            now,
+            format!("{what} as register {}", register.number),
+        )
+    };
+    let (request, register) = state
+        .storage
+        .activate_register_request(request.id, caller.user.id, now, &entry)
         .await?;
+    let pairing_code = super::sync::issue_pairing_code(&state, register.id).await?;
     Ok(Json(Activation {
         request,
         register,
@@ -242,18 +247,21 @@ async fn refuse(
 ) -> AppResult<Json<RegisterRequest>> {
     let request = pending_request(&state, &caller, &id).await?;
     body.validate()?;
+    let now = Utc::now();
+    let entry = audit(
+        &caller,
+        AuditEvent::RegisterRefused,
+        request.store_id,
+        now,
+        format!(
+            "{}: {}",
+            described(&request.label, request.season),
+            body.reason.trim()
+        ),
+    );
     let request = state
         .storage
-        .refuse_register_request(request.id, caller.user.id, &body.reason, Utc::now())
-        .await?;
-    state
-        .storage
-        .append_audit(&audit(
-            &caller,
-            AuditEvent::RegisterRefused,
-            &request,
-            format!("{}: {}", described(&request), body.reason.trim()),
-        ))
+        .refuse_register_request(request.id, caller.user.id, &body.reason, now, &entry)
         .await?;
     Ok(Json(request))
 }

@@ -1,6 +1,7 @@
 //! Requests for an extra register and support's decisions. One SQL body for both backends;
 //! activating creates the register in the same transaction as the decision.
 
+use super::accounts::NewAuditEntry;
 use super::StorageResult;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,13 +10,15 @@ use multicaisse_core::store::Register;
 
 #[async_trait]
 pub trait RegisterRequests {
-    /// A new pending request, asked by `user_id`.
+    /// A new pending request, asked by `user_id`, and `audit` with it. Each decision below is
+    /// written with its audit entry in one transaction too.
     async fn insert_register_request(
         &self,
         store_id: i64,
         body: &RegisterRequestBody,
         user_id: i64,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> StorageResult<RegisterRequest>;
 
     /// A store's requests, or every store's (`None`), newest first; only pending ones if asked.
@@ -28,12 +31,14 @@ pub trait RegisterRequests {
     async fn register_request(&self, id: i64) -> StorageResult<Option<RegisterRequest>>;
 
     /// Activates a pending request: the store's next register number, an extra register in
-    /// service from `at`. `Conflict` if it was already decided.
+    /// service from `at`, audited by the entry `audit` makes of it. `Conflict` if it was
+    /// already decided.
     async fn activate_register_request(
         &self,
         id: i64,
         user_id: i64,
         at: DateTime<Utc>,
+        audit: &(dyn for<'r> Fn(&'r Register) -> NewAuditEntry + Send + Sync),
     ) -> StorageResult<(RegisterRequest, Register)>;
 
     /// Refuses a pending request with the reason the owner will read. `Conflict` if decided.
@@ -43,6 +48,7 @@ pub trait RegisterRequests {
         user_id: i64,
         reason: &str,
         at: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> StorageResult<RegisterRequest>;
 }
 
@@ -99,7 +105,9 @@ macro_rules! impl_requests {
                 body: &multicaisse_core::requests::RegisterRequestBody,
                 user_id: i64,
                 at: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<multicaisse_core::requests::RegisterRequest> {
+                let mut tx = self.write_tx().await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO register_requests (store_id, label, season_from, season_until, \
                      status, requested_by, requested_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6) \
@@ -111,8 +119,10 @@ macro_rules! impl_requests {
                 .bind(body.season.map(|s| s.until))
                 .bind(user_id)
                 .bind(at)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?;
+                insert_audit(&mut tx, audit).await?;
+                tx.commit().await?;
                 self.register_request(id).await?.ok_or_else(|| {
                     $crate::storage::StorageError::Corrupt(format!("register request {id} vanished"))
                 })
@@ -156,6 +166,9 @@ macro_rules! impl_requests {
                 id: i64,
                 user_id: i64,
                 at: chrono::DateTime<chrono::Utc>,
+                audit: &(dyn for<'r> Fn(&'r multicaisse_core::store::Register) -> $crate::storage::accounts::NewAuditEntry
+                      + Send
+                      + Sync),
             ) -> $crate::storage::StorageResult<(
                 multicaisse_core::requests::RegisterRequest,
                 multicaisse_core::store::Register,
@@ -201,6 +214,7 @@ macro_rules! impl_requests {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                insert_audit(&mut tx, &audit(&register)).await?;
                 tx.commit().await?;
                 let request = self.register_request(id).await?.ok_or_else(|| {
                     $crate::storage::StorageError::Corrupt(format!("register request {id} vanished"))
@@ -214,7 +228,9 @@ macro_rules! impl_requests {
                 user_id: i64,
                 reason: &str,
                 at: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<multicaisse_core::requests::RegisterRequest> {
+                let mut tx = self.write_tx().await?;
                 let done = sqlx::query(
                     "UPDATE register_requests SET status = 'refused', reason = $2, decided_by = $3, \
                      decided_at = $4 WHERE id = $1 AND status = 'pending'",
@@ -223,13 +239,15 @@ macro_rules! impl_requests {
                 .bind(reason.trim())
                 .bind(user_id)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() == 0 {
                     return Err($crate::storage::StorageError::Conflict(format!(
                         "register request {id} is not pending: it was already decided"
                     )));
                 }
+                insert_audit(&mut tx, audit).await?;
+                tx.commit().await?;
                 self.register_request(id).await?.ok_or_else(|| {
                     $crate::storage::StorageError::Corrupt(format!("register request {id} vanished"))
                 })

@@ -425,25 +425,6 @@ async fn a_decision_whose_audit_entry_fails_is_not_taken(backend: Backend) {
         store_with_registers(app.storage().as_ref(), "Cave sans journal", 2, None).await;
     let register = &registers[1];
     let wizard = format!("/api/registers/{}/decommission", register.id);
-    let postgres = matches!(backend, Backend::Postgres { .. });
-    type Sql = &'static [&'static str];
-    let (inject, lift): (Sql, Sql) = if postgres {
-        (
-            &[
-                "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS \
-                 $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$",
-                "CREATE TRIGGER injected_failure BEFORE INSERT ON audit_log FOR EACH ROW \
-                 WHEN (NEW.event LIKE 'decommission%') EXECUTE FUNCTION injected_failure()",
-            ],
-            &["DROP TRIGGER injected_failure ON audit_log"],
-        )
-    } else {
-        (
-            &["CREATE TRIGGER injected_failure BEFORE INSERT ON audit_log \
-               WHEN NEW.event LIKE 'decommission%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END"],
-            &["DROP TRIGGER injected_failure"],
-        )
-    };
     let entries = || async {
         app.storage()
             .audit(AuditScope::Store(store.id), i64::MAX, 100)
@@ -453,16 +434,8 @@ async fn a_decision_whose_audit_entry_fails_is_not_taken(backend: Backend) {
             .filter(|e| e.event.code().starts_with("decommission"))
             .count()
     };
-    let run = |sql: Sql| {
-        let app = &app;
-        async move {
-            for statement in sql {
-                app.db.execute_raw(statement).await.unwrap();
-            }
-        }
-    };
 
-    run(inject).await;
+    app.db.fail_audit_of("decommission").await;
     let (status, _) = app.support.post_json(&wizard, json!({})).await;
     assert_eq!(status, 500, "the start fails with its entry");
     assert_eq!(
@@ -474,12 +447,12 @@ async fn a_decision_whose_audit_entry_fails_is_not_taken(backend: Backend) {
         "and is not taken"
     );
     assert_eq!(entries().await, 0);
-    run(lift).await;
+    app.db.lift_audit_failure().await;
     let (status, body) = app.support.post_json(&wizard, json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(entries().await, 1, "started, with its entry");
 
-    run(inject).await;
+    app.db.fail_audit_of("decommission").await;
     let (status, _) = app
         .support
         .post_json(&format!("{wizard}/cancel"), json!({}))
@@ -493,7 +466,7 @@ async fn a_decision_whose_audit_entry_fails_is_not_taken(backend: Backend) {
         .expect("the wizard");
     assert!(kept.progress.cancelled_at.is_none(), "and is not taken");
     assert_eq!(entries().await, 1);
-    run(lift).await;
+    app.db.lift_audit_failure().await;
     let (status, body) = app
         .support
         .post_json(&format!("{wizard}/cancel"), json!({}))

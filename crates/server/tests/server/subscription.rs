@@ -17,7 +17,8 @@ use support::{Backend, TestApp};
 on_both_backends!(
     months_are_prorated_from_real_activations_at_the_configured_price,
     the_checklist_compares_what_registers_report,
-    an_owner_asks_for_a_register_and_support_decides
+    an_owner_asks_for_a_register_and_support_decides,
+    a_request_or_decision_whose_audit_entry_fails_is_not_taken
 );
 
 async fn months_are_prorated_from_real_activations_at_the_configured_price(backend: Backend) {
@@ -376,4 +377,90 @@ async fn an_owner_asks_for_a_register_and_support_decides(backend: Backend) {
             "register_requested"
         ]
     );
+}
+
+/// A request for a register, its activation and its refusal are each written with their audit
+/// entry in one transaction: when the entry fails (a trigger injected on the audit log),
+/// nothing is written; once the log takes entries again, each goes through with its entry.
+async fn a_request_or_decision_whose_audit_entry_fails_is_not_taken(backend: Backend) {
+    use multicaisse_core::requests::RequestStatus;
+    use multicaisse_server::storage::accounts::AuditScope;
+    use support::session::{add_member, Session};
+
+    let app = TestApp::spawn(&backend).await;
+    let (store, _) =
+        store_with_registers(app.storage().as_ref(), "Cave sans journal", 1, None).await;
+    add_member(
+        app.storage().as_ref(),
+        "owner@sans-journal.fr",
+        "mot de passe de test",
+        store.id,
+        multicaisse_core::auth::Role::Owner,
+    )
+    .await;
+    let owner = Session::sign_in(
+        &app.server.url(),
+        "owner@sans-journal.fr",
+        "mot de passe de test",
+    )
+    .await;
+    let path = format!("/api/stores/{}/register-requests", store.id);
+    let storage = app.storage();
+    let entries = || async {
+        storage
+            .audit(AuditScope::Store(store.id), i64::MAX, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event.code().starts_with("register_"))
+            .count()
+    };
+    let requests = || async {
+        storage
+            .register_requests(Some(store.id), false)
+            .await
+            .unwrap()
+    };
+
+    app.db.fail_audit_of("register_").await;
+    let (status, _) = owner
+        .post_json(&path, json!({ "label": "Cave à bières" }))
+        .await;
+    assert_eq!(status, 500);
+    assert!(requests().await.is_empty(), "the request is not written");
+    app.db.lift_audit_failure().await;
+    for label in ["Cave à bières", "Fromages"] {
+        let (status, body) = owner.post_json(&path, json!({ "label": label })).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(entries().await, 2);
+    let asked = requests().await;
+    let (activate, refuse) = (
+        format!("/api/register-requests/{}/activate", asked[1].id),
+        format!("/api/register-requests/{}/refuse", asked[0].id),
+    );
+    let reason = json!({ "reason": "Une seule caisse suffit pour les fromages" });
+
+    app.db.fail_audit_of("register_").await;
+    let (status, _) = app.support.post_json(&activate, json!({})).await;
+    assert_eq!(status, 500);
+    let (status, _) = app.support.post_json(&refuse, reason.clone()).await;
+    assert_eq!(status, 500);
+    assert!(requests()
+        .await
+        .iter()
+        .all(|r| r.status == RequestStatus::Pending));
+    assert_eq!(
+        storage.registers(store.id).await.unwrap().len(),
+        1,
+        "no register added"
+    );
+    assert_eq!(entries().await, 2);
+    app.db.lift_audit_failure().await;
+    let (status, body) = app.support.post_json(&activate, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.support.post_json(&refuse, reason).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(storage.registers(store.id).await.unwrap().len(), 2);
+    assert_eq!(entries().await, 4, "each decision with its entry");
 }

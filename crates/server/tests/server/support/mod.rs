@@ -102,6 +102,38 @@ impl TestDb {
         holder
     }
 
+    /// From now on, writing an audit entry whose event starts with `prefix` fails (a trigger
+    /// on the audit log), until `lift_audit_failure`: a failure injected after a state change.
+    pub async fn fail_audit_of(&self, prefix: &str) {
+        let statements = match self.target {
+            DatabaseTarget::Postgres(_) => vec![
+                "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql \
+                 AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$"
+                    .to_string(),
+                format!(
+                    "CREATE TRIGGER injected_failure BEFORE INSERT ON audit_log FOR EACH ROW \
+                     WHEN (NEW.event LIKE '{prefix}%') EXECUTE FUNCTION injected_failure()"
+                ),
+            ],
+            DatabaseTarget::Sqlite(_) => vec![format!(
+                "CREATE TRIGGER injected_failure BEFORE INSERT ON audit_log \
+                 WHEN NEW.event LIKE '{prefix}%' \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+            )],
+        };
+        for sql in statements {
+            self.execute_raw(&sql).await.expect("inject the failure");
+        }
+    }
+
+    pub async fn lift_audit_failure(&self) {
+        let sql = match self.target {
+            DatabaseTarget::Postgres(_) => "DROP TRIGGER injected_failure ON audit_log",
+            DatabaseTarget::Sqlite(_) => "DROP TRIGGER injected_failure",
+        };
+        self.execute_raw(sql).await.expect("lift the failure");
+    }
+
     /// Runs raw SQL on the test database, outside the storage layer.
     pub async fn execute_raw(&self, sql: &str) -> Result<(), sqlx::Error> {
         match &self.target {
