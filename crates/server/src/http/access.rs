@@ -237,6 +237,15 @@ async fn invite(
         )));
     }
     let token = new_token();
+    let expires_at = now + Duration::days(INVITATION_DAYS);
+    let entry = audit_entry(
+        &caller,
+        AuditEvent::InvitationCreated,
+        &store,
+        (None, email.clone()),
+        (Some(request.role), None),
+        format!("valid until {}", expires_at.format("%Y-%m-%d")),
+    );
     let mut invitation = storage
         .create_invitation(
             &NewInvitation {
@@ -246,25 +255,16 @@ async fn invite(
                 token_hash: secret_hash(&token),
                 invited_by: caller.user.id,
                 created_at: now,
-                expires_at: now + Duration::days(INVITATION_DAYS),
+                expires_at,
             },
             now,
+            &entry,
         )
         .await?;
     let link = format!("{}/invitation/{token}", base_url(&state, &headers));
     // No mail server yet: the owner passes the link on. The link is a bearer secret (it
     // opens an account), so the log names the invitation, never the link.
     tracing::info!(store = store.id, %email, invitation = invitation.id, "invitation created");
-    storage
-        .append_audit(&audit_entry(
-            &caller,
-            AuditEvent::InvitationCreated,
-            &store,
-            (None, email),
-            (Some(request.role), None),
-            format!("valid until {}", invitation.expires_at.format("%Y-%m-%d")),
-        ))
-        .await?;
     invitation.link = Some(link);
     Ok(Json(invitation))
 }
@@ -289,22 +289,19 @@ async fn cancel_invitation(
                 store.id
             ))
         })?;
-    let email = state
-        .storage
-        .cancel_invitation(store.id, invitation_id, now)
-        .await?
-        .ok_or_else(|| AppError::Conflict("this invitation was accepted meanwhile".into()))?;
+    let entry = audit_entry(
+        &caller,
+        AuditEvent::InvitationCancelled,
+        &store,
+        (None, invitation.email.clone()),
+        (Some(invitation.role), None),
+        String::new(),
+    );
     state
         .storage
-        .append_audit(&audit_entry(
-            &caller,
-            AuditEvent::InvitationCancelled,
-            &store,
-            (None, email),
-            (Some(invitation.role), None),
-            String::new(),
-        ))
-        .await?;
+        .cancel_invitation(store.id, invitation_id, now, &entry)
+        .await?
+        .ok_or_else(|| AppError::Conflict("this invitation was accepted meanwhile".into()))?;
     Ok(Json(Invitation {
         state: multicaisse_core::auth::InvitationState::Cancelled,
         ..invitation

@@ -138,10 +138,12 @@ pub trait Accounts: Send + Sync {
     async fn give_back_sign_in_attempt(&self, key: &str) -> StorageResult<()>;
     async fn clear_sign_in_failures(&self, email_key: &str) -> StorageResult<()>;
 
+    /// A new invitation, written with `audit` in one transaction.
     async fn create_invitation(
         &self,
         invitation: &NewInvitation,
         now: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> StorageResult<Invitation>;
     async fn invitation(
         &self,
@@ -155,11 +157,14 @@ pub trait Accounts: Send + Sync {
         now: DateTime<Utc>,
     ) -> StorageResult<Vec<Invitation>>;
     /// Cancels a pending invitation; returns its email, or None if there was none to cancel.
+    /// Cancels a pending invitation with `audit`, in one transaction; `None` when it is no
+    /// longer pending.
     async fn cancel_invitation(
         &self,
         store_id: i64,
         invitation_id: i64,
         now: DateTime<Utc>,
+        audit: &NewAuditEntry,
     ) -> StorageResult<Option<String>>;
     /// In one transaction: marks a pending invitation accepted, creates the account if new,
     /// grants the membership and writes the audit entry (with `detail`). None when the
@@ -765,7 +770,9 @@ macro_rules! impl_accounts {
                 &self,
                 new: &$crate::storage::accounts::NewInvitation,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<multicaisse_core::auth::Invitation> {
+                let mut tx = self.write_tx().await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO invitations (store_id, email, role, token_hash, invited_by, \
                      created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -777,8 +784,10 @@ macro_rules! impl_accounts {
                 .bind(new.invited_by)
                 .bind(new.created_at)
                 .bind(new.expires_at)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?;
+                insert_audit(&mut tx, audit).await?;
+                tx.commit().await?;
                 let row: $crate::storage::accounts::InvitationRow = sqlx::query_as(&format!(
                     "{} WHERE i.id = $1",
                     $crate::storage::accounts::INVITATION_SELECT
@@ -839,7 +848,9 @@ macro_rules! impl_accounts {
                 store_id: i64,
                 invitation_id: i64,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::NewAuditEntry,
             ) -> $crate::storage::StorageResult<Option<String>> {
+                let mut tx = self.write_tx().await?;
                 let row: Option<(String,)> = sqlx::query_as(
                     "UPDATE invitations SET cancelled_at = $1 WHERE store_id = $2 AND id = $3 \
                      AND accepted_at IS NULL AND cancelled_at IS NULL RETURNING email",
@@ -847,8 +858,12 @@ macro_rules! impl_accounts {
                 .bind(now)
                 .bind(store_id)
                 .bind(invitation_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await?;
+                if row.is_some() {
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await?;
+                }
                 Ok(row.map(|(email,)| email))
             }
 

@@ -74,6 +74,16 @@ async fn raw_invitation(app: &TestApp, store: i64, email: &str, role: Role, by: 
                 expires_at: now + Duration::days(7),
             },
             now,
+            &multicaisse_server::storage::accounts::NewAuditEntry {
+                at: now,
+                event: multicaisse_core::auth::AuditEvent::InvitationCreated,
+                store_id: Some(store),
+                actor: None,
+                subject: Some((None, email.into())),
+                role: Some(role),
+                previous_role: None,
+                detail: "written straight into the database".into(),
+            },
         )
         .await
         .unwrap();
@@ -527,6 +537,7 @@ async fn one_client_address_is_limited_across_email_addresses(backend: Backend) 
 }
 
 on_both_backends!(
+    an_invitation_whose_audit_entry_fails_is_neither_sent_nor_cancelled,
     one_client_address_is_limited_across_email_addresses,
     support_accounts_are_neither_invited_nor_made_members,
     accepting_as_an_existing_account_is_throttled_and_audited,
@@ -538,3 +549,40 @@ on_both_backends!(
     spaced_out_failures_do_not_lock_an_address_for_good,
     failures_for_unknown_addresses_are_pruned,
 );
+
+/// Inviting and cancelling an invitation are each written with their audit entry in one
+/// transaction: when the entry fails, nothing is written.
+async fn an_invitation_whose_audit_entry_fails_is_neither_sent_nor_cancelled(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let store = small_store(app.storage().as_ref()).await.store.id;
+    let owner = member(&app, "owner@cave.fr", store, Role::Owner).await;
+    let pending = || async {
+        app.storage()
+            .pending_invitations(store, Utc::now())
+            .await
+            .unwrap()
+    };
+    app.db.fail_audit_of("invitation_").await;
+    let (status, _) = invite(&owner, store, "comptable@cave.fr", "accountant").await;
+    assert_eq!(status, 500);
+    assert!(pending().await.is_empty(), "no invitation written");
+    app.db.lift_audit_failure().await;
+    let (status, body) = invite(&owner, store, "comptable@cave.fr", "accountant").await;
+    assert_eq!(status, 200, "{body}");
+    let cancel = format!("/api/stores/{store}/invitations/{}/cancel", body["id"]);
+    app.db.fail_audit_of("invitation_").await;
+    let (status, _) = owner.post_json(&cancel, json!({})).await;
+    assert_eq!(status, 500);
+    assert_eq!(pending().await.len(), 1, "still pending");
+    app.db.lift_audit_failure().await;
+    let (status, body) = owner.post_json(&cancel, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(pending().await.is_empty());
+    let events: Vec<&str> = audit_log(&app)
+        .await
+        .iter()
+        .map(|e| e.event.code())
+        .filter(|e| e.starts_with("invitation_"))
+        .collect();
+    assert_eq!(events, ["invitation_cancelled", "invitation_created"]);
+}
