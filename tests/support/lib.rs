@@ -71,36 +71,28 @@ impl DemoServer {
 
     /// What the owner does from another device while a page is open (a POST of the API).
     pub async fn owner_post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
-        let response = self
+        let request = self
             .owner
             .post(self.url(path))
             .header(multicaisse_core::auth::CSRF_HEADER, &self.owner_csrf)
-            .json(&body)
-            .send()
-            .await
-            .expect("API request");
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.expect("API JSON")
+            .json(&body);
+        answer(path, request).await
     }
 
     pub async fn api<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
-        let response = self
-            .owner
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("API request");
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.expect("API JSON")
+        answer(path, self.owner.get(self.url(path))).await
     }
+}
+
+/// The JSON of a request that must succeed.
+async fn answer<T: serde::de::DeserializeOwned>(path: &str, request: reqwest::RequestBuilder) -> T {
+    let response = request.send().await.expect("API request");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.expect("API JSON")
 }
 
 /// A chromedriver of our own on a free port, and a headless Chromium session through it.
