@@ -3,8 +3,7 @@
 
 use crate::storage::checkpoints::StoredCheckpoint;
 use crate::storage::{Storage, StorageError, StorageResult};
-use chrono::NaiveDate;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::verification::{RegisterVerification, RegisterVerifier, VerifiedThrough};
 use std::sync::LazyLock;
