@@ -15,7 +15,7 @@ use multicaisse_core::store::{business_date, Register, RegisterKind, Store};
 use multicaisse_core::ticket::{
     Payment, PaymentMethod, Ticket, TicketBody, TicketKind, TicketLine,
 };
-use multicaisse_core::vat::VatLine;
+use multicaisse_core::vat::VatBreakdown;
 use multicaisse_core::{Cents, VatRate};
 use multicaisse_server::demo::closures::{closures_of, push as push_closures};
 use multicaisse_server::ingest::push_tickets;
@@ -272,27 +272,18 @@ async fn z_agree_with_their_days_and_the_report(
                 z.kind.code()
             );
             if z.kind != ClosureKind::Daily {
-                let mut days: BTreeMap<VatRate, VatLine> = BTreeMap::new();
+                let mut days = VatBreakdown::default();
                 let mut paid: BTreeMap<PaymentMethod, Cents> = BTreeMap::new();
                 for day in dailies.iter().filter(|b| range.contains(b.period_start)) {
-                    for l in &day.vat {
-                        let sum = days.entry(l.rate).or_insert(VatLine {
-                            rate: l.rate,
-                            ttc: Cents(0),
-                            ht: Cents(0),
-                            vat: Cents(0),
-                        });
-                        (sum.ttc, sum.ht, sum.vat) =
-                            (sum.ttc + l.ttc, sum.ht + l.ht, sum.vat + l.vat);
-                    }
+                    days.add(&VatBreakdown {
+                        lines: day.vat.clone(),
+                    });
                     for p in &day.payments {
                         *paid.entry(p.method).or_default() += p.amount;
                     }
                 }
-                let days: Vec<VatLine> = days.into_values().collect();
-                assert_eq!(z.vat, days, "{label}: its daily Z");
-                let ht: Cents = days.iter().map(|l| l.ht).sum();
-                assert_eq!(z.total_ht, ht, "{label}: its daily Z");
+                assert_eq!(z.vat, days.lines, "{label}: its daily Z");
+                assert_eq!(z.total_ht, days.total_ht(), "{label}: its daily Z");
                 let methods: BTreeMap<PaymentMethod, Cents> =
                     z.payments.iter().map(|p| (p.method, p.amount)).collect();
                 assert_eq!(methods, paid, "{label}: its daily Z");
