@@ -303,6 +303,12 @@ async fn refusals_are_told_in_the_page_language() {
     use multicaisse_core::format::Lang;
     let server = DemoServer::start().await;
     let browser = Browser::start().await;
+    // An iPad held upright.
+    browser
+        .client
+        .set_window_size(820, 1100)
+        .await
+        .expect("820 px wide");
     browser.sign_in(&server, &OWNER).await;
     browser
         .client
@@ -315,8 +321,10 @@ async fn refusals_are_told_in_the_page_language() {
     browser
         .click(Locator::Css(".invite-form button[type=submit]"))
         .await;
-    const READ_ERROR: &str =
-        "return (document.querySelector('.page .form-error') || {}).textContent || null;";
+    // The refusal, when it is shown whole within the page's width.
+    const READ_ERROR: &str = "const e = document.querySelector('.page .form-error'); \
+        if (!e) return null; const r = e.getBoundingClientRect(); \
+        return r.width > 0 && r.right <= document.documentElement.clientWidth ? e.textContent : null;";
     let said = |lang| Conflict::SupportAccount.describe(lang);
     browser
         .wait_for("the refusal in French", READ_ERROR, |v| {
