@@ -74,11 +74,12 @@ pub async fn open_session(
     user: User,
     now: DateTime<Utc>,
     lifetime: Duration,
+    audit: Option<&NewAuditEntry>,
 ) -> StorageResult<OpenedSession> {
     let secret = new_token();
     let expires_at = now + lifetime;
     storage
-        .create_session(user.id, &secret_hash(&secret), now, expires_at)
+        .create_session(user.id, &secret_hash(&secret), now, expires_at, audit)
         .await?;
     Ok(OpenedSession {
         user,
@@ -283,21 +284,18 @@ pub async fn sign_in(
     client: Client,
 ) -> Result<OpenedSession, SignInError> {
     let user = authenticate(storage, email, password, now, client).await?;
-    let session = open_session(storage, user, now, lifetime).await?;
-    let who = (session.user.id, session.user.email.clone());
-    storage
-        .append_audit(&NewAuditEntry {
-            at: now,
-            event: AuditEvent::SignIn,
-            store_id: None,
-            actor: Some(who.clone()),
-            subject: Some((Some(who.0), who.1)),
-            role: None,
-            previous_role: None,
-            detail: String::new(),
-        })
-        .await?;
-    Ok(session)
+    let who = (user.id, user.email.clone());
+    let audit = NewAuditEntry {
+        at: now,
+        event: AuditEvent::SignIn,
+        store_id: None,
+        actor: Some(who.clone()),
+        subject: Some((Some(who.0), who.1)),
+        role: None,
+        previous_role: None,
+        detail: String::new(),
+    };
+    Ok(open_session(storage, user, now, lifetime, Some(&audit)).await?)
 }
 
 /// Creates an account with a hashed password (demo data, tests, and the `user` commands).

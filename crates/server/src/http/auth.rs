@@ -151,22 +151,19 @@ async fn end_sessions(
     } else {
         "signed out everywhere"
     };
+    let audit = |sessions_ended: u64| NewAuditEntry {
+        at: now,
+        event: AuditEvent::SignOut,
+        store_id: None,
+        actor: Some((caller.user.id, caller.user.email.clone())),
+        subject: Some((Some(caller.user.id), caller.user.email.clone())),
+        role: None,
+        previous_role: None,
+        detail: format!("{reason} ({sessions_ended} session(s))"),
+    };
     let sessions_ended = state
         .storage
-        .end_sessions(caller.user.id, session, now, reason)
-        .await?;
-    state
-        .storage
-        .append_audit(&NewAuditEntry {
-            at: now,
-            event: AuditEvent::SignOut,
-            store_id: None,
-            actor: Some((caller.user.id, caller.user.email.clone())),
-            subject: Some((Some(caller.user.id), caller.user.email.clone())),
-            role: None,
-            previous_role: None,
-            detail: format!("{reason} ({sessions_ended} session(s))"),
-        })
+        .end_sessions(caller.user.id, session, now, reason, &audit)
         .await?;
     let cookie = cookie_header(String::new(), 0, secure(state, headers))?;
     Ok(([(SET_COOKIE, cookie)], Json(SignedOut { sessions_ended })).into_response())
@@ -285,6 +282,6 @@ async fn accept_invitation(
         )
         .await?
         .ok_or_else(|| not_pending(InvitationState::Accepted))?;
-    let session = accounts::open_session(storage, user, now, state.session_lifetime).await?;
+    let session = accounts::open_session(storage, user, now, state.session_lifetime, None).await?;
     signed_in(&state, &headers, session).await
 }

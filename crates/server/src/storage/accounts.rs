@@ -97,23 +97,27 @@ pub trait Accounts: Send + Sync {
         now: DateTime<Utc>,
     ) -> StorageResult<()>;
 
+    /// Opens a session, with its audit entry (a sign-in) in the same transaction.
     async fn create_session(
         &self,
         user_id: i64,
         token_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        audit: Option<&NewAuditEntry>,
     ) -> StorageResult<i64>;
     /// A session by its secret's hash, with its person and their memberships (one query: it
     /// runs before every request of the dashboard).
     async fn session(&self, token_hash: &str) -> StorageResult<Option<SessionRecord>>;
-    /// Ends one session of a user, or all of them (`session_id` None); returns how many.
+    /// Ends one session of a user, or all of them (`session_id` None), and writes the audit
+    /// entry `audit` words from how many ended, in the same transaction; returns how many.
     async fn end_sessions(
         &self,
         user_id: i64,
         session_id: Option<i64>,
         now: DateTime<Utc>,
         reason: &str,
+        audit: &(dyn Fn(u64) -> NewAuditEntry + Send + Sync),
     ) -> StorageResult<u64>;
 
     /// Failed sign-ins for an address: (count, last) if any.
@@ -582,7 +586,9 @@ macro_rules! impl_accounts {
                 token_hash: &str,
                 now: chrono::DateTime<chrono::Utc>,
                 expires_at: chrono::DateTime<chrono::Utc>,
+                audit: Option<&$crate::storage::accounts::NewAuditEntry>,
             ) -> $crate::storage::StorageResult<i64> {
+                let mut tx = self.write_tx().await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4) RETURNING id",
@@ -591,8 +597,12 @@ macro_rules! impl_accounts {
                 .bind(user_id)
                 .bind(now)
                 .bind(expires_at)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?;
+                if let Some(entry) = audit {
+                    insert_audit(&mut tx, entry).await?;
+                }
+                tx.commit().await?;
                 Ok(id)
             }
 
@@ -662,7 +672,9 @@ macro_rules! impl_accounts {
                 session_id: Option<i64>,
                 now: chrono::DateTime<chrono::Utc>,
                 reason: &str,
+                audit: &(dyn Fn(u64) -> $crate::storage::accounts::NewAuditEntry + Send + Sync),
             ) -> $crate::storage::StorageResult<u64> {
+                let mut tx = self.write_tx().await?;
                 let ended = match session_id {
                     Some(id) => sqlx::query(
                         "UPDATE sessions SET ended_at = $1, ended_reason = $2 \
@@ -672,7 +684,7 @@ macro_rules! impl_accounts {
                     .bind(reason)
                     .bind(user_id)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?,
                     None => sqlx::query(
                         "UPDATE sessions SET ended_at = $1, ended_reason = $2 \
@@ -681,10 +693,13 @@ macro_rules! impl_accounts {
                     .bind(now)
                     .bind(reason)
                     .bind(user_id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?,
                 };
-                Ok(ended.rows_affected())
+                let ended = ended.rows_affected();
+                insert_audit(&mut tx, &audit(ended)).await?;
+                tx.commit().await?;
+                Ok(ended)
             }
 
             async fn sign_in_failures(

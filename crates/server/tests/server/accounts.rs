@@ -17,12 +17,6 @@ async fn member(app: &TestApp, email: &str, store: i64, role: Role) -> Session {
     Session::sign_in(&app.server.url(), email, PASSWORD).await
 }
 
-async fn audit_events(app: &TestApp) -> Vec<AuditEntry> {
-    let (status, body) = app.support.get_json("/api/audit").await;
-    assert_eq!(status, 200);
-    serde_json::from_value(body).unwrap()
-}
-
 async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let base = app.server.url();
@@ -194,7 +188,7 @@ async fn failed_sign_ins_slow_down_alike_for_known_and_unknown_addresses(backend
     // Even the right password waits until the lock ends.
     let response = sign_in_raw(&base, SUPPORT.email, SUPPORT.password).await;
     assert_eq!(response.status(), 429);
-    let events: Vec<AuditEvent> = audit_events(&app).await.iter().map(|e| e.event).collect();
+    let events: Vec<AuditEvent> = app.audit_log().await.iter().map(|e| e.event).collect();
     assert_eq!(
         events
             .iter()
@@ -412,7 +406,7 @@ async fn bad_input_gets_a_clear_4xx_and_writes_nothing(backend: Backend) {
     let fixture = small_store(app.storage().as_ref()).await;
     let store = fixture.store.id;
     let owner = member(&app, "owner@cave.fr", store, Role::Owner).await;
-    let before = audit_events(&app).await.len();
+    let before = app.audit_log().await.len();
     let post = |path: &str, body: String| {
         owner
             .client
@@ -497,11 +491,7 @@ async fn bad_input_gets_a_clear_4xx_and_writes_nothing(backend: Backend) {
         );
         assert!(text.starts_with('{'), "a JSON error: {text}");
     }
-    assert_eq!(
-        audit_events(&app).await.len(),
-        before,
-        "nothing was written"
-    );
+    assert_eq!(app.audit_log().await.len(), before, "nothing was written");
     let (_, access) = owner.get_json(&format!("/api/stores/{store}/access")).await;
     assert_eq!(access["invitations"], json!([]));
 }
@@ -510,9 +500,47 @@ on_both_backends!(
     sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it,
     sessions_expire,
     sign_out_everywhere_ends_every_session,
+    a_sign_in_or_out_whose_audit_entry_fails_changes_no_session,
     state_changes_need_the_csrf_token_and_the_same_origin,
     failed_sign_ins_slow_down_alike_for_known_and_unknown_addresses,
     an_owner_invites_an_accountant_who_signs_up_reads_and_is_revoked,
     an_existing_account_accepts_with_its_own_password,
     bad_input_gets_a_clear_4xx_and_writes_nothing,
 );
+
+/// Opening a session and ending sessions are each written with their audit entry in one
+/// transaction: when the entry fails, no session is opened and none is ended.
+async fn a_sign_in_or_out_whose_audit_entry_fails_changes_no_session(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let base = app.server.url();
+    let sessions = app.db.count_rows("sessions").await;
+    let logged = app.audit_log().await.len();
+    app.db.fail_audit_of("sign_in").await;
+    let response = sign_in_raw(&base, SUPPORT.email, SUPPORT.password).await;
+    assert_eq!(response.status(), 500);
+    assert!(!response.headers().contains_key(SET_COOKIE));
+    assert_eq!(
+        app.db.count_rows("sessions").await,
+        sessions,
+        "no session opened"
+    );
+    app.db.lift_audit_failure().await;
+
+    let session = Session::sign_in(&base, SUPPORT.email, SUPPORT.password).await;
+    for path in ["/api/auth/sign-out", "/api/auth/sign-out-everywhere"] {
+        app.db.fail_audit_of("sign_out").await;
+        let (status, _) = session.post_json(path, json!({})).await;
+        assert_eq!(status, 500, "{path}");
+        app.db.lift_audit_failure().await;
+        let (status, _) = session.get_json("/api/auth/me").await;
+        assert_eq!(status, 200, "{path}: the session is still open");
+    }
+    let (status, body) = session.post_json("/api/auth/sign-out", json!({})).await;
+    assert_eq!((status, body["sessions_ended"].as_u64()), (200, Some(1)));
+    let log = app.audit_log().await;
+    let events: Vec<&str> = log[..log.len() - logged]
+        .iter()
+        .map(|e| e.event.code())
+        .collect();
+    assert_eq!(events, ["sign_out", "sign_in"]);
+}

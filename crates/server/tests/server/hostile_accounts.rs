@@ -5,7 +5,7 @@
 use crate::support;
 
 use chrono::{DateTime, Duration, Utc};
-use multicaisse_core::auth::{AuditEntry, AuditEvent, Role, StoreAccess, FREE_FAILURES};
+use multicaisse_core::auth::{AuditEvent, Role, StoreAccess, FREE_FAILURES};
 use multicaisse_server::storage::accounts::NewInvitation;
 use multicaisse_server::storage::DatabaseTarget;
 use serde_json::{json, Value};
@@ -19,12 +19,6 @@ const PASSWORD: &str = "un mot de passe assez long";
 async fn member(app: &TestApp, email: &str, store: i64, role: Role) -> Session {
     add_member(app.storage().as_ref(), email, PASSWORD, store, role).await;
     Session::sign_in(&app.server.url(), email, PASSWORD).await
-}
-
-async fn audit_log(app: &TestApp) -> Vec<AuditEntry> {
-    let (status, body) = app.support.get_json("/api/audit").await;
-    assert_eq!(status, 200);
-    serde_json::from_value(body).unwrap()
 }
 
 fn token_of(invitation: &Value) -> String {
@@ -206,7 +200,7 @@ async fn accepting_as_an_existing_account_is_throttled_and_audited(backend: Back
             .status(),
         429
     );
-    let log = audit_log(&app).await;
+    let log = app.audit_log().await;
     let about_victim = |event: AuditEvent| {
         log.iter()
             .filter(|e| e.event == event && e.subject_email.as_deref() == Some("victim@autre.fr"))
@@ -293,7 +287,7 @@ async fn revoked_or_demoted_owners_invitations_are_cancelled(backend: Backend) {
     let (status, body) = accept(&base, &token_of(&kept), PASSWORD, "Gardé").await;
     assert_eq!(status, 200, "{body}");
     // The cancellations are in the log, by the owner who acted.
-    let log = audit_log(&app).await;
+    let log = app.audit_log().await;
     let cancelled: Vec<&str> = log
         .iter()
         .filter(|e| e.event == AuditEvent::InvitationCancelled)
@@ -415,7 +409,7 @@ async fn the_last_owner_stays_and_support_can_give_an_ownerless_store_an_owner(b
         .members
         .iter()
         .any(|m| m.user_id == heir.me.user_id && m.role == Role::Owner));
-    let log = audit_log(&app).await;
+    let log = app.audit_log().await;
     let grant = log
         .iter()
         .find(|e| e.event == AuditEvent::RoleChanged && e.store_id == Some(store))
@@ -516,7 +510,7 @@ async fn failures_for_unknown_addresses_are_pruned(backend: Backend) {
 async fn one_client_address_is_limited_across_email_addresses(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |config| config.sign_in_failures_per_client = 3).await;
     let base = app.server.url();
-    let before = audit_log(&app).await.len();
+    let before = app.audit_log().await.len();
     // A script tries one password on many addresses: each address is fresh, the client is not.
     for i in 0..3 {
         let status = sign_in_raw(&base, &format!("spray{i}@nowhere.fr"), "Printemps2026!")
@@ -533,7 +527,7 @@ async fn one_client_address_is_limited_across_email_addresses(backend: Backend) 
         "{body}"
     );
     // Refusals to the client are not audited one by one (a script would fill the log).
-    assert_eq!(audit_log(&app).await.len(), before + 3);
+    assert_eq!(app.audit_log().await.len(), before + 3);
 }
 
 on_both_backends!(
@@ -578,7 +572,8 @@ async fn an_invitation_whose_audit_entry_fails_is_neither_sent_nor_cancelled(bac
     let (status, body) = owner.post_json(&cancel, json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert!(pending().await.is_empty());
-    let events: Vec<&str> = audit_log(&app)
+    let events: Vec<&str> = app
+        .audit_log()
         .await
         .iter()
         .map(|e| e.event.code())

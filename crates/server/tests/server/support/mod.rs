@@ -134,6 +134,29 @@ impl TestDb {
         self.execute_raw(sql).await.expect("lift the failure");
     }
 
+    /// Counts a table's rows, outside the storage layer.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match &self.target {
+            DatabaseTarget::Sqlite(path) => {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+                    .await
+                    .expect("connect");
+                sqlx::query_scalar(&sql)
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("count")
+            }
+            DatabaseTarget::Postgres(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::query_scalar(&sql)
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("count")
+            }
+        }
+    }
+
     /// Runs raw SQL on the test database, outside the storage layer.
     pub async fn execute_raw(&self, sql: &str) -> Result<(), sqlx::Error> {
         match &self.target {
@@ -212,6 +235,13 @@ impl TestApp {
         let status = response.status().as_u16();
         let body = response.json().await.expect("a JSON body");
         (status, body)
+    }
+
+    /// The whole audit log, newest first, as support reads it.
+    pub async fn audit_log(&self) -> Vec<multicaisse_core::auth::AuditEntry> {
+        let (status, body) = self.support.get_json("/api/audit").await;
+        assert_eq!(status, 200);
+        serde_json::from_value(body).expect("audit entries")
     }
 }
 
