@@ -1,6 +1,6 @@
 //! The app's weight in a browser, gzipped: the shell (wasm, bindings, split loader) that every
 //! visit loads, plus, for each page, its own module and the shared chunks it needs. Issue 5's
-//! budget, 400 KB, holds for what any one page loads. Prints the table the README reports
+//! budget, 400 KB, holds for what any one page loads. Prints the table docs/performance.md reports
 //! (`cargo test -p multicaisse-e2e --test wasm_budget -- --nocapture`).
 
 use flate2::{write::GzEncoder, Compression};

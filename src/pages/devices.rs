@@ -1,7 +1,7 @@
 //! Appareils: each register's sync freshness, the order to sync them in (ticking off live), the
 //! register holding the lease, refused simultaneous attempts, and two weeks of history.
 //!
-//! The page polls the server every few seconds while it is visible (see the README: polling
+//! The page polls the server every few seconds while it is visible (see docs/decisions.md: polling
 //! works through any proxy and across server instances, which a push channel would not).
 
 use crate::api;

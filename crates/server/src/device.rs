@@ -2,6 +2,10 @@
 //! Both are random and only their SHA-256 is stored; both have enough entropy that a slow hash
 //! would add nothing.
 
+use crate::error::AppResult;
+use crate::storage::Storage;
+use chrono::{DateTime, Duration, Utc};
+use multicaisse_core::sync::{PairingCode, PAIRING_CODE_HOURS};
 use rand::rngs::OsRng;
 use rand::Rng;
 
@@ -30,6 +34,29 @@ pub fn normalize_code(code: &str) -> String {
 }
 
 pub use crate::secret::{new_token, secret_hash};
+
+/// A new one-time code for a register's iPad (support reads it to the shop), stored as its
+/// hash.
+pub async fn issue_pairing_code(
+    storage: &dyn Storage,
+    register_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<PairingCode> {
+    let code = new_pairing_code();
+    let expires_at = now + Duration::hours(PAIRING_CODE_HOURS);
+    storage
+        .create_pairing_code(
+            register_id,
+            &secret_hash(&normalize_code(&code)),
+            expires_at,
+        )
+        .await?;
+    Ok(PairingCode {
+        code,
+        register_id,
+        expires_at,
+    })
+}
 
 #[cfg(test)]
 mod tests {

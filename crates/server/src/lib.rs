@@ -1,5 +1,6 @@
 //! Multicaisse server: HTTP API, persistence, demo data.
 
+pub mod access;
 pub mod accounts;
 pub mod charts;
 pub mod config;
@@ -8,6 +9,7 @@ pub mod device;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod register_requests;
 pub mod secret;
 pub mod simulate;
 pub mod storage;

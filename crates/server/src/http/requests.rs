@@ -5,18 +5,15 @@ use super::caller::Caller;
 use super::json::ApiJson;
 use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
 use super::{query_pairs, AppState};
-use crate::error::{AppError, AppResult};
-use crate::storage::accounts::NewAuditEntry;
+use crate::error::AppResult;
+use crate::register_requests;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::Method;
 use axum::Json;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use multicaisse_core::api::{parse_id, ParamError};
-use multicaisse_core::auth::{AuditEvent, Capability};
-use multicaisse_core::requests::{
-    Activation, RefusalBody, RegisterRequest, RegisterRequestBody, RequestStatus, Season,
-};
-use multicaisse_core::store::Register;
+use multicaisse_core::auth::Capability;
+use multicaisse_core::requests::{Activation, RefusalBody, RegisterRequest, RegisterRequestBody};
 
 const QUEUE_QUERY: &[QueryParam] = &[("status", false, "pending (the default: the queue) or all")];
 
@@ -82,38 +79,6 @@ pub fn routes() -> ApiRoutes {
         )
 }
 
-/// The audit entry of a request or a decision on one, written in its transaction.
-fn audit(
-    caller: &Caller,
-    event: AuditEvent,
-    store_id: i64,
-    at: DateTime<Utc>,
-    detail: String,
-) -> NewAuditEntry {
-    NewAuditEntry {
-        at,
-        event,
-        store_id: Some(store_id),
-        actor: Some((caller.user.id, caller.user.email.clone())),
-        subject: None,
-        role: None,
-        previous_role: None,
-        detail,
-    }
-}
-
-fn described(label: &str, season: Option<Season>) -> String {
-    match season {
-        Some(season) => format!(
-            "`{}`, from {} to {}",
-            label.trim(),
-            season.from,
-            season.until
-        ),
-        None => format!("`{}`, permanent", label.trim()),
-    }
-}
-
 async fn request_register(
     State(state): State<AppState>,
     caller: Caller,
@@ -123,29 +88,11 @@ async fn request_register(
     let (store, registers) = caller
         .store_and_registers(&state, &id, Capability::RequestRegisters)
         .await?;
-    let pending = state
-        .storage
-        .register_requests(Some(store.id), true)
-        .await?;
-    let labels: Vec<&str> = registers
-        .iter()
-        .map(|r| r.label.as_str())
-        .chain(pending.iter().map(|r| r.label.as_str()))
-        .collect();
-    let now = Utc::now();
-    body.validate(store.today(now), &labels)?;
-    let entry = audit(
-        &caller,
-        AuditEvent::RegisterRequested,
-        store.id,
-        now,
-        described(&body.label, body.season),
-    );
-    let request = state
-        .storage
-        .insert_register_request(store.id, &body, caller.user.id, now, &entry)
-        .await?;
-    Ok(Json(request))
+    let storage = state.storage.as_ref();
+    Ok(Json(
+        register_requests::request(storage, &caller.user, &store, &registers, &body, Utc::now())
+            .await?,
+    ))
 }
 
 async fn store_requests(
@@ -188,55 +135,17 @@ async fn queue(
     ))
 }
 
-/// The request of a path, for support staff.
-async fn pending_request(
-    state: &AppState,
-    caller: &Caller,
-    raw_id: &str,
-) -> AppResult<RegisterRequest> {
-    caller.require_support()?;
-    let id = parse_id("request_id", raw_id)?;
-    let request = state
-        .storage
-        .register_request(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no register request {id}")))?;
-    if request.status != RequestStatus::Pending {
-        return Err(AppError::Conflict(format!(
-            "register request {id} was already {}",
-            request.status.code()
-        )));
-    }
-    Ok(request)
-}
-
 async fn activate(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Activation>> {
-    let request = pending_request(&state, &caller, &id).await?;
-    let now = Utc::now();
-    let what = described(&request.label, request.season);
-    let entry = |register: &Register| {
-        audit(
-            &caller,
-            AuditEvent::RegisterActivated,
-            register.store_id,
-            now,
-            format!("{what} as register {}", register.number),
-        )
-    };
-    let (request, register) = state
-        .storage
-        .activate_register_request(request.id, caller.user.id, now, &entry)
-        .await?;
-    let pairing_code = super::sync::issue_pairing_code(&state, register.id).await?;
-    Ok(Json(Activation {
-        request,
-        register,
-        pairing_code,
-    }))
+    caller.require_support()?;
+    let id = parse_id("request_id", &id)?;
+    let storage = state.storage.as_ref();
+    Ok(Json(
+        register_requests::activate(storage, &caller.user, id, Utc::now()).await?,
+    ))
 }
 
 async fn refuse(
@@ -245,23 +154,10 @@ async fn refuse(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RefusalBody>,
 ) -> AppResult<Json<RegisterRequest>> {
-    let request = pending_request(&state, &caller, &id).await?;
-    body.validate()?;
-    let now = Utc::now();
-    let entry = audit(
-        &caller,
-        AuditEvent::RegisterRefused,
-        request.store_id,
-        now,
-        format!(
-            "{}: {}",
-            described(&request.label, request.season),
-            body.reason.trim()
-        ),
-    );
-    let request = state
-        .storage
-        .refuse_register_request(request.id, caller.user.id, &body.reason, now, &entry)
-        .await?;
-    Ok(Json(request))
+    caller.require_support()?;
+    let id = parse_id("request_id", &id)?;
+    let storage = state.storage.as_ref();
+    Ok(Json(
+        register_requests::refuse(storage, &caller.user, id, &body, Utc::now()).await?,
+    ))
 }

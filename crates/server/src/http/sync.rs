@@ -6,21 +6,20 @@ use super::device_auth::DeviceAuth;
 use super::json::ApiJson;
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
 use super::{register_or_404, AppState};
-use crate::device::{new_pairing_code, new_token, normalize_code, secret_hash};
+use crate::device::{self, new_token, normalize_code, secret_hash};
 use crate::error::{AppError, AppResult};
 use crate::ingest;
 use crate::storage::{LeaseOutcome, Redeemed};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::Method;
 use axum::Json;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::Capability;
 use multicaisse_core::sync::{
     BeginResponse, EndResponse, LeaseBusy, PairRequest, PairResponse, PairingCode, PullRequest,
     PullResponse, PulledChange, PushRefusal, PushRequest, PushResponse, RevokeRequest,
     RevokeResponse, SessionRequest, SyncSession, MAX_PULL_PAGE, MAX_PUSH_BODY_BYTES,
-    PAIRING_CODE_HOURS,
 };
 
 pub fn routes() -> ApiRoutes {
@@ -126,7 +125,9 @@ async fn create_pairing_code(
     if !register.status.may_sync() {
         return Err(out_of_service(register.status));
     }
-    Ok(Json(issue_pairing_code(&state, register.id).await?))
+    Ok(Json(
+        device::issue_pairing_code(state.storage.as_ref(), register.id, Utc::now()).await?,
+    ))
 }
 
 /// Why a register that no longer syncs cannot pair an iPad or sync.
@@ -142,28 +143,6 @@ pub(super) fn out_of_service(status: multicaisse_core::store::RegisterStatus) ->
             }
         ),
     }
-}
-
-/// A new one-time code for a register's iPad, stored as its hash.
-pub(super) async fn issue_pairing_code(
-    state: &AppState,
-    register_id: i64,
-) -> AppResult<PairingCode> {
-    let code = new_pairing_code();
-    let expires_at = Utc::now() + Duration::hours(PAIRING_CODE_HOURS);
-    state
-        .storage
-        .create_pairing_code(
-            register_id,
-            &secret_hash(&normalize_code(&code)),
-            expires_at,
-        )
-        .await?;
-    Ok(PairingCode {
-        code,
-        register_id,
-        expires_at,
-    })
 }
 
 fn device_text(field: &str, value: &str) -> Result<(), ParamError> {
