@@ -11,8 +11,9 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use leptos::prelude::*;
 use multicaisse_core::closure::ClosureKind;
 use multicaisse_core::format::{format_count, french_date, Lang};
+use multicaisse_core::integrity;
 use multicaisse_core::store::Register;
-use multicaisse_core::verification::{ChainBreak, RegisterVerification};
+use multicaisse_core::verification::RegisterVerification;
 use multicaisse_core::zperiod::ZPeriod;
 use wasm_bindgen::JsCast;
 
@@ -370,7 +371,7 @@ fn RegisterZ(
                     view! { <ErrorBox error on_retry=Callback::new(move |_| verification.refetch())/> }.into_any()
                 }
                 Some(Ok(v)) => {
-                    let summary = integrity(&v, lang.get());
+                    let summary = integrity::summary(&v, lang.get());
                     let intact = v.is_intact();
                     view! {
                         <p class="integrity" class:ok=intact class:broken=!intact>{summary}</p>
@@ -440,91 +441,6 @@ fn FormatButtons(on_pick: impl Fn(&'static str) + Copy + Send + Sync + 'static) 
             }
         })
         .collect_view()
-}
-
-/// The register's integrity in one or two sentences.
-fn integrity(v: &RegisterVerification, lang: Lang) -> String {
-    let count = |n: u64| format_count(n, lang);
-    let tickets = match (v.tickets.first_break, v.tickets.intact_through, lang) {
-        (None, None, Lang::Fr) => "Aucun ticket reçu.".to_string(),
-        (None, None, Lang::En) => "No ticket received.".to_string(),
-        (None, Some(n), Lang::Fr) => {
-            format!("Chaîne des tickets intacte du n° 1 au n° {}.", count(n))
-        }
-        (None, Some(n), Lang::En) => format!("Ticket chain intact from no. 1 to no. {}.", count(n)),
-        (Some(fault), _, _) => broken("tickets", fault, lang),
-    };
-    let mismatches = v.closures.iter().filter(|c| c.is_fault()).count() as u64;
-    let corrected = v
-        .closures
-        .iter()
-        .filter(|c| c.corrected_by.is_some())
-        .count() as u64;
-    let closures = match lang {
-        Lang::Fr => format!(
-            "{} clôtures reçues, {} ; {} manquante{}.",
-            count(v.closures.len() as u64),
-            match (mismatches, corrected) {
-                (0, 0) => "toutes vérifiées".to_string(),
-                (0, c) => format!(
-                    "toutes vérifiées ou corrigées ({} corrigée{})",
-                    count(c),
-                    if c > 1 { "s" } else { "" }
-                ),
-                (m, _) => format!("{} en écart", count(m)),
-            },
-            count(v.missing.len() as u64),
-            if v.missing.len() > 1 { "s" } else { "" }
-        ),
-        Lang::En => format!(
-            "{} closures received, {}; {} missing.",
-            count(v.closures.len() as u64),
-            match (mismatches, corrected) {
-                (0, 0) => "all verified".to_string(),
-                (0, c) => format!("all verified or corrected ({} corrected)", count(c)),
-                (m, _) => format!("{} mismatching", count(m)),
-            },
-            count(v.missing.len() as u64)
-        ),
-    };
-    let chain = v
-        .closures_chain
-        .first_break
-        .map(|fault| broken("closures", fault, lang));
-    [Some(tickets), Some(closures), chain]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn broken(what: &str, fault: ChainBreak, lang: Lang) -> String {
-    let what = match (what, lang) {
-        ("tickets", Lang::Fr) => "des tickets",
-        (_, Lang::Fr) => "des clôtures",
-        ("tickets", Lang::En) => "ticket",
-        (_, Lang::En) => "closure",
-    };
-    match (fault, lang) {
-        (ChainBreak::Missing { first, last }, Lang::Fr) => {
-            format!("Chaîne {what} rompue : n° {first} à {last} jamais reçus.")
-        }
-        (ChainBreak::Missing { first, last }, Lang::En) => {
-            format!("The {what} chain is broken: nos. {first} to {last} never received.")
-        }
-        (ChainBreak::Altered { sequence }, Lang::Fr) => {
-            format!("Chaîne {what} rompue au n° {sequence} : modifié après scellement.")
-        }
-        (ChainBreak::Altered { sequence }, Lang::En) => {
-            format!("The {what} chain breaks at no. {sequence}: altered after sealing.")
-        }
-        (ChainBreak::Unlinked { sequence }, Lang::Fr) => {
-            format!("Chaîne {what} rompue au n° {sequence} : ne suit pas le précédent.")
-        }
-        (ChainBreak::Unlinked { sequence }, Lang::En) => {
-            format!("The {what} chain breaks at no. {sequence}: not linked to the one before.")
-        }
-    }
 }
 
 /// The month's days, Monday first: each day's Z as received (and verified or not), missing, or

@@ -95,7 +95,7 @@ pub struct Evidence {
     /// Ticket numbers the closures declare and the server lacks, as inclusive ranges.
     pub missing_tickets: Vec<(u64, u64)>,
     /// The first thing that fails verification (chain or closure figures), in words.
-    pub verification_fault: Option<String>,
+    pub verification_fault: Option<crate::integrity::Fault>,
     /// The TTC of the tickets received over the final closure's month.
     pub month_sales_ttc: Cents,
 }
@@ -123,7 +123,7 @@ pub enum Blocker {
         ranges: Vec<(u64, u64)>,
     },
     VerificationFault {
-        detail: String,
+        fault: crate::integrity::Fault,
     },
     MonthDiffers {
         month: NaiveDate,
@@ -178,6 +178,16 @@ fn of_month_fr(month: NaiveDate) -> String {
     } else {
         format!("de {name}")
     }
+}
+
+/// A sentence as the end of another: its first letter lowered, its full stop dropped.
+fn as_clause(sentence: &str) -> String {
+    let sentence = sentence.trim_end_matches('.');
+    let mut chars = sentence.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn ranges_text(ranges: &[(u64, u64)], lang: Lang) -> String {
@@ -272,11 +282,11 @@ impl Blocker {
                 month_name(*month, lang),
                 ranges_text(ranges, lang)
             ),
-            (Blocker::VerificationFault { detail }, Lang::Fr) => {
-                format!("la vérification échoue : {detail}")
+            (Blocker::VerificationFault { fault }, Lang::Fr) => {
+                format!("la vérification échoue : {}", as_clause(&fault.describe(lang)))
             }
-            (Blocker::VerificationFault { detail }, Lang::En) => {
-                format!("verification fails: {detail}")
+            (Blocker::VerificationFault { fault }, Lang::En) => {
+                format!("verification fails: {}", as_clause(&fault.describe(lang)))
             }
             (
                 Blocker::MonthDiffers {
@@ -383,10 +393,8 @@ fn sales_blockers(evidence: &Evidence) -> Vec<Blocker> {
             ranges: evidence.missing_tickets.clone(),
         });
     }
-    if let Some(detail) = &evidence.verification_fault {
-        blockers.push(Blocker::VerificationFault {
-            detail: detail.clone(),
-        });
+    if let Some(fault) = evidence.verification_fault {
+        blockers.push(Blocker::VerificationFault { fault });
     }
     if blockers.is_empty() && evidence.month_sales_ttc != closure.total_ttc {
         blockers.push(Blocker::MonthDiffers {
@@ -562,6 +570,28 @@ pub fn missing_ranges(first: u64, last: u64, present: &[u64]) -> Vec<(u64, u64)>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::integrity::{Chain, Fault};
+    use crate::verification::ChainBreak;
+
+    const ALTERED: Fault = Fault::Broken {
+        chain: Chain::Tickets,
+        at: ChainBreak::Altered { sequence: 1002 },
+    };
+
+    /// The French wizard once read "la vérification échoue : ticket 1002 was altered after
+    /// sealing": the fault was worded in English by the server.
+    #[test]
+    fn a_verification_fault_is_told_in_the_page_language() {
+        let blocker = Blocker::VerificationFault { fault: ALTERED };
+        assert_eq!(
+            blocker.describe(Lang::Fr),
+            "la vérification échoue : chaîne des tickets rompue au n° 1002 : modifié après scellement"
+        );
+        assert_eq!(
+            blocker.describe(Lang::En),
+            "verification fails: the ticket chain breaks at no. 1002: altered after sealing"
+        );
+    }
     use chrono::TimeZone;
 
     fn at(hour: u32) -> DateTime<Utc> {
@@ -699,13 +729,11 @@ mod tests {
             ),
             (
                 Evidence {
-                    verification_fault: Some("ticket 1002 altered".into()),
+                    verification_fault: Some(ALTERED),
                     ..ready()
                 },
                 Step::SalesOnDashboard,
-                Blocker::VerificationFault {
-                    detail: "ticket 1002 altered".into(),
-                },
+                Blocker::VerificationFault { fault: ALTERED },
             ),
             (
                 Evidence {

@@ -4,6 +4,7 @@ pub mod access;
 pub mod accounts;
 pub mod charts;
 pub mod config;
+pub mod decommission;
 pub mod demo;
 pub mod device;
 pub mod error;

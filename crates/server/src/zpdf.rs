@@ -9,6 +9,7 @@ use crate::zexport::ZFile;
 use chrono_tz::Tz;
 use multicaisse_core::closure::ClosureKind;
 use multicaisse_core::format::{format_eur, format_rate, Lang};
+use multicaisse_core::integrity::{chain_state, Chain};
 use multicaisse_core::verification::{ClosureCheck, ClosureStatus};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
@@ -101,16 +102,12 @@ fn summary_page(file: &ZFile) -> Lines {
             format!("Clôtures manquantes : {}", file.missing.join(", ")),
         ));
     }
-    let chain = |report: &multicaisse_core::verification::ChainReport, what: &str| match (
-        report.first_break,
-        report.intact_through,
-    ) {
-        (None, Some(n)) => format!("Chaîne des {what} intacte jusqu'au n° {n}"),
-        (None, None) => format!("Aucun {what} reçu"),
-        (Some(fault), _) => format!("Chaîne des {what} rompue : {fault:?}"),
-    };
-    lines.push((10.0, false, chain(&file.tickets, "tickets")));
-    lines.push((10.0, false, chain(&file.closures_chain, "clôtures")));
+    for (chain, report) in [
+        (Chain::Tickets, &file.tickets),
+        (Chain::Closures, &file.closures_chain),
+    ] {
+        lines.push((10.0, false, chain_state(chain, report, Lang::Fr)));
+    }
     lines.push((
         10.0,
         true,
