@@ -27,7 +27,6 @@ pub struct Texts {
     pub no_store: &'static str,
     pub sales_title: &'static str,
     pub period_label: &'static str,
-    pub periods: [&'static str; 7],
     pub range_from_to: (&'static str, &'static str),
     pub col_register: &'static str,
     pub col_status: &'static str,
@@ -39,8 +38,6 @@ pub struct Texts {
     pub total_row: &'static str,
     pub no_sales: &'static str,
     pub no_registers: &'static str,
-    pub kinds: [&'static str; 2],
-    pub statuses: [&'static str; 4],
     pub subscription_title: &'static str,
     pub subscription_intro: &'static str,
     pub decommission_title: &'static str,
@@ -57,7 +54,6 @@ pub struct Texts {
     pub col_when: &'static str,
     pub col_items: &'static str,
     pub col_payments: &'static str,
-    pub kinds_ticket: [&'static str; 2],
     pub no_tickets: &'static str,
     pub page_of: (&'static str, &'static str),
     pub previous_page: &'static str,
@@ -95,7 +91,6 @@ pub struct Texts {
     pub col_day: &'static str,
     pub col_hour: &'static str,
     pub export_csv: &'static str,
-    pub methods: [&'static str; 4],
     pub peak: [&'static str; 4],
     pub peak_verdict: (&'static str, &'static str),
     pub peak_none: &'static str,
@@ -103,7 +98,6 @@ pub struct Texts {
     pub and_word: &'static str,
     pub nav_access: &'static str,
     pub nav_audit: &'static str,
-    pub roles: [&'static str; 3],
     pub sign_out: &'static str,
     pub store_switch_label: &'static str,
     pub sign_in_title: &'static str,
@@ -138,7 +132,6 @@ pub struct Texts {
     pub col_actor: &'static str,
     pub col_subject: &'static str,
     pub col_detail: &'static str,
-    pub events: [&'static str; 17],
     pub invitation_title: &'static str,
     pub invitation_offer: (&'static str, &'static str, &'static str),
     pub display_name_label: &'static str,
@@ -169,15 +162,6 @@ pub const FR: Texts = Texts {
     no_store: "Aucune boutique n'est encore enregistrée.",
     sales_title: "Ventes par caisse",
     period_label: "Période",
-    periods: [
-        "Aujourd'hui",
-        "Hier",
-        "Cette semaine",
-        "Ce mois-ci",
-        "Le mois dernier",
-        "Cet exercice",
-        "Les 12 derniers mois",
-    ],
     range_from_to: ("du", "au"),
     col_register: "Caisse",
     col_status: "Statut",
@@ -189,13 +173,6 @@ pub const FR: Texts = Texts {
     total_row: "Total boutique",
     no_sales: "Aucune vente sur la période",
     no_registers: "Cette boutique n'a aucune caisse.",
-    kinds: ["Principale", "Supplémentaire"],
-    statuses: [
-        "En attente d'activation",
-        "Active",
-        "Mise hors service demandée",
-        "Suspendue",
-    ],
     subscription_title: "Abonnement",
     subscription_intro: "Les caisses de la boutique. La caisse principale fait partie de l'abonnement de base ; chaque caisse supplémentaire est facturée à part.",
     decommission_title: "Mise hors service",
@@ -211,7 +188,6 @@ pub const FR: Texts = Texts {
     col_when: "Date",
     col_items: "Articles",
     col_payments: "Paiements",
-    kinds_ticket: ["Vente", "Remboursement"],
     no_tickets: "Aucun ticket ne correspond.",
     page_of: ("Page", "sur"),
     previous_page: "Page précédente",
@@ -249,7 +225,6 @@ pub const FR: Texts = Texts {
     col_day: "Jour",
     col_hour: "Heure",
     export_csv: "Exporter en CSV",
-    methods: ["Carte bancaire", "Espèces", "Chèque", "Bon d'achat"],
     peak: ["Aux heures les plus chargées de la boutique", "les caisses supplémentaires ont encaissé", "HT sur la période, pour un abonnement de", "HT."],
     peak_verdict: ("Sur ces seules heures, elles ont couvert leur coût.", "Sur ces seules heures, elles n'ont pas couvert leur coût."),
     peak_none: "La boutique n'avait pas de caisse supplémentaire sur cette période.",
@@ -257,7 +232,6 @@ pub const FR: Texts = Texts {
     and_word: "et",
     nav_access: "Accès",
     nav_audit: "Journal",
-    roles: ["Propriétaire", "Comptable", "Support"],
     sign_out: "Se déconnecter",
     store_switch_label: "Boutique affichée",
     sign_in_title: "Connexion",
@@ -292,7 +266,6 @@ pub const FR: Texts = Texts {
     col_actor: "Par",
     col_subject: "Concerne",
     col_detail: "Détail",
-    events: ["Connexion", "Échec de connexion", "Connexion bloquée", "Déconnexion", "Invitation envoyée", "Invitation annulée", "Invitation acceptée", "Accès retiré", "Rôle modifié", "Caisse demandée", "Caisse activée", "Demande de caisse refusée", "Mise hors service commencée", "Caisse suspendue et appareil révoqué", "Désinstallation confirmée", "Mise hors service annulée", "iPad appairé"],
     invitation_title: "Invitation",
     invitation_offer: ("La boutique", "vous donne accès comme", "à l'adresse"),
     display_name_label: "Votre nom (ou celui du cabinet)",
@@ -321,15 +294,6 @@ pub const EN: Texts = Texts {
     no_store: "No store is registered yet.",
     sales_title: "Sales per register",
     period_label: "Period",
-    periods: [
-        "Today",
-        "Yesterday",
-        "This week",
-        "This month",
-        "Last month",
-        "This fiscal year",
-        "Last 12 months",
-    ],
     range_from_to: ("from", "to"),
     col_register: "Register",
     col_status: "Status",
@@ -341,13 +305,6 @@ pub const EN: Texts = Texts {
     total_row: "Store total",
     no_sales: "No sales in this period",
     no_registers: "This store has no register.",
-    kinds: ["Principal", "Extra"],
-    statuses: [
-        "Awaiting activation",
-        "Active",
-        "Decommission requested",
-        "Suspended",
-    ],
     subscription_title: "Subscription",
     subscription_intro: "The store's registers. The principal register is part of the base plan; each extra register is billed on its own.",
     decommission_title: "Decommission",
@@ -363,7 +320,6 @@ pub const EN: Texts = Texts {
     col_when: "When",
     col_items: "Items",
     col_payments: "Payments",
-    kinds_ticket: ["Sale", "Refund"],
     no_tickets: "No ticket matches.",
     page_of: ("Page", "of"),
     previous_page: "Previous page",
@@ -401,7 +357,6 @@ pub const EN: Texts = Texts {
     col_day: "Day",
     col_hour: "Hour",
     export_csv: "Export as CSV",
-    methods: ["Card", "Cash", "Cheque", "Gift voucher"],
     peak: ["During the store's busiest hours", "the extra registers took", "excl. VAT over the period, for a subscription of", "excl. VAT."],
     peak_verdict: ("In those hours alone, they covered their cost.", "In those hours alone, they did not cover their cost."),
     peak_none: "The store had no extra register in this period.",
@@ -409,7 +364,6 @@ pub const EN: Texts = Texts {
     and_word: "and",
     nav_access: "Access",
     nav_audit: "Audit log",
-    roles: ["Owner", "Accountant", "Support"],
     sign_out: "Sign out",
     store_switch_label: "Store shown",
     sign_in_title: "Sign in",
@@ -444,7 +398,6 @@ pub const EN: Texts = Texts {
     col_actor: "By",
     col_subject: "About",
     col_detail: "Detail",
-    events: ["Sign-in", "Failed sign-in", "Sign-in blocked", "Sign-out", "Invitation sent", "Invitation cancelled", "Invitation accepted", "Access revoked", "Role changed", "Register requested", "Register activated", "Register request refused", "Decommission started", "Register suspended and device revoked", "Uninstall confirmed", "Decommission cancelled", "iPad paired"],
     invitation_title: "Invitation",
     invitation_offer: ("The store", "gives you access as", "for"),
     display_name_label: "Your name (or your firm's)",
@@ -455,27 +408,17 @@ pub const EN: Texts = Texts {
 };
 
 impl Texts {
+    // The domain's enums are worded once, in core (`multicaisse_core::labels`).
     pub fn period(&self, preset: PeriodPreset) -> &'static str {
-        let index = PeriodPreset::ALL
-            .iter()
-            .position(|p| *p == preset)
-            .unwrap_or(0);
-        self.periods[index]
+        preset.label(self.lang)
     }
 
     pub fn kind(&self, kind: RegisterKind) -> &'static str {
-        match kind {
-            RegisterKind::Principal => self.kinds[0],
-            RegisterKind::Extra => self.kinds[1],
-        }
+        kind.label(self.lang)
     }
 
     pub fn method(&self, method: PaymentMethod) -> &'static str {
-        let index = PaymentMethod::ALL
-            .iter()
-            .position(|m| *m == method)
-            .unwrap_or(0);
-        self.methods[index]
+        method.label(self.lang)
     }
 
     /// `9 h` / `9:00`.
@@ -495,27 +438,15 @@ impl Texts {
     }
 
     pub fn role(&self, role: Option<Role>) -> &'static str {
-        match role {
-            Some(Role::Owner) => self.roles[0],
-            Some(Role::Accountant) => self.roles[1],
-            None => self.roles[2],
-        }
+        multicaisse_core::labels::standing_label(role, self.lang)
     }
 
     pub fn event(&self, event: AuditEvent) -> &'static str {
-        let index = AuditEvent::ALL
-            .iter()
-            .position(|e| *e == event)
-            .unwrap_or(0);
-        self.events[index]
+        event.label(self.lang)
     }
 
     pub fn status(&self, status: RegisterStatus) -> &'static str {
-        let index = RegisterStatus::ALL
-            .iter()
-            .position(|s| *s == status)
-            .unwrap_or(0);
-        self.statuses[index]
+        status.label(self.lang)
     }
 }
 

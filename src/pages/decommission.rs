@@ -19,7 +19,6 @@ use std::time::Duration;
 const POLL: Duration = Duration::from_secs(3);
 
 pub struct WizardTexts {
-    pub steps: [&'static str; 7],
     pub done: &'static str,
     pub ready: &'static str,
     pub blocked: &'static str,
@@ -38,15 +37,6 @@ pub struct WizardTexts {
 }
 
 const FR: WizardTexts = WizardTexts {
-    steps: [
-        "Mise hors service commencée",
-        "Z mensuel final reçu",
-        "Deux synchronisations complètes après ce Z",
-        "Toutes les ventes sur le tableau de bord",
-        "Abonnement suspendu (confirmé par le support)",
-        "Appareil révoqué",
-        "Désinstallation de l'application confirmée",
-    ],
     done: "fait",
     ready: "à confirmer",
     blocked: "bloqué",
@@ -65,15 +55,6 @@ const FR: WizardTexts = WizardTexts {
 };
 
 const EN: WizardTexts = WizardTexts {
-    steps: [
-        "Decommission started",
-        "Final monthly Z received",
-        "Two complete syncs after that Z",
-        "All sales on the dashboard",
-        "Subscription suspended (confirmed by support)",
-        "Device revoked",
-        "App uninstall confirmed",
-    ],
     done: "done",
     ready: "to confirm",
     blocked: "blocked",
@@ -111,7 +92,7 @@ pub fn state_code(state: &StepState) -> &'static str {
 /// A step in words: its title, its state, and what blocks it.
 pub fn step_line(step: &StepView, zone: &str, lang: Lang) -> (String, String) {
     let tx = wizard_texts(lang);
-    let title = format!("{}. {}", step.number, tx.steps[step.number - 1]);
+    let title = format!("{}. {}", step.number, step.step.label(lang));
     let state = match &step.state {
         StepState::Done { at: Some(at) } => {
             format!("{} — {}", tx.done, local_date_time(*at, zone, lang))

@@ -13,10 +13,7 @@ use multicaisse_core::store::Register;
 use multicaisse_core::ticket::TicketKind;
 
 fn kind_word(t: &Texts, kind: TicketKind) -> &'static str {
-    match kind {
-        TicketKind::Sale => t.kinds_ticket[0],
-        TicketKind::Refund => t.kinds_ticket[1],
-    }
+    kind.label(t.lang)
 }
 
 /// The Ventes URL with this period, register and ticket.

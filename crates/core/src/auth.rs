@@ -526,10 +526,12 @@ pub enum AuditEvent {
     DecommissionUninstalled,
     DecommissionCancelled,
     DevicePaired,
+    /// Support revoked a register's iPad tokens (a lost or replaced iPad).
+    DevicesRevoked,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 17] = [
+    pub const ALL: [AuditEvent; 18] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInThrottled,
@@ -547,6 +549,7 @@ impl AuditEvent {
         AuditEvent::DecommissionUninstalled,
         AuditEvent::DecommissionCancelled,
         AuditEvent::DevicePaired,
+        AuditEvent::DevicesRevoked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -568,6 +571,7 @@ impl AuditEvent {
             AuditEvent::DecommissionUninstalled => "decommission_uninstalled",
             AuditEvent::DecommissionCancelled => "decommission_cancelled",
             AuditEvent::DevicePaired => "device_paired",
+            AuditEvent::DevicesRevoked => "devices_revoked",
         }
     }
 

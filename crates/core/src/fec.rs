@@ -165,7 +165,7 @@ pub fn closure_entry(
         };
         lines.extend(line(
             account,
-            payment.method.french_label().to_string(),
+            payment.method.label(Lang::Fr).to_string(),
             payment.amount,
             true,
         ));

@@ -12,6 +12,7 @@ pub mod fec;
 pub mod format;
 pub mod freshness;
 pub mod integrity;
+pub mod labels;
 pub mod money;
 pub mod peak;
 pub mod period;

@@ -107,18 +107,18 @@ impl Difference {
                 "register {n} ends the fiscal year with month {register}, the store with month {expected}"
             ),
             (Difference::MissingPaymentMethod { method }, Lang::Fr) => {
-                format!("la caisse {n} n'a pas « {} »", method.french_label())
+                format!("la caisse {n} n'a pas « {} »", method.label(Lang::Fr))
             }
             (Difference::MissingPaymentMethod { method }, Lang::En) => {
-                format!("register {n} lacks “{}”", english_label(*method))
+                format!("register {n} lacks “{}”", method.label(Lang::En))
             }
             (Difference::ExtraPaymentMethod { method }, Lang::Fr) => format!(
                 "la caisse {n} accepte « {} », pas la caisse principale",
-                method.french_label()
+                method.label(Lang::Fr)
             ),
             (Difference::ExtraPaymentMethod { method }, Lang::En) => format!(
                 "register {n} takes “{}”, the principal register does not",
-                english_label(*method)
+                method.label(Lang::En)
             ),
             (Difference::LoyaltyOff, Lang::Fr) => format!("inactif sur la caisse {n}"),
             (Difference::LoyaltyOff, Lang::En) => format!("off on register {n}"),
@@ -139,15 +139,6 @@ fn shop_field(field: &str, lang: Lang) -> &'static str {
         ("address", Lang::Fr) => "adresse",
         ("address", Lang::En) => "address",
         (_, _) => "SIRET",
-    }
-}
-
-fn english_label(method: PaymentMethod) -> &'static str {
-    match method {
-        PaymentMethod::Card => "Card",
-        PaymentMethod::Cash => "Cash",
-        PaymentMethod::Cheque => "Cheque",
-        PaymentMethod::GiftVoucher => "Gift voucher",
     }
 }
 

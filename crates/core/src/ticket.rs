@@ -79,16 +79,6 @@ impl PaymentMethod {
         PaymentMethod::GiftVoucher,
     ];
 
-    /// As printed on French documents (Z files, CSV exports).
-    pub fn french_label(self) -> &'static str {
-        match self {
-            PaymentMethod::Card => "Carte bancaire",
-            PaymentMethod::Cash => "Espèces",
-            PaymentMethod::Cheque => "Chèque",
-            PaymentMethod::GiftVoucher => "Bon d'achat",
-        }
-    }
-
     pub fn code(self) -> &'static str {
         match self {
             PaymentMethod::Card => "card",

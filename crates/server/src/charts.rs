@@ -251,7 +251,7 @@ pub fn payments(report: &SalesReport, lang: Lang) -> Result<String, ChartError> 
                 if offset == registers / 2 {
                     methods
                         .get(usize::try_from(method).unwrap_or(usize::MAX))
-                        .map(|m| method_label(*m, lang).to_string())
+                        .map(|m| m.label(lang).to_string())
                         .unwrap_or_default()
                 } else {
                     String::new()
@@ -282,18 +282,6 @@ pub fn payments(report: &SalesReport, lang: Lang) -> Result<String, ChartError> 
         root.present().map_err(failed)?;
     }
     Ok(svg)
-}
-
-pub fn method_label(method: PaymentMethod, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Fr => method.french_label(),
-        Lang::En => match method {
-            PaymentMethod::Card => "Card",
-            PaymentMethod::Cash => "Cash",
-            PaymentMethod::Cheque => "Cheque",
-            PaymentMethod::GiftVoucher => "Gift voucher",
-        },
-    }
 }
 
 fn legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>) -> Result<(), ChartError>

@@ -3,8 +3,11 @@
 //! would add nothing.
 
 use crate::error::AppResult;
+use crate::storage::accounts::{NewAuditEntry, User};
 use crate::storage::Storage;
 use chrono::{DateTime, Duration, Utc};
+use multicaisse_core::auth::AuditEvent;
+use multicaisse_core::store::Register;
 use multicaisse_core::sync::{PairingCode, PAIRING_CODE_HOURS};
 use rand::rngs::OsRng;
 use rand::Rng;
@@ -56,6 +59,33 @@ pub async fn issue_pairing_code(
         register_id,
         expires_at,
     })
+}
+
+/// Support revokes every live token of a register's iPad (lost, stolen, replaced), with the
+/// audit entry in the same transaction; returns how many were revoked.
+pub async fn revoke(
+    storage: &dyn Storage,
+    actor: &User,
+    register: &Register,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let audit = |revoked: u64| NewAuditEntry {
+        at: now,
+        event: AuditEvent::DevicesRevoked,
+        store_id: Some(register.store_id),
+        actor: Some((actor.id, actor.email.clone())),
+        subject: None,
+        role: None,
+        previous_role: None,
+        detail: format!(
+            "register {} `{}`: {revoked} token(s) revoked: {reason}",
+            register.number, register.label
+        ),
+    };
+    Ok(storage
+        .revoke_devices(register.id, reason, now, &audit)
+        .await?)
 }
 
 #[cfg(test)]

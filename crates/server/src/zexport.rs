@@ -232,7 +232,7 @@ impl ZFile {
                 header.push(format!("HT {rate}"));
                 header.push(format!("TVA {rate}"));
             }
-            header.extend(methods.iter().map(|m| m.french_label().to_string()));
+            header.extend(methods.iter().map(|m| m.label(Lang::Fr).to_string()));
             header.extend(
                 [
                     "Annulations et remboursements TTC",

@@ -183,7 +183,7 @@ fn closure_page(file: &ZFile, check: &ClosureCheck, zone: Tz) -> Lines {
             false,
             format!(
                 "   {} : {}",
-                payment.method.french_label(),
+                payment.method.label(Lang::Fr),
                 eur(payment.amount)
             ),
         ));

@@ -507,7 +507,7 @@ pub fn sales_csv(report: &SalesReport) -> Result<Vec<u8>, csv::Error> {
             header.push(format!("TVA {rate}"));
         }
         for method in PaymentMethod::ALL {
-            header.push(method.french_label().to_string());
+            header.push(method.label(Lang::Fr).to_string());
         }
         writer.write_record(&header)?;
         let percent = |bp: i64| {

@@ -89,17 +89,16 @@ async fn revoke_devices(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<RevokeRequest>,
 ) -> AppResult<Json<RevokeResponse>> {
-    let register_id = caller
+    let register = caller
         .register(&state, &id, Capability::RevokeDevices)
-        .await?
-        .id;
-    device_text("reason", &request.reason)?;
-    let revoked_tokens = state
-        .storage
-        .revoke_devices(register_id, request.reason.trim(), Utc::now())
         .await?;
+    device_text("reason", &request.reason)?;
+    let storage = state.storage.as_ref();
+    let reason = request.reason.trim();
+    let revoked_tokens =
+        device::revoke(storage, &caller.user, &register, reason, Utc::now()).await?;
     Ok(Json(RevokeResponse {
-        register_id,
+        register_id: register.id,
         revoked_tokens,
     }))
 }

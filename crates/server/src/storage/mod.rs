@@ -439,12 +439,14 @@ pub trait Storage:
         news: bool,
     ) -> StorageResult<()>;
 
-    /// Revokes every live token of a register; returns how many.
+    /// Revokes every live token of a register, with the audit entry `audit` words from how
+    /// many, in one transaction; returns how many.
     async fn revoke_devices(
         &self,
         register_id: i64,
         reason: &str,
         now: DateTime<Utc>,
+        audit: &(dyn Fn(u64) -> accounts::NewAuditEntry + Send + Sync),
     ) -> StorageResult<u64>;
 
     /// A store's newest sync attempts, newest first.

@@ -1333,6 +1333,7 @@ macro_rules! impl_storage {
                 register_id: i64,
                 reason: &str,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &(dyn Fn(u64) -> $crate::storage::accounts::NewAuditEntry + Send + Sync),
             ) -> $crate::storage::StorageResult<u64> {
                 let mut tx = self.write_tx().await?;
                 let revoked = sqlx::query(
@@ -1354,6 +1355,7 @@ macro_rules! impl_storage {
                     .execute(&mut *tx)
                     .await?;
                 }
+                insert_audit(&mut tx, &audit(revoked.rows_affected())).await?;
                 tx.commit().await?;
                 Ok(revoked.rows_affected())
             }

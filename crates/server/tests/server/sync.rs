@@ -21,6 +21,7 @@ on_both_backends!(
     skipped_numbers_are_reported_as_gaps,
     a_broken_chain_is_detected_and_the_data_kept,
     bad_pushes_are_refused_whole,
+    revoking_an_ipad_is_audited_in_its_transaction,
 );
 
 async fn error_of(response: reqwest::Response) -> (u16, String) {
@@ -504,4 +505,46 @@ async fn bad_pushes_are_refused_whole(backend: Backend) {
     // Nothing of any refused push was written.
     assert_eq!(app.storage().chain_head(register).await.unwrap(), None);
     assert_eq!(device.push(session, &good).await.accepted, 3);
+}
+
+/// Support revoking a register's iPad is audited (who, which register, why), in the
+/// revocation's transaction: when the entry fails, the iPad keeps syncing.
+async fn revoking_an_ipad_is_audited_in_its_transaction(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let base = app.server.url();
+    let register = &fixture.registers[2];
+    let device = Device::pair(&base, register.id).await;
+    let revoke = || async {
+        app.client
+            .post(format!(
+                "{base}/api/registers/{}/revoke-devices",
+                register.id
+            ))
+            .json(&json!({ "reason": "iPad volé" }))
+            .send()
+            .await
+            .unwrap()
+    };
+    app.db.fail_audit_of("devices_revoked").await;
+    assert_eq!(revoke().await.status(), 500);
+    app.db.lift_audit_failure().await;
+    let session = device.begin().await;
+    assert_eq!(device.end(session).await.status(), 200, "still paired");
+
+    assert_eq!(revoke().await.status(), 200);
+    assert_eq!(error_of(device.begin_raw().await).await.0, 401);
+    let log = app.audit_log().await;
+    let entry = &log[0];
+    assert_eq!(entry.event.code(), "devices_revoked");
+    assert_eq!(entry.store_id, Some(register.store_id));
+    assert_eq!(
+        entry.actor_email.as_deref(),
+        Some(support::session::SUPPORT.email)
+    );
+    assert!(
+        entry.detail.contains("1 token(s) revoked: iPad volé"),
+        "{}",
+        entry.detail
+    );
 }
