@@ -119,6 +119,19 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
         )
         .await;
     assert_eq!(chosen, year);
+    let (first_day, last_day) = ZPeriod::FiscalYear(current - 1).bounds(end);
+    let year_option = "return (document.querySelector('#z-year option:checked')||{}).textContent;";
+    let in_french = format!(
+        "Exercice {} ({} – {})",
+        current - 1,
+        first_day.format("%d/%m/%Y"),
+        last_day.format("%d/%m/%Y")
+    );
+    browser
+        .wait_for("the fiscal year, in French", year_option, |v: &Value| {
+            (v.as_str()? == in_french).then_some(())
+        })
+        .await;
     browser
         .click(Locator::Css(
             "article.register-z[data-register='1'] div[data-period=year] button[data-format=zip]",
@@ -171,6 +184,18 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
                     .then_some(())
             },
         )
+        .await;
+    // The English page once wrote its fiscal years' dates the French way.
+    let in_english = format!(
+        "Fiscal year {} ({} – {})",
+        current - 1,
+        first_day.format("%Y-%m-%d"),
+        last_day.format("%Y-%m-%d")
+    );
+    browser
+        .wait_for("the fiscal year, in English", year_option, |v: &Value| {
+            (v.as_str()? == in_english).then_some(())
+        })
         .await;
     browser.close().await;
 }

@@ -10,7 +10,7 @@ use crate::session::{use_session, use_store_id};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use leptos::prelude::*;
 use multicaisse_core::closure::ClosureKind;
-use multicaisse_core::format::{format_count, french_date, Lang};
+use multicaisse_core::format::{format_count, Lang};
 use multicaisse_core::integrity;
 use multicaisse_core::store::Register;
 use multicaisse_core::verification::RegisterVerification;
@@ -107,31 +107,6 @@ fn last_month(today: NaiveDate) -> NaiveDate {
         .unwrap_or(today)
 }
 
-/// The fiscal years a store's files are kept for: the current one and the six before it, the
-/// most recent first.
-fn fiscal_years(today: NaiveDate, end_month: u8) -> Vec<ZPeriod> {
-    let current = [today.year(), today.year() + 1]
-        .into_iter()
-        .map(ZPeriod::FiscalYear)
-        .find(|fy| {
-            let (start, end) = fy.bounds(end_month);
-            start <= today && today <= end
-        })
-        .unwrap_or(ZPeriod::FiscalYear(today.year()));
-    let ZPeriod::FiscalYear(year) = current else {
-        return Vec::new();
-    };
-    (0..7)
-        .map(|back| ZPeriod::FiscalYear(year - back))
-        .collect()
-}
-
-fn browser_today() -> NaiveDate {
-    chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
-        .map(|t| t.date_naive())
-        .unwrap_or_default()
-}
-
 /// Hands bytes to the browser as a file download.
 fn save(bytes: &[u8], name: &str, mime: &str) -> Result<(), ClientError> {
     let failed = |_| ClientError::Decode("the browser refused the download".into());
@@ -177,20 +152,28 @@ pub fn ZPage() -> impl IntoView {
     let tx = move || texts(lang.get());
     let session = use_session();
     let store_id = use_store_id();
-    let month = RwSignal::new(last_month(browser_today()));
     let end_month = move || {
         session
             .current_store()
             .map_or(12, |s| s.fiscal_year_end_month)
     };
+    // The store's day, not the browser's nor UTC's: at 00:30 in Paris on the 1st, the month
+    // before is the one just over.
+    let store_today = move || {
+        let zone = session
+            .current_store()
+            .map_or_else(|| "Europe/Paris".to_string(), |s| s.time_zone.0);
+        crate::time::local_day(crate::time::now(), &zone)
+    };
+    let month = RwSignal::new(last_month(store_today()));
     // The last fiscal year over: the one whose annual Z an accountant comes for.
     let year = RwSignal::new(None::<ZPeriod>);
     let chosen_year = move || {
         year.get().unwrap_or_else(|| {
-            fiscal_years(browser_today(), end_month())
+            ZPeriod::kept_fiscal_years(store_today(), end_month())
                 .get(1)
                 .copied()
-                .unwrap_or(ZPeriod::FiscalYear(browser_today().year()))
+                .unwrap_or(ZPeriod::FiscalYear(store_today().year()))
         })
     };
     let progress = RwSignal::new(Progress::Idle);
@@ -247,15 +230,10 @@ pub fn ZPage() -> impl IntoView {
                         {move || {
                             let end = end_month();
                             let chosen = chosen_year();
-                            fiscal_years(browser_today(), end)
+                            ZPeriod::kept_fiscal_years(store_today(), end)
                                 .into_iter()
                                 .map(|fy| {
-                                    let (start, last) = fy.bounds(end);
-                                    let text = format!(
-                                        "{fy} ({} – {})",
-                                        french_date(start),
-                                        french_date(last),
-                                    );
+                                    let text = fy.describe(end, lang.get());
                                     view! {
                                         <option value=fy.to_string() selected={fy == chosen}>{text}</option>
                                     }

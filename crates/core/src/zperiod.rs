@@ -30,6 +30,46 @@ fn month_end(first: NaiveDate) -> NaiveDate {
 }
 
 impl ZPeriod {
+    /// The fiscal year `day` falls in: named by the calendar year it ends in.
+    pub fn fiscal_year_of(day: NaiveDate, fiscal_year_end_month: u8) -> ZPeriod {
+        let start = fiscal_year_start(day, fiscal_year_end_month);
+        let end = start
+            .checked_add_months(Months::new(12))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(start);
+        ZPeriod::FiscalYear(end.year())
+    }
+
+    /// The fiscal years a store's files are kept for on `today`: the current one and the six
+    /// before it, the most recent first.
+    pub fn kept_fiscal_years(today: NaiveDate, fiscal_year_end_month: u8) -> Vec<ZPeriod> {
+        let ZPeriod::FiscalYear(year) = ZPeriod::fiscal_year_of(today, fiscal_year_end_month)
+        else {
+            return Vec::new();
+        };
+        (0..7)
+            .map(|back| ZPeriod::FiscalYear(year - back))
+            .collect()
+    }
+
+    /// A fiscal year as a person reads it: `Exercice 2026 (01/04/2025 – 31/03/2026)` or
+    /// `Fiscal year 2026 (2025-04-01 – 2026-03-31)`; a day or a month as its dates.
+    pub fn describe(self, fiscal_year_end_month: u8, lang: crate::format::Lang) -> String {
+        use crate::format::{format_date, Lang};
+        let (start, end) = self.bounds(fiscal_year_end_month);
+        let dates = |from, to| format!("{} – {}", format_date(from, lang), format_date(to, lang));
+        match (self, lang) {
+            (ZPeriod::FiscalYear(year), Lang::Fr) => {
+                format!("Exercice {year} ({})", dates(start, end))
+            }
+            (ZPeriod::FiscalYear(year), Lang::En) => {
+                format!("Fiscal year {year} ({})", dates(start, end))
+            }
+            (ZPeriod::Day(day), _) => format_date(day, lang),
+            (ZPeriod::Month(_), _) => dates(start, end),
+        }
+    }
+
     /// `2026-11-29`, `2026-11` or `FY2026`.
     pub fn parse(text: &str) -> Result<ZPeriod, ParamError> {
         let bad = || {
@@ -174,10 +214,7 @@ pub fn due_closures(
             None => break,
         };
     }
-    let mut year = ZPeriod::FiscalYear(first_day.year());
-    if year.bounds(fiscal_year_end_month).1 < first_day {
-        year = ZPeriod::FiscalYear(first_day.year() + 1);
-    }
+    let mut year = ZPeriod::fiscal_year_of(first_day, fiscal_year_end_month);
     while let ZPeriod::FiscalYear(y) = year {
         if year.bounds(fiscal_year_end_month).1 >= until {
             break;
@@ -192,6 +229,44 @@ pub fn due_closures(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Lang;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fiscal year of a day contains it, for every end month.
+        #[test]
+        fn the_fiscal_year_of_a_day_contains_it(days in 0i64..20_000, end_month in 1u8..=12) {
+            let day = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            let year = ZPeriod::fiscal_year_of(day, end_month);
+            let (start, end) = year.bounds(end_month);
+            prop_assert!(start <= day && day <= end, "{day} not in {year} {start}..{end}");
+            prop_assert_eq!(ZPeriod::kept_fiscal_years(day, end_month)[0], year);
+        }
+    }
+
+    #[test]
+    fn a_fiscal_year_reads_in_the_page_language() {
+        let fy = ZPeriod::FiscalYear(2026);
+        assert_eq!(
+            fy.describe(3, Lang::Fr),
+            "Exercice 2026 (01/04/2025 – 31/03/2026)"
+        );
+        assert_eq!(
+            fy.describe(3, Lang::En),
+            "Fiscal year 2026 (2025-04-01 – 2026-03-31)"
+        );
+        let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        assert_eq!(ZPeriod::fiscal_year_of(day, 3), fy);
+        assert_eq!(
+            ZPeriod::fiscal_year_of(day.succ_opt().unwrap(), 3),
+            ZPeriod::FiscalYear(2027)
+        );
+        let kept = ZPeriod::kept_fiscal_years(day, 12);
+        assert_eq!(
+            (kept.len(), kept[0], kept[6]),
+            (7, ZPeriod::FiscalYear(2026), ZPeriod::FiscalYear(2020))
+        );
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -54,7 +54,7 @@ enum Bench {
     },
     /// Sales report latency from the rollups against a GROUP BY over the tickets.
     Sales {
-        /// Days of history, ending today.
+        /// Days of history, ending on the bench's fixed day (15 November 2025).
         #[arg(long, default_value_t = 730)]
         days: u64,
         /// Tickets per register per open day (3 registers).

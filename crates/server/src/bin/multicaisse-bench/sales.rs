@@ -8,6 +8,12 @@ use multicaisse_core::ticket::TicketBody;
 use multicaisse_server::demo::generator::store_day;
 use std::time::Instant;
 
+/// The day the sales bench takes for today: the 15th, in the store's fiscal year 2025.
+const BENCH_TODAY: NaiveDate = match NaiveDate::from_ymd_opt(2025, 11, 15) {
+    Some(day) => day,
+    None => panic!("a valid date"),
+};
+
 /// `per_day` tickets of one register on one day: the demo generator's customers, several
 /// shops' worth merged, in time order.
 pub(crate) fn busy_day(
@@ -40,8 +46,10 @@ pub(crate) async fn sales(
     use multicaisse_core::period::PeriodPreset;
     let (server, _data, store) = bench_server(database_url, "Banc d'essai des ventes").await?;
     let storage = server.storage.clone();
-    let now = chrono::Utc::now();
-    let today = store.today(now);
+    // A fixed day, mid-month and deep into a fiscal year: a run on any date measures the same
+    // ranges (on the 1st of a month, "this month" of the real clock is one morning).
+    let today = BENCH_TODAY;
+    let now = today.and_hms_opt(22, 0, 0).expect("a valid time").and_utc();
     let first = today - Days::new(days - 1);
     let seeded = Instant::now();
     let mut total = 0usize;
@@ -117,10 +125,11 @@ pub(crate) async fn sales(
     let (floor_median, _) = median_ms(floor);
     println!("  floor (GET /api/auth/me) median {floor_median:.2} ms");
     for preset in [PeriodPreset::ThisMonth, PeriodPreset::FiscalYear] {
+        // The preset as of the fixed day, asked as the custom range it resolves to.
+        let range = preset.resolve(today, store.fiscal_year_end_month);
         let url = format!(
-            "{base}/api/stores/{}/sales?period={}",
-            store.id,
-            preset.code()
+            "{base}/api/stores/{}/sales?period=custom&from={}&to={}",
+            store.id, range.from, range.to
         );
         let mut api = Vec::with_capacity(requests);
         for _ in 0..requests {
@@ -134,7 +143,6 @@ pub(crate) async fn sales(
         }
         // The baseline: the same totals straight from the tickets (no HTTP, no VAT per rate,
         // payments or comparison: less work than the API does).
-        let range = preset.resolve(today, store.fiscal_year_end_month);
         let mut naive = Vec::new();
         for _ in 0..requests.min(30) {
             let started = Instant::now();
@@ -145,7 +153,8 @@ pub(crate) async fn sales(
             naive.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         // Like for like: the report's rollup query against the naive one, both without HTTP.
-        let previous = range.previous(Some(preset));
+        // A custom range compares with as many days just before, as the API does.
+        let previous = range.previous(None);
         let mut rollup = Vec::with_capacity(requests);
         for _ in 0..requests {
             let started = Instant::now();
@@ -159,8 +168,10 @@ pub(crate) async fn sales(
         let (api_median, api_p95) = median_ms(api);
         let (naive_median, naive_p95) = median_ms(naive);
         println!(
-            "  {:<12} API median {api_median:>7.2} ms (p95 {api_p95:>7.2})  GROUP BY over tickets median {naive_median:>8.2} ms (p95 {naive_p95:>8.2})  ratio {:>6.1}×",
+            "  {:<12} {} to {}: API median {api_median:>7.2} ms (p95 {api_p95:>7.2})  GROUP BY over tickets median {naive_median:>8.2} ms (p95 {naive_p95:>8.2})  ratio {:>6.1}×",
             preset.code(),
+            range.from,
+            range.to,
             naive_median / api_median
         );
         println!(
