@@ -185,10 +185,21 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
             },
         )
         .await;
-    // The English page once wrote its fiscal years' dates the French way.
+    // The English page once wrote its fiscal years' dates the French way. The page shows the
+    // other shop now, and its fiscal year may end in another month.
+    let other_end = other.fiscal_year_end_month;
+    let other_today = Utc::now().with_timezone(&other.time_zone).date_naive();
+    let other_current = [other_today.year(), other_today.year() + 1]
+        .into_iter()
+        .find(|y| {
+            let (start, last) = ZPeriod::FiscalYear(*y).bounds(other_end);
+            start <= other_today && other_today <= last
+        })
+        .unwrap();
+    let (first_day, last_day) = ZPeriod::FiscalYear(other_current - 1).bounds(other_end);
     let in_english = format!(
         "Fiscal year {} ({} – {})",
-        current - 1,
+        other_current - 1,
         first_day.format("%Y-%m-%d"),
         last_day.format("%Y-%m-%d")
     );

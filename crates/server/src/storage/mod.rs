@@ -5,12 +5,19 @@
 pub mod accounts;
 pub mod checkpoints;
 pub mod decommissions;
+pub mod devices;
 pub mod freshness;
+pub mod ingest;
+pub mod journal;
+pub mod leases;
 mod postgres;
 pub mod requests;
 pub mod rollups;
-mod sql;
+mod rows;
+pub mod settings;
+pub mod shared;
 mod sqlite;
+pub mod stores;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -251,7 +258,7 @@ pub struct PushPlan<'a> {
 /// The stored form of a shared change: compared byte for byte to tell a replay from a
 /// conflicting reuse of its id.
 pub fn change_payload(change: &multicaisse_core::sync::Change) -> StorageResult<String> {
-    sql::to_json(change)
+    rows::to_json(change)
 }
 
 /// A page of a store's shared changes, as a register pulls them.
@@ -323,7 +330,14 @@ pub struct EndedSession {
 
 #[async_trait]
 pub trait Storage:
-    accounts::Accounts
+    stores::Stores
+    + ingest::Ingest
+    + settings::ReportedSettings
+    + shared::SharedData
+    + leases::Leases
+    + devices::Devices
+    + journal::Journal
+    + accounts::Accounts
     + checkpoints::Checkpoints
     + freshness::Freshness
     + requests::RegisterRequests
@@ -337,248 +351,6 @@ pub trait Storage:
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> StorageResult<()>;
-
-    async fn insert_store(&self, store: &NewStore) -> StorageResult<Store>;
-    async fn stores(&self) -> StorageResult<Vec<Store>>;
-    async fn store(&self, id: i64) -> StorageResult<Option<Store>>;
-
-    async fn insert_register(&self, register: &NewRegister) -> StorageResult<Register>;
-    /// Marks a register out of service from `at`, outside any decommission: the demo's
-    /// seasonal register once its history is in (ingest refuses a register out of service).
-    async fn retire_register(
-        &self,
-        register_id: i64,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> StorageResult<()>;
-    /// A store's registers, by number.
-    async fn registers(&self, store_id: i64) -> StorageResult<Vec<Register>>;
-
-    /// A store and its registers by number, in one query.
-    async fn store_with_registers(&self, id: i64) -> StorageResult<Option<(Store, Vec<Register>)>>;
-
-    async fn register(&self, id: i64) -> StorageResult<Option<Register>>;
-
-    /// What the server holds of a register's chain around tickets `first..=last`: the hashes
-    /// of `first - 1..=last` and the newest number.
-    async fn known_chain(
-        &self,
-        register_id: i64,
-        first: u64,
-        last: u64,
-    ) -> StorageResult<KnownChain>;
-
-    /// Like [`Storage::known_chain`], for the register's closures.
-    async fn known_closures(
-        &self,
-        register_id: i64,
-        first: u64,
-        last: u64,
-    ) -> StorageResult<KnownChain>;
-
-    /// The payloads (JSON) of the register's shared changes among `ids`, by id.
-    async fn known_changes(
-        &self,
-        register_id: i64,
-        ids: &[&str],
-    ) -> StorageResult<std::collections::HashMap<String, String>>;
-
-    /// Writes a planned push in one transaction: new tickets (business dates in
-    /// `time_zone`) and closures, the gaps and chain breaks they revealed, the settings, the
-    /// shared changes with the balances they move, and the session's count. All or none.
-    async fn ingest(
-        &self,
-        register: &Register,
-        time_zone: Tz,
-        session_id: Option<i64>,
-        plan: &PushPlan<'_>,
-    ) -> StorageResult<()>;
-
-    /// The next page of the store's shared changes for a register, from its cursor, skipping
-    /// its own changes (it has them); advances the cursor. One transaction.
-    /// With `lease_held_at_ms`, the session must hold the lease then (as for a push).
-    async fn pull(
-        &self,
-        register: &Register,
-        session_id: Option<i64>,
-        lease_held_at_ms: Option<i64>,
-        limit: u32,
-    ) -> StorageResult<PulledPage>;
-
-    /// The store's stock levels, by product.
-    async fn stock_levels(&self, store_id: i64) -> StorageResult<Vec<(String, i64)>>;
-
-    /// The settings a register last reported, and when.
-    async fn register_settings(
-        &self,
-        register_id: i64,
-    ) -> StorageResult<Option<(RegisterSettings, chrono::DateTime<chrono::Utc>)>>;
-
-    /// A register's gaps that later tickets have not (entirely) filled, by first number.
-    async fn open_gaps(
-        &self,
-        register_id: i64,
-    ) -> StorageResult<Vec<multicaisse_core::sync::OpenGap>>;
-
-    /// The answer stored for a batch digest, if this register pushed that batch before, and
-    /// the sync session that pushed it.
-    async fn push_receipt(
-        &self,
-        register_id: i64,
-        digest: &str,
-    ) -> StorageResult<Option<(String, Option<i64>)>>;
-
-    /// A replayed batch's report of the register (set-up, changes left unsent). Said again
-    /// in a later sync (`news`), it is the latest report; a late copy within the session
-    /// that first sent it only moves the time of the latest report when it says the same,
-    /// and otherwise changes nothing (it would pass stale settings off as the latest).
-    async fn replay_settings(
-        &self,
-        register_id: i64,
-        settings: &multicaisse_core::sync::RegisterSettings,
-        at: DateTime<Utc>,
-        news: bool,
-    ) -> StorageResult<()>;
-
-    /// Revokes every live token of a register, with the audit entry `audit` words from how
-    /// many, in one transaction; returns how many.
-    async fn revoke_devices(
-        &self,
-        register_id: i64,
-        reason: &str,
-        now: DateTime<Utc>,
-        audit: &(dyn Fn(u64) -> accounts::NewAuditEntry + Send + Sync),
-    ) -> StorageResult<u64>;
-
-    /// A store's newest sync attempts, newest first.
-    async fn sync_sessions(
-        &self,
-        store_id: i64,
-        limit: u32,
-    ) -> StorageResult<Vec<multicaisse_core::sync::SyncSession>>;
-
-    /// The first broken ticket and the first broken closure of a register, if any.
-    async fn chain_breaks(&self, register_id: i64) -> StorageResult<(Option<u64>, Option<u64>)>;
-
-    /// A register's closures from number `from_sequence` on, in order.
-    async fn closures(
-        &self,
-        register_id: i64,
-        from_sequence: u64,
-        limit: u32,
-    ) -> StorageResult<Vec<Closure>>;
-
-    async fn create_pairing_code(
-        &self,
-        register_id: i64,
-        code_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> StorageResult<()>;
-
-    /// Uses a pairing code once, and on success stores the device's token hash.
-    async fn redeem_pairing_code(
-        &self,
-        code_hash: &str,
-        token_hash: &str,
-        device_name: &str,
-        device_model: &str,
-        now: DateTime<Utc>,
-    ) -> StorageResult<Redeemed>;
-
-    async fn device(&self, token_hash: &str) -> StorageResult<Option<Device>>;
-
-    /// Opens a sync session and takes the store's lease if it is free, expired, or already
-    /// the register's own; otherwise records the attempt as refused. Atomic across server
-    /// processes sharing the database.
-    async fn begin_sync(
-        &self,
-        store_id: i64,
-        register_id: i64,
-        now: DateTime<Utc>,
-        expires_at_ms: i64,
-    ) -> StorageResult<LeaseOutcome>;
-
-    /// Extends the lease of a live session of `register_id`; false when it no longer holds it.
-    async fn renew_lease(
-        &self,
-        store_id: i64,
-        register_id: i64,
-        session_id: i64,
-        now_ms: i64,
-        expires_at_ms: i64,
-    ) -> StorageResult<bool>;
-
-    /// Completes a session of `register_id` holding the lease and releases the lease.
-    async fn end_sync(
-        &self,
-        store_id: i64,
-        register_id: i64,
-        session_id: i64,
-        now: DateTime<Utc>,
-    ) -> StorageResult<Option<EndedSession>>;
-
-    async fn record_incident(
-        &self,
-        store_id: Option<i64>,
-        register_id: Option<i64>,
-        session_id: Option<i64>,
-        kind: &str,
-        detail: &str,
-    ) -> StorageResult<()>;
-
-    async fn chain_head(&self, register_id: i64) -> StorageResult<Option<ChainHead>>;
-
-    /// The newest closure of a register: where its closure chain continues.
-    async fn closure_head(&self, register_id: i64) -> StorageResult<Option<ChainHead>>;
-
-    /// The sum of every ticket of a register (its perpetual grand total as the server sees it).
-    async fn register_total(&self, register_id: i64) -> StorageResult<multicaisse_core::Cents>;
-
-    /// A page of a register's tickets matching a search (a number whatever the period, else
-    /// within it), newest first, and how many match in all.
-    async fn ticket_page(
-        &self,
-        register_id: i64,
-        range: DateRange,
-        search: multicaisse_core::api::TicketSearch,
-        offset: u64,
-        limit: u32,
-    ) -> StorageResult<(u64, Vec<Ticket>)>;
-
-    /// The accounts of a store's sales journal, if its owner set them.
-    async fn fec_accounts(
-        &self,
-        store_id: i64,
-    ) -> StorageResult<Option<multicaisse_core::fec::FecAccounts>>;
-
-    async fn set_fec_accounts(
-        &self,
-        store_id: i64,
-        accounts: &multicaisse_core::fec::FecAccounts,
-    ) -> StorageResult<()>;
-
-    /// The same, each with the columns the server derived from it when storing it.
-    async fn stored_tickets(
-        &self,
-        register_id: i64,
-        from_sequence: u64,
-        limit: u32,
-    ) -> StorageResult<Vec<(Ticket, multicaisse_core::verification::StoredTicket)>>;
-
-    /// Up to `limit` tickets of a register from sequence `from_sequence` on, in order.
-    async fn tickets(
-        &self,
-        register_id: i64,
-        from_sequence: u64,
-        limit: u32,
-    ) -> StorageResult<Vec<Ticket>>;
-
-    /// Sales totals of every register of a store over local business days, keyed by register
-    /// id (registers without sales are absent).
-    async fn sales_by_register(
-        &self,
-        store_id: i64,
-        range: DateRange,
-    ) -> StorageResult<Vec<(i64, SalesTotals)>>;
 }
 
 #[cfg(test)]
@@ -615,3 +387,22 @@ mod tests {
         );
     }
 }
+
+/// What every backend's storage answers of itself.
+macro_rules! impl_storage {
+    ($storage:ty, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::storage::Storage for $storage {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> $crate::storage::StorageResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_storage;

@@ -47,7 +47,14 @@ impl PostgresStorage {
     }
 }
 
-super::sql::impl_storage!(PostgresStorage, sqlx::Postgres, "postgres");
+super::impl_storage!(PostgresStorage, "postgres");
+super::stores::impl_stores!(PostgresStorage, sqlx::Postgres);
+super::ingest::impl_ingest!(PostgresStorage, sqlx::Postgres);
+super::settings::impl_settings!(PostgresStorage, sqlx::Postgres);
+super::shared::impl_shared!(PostgresStorage, sqlx::Postgres);
+super::leases::impl_leases!(PostgresStorage, sqlx::Postgres);
+super::devices::impl_devices!(PostgresStorage, sqlx::Postgres);
+super::journal::impl_journal!(PostgresStorage, sqlx::Postgres, None::<&str>);
 super::accounts::impl_accounts!(PostgresStorage, sqlx::Postgres);
 super::requests::impl_requests!(PostgresStorage);
 super::checkpoints::impl_checkpoints!(PostgresStorage);

@@ -56,7 +56,18 @@ impl SqliteStorage {
     }
 }
 
-super::sql::impl_storage!(SqliteStorage, sqlx::Sqlite, "sqlite");
+super::impl_storage!(SqliteStorage, "sqlite");
+super::stores::impl_stores!(SqliteStorage, sqlx::Sqlite);
+super::ingest::impl_ingest!(SqliteStorage, sqlx::Sqlite);
+super::settings::impl_settings!(SqliteStorage, sqlx::Sqlite);
+super::shared::impl_shared!(SqliteStorage, sqlx::Sqlite);
+super::leases::impl_leases!(SqliteStorage, sqlx::Sqlite);
+super::devices::impl_devices!(SqliteStorage, sqlx::Sqlite);
+super::journal::impl_journal!(
+    SqliteStorage,
+    sqlx::Sqlite,
+    Some(super::rows::SQLITE_STORED_TICKETS_PAGE)
+);
 super::accounts::impl_accounts!(SqliteStorage, sqlx::Sqlite);
 super::requests::impl_requests!(SqliteStorage);
 super::checkpoints::impl_checkpoints!(SqliteStorage);

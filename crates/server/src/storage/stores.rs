@@ -1,0 +1,250 @@
+//! Stores and their registers: what a store is, which registers it has, and its accounting set-up.
+
+#[allow(unused_imports)]
+use super::*;
+
+#[async_trait]
+pub trait Stores: Send + Sync {
+    async fn insert_store(&self, store: &NewStore) -> StorageResult<Store>;
+
+    async fn stores(&self) -> StorageResult<Vec<Store>>;
+
+    async fn store(&self, id: i64) -> StorageResult<Option<Store>>;
+
+    async fn insert_register(&self, register: &NewRegister) -> StorageResult<Register>;
+
+    /// Marks a register out of service from `at`, outside any decommission: the demo's
+    /// seasonal register once its history is in (ingest refuses a register out of service).
+    async fn retire_register(
+        &self,
+        register_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StorageResult<()>;
+
+    /// A store's registers, by number.
+    async fn registers(&self, store_id: i64) -> StorageResult<Vec<Register>>;
+
+    /// A store and its registers by number, in one query.
+    async fn store_with_registers(&self, id: i64) -> StorageResult<Option<(Store, Vec<Register>)>>;
+
+    async fn register(&self, id: i64) -> StorageResult<Option<Register>>;
+
+    /// The accounts of a store's sales journal, if its owner set them.
+    async fn fec_accounts(
+        &self,
+        store_id: i64,
+    ) -> StorageResult<Option<multicaisse_core::fec::FecAccounts>>;
+
+    async fn set_fec_accounts(
+        &self,
+        store_id: i64,
+        accounts: &multicaisse_core::fec::FecAccounts,
+    ) -> StorageResult<()>;
+}
+
+/// The SQL of [`Stores`], for either backend's storage.
+macro_rules! impl_stores {
+    ($storage:ty, $db:ty) => {
+        // An anonymous block, so that its imports reach the bodies without leaking.
+        const _: () = {
+            #[allow(unused_imports)]
+            use $crate::storage::rows::*;
+            #[allow(unused_imports)]
+            use $crate::storage::{StorageError, StorageResult};
+            #[allow(unused_imports)]
+            use chrono::{DateTime, Utc};
+
+            impl $storage {
+                /// A register and its sync status row, inside the caller's transaction (a
+                /// request's activation writes its decision in the same one).
+                pub(crate) async fn insert_register_in(
+                    tx: &mut sqlx::Transaction<'_, $db>,
+                    register: &$crate::storage::NewRegister,
+                ) -> StorageResult<multicaisse_core::store::Register> {
+                    let number = i32::try_from(register.number).map_err(|_| {
+                        StorageError::Conflict(format!(
+                            "register number {} is out of range",
+                            register.number
+                        ))
+                    })?;
+                    let sql = format!(
+                        "INSERT INTO registers (store_id, number, label, kind, status, created_at, \
+                         activated_at, suspended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         RETURNING {}",
+                        REGISTER_COLUMNS
+                    );
+                    let row: RegisterRow = sqlx::query_as(&sql)
+                        .bind(register.store_id)
+                        .bind(number)
+                        .bind(&register.label)
+                        .bind(register.kind.code())
+                        .bind(register.status.code())
+                        .bind(register.created_at)
+                        .bind(register.activated_at)
+                        .bind(register.suspended_at)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    let register: multicaisse_core::store::Register = row.try_into()?;
+                    sqlx::query("INSERT INTO register_sync_status (register_id, store_id) VALUES ($1, $2)")
+                        .bind(register.id)
+                        .bind(register.store_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(register)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl $crate::storage::stores::Stores for $storage {
+                async fn insert_store(
+                    &self,
+                    store: &$crate::storage::NewStore,
+                ) -> StorageResult<multicaisse_core::store::Store> {
+                    let sql = format!(
+                        "INSERT INTO stores (name, siret, address, vat_number, time_zone, \
+                         fiscal_year_end_month, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         RETURNING {}",
+                        STORE_COLUMNS
+                    );
+                    let row: StoreRow = sqlx::query_as(&sql)
+                        .bind(&store.name)
+                        .bind(&store.siret)
+                        .bind(&store.address)
+                        .bind(&store.vat_number)
+                        .bind(store.time_zone.name())
+                        .bind(i32::from(store.fiscal_year_end_month))
+                        .bind(chrono::Utc::now())
+                        .fetch_one(&self.pool)
+                        .await?;
+                    row.try_into()
+                }
+
+                async fn stores(
+                    &self,
+                ) -> StorageResult<Vec<multicaisse_core::store::Store>> {
+                    let sql = format!(
+                        "SELECT {} FROM stores ORDER BY id",
+                        STORE_COLUMNS
+                    );
+                    let rows: Vec<StoreRow> =
+                        sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                    rows.into_iter().map(TryInto::try_into).collect()
+                }
+
+                async fn store(
+                    &self,
+                    id: i64,
+                ) -> StorageResult<Option<multicaisse_core::store::Store>> {
+                    let sql = format!(
+                        "SELECT {} FROM stores WHERE id = $1",
+                        STORE_COLUMNS
+                    );
+                    let row: Option<StoreRow> =
+                        sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                    row.map(TryInto::try_into).transpose()
+                }
+
+                async fn insert_register(
+                    &self,
+                    register: &$crate::storage::NewRegister,
+                ) -> StorageResult<multicaisse_core::store::Register> {
+                    let mut tx = self.write_tx().await?;
+                    let register = Self::insert_register_in(&mut tx, register).await?;
+                    tx.commit().await?;
+                    Ok(register)
+                }
+
+                async fn retire_register(
+                    &self,
+                    register_id: i64,
+                    at: DateTime<Utc>,
+                ) -> StorageResult<()> {
+                    sqlx::query("UPDATE registers SET status = $1, suspended_at = $2 WHERE id = $3")
+                        .bind(multicaisse_core::store::RegisterStatus::Suspended.code())
+                        .bind(at)
+                        .bind(register_id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn registers(
+                    &self,
+                    store_id: i64,
+                ) -> StorageResult<Vec<multicaisse_core::store::Register>> {
+                    let sql = format!(
+                        "SELECT {} FROM registers WHERE store_id = $1 ORDER BY number",
+                        REGISTER_COLUMNS
+                    );
+                    let rows: Vec<RegisterRow> =
+                        sqlx::query_as(&sql).bind(store_id).fetch_all(&self.pool).await?;
+                    rows.into_iter().map(TryInto::try_into).collect()
+                }
+
+                async fn store_with_registers(
+                    &self,
+                    id: i64,
+                ) -> StorageResult<
+                    Option<(multicaisse_core::store::Store, Vec<multicaisse_core::store::Register>)>,
+                > {
+                    let rows: Vec<StoreRegisterRow> =
+                        sqlx::query_as(STORE_REGISTERS_SQL)
+                            .bind(id)
+                            .fetch_all(&self.pool)
+                            .await?;
+                    store_with_registers(rows)
+                }
+
+                async fn register(
+                    &self,
+                    id: i64,
+                ) -> StorageResult<Option<multicaisse_core::store::Register>> {
+                    let sql = format!(
+                        "SELECT {} FROM registers WHERE id = $1",
+                        REGISTER_COLUMNS
+                    );
+                    let row: Option<RegisterRow> =
+                        sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                    row.map(TryInto::try_into).transpose()
+                }
+
+                async fn fec_accounts(
+                    &self,
+                    store_id: i64,
+                ) -> StorageResult<Option<multicaisse_core::fec::FecAccounts>> {
+                    let row: Option<(String,)> =
+                        sqlx::query_as("SELECT accounts FROM store_fec_accounts WHERE store_id = $1")
+                            .bind(store_id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    row.map(|(json,)| {
+                        serde_json::from_str(&json).map_err(|e| {
+                            StorageError::Corrupt(format!("FEC accounts: {e}"))
+                        })
+                    })
+                    .transpose()
+                }
+
+                async fn set_fec_accounts(
+                    &self,
+                    store_id: i64,
+                    accounts: &multicaisse_core::fec::FecAccounts,
+                ) -> StorageResult<()> {
+                    sqlx::query(
+                        "INSERT INTO store_fec_accounts (store_id, accounts, updated_at) \
+                         VALUES ($1, $2, $3) ON CONFLICT (store_id) DO UPDATE \
+                         SET accounts = excluded.accounts, updated_at = excluded.updated_at",
+                    )
+                    .bind(store_id)
+                    .bind(to_json(accounts)?)
+                    .bind(chrono::Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+            }
+        };
+    };
+}
+
+pub(super) use impl_stores;
