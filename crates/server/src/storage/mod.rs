@@ -3,13 +3,16 @@
 //! [`Storage`]; nothing else in the server talks to a database.
 
 pub mod accounts;
+pub mod audit;
 pub mod checkpoints;
 pub mod decommissions;
 pub mod devices;
 pub mod freshness;
 pub mod ingest;
+pub mod invitations;
 pub mod journal;
 pub mod leases;
+pub mod memberships;
 mod postgres;
 pub mod requests;
 pub mod rollups;
@@ -338,6 +341,9 @@ pub trait Storage:
     + devices::Devices
     + journal::Journal
     + accounts::Accounts
+    + memberships::Memberships
+    + invitations::Invitations
+    + audit::AuditLog
     + checkpoints::Checkpoints
     + freshness::Freshness
     + requests::RegisterRequests

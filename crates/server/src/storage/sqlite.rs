@@ -69,6 +69,9 @@ super::journal::impl_journal!(
     Some(super::rows::SQLITE_STORED_TICKETS_PAGE)
 );
 super::accounts::impl_accounts!(SqliteStorage, sqlx::Sqlite);
+super::memberships::impl_memberships!(SqliteStorage, sqlx::Sqlite);
+super::invitations::impl_invitations!(SqliteStorage, sqlx::Sqlite);
+super::audit::impl_audit!(SqliteStorage, sqlx::Sqlite);
 super::requests::impl_requests!(SqliteStorage);
 super::checkpoints::impl_checkpoints!(SqliteStorage);
 super::decommissions::impl_decommissions!(SqliteStorage);
