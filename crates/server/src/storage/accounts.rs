@@ -173,66 +173,131 @@ pub(super) fn membership(
     })
 }
 
-pub(super) const INVITATION_SELECT: &str = "SELECT i.id, i.store_id, i.email, i.role, u.email, \
-     i.created_at, i.expires_at, i.accepted_at, i.cancelled_at FROM invitations i \
-     JOIN users u ON u.id = i.invited_by";
+pub(super) const INVITATION_SELECT: &str = "SELECT i.id, i.store_id, i.email, i.role, \
+     u.email AS invited_by, i.created_at, i.expires_at, i.accepted_at, i.cancelled_at \
+     FROM invitations i JOIN users u ON u.id = i.invited_by";
 
-pub(super) type InvitationRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
+#[derive(sqlx::FromRow)]
+pub(super) struct InvitationRow {
+    id: i64,
+    store_id: i64,
+    email: String,
+    role: String,
+    invited_by: String,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+    cancelled_at: Option<DateTime<Utc>>,
+}
 
 pub(super) fn invitation(row: InvitationRow, now: DateTime<Utc>) -> StorageResult<Invitation> {
-    let (id, store_id, email, role_code, invited_by, created_at, expires_at, accepted, cancelled) =
-        row;
     Ok(Invitation {
-        id,
-        store_id,
-        email,
-        role: role(&role_code)?,
-        invited_by,
-        created_at,
-        expires_at,
-        state: multicaisse_core::auth::InvitationState::of(accepted, cancelled, expires_at, now),
+        id: row.id,
+        store_id: row.store_id,
+        email: row.email,
+        role: role(&row.role)?,
+        invited_by: row.invited_by,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        state: multicaisse_core::auth::InvitationState::of(
+            row.accepted_at,
+            row.cancelled_at,
+            row.expires_at,
+            now,
+        ),
         link: None,
     })
 }
 
-pub(super) type AuditRow = (
-    i64,
-    DateTime<Utc>,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
+pub(super) const AUDIT_SELECT: &str = "SELECT a.id, a.at, a.event, a.store_id, a.actor_email, \
+     a.subject_email, a.role, a.previous_role, a.detail FROM audit_log a";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AuditRow {
+    id: i64,
+    at: DateTime<Utc>,
+    event: String,
+    store_id: Option<i64>,
+    actor_email: Option<String>,
+    subject_email: Option<String>,
+    role: Option<String>,
+    previous_role: Option<String>,
+    detail: String,
+}
 
 pub(super) fn audit_entry(row: AuditRow) -> StorageResult<AuditEntry> {
-    let (id, at, event, store_id, actor_email, subject_email, role_code, previous, detail) = row;
     let optional_role = |code: Option<String>| code.as_deref().map(role).transpose();
+    let id = row.id;
     Ok(AuditEntry {
         id,
-        at,
-        event: AuditEvent::parse(&event).ok_or_else(|| {
-            super::StorageError::Corrupt(format!("audit entry {id}: unknown event `{event}`"))
+        at: row.at,
+        event: AuditEvent::parse(&row.event).ok_or_else(|| {
+            super::StorageError::Corrupt(format!("audit entry {id}: unknown event `{}`", row.event))
         })?,
-        store_id,
-        actor_email,
-        subject_email,
-        role: optional_role(role_code)?,
-        previous_role: optional_role(previous)?,
-        detail,
+        store_id: row.store_id,
+        actor_email: row.actor_email,
+        subject_email: row.subject_email,
+        role: optional_role(row.role)?,
+        previous_role: optional_role(row.previous_role)?,
+        detail: row.detail,
     })
+}
+
+/// A session with its person, and one of their memberships per row (none: one row of nulls).
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    id: i64,
+    expires_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    ended_reason: Option<String>,
+    user_id: i64,
+    email: String,
+    display_name: String,
+    is_support: bool,
+    store_id: Option<i64>,
+    store_name: Option<String>,
+    role: Option<String>,
+    time_zone: Option<String>,
+    fiscal_year_end_month: Option<i32>,
+}
+
+pub(super) const SESSION_SELECT: &str = "SELECT s.id, s.expires_at, s.ended_at, s.ended_reason, \
+     u.id AS user_id, u.email, u.display_name, u.is_support, m.store_id, st.name AS store_name, \
+     m.role, st.time_zone, st.fiscal_year_end_month \
+     FROM sessions s \
+     JOIN users u ON u.id = s.user_id \
+     LEFT JOIN memberships m ON m.user_id = u.id AND m.revoked_at IS NULL \
+     LEFT JOIN stores st ON st.id = m.store_id \
+     WHERE s.token_hash = $1 ORDER BY st.name, st.id";
+
+/// The session the rows describe, if any, with every membership they carry.
+pub(super) fn session_record(rows: Vec<SessionRow>) -> StorageResult<Option<SessionRecord>> {
+    let mut memberships = Vec::new();
+    for row in &rows {
+        if let (Some(store_id), Some(store_name), Some(role), Some(zone), Some(fiscal)) = (
+            row.store_id,
+            &row.store_name,
+            &row.role,
+            &row.time_zone,
+            row.fiscal_year_end_month,
+        ) {
+            memberships.push(membership(
+                store_id,
+                store_name.clone(),
+                role,
+                zone,
+                fiscal,
+            )?);
+        }
+    }
+    Ok(rows.into_iter().next().map(|row| SessionRecord {
+        id: row.id,
+        user: user((row.user_id, row.email, row.display_name, row.is_support)),
+        memberships,
+        expires_at: row.expires_at,
+        ended_at: row.ended_at,
+        ended_reason: row.ended_reason,
+    }))
 }
 
 /// Implements [`Accounts`] for a struct with a `pool: sqlx::Pool<$db>` field, its
@@ -329,60 +394,12 @@ macro_rules! impl_accounts {
                 &self,
                 token_hash: &str,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::accounts::SessionRecord>> {
-                type Row = (
-                    i64,
-                    chrono::DateTime<chrono::Utc>,
-                    Option<chrono::DateTime<chrono::Utc>>,
-                    Option<String>,
-                    i64,
-                    String,
-                    String,
-                    bool,
-                    Option<i64>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<i32>,
-                );
-                let rows: Vec<Row> = sqlx::query_as(&format!(
-                    "SELECT s.id, s.expires_at, s.ended_at, s.ended_reason, {}, \
-                     m.store_id, st.name, m.role, st.time_zone, st.fiscal_year_end_month \
-                     FROM sessions s \
-                     JOIN users u ON u.id = s.user_id \
-                     LEFT JOIN memberships m ON m.user_id = u.id AND m.revoked_at IS NULL \
-                     LEFT JOIN stores st ON st.id = m.store_id \
-                     WHERE s.token_hash = $1 ORDER BY st.name, st.id",
-                    $crate::storage::accounts::USER_COLUMNS
-                ))
-                .bind(token_hash)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut memberships = Vec::new();
-                for (.., store_id, store_name, role, zone, fiscal) in &rows {
-                    if let (Some(store_id), Some(store_name), Some(role), Some(zone), Some(fiscal)) =
-                        (store_id, store_name, role, zone, fiscal)
-                    {
-                        memberships.push($crate::storage::accounts::membership(
-                            *store_id,
-                            store_name.clone(),
-                            role,
-                            zone,
-                            *fiscal,
-                        )?);
-                    }
-                }
-                Ok(rows.into_iter().next().map(
-                    |(id, expires_at, ended_at, ended_reason, uid, email, name, support, ..)| {
-                        $crate::storage::accounts::SessionRecord {
-                            id,
-                            user: $crate::storage::accounts::user((uid, email, name, support)),
-                            memberships,
-                            expires_at,
-                            ended_at,
-                            ended_reason,
-                        }
-                    },
-                ))
+                let rows: Vec<$crate::storage::accounts::SessionRow> =
+                    sqlx::query_as($crate::storage::accounts::SESSION_SELECT)
+                        .bind(token_hash)
+                        .fetch_all(&self.pool)
+                        .await?;
+                $crate::storage::accounts::session_record(rows)
             }
 
             async fn end_sessions(

@@ -67,8 +67,7 @@ macro_rules! impl_audit {
                 before: i64,
                 limit: u32,
             ) -> $crate::storage::StorageResult<Vec<multicaisse_core::auth::AuditEntry>> {
-                const COLUMNS: &str = "SELECT a.id, a.at, a.event, a.store_id, a.actor_email, \
-                     a.subject_email, a.role, a.previous_role, a.detail FROM audit_log a";
+                use $crate::storage::accounts::AUDIT_SELECT as COLUMNS;
                 let rows: Vec<$crate::storage::accounts::AuditRow> = match scope {
                     $crate::storage::accounts::AuditScope::Store(store_id) => {
                         sqlx::query_as(&format!(

@@ -79,55 +79,43 @@ pub trait Decommissions {
     ) -> StorageResult<Decommission>;
 }
 
-pub(super) const DECOMMISSION_SELECT: &str = "SELECT d.id, d.store_id, s.name, d.register_id, \
-     CAST(r.number AS BIGINT), r.label, u.email, d.started_at, d.suspended_at, d.revoked_at, d.uninstalled_at, \
+pub(super) const DECOMMISSION_SELECT: &str = "SELECT d.id, d.store_id, s.name AS store_name, \
+     d.register_id, CAST(r.number AS BIGINT) AS register_number, r.label AS register_label, \
+     u.email AS started_by, d.started_at, d.suspended_at, d.revoked_at, d.uninstalled_at, \
      d.cancelled_at FROM decommissions d JOIN stores s ON s.id = d.store_id \
      JOIN registers r ON r.id = d.register_id JOIN users u ON u.id = d.started_by";
 
-pub(super) type DecommissionRow = (
-    i64,
-    i64,
-    String,
-    i64,
-    i64,
-    String,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
+#[derive(sqlx::FromRow)]
+pub(super) struct DecommissionRow {
+    id: i64,
+    store_id: i64,
+    store_name: String,
+    register_id: i64,
+    register_number: i64,
+    register_label: String,
+    started_by: String,
+    started_at: DateTime<Utc>,
+    suspended_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    uninstalled_at: Option<DateTime<Utc>>,
+    cancelled_at: Option<DateTime<Utc>>,
+}
 
 pub(super) fn decommission_of(row: DecommissionRow) -> Decommission {
-    let (
-        id,
-        store_id,
-        store_name,
-        register_id,
-        number,
-        label,
-        email,
-        started,
-        suspended,
-        revoked,
-        uninstalled,
-        cancelled,
-    ) = row;
     Decommission {
-        id,
-        store_id,
-        store_name,
-        register_id,
-        register_number: u32::try_from(number).unwrap_or(u32::MAX),
-        register_label: label,
-        started_by: email,
+        id: row.id,
+        store_id: row.store_id,
+        store_name: row.store_name,
+        register_id: row.register_id,
+        register_number: u32::try_from(row.register_number).unwrap_or(u32::MAX),
+        register_label: row.register_label,
+        started_by: row.started_by,
         progress: Progress {
-            started_at: started,
-            suspended_at: suspended,
-            revoked_at: revoked,
-            uninstalled_at: uninstalled,
-            cancelled_at: cancelled,
+            started_at: row.started_at,
+            suspended_at: row.suspended_at,
+            revoked_at: row.revoked_at,
+            uninstalled_at: row.uninstalled_at,
+            cancelled_at: row.cancelled_at,
         },
         steps: Vec::new(),
         final_closure: None,

@@ -69,20 +69,63 @@ pub trait Freshness: Send + Sync {
     ) -> StorageResult<FleetSlice>;
 }
 
-pub(super) type FleetDbRow = (
-    i64,
-    String,
-    i64,
-    i64,
-    String,
-    String,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<String>,
-    i64,
-    Option<i64>,
-    Option<DateTime<Utc>>,
-);
+/// A register of the fleet with its status row, as the fleet page reads it.
+#[derive(sqlx::FromRow)]
+pub(super) struct FleetDbRow {
+    store_id: i64,
+    store_name: String,
+    register_id: i64,
+    number: i64,
+    label: String,
+    status: String,
+    last_sync_at: Option<DateTime<Utc>>,
+    last_attempt_at: Option<DateTime<Utc>>,
+    last_attempt_outcome: Option<String>,
+    behind: i64,
+    pending_local_changes: Option<i64>,
+    device_revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A register's status row and what its iPad last reported, for the store's page.
+#[derive(sqlx::FromRow)]
+pub(super) struct StoreStatusRow {
+    register_id: i64,
+    status: String,
+    last_sync_at: Option<DateTime<Utc>>,
+    last_attempt_at: Option<DateTime<Utc>>,
+    last_attempt_outcome: Option<String>,
+    behind: i64,
+    pending_local_changes: Option<i64>,
+    device_revoked_at: Option<DateTime<Utc>>,
+    device_name: Option<String>,
+    device_model: Option<String>,
+    settings: Option<String>,
+}
+
+pub(super) fn status_row(row: StoreStatusRow) -> StatusRow {
+    let app_version = row
+        .settings
+        .and_then(|json| {
+            serde_json::from_str::<multicaisse_core::sync::RegisterSettings>(&json).ok()
+        })
+        .map(|s| s.app_version);
+    StatusRow {
+        register_id: row.register_id,
+        facts: facts(
+            &row.status,
+            row.last_sync_at,
+            row.behind,
+            row.pending_local_changes,
+            row.device_revoked_at,
+        ),
+        last_attempt: last_attempt(row.last_attempt_at, row.last_attempt_outcome),
+        device: row
+            .device_name
+            .zip(row.device_model)
+            .map(|(name, model)| multicaisse_core::freshness::DeviceInfo { name, model }),
+        app_version,
+    }
+}
 
 pub(super) fn in_service(status: &str, device_revoked_at: Option<DateTime<Utc>>) -> bool {
     let status = RegisterStatus::from_code(status);
@@ -119,28 +162,20 @@ pub(super) fn facts(
 }
 
 pub(super) fn fleet_entry(row: FleetDbRow) -> FleetEntry {
-    let (
-        store_id,
-        store_name,
-        register_id,
-        number,
-        label,
-        status,
-        last_sync_at,
-        attempt_at,
-        outcome,
-        behind,
-        pending,
-        revoked,
-    ) = row;
     FleetEntry {
-        store_id,
-        store_name,
-        register_id,
-        number: u32::try_from(number).unwrap_or(0),
-        label,
-        facts: facts(&status, last_sync_at, behind, pending, revoked),
-        last_attempt: last_attempt(attempt_at, outcome),
+        store_id: row.store_id,
+        store_name: row.store_name,
+        register_id: row.register_id,
+        number: u32::try_from(row.number).unwrap_or(0),
+        label: row.label,
+        facts: facts(
+            &row.status,
+            row.last_sync_at,
+            row.behind,
+            row.pending_local_changes,
+            row.device_revoked_at,
+        ),
+        last_attempt: last_attempt(row.last_attempt_at, row.last_attempt_outcome),
     }
 }
 
@@ -214,27 +249,15 @@ macro_rules! impl_freshness {
                 store_id: i64,
             ) -> $crate::storage::StorageResult<Vec<$crate::storage::freshness::StatusRow>> {
                 use $crate::storage::freshness as f;
-                type Row = (
-                    i64,
-                    String,
-                    Option<chrono::DateTime<chrono::Utc>>,
-                    Option<chrono::DateTime<chrono::Utc>>,
-                    Option<String>,
-                    i64,
-                    Option<i64>,
-                    Option<chrono::DateTime<chrono::Utc>>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                );
-                let rows: Vec<Row> = sqlx::query_as(
+                let rows: Vec<f::StoreStatusRow> = sqlx::query_as(
                     "SELECT s.register_id, r.status, s.last_sync_at, s.last_attempt_at, \
                      s.last_attempt_outcome, s.behind, s.pending_local_changes, s.device_revoked_at, \
                      (SELECT d.device_name FROM device_tokens d WHERE d.register_id = s.register_id \
-                      ORDER BY d.id DESC LIMIT 1), \
+                      ORDER BY d.id DESC LIMIT 1) AS device_name, \
                      (SELECT d.device_model FROM device_tokens d WHERE d.register_id = s.register_id \
-                      ORDER BY d.id DESC LIMIT 1), \
+                      ORDER BY d.id DESC LIMIT 1) AS device_model, \
                      (SELECT rs.settings FROM register_settings rs WHERE rs.register_id = s.register_id) \
+                     AS settings \
                      FROM register_sync_status s JOIN registers r ON r.id = s.register_id \
                      WHERE s.store_id = $1 ORDER BY r.number",
                 )
@@ -243,20 +266,7 @@ macro_rules! impl_freshness {
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(register_id, status, last_sync_at, attempt_at, outcome, behind, pending, revoked, name, model, settings)| {
-                        let app_version = settings
-                            .and_then(|json| serde_json::from_str::<multicaisse_core::sync::RegisterSettings>(&json).ok())
-                            .map(|s| s.app_version);
-                        f::StatusRow {
-                            register_id,
-                            facts: f::facts(&status, last_sync_at, behind, pending, revoked),
-                            last_attempt: f::last_attempt(attempt_at, outcome),
-                            device: name.zip(model).map(|(name, model)| {
-                                multicaisse_core::freshness::DeviceInfo { name, model }
-                            }),
-                            app_version,
-                        }
-                    })
+                    .map(f::status_row)
                     .collect())
             }
 
@@ -441,9 +451,11 @@ macro_rules! impl_freshness {
                     }
                 };
                 let mut page = build(
-                    "SELECT f.store_id, f.store_name, f.register_id, CAST(f.number AS BIGINT), \
+                    "SELECT f.store_id, f.store_name, f.register_id, CAST(f.number AS BIGINT) AS number, \
                      f.label, f.status, f.last_sync_at, f.last_attempt_at, f.last_attempt_outcome, \
-                     CAST(f.behind AS BIGINT), CAST(f.pending_local_changes AS BIGINT), f.device_revoked_at",
+                     CAST(f.behind AS BIGINT) AS behind, \
+                     CAST(f.pending_local_changes AS BIGINT) AS pending_local_changes, \
+                     f.device_revoked_at",
                     true,
                     page_state,
                 );

@@ -265,17 +265,7 @@ macro_rules! impl_leases {
                     store_id: i64,
                     limit: u32,
                 ) -> StorageResult<Vec<multicaisse_core::sync::SyncSession>> {
-                    type Row = (
-                        i64,
-                        i64,
-                        DateTime<Utc>,
-                        Option<DateTime<Utc>>,
-                        String,
-                        i64,
-                        i64,
-                        Option<String>,
-                    );
-                    let rows: Vec<Row> = sqlx::query_as(
+                    let rows: Vec<SyncSessionRow> = sqlx::query_as(
                         "SELECT id, register_id, started_at, ended_at, outcome, tickets_pushed, \
                          changes_pulled, detail FROM sync_sessions WHERE store_id = $1 \
                          ORDER BY id DESC LIMIT $2",
@@ -286,18 +276,18 @@ macro_rules! impl_leases {
                     .await?;
                     Ok(rows
                         .into_iter()
-                        .map(|(id, register_id, started_at, ended_at, outcome, pushed, pulled, detail)| {
-                            multicaisse_core::sync::SyncSession {
-                                id,
-                                register_id,
-                                started_at,
-                                ended_at,
-                                outcome,
-                                tickets_pushed: u64::try_from(pushed).unwrap_or(0),
-                                changes_pulled: u64::try_from(pulled).unwrap_or(0),
-                                duration_ms: ended_at.map(|end| (end - started_at).num_milliseconds()),
-                                detail,
-                            }
+                        .map(|row| multicaisse_core::sync::SyncSession {
+                            id: row.id,
+                            register_id: row.register_id,
+                            started_at: row.started_at,
+                            ended_at: row.ended_at,
+                            outcome: row.outcome,
+                            tickets_pushed: u64::try_from(row.tickets_pushed).unwrap_or(0),
+                            changes_pulled: u64::try_from(row.changes_pulled).unwrap_or(0),
+                            duration_ms: row
+                                .ended_at
+                                .map(|end| (end - row.started_at).num_milliseconds()),
+                            detail: row.detail,
                         })
                         .collect())
                 }

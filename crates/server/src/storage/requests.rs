@@ -52,46 +52,53 @@ pub trait RegisterRequests {
     ) -> StorageResult<RegisterRequest>;
 }
 
-pub(super) const REQUEST_COLUMNS: &str = "q.id, q.store_id, s.name, q.label, q.season_from, \
-     q.season_until, q.status, q.reason, u.email, q.requested_at, q.decided_at, q.register_id";
+pub(super) const REQUEST_COLUMNS: &str = "q.id, q.store_id, s.name AS store_name, q.label, \
+     q.season_from, q.season_until, q.status, q.reason, u.email AS requested_by, q.requested_at, \
+     q.decided_at, q.register_id";
 
 pub(super) const REQUEST_FROM: &str =
     "FROM register_requests q JOIN stores s ON s.id = q.store_id JOIN users u ON u.id = q.requested_by";
 
-pub(super) type RequestRow = (
-    i64,
-    i64,
-    String,
-    String,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    String,
-    Option<String>,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<i64>,
-);
+#[derive(sqlx::FromRow)]
+pub(super) struct RequestRow {
+    id: i64,
+    store_id: i64,
+    store_name: String,
+    label: String,
+    season_from: Option<NaiveDate>,
+    season_until: Option<NaiveDate>,
+    status: String,
+    reason: Option<String>,
+    requested_by: String,
+    requested_at: DateTime<Utc>,
+    decided_at: Option<DateTime<Utc>>,
+    register_id: Option<i64>,
+}
 
 pub(super) fn request_of(row: RequestRow) -> StorageResult<RegisterRequest> {
-    let (id, store_id, store_name, label, from, until, status, reason, email, at, decided, reg) =
-        row;
+    let id = row.id;
     Ok(RegisterRequest {
         id,
-        store_id,
-        store_name,
-        label,
-        season: from
-            .zip(until)
+        store_id: row.store_id,
+        store_name: row.store_name,
+        label: row.label,
+        season: row
+            .season_from
+            .zip(row.season_until)
             .map(|(from, until)| multicaisse_core::requests::Season { from, until }),
-        status: multicaisse_core::requests::RequestStatus::from_code(&status).ok_or_else(|| {
-            super::StorageError::Corrupt(format!("register request {id}: status {status}"))
-        })?,
-        reason,
-        requested_by: email,
-        requested_at: at,
-        decided_at: decided,
-        register_id: reg,
+        status: multicaisse_core::requests::RequestStatus::from_code(&row.status).ok_or_else(
+            || {
+                super::StorageError::Corrupt(format!(
+                    "register request {id}: status {}",
+                    row.status
+                ))
+            },
+        )?,
+        reason: row.reason,
+        requested_by: row.requested_by,
+        requested_at: row.requested_at,
+        decided_at: row.decided_at,
+        register_id: row.register_id,
     })
 }
 

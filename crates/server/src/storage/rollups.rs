@@ -95,6 +95,26 @@ pub(super) const ROLLUP_CHUNK: usize = 500;
 
 /// Implements [`Rollups`], and the upsert that ingest runs in its transaction, for a struct
 /// with a `pool: sqlx::Pool<$db>` field.
+/// One row of the sales report's query: a register's day totals over the range, its takings
+/// over the previous range (`ttc` only), or one VAT rate's totals (`rate`, `ttc`, `ht`, `vat`).
+#[derive(sqlx::FromRow)]
+pub(super) struct SalesPartRow {
+    pub(super) part: String,
+    pub(super) register_id: i64,
+    pub(super) rate: Option<String>,
+    pub(super) sale_count: i64,
+    pub(super) refund_count: i64,
+    pub(super) ttc: i64,
+    pub(super) ht: i64,
+    pub(super) vat: i64,
+    pub(super) refund_ttc: i64,
+    pub(super) discounts: i64,
+    pub(super) card: i64,
+    pub(super) cash: i64,
+    pub(super) cheque: i64,
+    pub(super) gift_voucher: i64,
+}
+
 macro_rules! impl_rollups {
     ($storage:ty, $db:ty) => {
         impl $storage {
@@ -276,16 +296,19 @@ macro_rules! impl_rollups {
             )> {
                 use $crate::storage::rollups::{count, rate, PAYMENT_COLUMNS};
                 use multicaisse_core::Cents;
-                // One row shape for three sums: (part, register, key, a, b, c, d, e, f, g).
+                // One row shape for three sums (the columns are named by the first).
                 // CAST keeps PostgreSQL's SUM(bigint) (a NUMERIC) an integer on both backends.
                 const SQL: &str = "\
-                    SELECT 'day' AS part, x.register_id, CAST(NULL AS TEXT) AS k, \
-                           CAST(SUM(x.sale_count) AS BIGINT), CAST(SUM(x.refund_count) AS BIGINT), \
-                           CAST(SUM(x.ttc) AS BIGINT), CAST(SUM(x.ht) AS BIGINT), \
-                           CAST(SUM(x.vat) AS BIGINT), CAST(SUM(x.refund_ttc) AS BIGINT), \
-                           CAST(SUM(x.discounts) AS BIGINT), CAST(SUM(x.card) AS BIGINT), \
-                           CAST(SUM(x.cash) AS BIGINT), CAST(SUM(x.cheque) AS BIGINT), \
-                           CAST(SUM(x.gift_voucher) AS BIGINT) \
+                    SELECT 'day' AS part, x.register_id AS register_id, CAST(NULL AS TEXT) AS rate, \
+                           CAST(SUM(x.sale_count) AS BIGINT) AS sale_count, \
+                           CAST(SUM(x.refund_count) AS BIGINT) AS refund_count, \
+                           CAST(SUM(x.ttc) AS BIGINT) AS ttc, CAST(SUM(x.ht) AS BIGINT) AS ht, \
+                           CAST(SUM(x.vat) AS BIGINT) AS vat, \
+                           CAST(SUM(x.refund_ttc) AS BIGINT) AS refund_ttc, \
+                           CAST(SUM(x.discounts) AS BIGINT) AS discounts, \
+                           CAST(SUM(x.card) AS BIGINT) AS card, CAST(SUM(x.cash) AS BIGINT) AS cash, \
+                           CAST(SUM(x.cheque) AS BIGINT) AS cheque, \
+                           CAST(SUM(x.gift_voucher) AS BIGINT) AS gift_voucher \
                     FROM register_day_sales x JOIN registers r ON r.id = x.register_id \
                     WHERE r.store_id = $1 AND x.business_date BETWEEN $2 AND $3 GROUP BY x.register_id \
                     UNION ALL \
@@ -299,23 +322,7 @@ macro_rules! impl_rollups {
                     FROM register_day_rates x JOIN registers r ON r.id = x.register_id \
                     WHERE r.store_id = $1 AND x.business_date BETWEEN $2 AND $3 \
                     GROUP BY x.register_id, x.rate_bp";
-                type Row = (
-                    String,
-                    i64,
-                    Option<String>,
-                    i64,
-                    i64,
-                    i64,
-                    i64,
-                    i64,
-                    i64,
-                    i64,
-                    i64,
-                    i64,
-                    i64,
-                    i64,
-                );
-                let rows: Vec<Row> = sqlx::query_as(SQL)
+                let rows: Vec<$crate::storage::rollups::SalesPartRow> = sqlx::query_as(SQL)
                     .bind(store_id)
                     .bind(range.from)
                     .bind(range.to)
@@ -326,38 +333,40 @@ macro_rules! impl_rollups {
                 let mut current: std::collections::HashMap<i64, multicaisse_core::rollup::DaySales> =
                     std::collections::HashMap::new();
                 let mut before: std::collections::HashMap<i64, Cents> = std::collections::HashMap::new();
-                for (part, id, key, a, b, c, d, e, f, g, card, cash, cheque, voucher) in rows {
-                    let key = key.unwrap_or_default();
-                    match part.as_str() {
+                for row in rows {
+                    let id = row.register_id;
+                    match row.part.as_str() {
                         "day" => {
                             let day = current.entry(id).or_default();
-                            day.sale_count = count(a);
-                            day.refund_count = count(b);
-                            day.ttc = Cents(c);
-                            day.ht = Cents(d);
-                            day.vat = Cents(e);
-                            day.refund_ttc = Cents(f);
-                            day.discounts = Cents(g);
+                            day.sale_count = count(row.sale_count);
+                            day.refund_count = count(row.refund_count);
+                            day.ttc = Cents(row.ttc);
+                            day.ht = Cents(row.ht);
+                            day.vat = Cents(row.vat);
+                            day.refund_ttc = Cents(row.refund_ttc);
+                            day.discounts = Cents(row.discounts);
+                            let amounts = [row.card, row.cash, row.cheque, row.gift_voucher];
                             // Methods that moved nothing over the range are left out.
-                            for (method, amount) in PAYMENT_COLUMNS.into_iter().zip([card, cash, cheque, voucher]) {
+                            for (method, amount) in PAYMENT_COLUMNS.into_iter().zip(amounts) {
                                 if amount != 0 {
                                     day.by_payment.insert(method, Cents(amount));
                                 }
                             }
                         }
                         "previous" => {
-                            before.insert(id, Cents(c));
+                            before.insert(id, Cents(row.ttc));
                         }
                         _ => {
+                            let key = row.rate.unwrap_or_default();
                             let bp = key.parse().map_err(|_| {
                                 $crate::storage::StorageError::Corrupt(format!("VAT rate `{key}`"))
                             })?;
                             current.entry(id).or_default().by_rate.insert(
                                 rate(bp)?,
                                 multicaisse_core::rollup::RateTotals {
-                                    ttc: Cents(c),
-                                    ht: Cents(d),
-                                    vat: Cents(e),
+                                    ttc: Cents(row.ttc),
+                                    ht: Cents(row.ht),
+                                    vat: Cents(row.vat),
                                 },
                             );
                         }

@@ -499,6 +499,19 @@ impl TryFrom<ClosureRow> for Closure {
     }
 }
 
+/// A sync session as the store's page lists it.
+#[derive(sqlx::FromRow)]
+pub(super) struct SyncSessionRow {
+    pub(super) id: i64,
+    pub(super) register_id: i64,
+    pub(super) started_at: DateTime<Utc>,
+    pub(super) ended_at: Option<DateTime<Utc>>,
+    pub(super) outcome: String,
+    pub(super) tickets_pushed: i64,
+    pub(super) changes_pulled: i64,
+    pub(super) detail: Option<String>,
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct SalesRow {
     pub register_id: i64,
