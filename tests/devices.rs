@@ -6,7 +6,9 @@ use chrono::Utc;
 use fantoccini::Locator;
 use multicaisse_core::freshness::StoreFreshness;
 use multicaisse_core::store::Store;
+use multicaisse_core::sync::PairRequest;
 use multicaisse_e2e::{Browser, DemoServer, OWNER, SUPPORT};
+use multicaisse_server::register_client::RegisterClient;
 use multicaisse_server::simulate::{self, SimulateConfig, SyncOrder};
 use serde_json::{json, Value};
 
@@ -199,27 +201,22 @@ impl SupportClient {
             .json()
             .await
             .expect("code");
-        let paired: Value = reqwest::Client::new()
-            .post(server.url("/api/sync/pair"))
-            .json(&json!({ "code": code["code"], "device_name": "iPad de test", "device_model": "iPad" }))
-            .send()
-            .await
-            .expect("pair")
-            .json()
-            .await
-            .expect("token");
-        paired["token"].as_str().expect("a token").to_string()
+        let pairing = PairRequest {
+            code: code["code"].as_str().expect("a code").to_string(),
+            device_name: "iPad de test".into(),
+            device_model: "iPad".into(),
+        };
+        let (register, _) =
+            RegisterClient::pair(&reqwest::Client::new(), &server.url(""), &pairing)
+                .await
+                .expect("paired");
+        register.token().to_string()
     }
 }
 
 async fn device_call(server: &DemoServer, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(server.url(&format!("/api/sync/{path}")))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("sync call");
+    let register = RegisterClient::with_token(&reqwest::Client::new(), &server.url(""), token);
+    let response = register.post_raw(path, &body).await.expect("sync call");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }

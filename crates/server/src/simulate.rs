@@ -6,13 +6,14 @@
 //! It runs in simulated time (fast-forward): a month of a shop in seconds.
 
 use crate::demo::generator::{day_rng, store_day, Sale};
+use crate::register_client::RegisterClient;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use multicaisse_core::auth::{Me, CSRF_HEADER};
 use multicaisse_core::chain::ChainHash;
 use multicaisse_core::closure::{compute_closure, Closure, ClosureKind};
 use multicaisse_core::store::{Register, RegisterStatus, Store};
 use multicaisse_core::sync::{
-    BeginResponse, Change, PairResponse, PairingCode, PullResponse, PushResponse, SharedChange,
+    Change, PairRequest, PairingCode, PullRequest, PushRequest, RegisterSettings, SharedChange,
 };
 use multicaisse_core::ticket::{PaymentMethod, Ticket, TicketBody};
 use multicaisse_core::Cents;
@@ -127,6 +128,8 @@ pub enum SimulateError {
         status: u16,
         body: String,
     },
+    #[error(transparent)]
+    Sync(#[from] crate::register_client::SyncCallError),
     #[error("{0}")]
     Config(String),
 }
@@ -247,7 +250,7 @@ struct VirtualRegister {
     register: Register,
     /// The store's: a monthly Z adds up its days, each a business day in this zone.
     time_zone: chrono_tz::Tz,
-    token: String,
+    client: RegisterClient,
     weight: u32,
     last_ticket: u64,
     last_hash: ChainHash,
@@ -419,25 +422,15 @@ pub async fn run(config: &SimulateConfig) -> Result<SimulateReport, SimulateErro
                 None,
             )
             .await?;
-        let paired: PairResponse = http
-            .call("POST", "/api/sync/pair", None, Some(&json!({ "code": code.code, "device_name": format!("Simulateur caisse {}", register.number), "device_model": "multicaisse simulate" })))
-            .await?;
+        let pairing = PairRequest {
+            code: code.code,
+            device_name: format!("Simulateur caisse {}", register.number),
+            device_model: "multicaisse simulate".into(),
+        };
+        let (client, _) = RegisterClient::pair(&http.client, &http.base, &pairing).await?;
         // Where this register's chains stand on the server.
-        let begun: BeginResponse = http
-            .call(
-                "POST",
-                "/api/sync/begin",
-                Some(&paired.token),
-                Some(&json!({})),
-            )
-            .await?;
-        http.send(
-            "POST",
-            "/api/sync/end",
-            Some(&paired.token),
-            Some(&json!({ "session_id": begun.session_id })),
-        )
-        .await?;
+        let begun = client.begin().await?;
+        client.end(begun.session_id).await?;
         registers.push(VirtualRegister {
             time_zone: store.time_zone,
             weight: if register.number == 1 { 10 } else { 7 },
@@ -446,7 +439,7 @@ pub async fn run(config: &SimulateConfig) -> Result<SimulateReport, SimulateErro
                 ..RegisterReport::default()
             },
             register,
-            token: paired.token,
+            client,
             last_ticket: begun.last_ticket.unwrap_or(0),
             last_hash: begun.last_ticket_hash.unwrap_or(ChainHash::GENESIS),
             last_closure: begun.last_closure.unwrap_or(0),
@@ -461,20 +454,21 @@ pub async fn run(config: &SimulateConfig) -> Result<SimulateReport, SimulateErro
         });
     }
     // What each iPad reports at every push: its set-up, and that nothing is left unsent.
-    let settings = json!({
-        "shop_name": store.name, "shop_address": store.address, "siret": store.siret,
-        "document_header": store.name, "document_footer": "Merci de votre visite",
-        "fiscal_year_end_month": store.fiscal_year_end_month,
-        "payment_methods": config.payment_methods,
-        "loyalty_enabled": true, "printer_configured": true, "email_tickets": true,
-        "app_version": concat!("simulate-", env!("CARGO_PKG_VERSION")),
-        "pending_local_changes": 0,
-    });
-    let sim = Simulation {
-        http,
-        config,
-        settings,
+    let settings = RegisterSettings {
+        shop_name: store.name.clone(),
+        shop_address: store.address.clone(),
+        siret: store.siret.clone(),
+        document_header: store.name.clone(),
+        document_footer: "Merci de votre visite".into(),
+        fiscal_year_end_month: store.fiscal_year_end_month,
+        payment_methods: config.payment_methods.clone(),
+        loyalty_enabled: true,
+        printer_configured: true,
+        email_tickets: true,
+        app_version: concat!("simulate-", env!("CARGO_PKG_VERSION")).into(),
+        pending_local_changes: 0,
     };
+    let sim = Simulation { config, settings };
     let mut days = 0;
     let mut date = config.from;
     let mut tampered = false;
@@ -537,9 +531,8 @@ fn close_periods(registers: &mut [VirtualRegister], date: NaiveDate, fiscal_end:
 }
 
 struct Simulation<'a> {
-    http: Http,
     config: &'a SimulateConfig,
-    settings: Value,
+    settings: RegisterSettings,
 }
 
 impl Simulation<'_> {
@@ -554,28 +547,17 @@ impl Simulation<'_> {
         let order = self.config.order.sequence(n);
         if first_of_day && n >= 2 && self.config.misbehave.contains(&Misbehaviour::Concurrent) {
             // Two iPads pressing "synchroniser" together: one must be refused.
-            let (a, b) = (registers[0].token.clone(), registers[1].token.clone());
-            let empty = json!({});
-            let (ra, rb) = tokio::join!(
-                self.http
-                    .send("POST", "/api/sync/begin", Some(&a), Some(&empty)),
-                self.http
-                    .send("POST", "/api/sync/begin", Some(&b), Some(&empty))
-            );
-            for (index, result) in [(0, ra?), (1, rb?)] {
+            let (a, b) = (registers[0].client.clone(), registers[1].client.clone());
+            let (ra, rb) = tokio::join!(a.begin(), b.begin());
+            for (index, result) in [(0, ra), (1, rb)] {
                 match result {
-                    (200, body) => {
-                        let session = body["session_id"].clone();
-                        self.http
-                            .send(
-                                "POST",
-                                "/api/sync/end",
-                                Some(&registers[index].token),
-                                Some(&json!({ "session_id": session })),
-                            )
-                            .await?;
+                    Ok(begun) => {
+                        registers[index].client.end(begun.session_id).await?;
                     }
-                    _ => registers[index].report.syncs_refused += 1,
+                    Err(refused) if refused.status().is_some() => {
+                        registers[index].report.syncs_refused += 1
+                    }
+                    Err(unreachable) => return Err(unreachable.into()),
                 }
             }
         }
@@ -593,12 +575,8 @@ impl Simulation<'_> {
     }
 
     async fn sync(&self, register: &mut VirtualRegister) -> Result<(), SimulateError> {
-        let token = register.token.clone();
-        let begun: BeginResponse = self
-            .http
-            .call("POST", "/api/sync/begin", Some(&token), Some(&json!({})))
-            .await?;
-        let session = begun.session_id;
+        let client = register.client.clone();
+        let session = client.begin().await?.session_id;
         if self
             .config
             .misbehave
@@ -607,17 +585,15 @@ impl Simulation<'_> {
             let kept = register.unsent_tickets.len().saturating_sub(3);
             register.unsent_tickets.truncate(kept);
         }
-        let body = json!({
-            "session_id": session,
-            "tickets": register.unsent_tickets,
-            "closures": register.unsent_closures,
-            "changes": register.unsent_changes,
-            "settings": self.settings,
-        });
-        let pushed: PushResponse = self
-            .http
-            .call("POST", "/api/sync/push", Some(&token), Some(&body))
-            .await?;
+        let push = PushRequest {
+            session_id: session,
+            tickets: register.unsent_tickets.clone(),
+            closures: register.unsent_closures.clone(),
+            changes: register.unsent_changes.clone(),
+            settings: Some(self.settings.clone()),
+            ..PushRequest::default()
+        };
+        let pushed = client.push(&push).await?;
         register.report.tickets_accepted += pushed.accepted;
         register.report.closures_accepted += pushed.closures_accepted;
         if let Some(sequence) = pushed.chain_break {
@@ -626,10 +602,7 @@ impl Simulation<'_> {
         if self.config.misbehave.contains(&Misbehaviour::Replay) {
             // The same batch again (a lost answer, a double tap): nothing may change, and the
             // answer must be the first one.
-            let again: PushResponse = self
-                .http
-                .call("POST", "/api/sync/push", Some(&token), Some(&body))
-                .await?;
+            let again = client.push(&push).await?;
             if again != pushed {
                 return Err(SimulateError::Refused {
                     method: "POST",
@@ -646,28 +619,17 @@ impl Simulation<'_> {
         register.unsent_closures.clear();
         register.unsent_changes.clear();
         loop {
-            let pulled: PullResponse = self
-                .http
-                .call(
-                    "POST",
-                    "/api/sync/pull",
-                    Some(&token),
-                    Some(&json!({ "session_id": session })),
-                )
-                .await?;
+            let pull = PullRequest {
+                session_id: session,
+                limit: None,
+            };
+            let pulled = client.pull(&pull).await?;
             register.report.changes_pulled += pulled.changes.len() as u64;
             if pulled.remaining == 0 {
                 break;
             }
         }
-        self.http
-            .call::<Value>(
-                "POST",
-                "/api/sync/end",
-                Some(&token),
-                Some(&json!({ "session_id": session })),
-            )
-            .await?;
+        client.end(session).await?;
         register.report.syncs += 1;
         Ok(())
     }

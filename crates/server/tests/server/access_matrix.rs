@@ -165,7 +165,7 @@ async fn world(app: &TestApp) -> World {
     }
     actors.push(Credentials::person(&base, SUPPORT.email, SUPPORT.password).await);
     actors.push(Credentials {
-        bearer: Some(device.token.clone()),
+        bearer: Some(device.token().to_string()),
         ..Credentials::default()
     });
     let owner = Session::sign_in(&base, "owner@here.fr", PASSWORD).await;

@@ -87,10 +87,7 @@ async fn tokens_are_checked_and_reach_only_their_register(backend: Backend) {
         (401, true),
         "{message}"
     );
-    let forged = Device {
-        token: "f".repeat(64),
-        ..b.via(&base)
-    };
+    let forged = Device::with_token(&base, &"f".repeat(64), b.register_id);
     let (status, message) = error_of(forged.begin_raw().await).await;
     assert_eq!(
         (status, message.contains("unknown device token")),
@@ -489,7 +486,7 @@ async fn bad_pushes_are_refused_whole(backend: Backend) {
     }
     let malformed = reqwest::Client::new()
         .post(format!("{}/api/sync/push", app.server.url()))
-        .bearer_auth(&device.token)
+        .bearer_auth(device.token())
         .header("content-type", "application/json")
         .body("{\"session_id\": 1, \"tickets\": [")
         .send()

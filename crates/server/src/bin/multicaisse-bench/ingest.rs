@@ -1,10 +1,11 @@
 //! Push ingestion against a plain bulk insert of the same rows.
 
 use crate::common::*;
+use multicaisse_core::sync::PairRequest;
 use multicaisse_core::sync::MAX_TICKETS_PER_PUSH;
 use multicaisse_core::ticket::Ticket;
+use multicaisse_server::register_client::RegisterClient;
 use multicaisse_server::storage::DatabaseTarget;
-use serde_json::json;
 use sqlx::Connection;
 use std::time::Instant;
 
@@ -80,51 +81,29 @@ pub(crate) async fn ingest(tickets: usize, database_url: Option<String>) -> Resu
         .json()
         .await
         .map_err(|e| e.to_string())?;
-    let paired: serde_json::Value = client
-        .post(format!("{base}/api/sync/pair"))
-        .json(&json!({ "code": code["code"], "device_name": "bench", "device_model": "bench" }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
+    let pairing = PairRequest {
+        code: code["code"].as_str().unwrap_or_default().to_string(),
+        device_name: "bench".into(),
+        device_model: "bench".into(),
+    };
+    let (register, _) = RegisterClient::pair(&client, &base, &pairing)
         .await
         .map_err(|e| e.to_string())?;
-    let token = paired["token"].as_str().unwrap_or_default().to_string();
     let started = Instant::now();
-    let begun: serde_json::Value = client
-        .post(format!("{base}/api/sync/begin"))
-        .bearer_auth(&token)
-        .send()
+    let session = register
+        .begin()
         .await
         .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let session = begun["session_id"].as_i64().unwrap_or_default();
+        .session_id;
     for tickets_json in &bodies {
+        // Serialised before the clock started: the server's work is measured, not the client's.
         let body = format!("{{\"session_id\":{session},\"tickets\":{tickets_json}}}");
-        let response = client
-            .post(format!("{base}/api/sync/push"))
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
+        register
+            .push_json(body)
             .await
-            .map_err(|e| e.to_string())?;
-        if !response.status().is_success() {
-            return Err(format!(
-                "push refused: {}",
-                response.text().await.unwrap_or_default()
-            ));
-        }
+            .map_err(|e| format!("push refused: {e}"))?;
     }
-    client
-        .post(format!("{base}/api/sync/end"))
-        .bearer_auth(&token)
-        .json(&json!({ "session_id": session }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    register.end(session).await.map_err(|e| e.to_string())?;
     let push_seconds = started.elapsed().as_secs_f64();
 
     let target = DatabaseTarget::from_config(database_url.as_deref(), data.path())

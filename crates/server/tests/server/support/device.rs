@@ -1,15 +1,17 @@
-//! A register's side of the sync API, over HTTP, for tests.
+//! A register's side of the sync API, over HTTP, for tests: the server's own typed
+//! `RegisterClient`, with the assertions a test wants and the raw calls a hostile iPad makes.
 
 use super::session::{Session, SUPPORT};
-use multicaisse_core::sync::{BeginResponse, PairResponse, PairingCode, PushResponse};
+use multicaisse_core::sync::{
+    PairRequest, PairingCode, PullRequest, PullResponse, PushRequest, PushResponse,
+};
 use multicaisse_core::ticket::Ticket;
+use multicaisse_server::register_client::RegisterClient;
 use serde_json::{json, Value};
 
 pub struct Device {
-    pub base: String,
-    pub token: String,
     pub register_id: i64,
-    pub client: reqwest::Client,
+    pub client: RegisterClient,
 }
 
 /// A pairing code, asked for by support staff (who enrol registers).
@@ -38,36 +40,43 @@ impl Device {
     /// Enrols a register: a pairing code, exchanged for a token.
     pub async fn pair(base: &str, register_id: i64) -> Device {
         let code = pairing_code(base, register_id).await;
-        let response = pair_with(base, &code.code).await;
-        assert_eq!(response.status(), 200);
-        let paired: PairResponse = response.json().await.unwrap();
-        assert_eq!(paired.register.id, register_id);
+        let request = PairRequest {
+            code: code.code,
+            device_name: "iPad comptoir".into(),
+            device_model: "iPad (10th gen)".into(),
+        };
+        let (client, register) = RegisterClient::pair(&reqwest::Client::new(), base, &request)
+            .await
+            .expect("paired");
+        assert_eq!(register.id, register_id);
         Device {
-            base: base.to_string(),
-            token: paired.token,
             register_id,
-            client: reqwest::Client::new(),
+            client,
         }
+    }
+
+    /// A device presenting `token` (a forged one, say) for a register.
+    pub fn with_token(base: &str, token: &str, register_id: i64) -> Device {
+        Device {
+            register_id,
+            client: RegisterClient::with_token(&reqwest::Client::new(), base, token),
+        }
+    }
+
+    pub fn token(&self) -> &str {
+        self.client.token()
     }
 
     /// The same device talking to another server instance.
     pub fn via(&self, base: &str) -> Device {
         Device {
-            base: base.to_string(),
-            token: self.token.clone(),
             register_id: self.register_id,
-            client: reqwest::Client::new(),
+            client: self.client.via(base),
         }
     }
 
     pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
-        self.client
-            .post(format!("{}/api/sync/{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
+        self.client.post_raw(path, &body).await.unwrap()
     }
 
     pub async fn begin_raw(&self) -> reqwest::Response {
@@ -75,34 +84,35 @@ impl Device {
     }
 
     pub async fn begin(&self) -> i64 {
-        let response = self.begin_raw().await;
-        assert_eq!(response.status(), 200);
-        let begun: BeginResponse = response.json().await.unwrap();
-        begun.session_id
+        self.client
+            .begin()
+            .await
+            .expect("a sync session")
+            .session_id
     }
 
     pub async fn push_raw(&self, session_id: i64, tickets: &[Ticket]) -> reqwest::Response {
-        self.post(
-            "push",
-            json!({ "session_id": session_id, "tickets": tickets }),
-        )
-        .await
+        let push = PushRequest {
+            session_id,
+            tickets: tickets.to_vec(),
+            ..PushRequest::default()
+        };
+        self.client.post_raw("push", &push).await.unwrap()
     }
 
     pub async fn push(&self, session_id: i64, tickets: &[Ticket]) -> PushResponse {
-        let response = self.push_raw(session_id, tickets).await;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(status, 200, "{body}");
-        serde_json::from_value(body).unwrap()
+        let push = PushRequest {
+            session_id,
+            tickets: tickets.to_vec(),
+            ..PushRequest::default()
+        };
+        self.client.push(&push).await.expect("a push accepted")
     }
 
     pub async fn end(&self, session_id: i64) -> reqwest::Response {
         self.post("end", json!({ "session_id": session_id })).await
     }
-}
 
-impl Device {
     /// A push of anything (closures, settings, changes), as JSON.
     pub async fn push_json(&self, session_id: i64, mut body: Value) -> PushResponse {
         body["session_id"] = json!(session_id);
@@ -113,13 +123,11 @@ impl Device {
         serde_json::from_value(body).unwrap()
     }
 
-    pub async fn pull(&self, session_id: i64, limit: u32) -> multicaisse_core::sync::PullResponse {
-        let response = self
-            .post("pull", json!({ "session_id": session_id, "limit": limit }))
-            .await;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(status, 200, "{body}");
-        serde_json::from_value(body).unwrap()
+    pub async fn pull(&self, session_id: i64, limit: u32) -> PullResponse {
+        let pull = PullRequest {
+            session_id,
+            limit: Some(limit),
+        };
+        self.client.pull(&pull).await.expect("a page pulled")
     }
 }
