@@ -359,6 +359,25 @@ pub trait Storage:
     async fn ping(&self) -> StorageResult<()>;
 }
 
+/// What every backend's storage answers of itself.
+macro_rules! impl_storage {
+    ($storage:ty, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::storage::Storage for $storage {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> $crate::storage::StorageResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_storage;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,22 +412,3 @@ mod tests {
         );
     }
 }
-
-/// What every backend's storage answers of itself.
-macro_rules! impl_storage {
-    ($storage:ty, $backend:literal) => {
-        #[async_trait::async_trait]
-        impl $crate::storage::Storage for $storage {
-            fn backend(&self) -> &'static str {
-                $backend
-            }
-
-            async fn ping(&self) -> $crate::storage::StorageResult<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
-            }
-        }
-    };
-}
-
-pub(crate) use impl_storage;
