@@ -13,9 +13,9 @@ use crate::session::{use_session, use_store_id};
 use crate::time::local_date_time;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use multicaisse_core::format::{format_count, Lang};
+use multicaisse_core::format::{format_count, plural, Lang};
 use multicaisse_core::freshness::{
-    ago, RegisterFreshness, StepReason, StoreFreshness, SyncState, MIN_SYNCS_PER_DAY,
+    ago, outcome_label, RegisterFreshness, StepReason, StoreFreshness, SyncState, MIN_SYNCS_PER_DAY,
 };
 use multicaisse_core::setup::SetupInWords;
 use std::time::Duration;
@@ -108,85 +108,6 @@ pub fn devices_texts(lang: Lang) -> &'static DevicesTexts {
     match lang {
         Lang::Fr => &FR,
         Lang::En => &EN,
-    }
-}
-
-fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
-    if n > 1 {
-        many
-    } else {
-        one
-    }
-}
-
-/// One line saying why a step is in the plan.
-fn reason(step: &StepReason, lang: Lang) -> String {
-    let list = |numbers: &[u32]| {
-        numbers
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match (step, lang) {
-        (StepReason::PushPending { changes }, Lang::Fr) => format!(
-            "envoie ses {changes} {} locale{} non envoyée{}",
-            plural(u64::from(*changes), "modification", "modifications"),
-            plural(u64::from(*changes), "", "s"),
-            plural(u64::from(*changes), "", "s")
-        ),
-        (StepReason::PushPending { changes }, Lang::En) => format!(
-            "pushes its {changes} unsent local {}",
-            plural(u64::from(*changes), "change", "changes")
-        ),
-        (StepReason::PushUnknown, Lang::Fr) => {
-            "n'a jamais dit si elle a des modifications en attente : elle envoie d'abord".into()
-        }
-        (StepReason::PushUnknown, Lang::En) => {
-            "never said whether it holds unsent changes: it pushes first".into()
-        }
-        (StepReason::PullAfter { registers }, Lang::Fr) => format!(
-            "récupère ce que {} {} ensuite",
-            if registers.len() > 1 {
-                format!("les caisses {}", list(registers))
-            } else {
-                format!("la caisse {}", list(registers))
-            },
-            if registers.len() > 1 {
-                "envoient"
-            } else {
-                "envoie"
-            }
-        ),
-        (StepReason::PullAfter { registers }, Lang::En) => format!(
-            "pulls what register{} {} push{} after it",
-            plural(registers.len() as u64, "", "s"),
-            list(registers),
-            if registers.len() > 1 { "" } else { "es" }
-        ),
-        (StepReason::PullBehind { changes }, Lang::Fr) => format!(
-            "en retard de {} {}",
-            format_count(*changes, Lang::Fr),
-            plural(*changes, "modification", "modifications")
-        ),
-        (StepReason::PullBehind { changes }, Lang::En) => format!(
-            "{} {} behind",
-            format_count(*changes, Lang::En),
-            plural(*changes, "change", "changes")
-        ),
-    }
-}
-
-fn outcome(outcome: &str, lang: Lang) -> &'static str {
-    match (outcome, lang) {
-        ("completed", Lang::Fr) => "réussie",
-        ("completed", Lang::En) => "completed",
-        ("refused", Lang::Fr) => "refusée (autre caisse en cours)",
-        ("refused", Lang::En) => "refused (another register was syncing)",
-        ("in_progress", Lang::Fr) => "en cours",
-        ("in_progress", Lang::En) => "in progress",
-        (_, Lang::Fr) => "interrompue",
-        (_, Lang::En) => "interrupted",
     }
 }
 
@@ -376,7 +297,7 @@ fn Freshness(f: StoreFreshness, zone: String, now: Signal<DateTime<Utc>>) -> imp
                 <li class="step todo" data-register=step.register>
                     <strong>{label}</strong>
                     " — "
-                    {move || reason(&reason_of, lang.get())}
+                    {move || reason_of.describe(lang.get())}
                 </li>
             }
         })
@@ -469,7 +390,7 @@ fn RegisterRow(
     let last_sync_ago = move || last_sync.map(|at| ago(at, now.get(), lang.get()));
     let attempt = r.last_attempt.clone();
     let attempt_text = move || match &attempt {
-        Some(a) => format!("{} — {}", when(a.at), outcome(&a.outcome, lang.get())),
+        Some(a) => format!("{} — {}", when(a.at), outcome_label(&a.outcome, lang.get())),
         None => "—".into(),
     };
     let device = match (&r.device, &r.app_version) {
@@ -491,7 +412,7 @@ fn RegisterRow(
     };
     let behind = r.facts.behind;
     let behind_text = move || {
-        (behind > 0).then(|| reason(&StepReason::PullBehind { changes: behind }, lang.get()))
+        (behind > 0).then(|| StepReason::PullBehind { changes: behind }.describe(lang.get()))
     };
     let pending = r.facts.pending_local_changes;
     let pending_text = move || {

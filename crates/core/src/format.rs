@@ -59,6 +59,15 @@ pub fn group_thousands(mut n: u64, separator: char) -> String {
     out
 }
 
+/// The singular for one (and none, as French says "0 modification"), the plural beyond.
+pub fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n > 1 {
+        many
+    } else {
+        one
+    }
+}
+
 /// An integer count (tickets, registers) with the language's thousands separator.
 pub fn format_count(n: u64, lang: Lang) -> String {
     match lang {

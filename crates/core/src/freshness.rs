@@ -6,7 +6,7 @@
 //! pending changes) is assumed to be the worst case, which gives back the seed's ritual.
 
 use crate::api::ParamError;
-use crate::format::Lang;
+use crate::format::{format_count, plural, Lang};
 use crate::store::Register;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -539,9 +539,108 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
     }
 }
 
+impl StepReason {
+    /// One line saying why a step is in the plan.
+    pub fn describe(&self, lang: Lang) -> String {
+        let list = |numbers: &[u32]| {
+            numbers
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match (self, lang) {
+            (StepReason::PushPending { changes }, Lang::Fr) => format!(
+                "envoie ses {changes} {} locale{} non envoyée{}",
+                plural(u64::from(*changes), "modification", "modifications"),
+                plural(u64::from(*changes), "", "s"),
+                plural(u64::from(*changes), "", "s")
+            ),
+            (StepReason::PushPending { changes }, Lang::En) => format!(
+                "pushes its {changes} unsent local {}",
+                plural(u64::from(*changes), "change", "changes")
+            ),
+            (StepReason::PushUnknown, Lang::Fr) => {
+                "n'a jamais dit si elle a des modifications en attente : elle envoie d'abord".into()
+            }
+            (StepReason::PushUnknown, Lang::En) => {
+                "never said whether it holds unsent changes: it pushes first".into()
+            }
+            (StepReason::PullAfter { registers }, Lang::Fr) => format!(
+                "récupère ce que {} {} ensuite",
+                if registers.len() > 1 {
+                    format!("les caisses {}", list(registers))
+                } else {
+                    format!("la caisse {}", list(registers))
+                },
+                if registers.len() > 1 {
+                    "envoient"
+                } else {
+                    "envoie"
+                }
+            ),
+            (StepReason::PullAfter { registers }, Lang::En) => format!(
+                "pulls what register{} {} push{} after it",
+                plural(registers.len() as u64, "", "s"),
+                list(registers),
+                if registers.len() > 1 { "" } else { "es" }
+            ),
+            (StepReason::PullBehind { changes }, Lang::Fr) => format!(
+                "en retard de {} {}",
+                format_count(*changes, Lang::Fr),
+                plural(*changes, "modification", "modifications")
+            ),
+            (StepReason::PullBehind { changes }, Lang::En) => format!(
+                "{} {} behind",
+                format_count(*changes, Lang::En),
+                plural(*changes, "change", "changes")
+            ),
+        }
+    }
+}
+
+/// A sync attempt's outcome (`sync_sessions.outcome`) in words.
+pub fn outcome_label(outcome: &str, lang: Lang) -> &'static str {
+    match (outcome, lang) {
+        ("completed", Lang::Fr) => "réussie",
+        ("completed", Lang::En) => "completed",
+        ("refused", Lang::Fr) => "refusée (autre caisse en cours)",
+        ("refused", Lang::En) => "refused (another register was syncing)",
+        ("in_progress", Lang::Fr) => "en cours",
+        ("in_progress", Lang::En) => "in progress",
+        (_, Lang::Fr) => "interrompue",
+        (_, Lang::En) => "interrupted",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_reasons_and_outcomes_are_worded_in_both_languages() {
+        let pull = StepReason::PullAfter {
+            registers: vec![2, 3],
+        };
+        assert_eq!(
+            pull.describe(Lang::Fr),
+            "récupère ce que les caisses 2, 3 envoient ensuite"
+        );
+        assert_eq!(
+            pull.describe(Lang::En),
+            "pulls what registers 2, 3 push after it"
+        );
+        let one = StepReason::PushPending { changes: 1 };
+        assert_eq!(
+            one.describe(Lang::Fr),
+            "envoie ses 1 modification locale non envoyée"
+        );
+        assert_eq!(
+            outcome_label("refused", Lang::En),
+            "refused (another register was syncing)"
+        );
+        assert_eq!(outcome_label("lease_expired", Lang::Fr), "interrompue");
+    }
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {

@@ -33,6 +33,15 @@ const Z_QUERY: &[QueryParam] = &[
     ),
 ];
 
+/// What `/registers/{register_id}/z` answers, by `format` (`ZFormat::content_type`, and zip).
+const Z_MEDIA: &[&str] = &[
+    "text/csv",
+    "text/tab-separated-values",
+    "application/json",
+    "application/pdf",
+    "application/zip",
+];
+
 const ZIP_QUERY: &[QueryParam] = &[
     ("month", true, "the month, 2026-11"),
     (
@@ -79,10 +88,11 @@ pub fn routes() -> ApiRoutes {
                 query: ZIP_QUERY,
                 ..super::stores::get_doc(
                     "/stores/{store_id}/z.zip",
-                    "Every register's Z files of a month in one ZIP (application/zip): one file per register, and a summary of each one's verification and chain hash",
+                    "Every register's Z files of a month in one ZIP: one file per register, and a summary of each one's verification and chain hash",
                     schema::<String>,
                 )
                 .with_access(Access::Store(Capability::ViewClosures))
+                .answers(&["application/zip"])
             },
             month_zip,
         )
@@ -95,6 +105,7 @@ pub fn routes() -> ApiRoutes {
                     schema::<String>,
                 )
                 .with_access(readers)
+                .answers(Z_MEDIA)
             },
             z_file,
         )

@@ -61,7 +61,7 @@ pub fn routes() -> ApiRoutes {
         .add(
             RouteDoc {
                 query: TIMELINE_QUERY,
-                ..RouteDoc::new(Method::GET, "/stores/{store_id}/sync-timeline", "The last 14 days of sync attempts per register, as SVG (image/svg+xml)", view_sync, None, schema::<String>)
+                ..RouteDoc::new(Method::GET, "/stores/{store_id}/sync-timeline", "The last 14 days of sync attempts per register, as SVG", view_sync, None, schema::<String>).answers(&["image/svg+xml"])
             },
             timeline,
         )

@@ -16,6 +16,7 @@ pub fn routes() -> ApiRoutes {
             query: &[],
             body: None,
             response: schema::<Health>,
+            media: super::routes::JSON,
         },
         health,
     )

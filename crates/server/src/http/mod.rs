@@ -73,6 +73,7 @@ pub fn api_routes() -> ApiRoutes {
                 query: &[],
                 body: None,
                 response: schema::<serde_json::Value>,
+                media: routes::JSON,
             },
             openapi_document,
         )

@@ -66,7 +66,12 @@ pub struct RouteDoc {
     pub query: &'static [QueryParam],
     pub body: Option<SchemaFn>,
     pub response: SchemaFn,
+    /// The media types a 200 answers with; JSON unless said otherwise.
+    pub media: &'static [&'static str],
 }
+
+/// The media type of most answers.
+pub const JSON: &[&str] = &["application/json"];
 
 impl RouteDoc {
     /// A route without query parameters (add them with struct update syntax).
@@ -86,11 +91,17 @@ impl RouteDoc {
             query: &[],
             body,
             response,
+            media: JSON,
         }
     }
 
     pub fn with_access(self, access: Access) -> RouteDoc {
         RouteDoc { access, ..self }
+    }
+
+    /// A route whose 200 is not JSON (an SVG, a CSV, a download).
+    pub fn answers(self, media: &'static [&'static str]) -> RouteDoc {
+        RouteDoc { media, ..self }
     }
 }
 
@@ -142,11 +153,36 @@ impl ApiRoutes {
     }
 }
 
+/// The path's parameters with the types the handlers parse: ids and numbers are positive
+/// integers; an invitation's `{token}` is its secret, a string.
 fn path_parameters(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }))
+        .map(|name| {
+            let schema = match name {
+                "token" => json!({ "type": "string", "minLength": 1, "maxLength": 128 }),
+                _ => json!({ "type": "integer", "minimum": 1 }),
+            };
+            json!({ "name": name, "in": "path", "required": true, "schema": schema })
+        })
         .collect()
+}
+
+/// What a 200 carries, per media type: the response's schema for JSON, text or bytes
+/// otherwise.
+fn content(doc: &RouteDoc, generator: &mut SchemaGenerator) -> Value {
+    let mut content = Map::new();
+    for media in doc.media {
+        let schema = if *media == "application/json" {
+            serde_json::to_value((doc.response)(generator)).unwrap_or(Value::Null)
+        } else if media.starts_with("text/") || media.ends_with("+xml") {
+            json!({ "type": "string" })
+        } else {
+            json!({ "type": "string", "format": "binary" })
+        };
+        content.insert(media.to_string(), json!({ "schema": schema }));
+    }
+    Value::Object(content)
 }
 
 /// The OpenAPI 3.0 document of the routes.
@@ -164,7 +200,7 @@ pub fn openapi(docs: &[RouteDoc]) -> Value {
             "operationId": format!("{}{}", doc.method.as_str().to_lowercase(), doc.path.replace(['/', '{', '}', '-', '.'], "_")),
             "parameters": parameters,
             "responses": {
-                "200": { "description": "OK", "content": { "application/json": { "schema": (doc.response)(&mut generator) } } },
+                "200": { "description": "OK", "content": content(doc, &mut generator) },
                 "default": { "description": "An error, with a message naming what is wrong", "content": { "application/json": { "schema": error } } }
             }
         });

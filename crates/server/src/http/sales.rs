@@ -75,7 +75,7 @@ pub fn routes() -> ApiRoutes {
             charts_data,
         )
         .add(
-            get("/stores/{store_id}/sales/chart", "A sales chart as SVG (image/svg+xml)", CHART_QUERY, schema::<String>),
+            get("/stores/{store_id}/sales/chart", "A sales chart as SVG", CHART_QUERY, schema::<String>).answers(&["image/svg+xml"]),
             chart_svg,
         )
         .add(
@@ -93,7 +93,7 @@ pub fn routes() -> ApiRoutes {
             ticket_detail,
         )
         .add(
-            get("/stores/{store_id}/sales.csv", "The sales report as CSV for a French spreadsheet (text/csv: `;`, decimal comma, UTF-8 BOM)", PERIOD_QUERY, schema::<String>),
+            get("/stores/{store_id}/sales.csv", "The sales report as CSV for a French spreadsheet (`;`, decimal comma, UTF-8 BOM)", PERIOD_QUERY, schema::<String>).answers(&["text/csv"]),
             csv_export,
         )
 }

@@ -93,3 +93,72 @@ async fn every_route_is_documented_and_every_documented_route_exists() {
         serde_json::json!([])
     );
 }
+
+/// The document says what the server answers: an SVG is no JSON (schemathesis read the sync
+/// timeline as JSON), and an invitation's token is no integer.
+#[tokio::test]
+async fn answers_and_path_parameters_are_documented_as_they_are() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let store = support::fixture::small_store(app.storage().as_ref())
+        .await
+        .store
+        .id;
+    let (_, document) = app.get_json("/api/openapi.json").await;
+    let media = |path: &str| -> Vec<String> {
+        document["paths"][format!("/api{path}")]["get"]["responses"]["200"]["content"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path}: no content"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    for (path, documented, url) in [
+        (
+            "/stores/{store_id}/sync-timeline",
+            "image/svg+xml",
+            format!("/api/stores/{store}/sync-timeline"),
+        ),
+        (
+            "/stores/{store_id}/sales.csv",
+            "text/csv",
+            format!("/api/stores/{store}/sales.csv?period=today"),
+        ),
+        (
+            "/stores/{store_id}/sales",
+            "application/json",
+            format!("/api/stores/{store}/sales?period=today"),
+        ),
+    ] {
+        assert_eq!(media(path), [documented], "{path}");
+        let response = app.get(&url).await;
+        assert_eq!(response.status(), 200, "{url}");
+        let answered = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            answered.starts_with(documented),
+            "{url} answered {answered}"
+        );
+    }
+    for (path, operation) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operation.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().unwrap() {
+                if parameter["in"] != "path" {
+                    continue;
+                }
+                let expected = if parameter["name"] == "token" {
+                    "string"
+                } else {
+                    "integer"
+                };
+                assert_eq!(
+                    parameter["schema"]["type"], expected,
+                    "{method} {path}: {parameter}"
+                );
+            }
+        }
+    }
+    let token = &document["paths"]["/api/invitations/{token}"]["get"]["parameters"][0];
+    assert_eq!(token["schema"]["type"], "string");
+}
