@@ -118,9 +118,7 @@ pub fn DevicesPage() -> impl IntoView {
     let session = use_session();
     let store_id = use_store_id();
     // The plan's done steps are the syncs completed since the page was opened.
-    // The browser's clock: chrono's `Utc::now` has no clock to read in wasm.
-    let opened: DateTime<Utc> =
-        DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    let opened: DateTime<Utc> = crate::time::now();
     let status: RwSignal<Option<Result<StoreFreshness, ClientError>>> = RwSignal::new(None);
     // When the server last answered: only the relative times follow it. The rest of the page
     // is drawn again only when the answer changed, so that a screen reader is not told the

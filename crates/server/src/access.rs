@@ -26,14 +26,10 @@ fn audit_entry(
     detail: String,
 ) -> NewAuditEntry {
     NewAuditEntry {
-        at: now,
-        event,
-        store_id: Some(store.id),
-        actor: Some((actor.id, actor.email.clone())),
         subject: Some(subject),
         role: roles.0,
         previous_role: roles.1,
-        detail,
+        ..NewAuditEntry::by(actor, event, store.id, now, detail)
     }
 }
 

@@ -78,19 +78,11 @@ fn audit(
     at: DateTime<Utc>,
     detail: String,
 ) -> NewAuditEntry {
-    NewAuditEntry {
-        at,
-        event,
-        store_id: Some(register.store_id),
-        actor: Some((actor.id, actor.email.clone())),
-        subject: None,
-        role: None,
-        previous_role: None,
-        detail: format!(
-            "register {} `{}`: {detail}",
-            register.number, register.label
-        ),
-    }
+    let detail = format!(
+        "register {} `{}`: {detail}",
+        register.number, register.label
+    );
+    NewAuditEntry::by(actor, event, register.store_id, at, detail)
 }
 
 /// The register's current wizard (not cancelled).

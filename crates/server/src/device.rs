@@ -70,18 +70,18 @@ pub async fn revoke(
     reason: &str,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
-    let audit = |revoked: u64| NewAuditEntry {
-        at: now,
-        event: AuditEvent::DevicesRevoked,
-        store_id: Some(register.store_id),
-        actor: Some((actor.id, actor.email.clone())),
-        subject: None,
-        role: None,
-        previous_role: None,
-        detail: format!(
+    let audit = |revoked: u64| {
+        let detail = format!(
             "register {} `{}`: {revoked} token(s) revoked: {reason}",
             register.number, register.label
-        ),
+        );
+        NewAuditEntry::by(
+            actor,
+            AuditEvent::DevicesRevoked,
+            register.store_id,
+            now,
+            detail,
+        )
     };
     Ok(storage
         .revoke_devices(register.id, reason, now, &audit)

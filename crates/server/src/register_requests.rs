@@ -13,25 +13,6 @@ use multicaisse_core::requests::{
 };
 use multicaisse_core::store::{Register, Store};
 
-fn audit(
-    actor: &User,
-    event: AuditEvent,
-    store_id: i64,
-    at: DateTime<Utc>,
-    detail: String,
-) -> NewAuditEntry {
-    NewAuditEntry {
-        at,
-        event,
-        store_id: Some(store_id),
-        actor: Some((actor.id, actor.email.clone())),
-        subject: None,
-        role: None,
-        previous_role: None,
-        detail,
-    }
-}
-
 fn described(label: &str, season: Option<Season>) -> String {
     match season {
         Some(season) => format!(
@@ -61,7 +42,7 @@ pub async fn request(
         .chain(pending.iter().map(|r| r.label.as_str()))
         .collect();
     body.validate(store.today(now), &labels)?;
-    let entry = audit(
+    let entry = NewAuditEntry::by(
         actor,
         AuditEvent::RegisterRequested,
         store.id,
@@ -99,7 +80,7 @@ pub async fn activate(
     let request = pending(storage, request_id).await?;
     let what = described(&request.label, request.season);
     let entry = |register: &Register| {
-        audit(
+        NewAuditEntry::by(
             actor,
             AuditEvent::RegisterActivated,
             register.store_id,
@@ -128,7 +109,7 @@ pub async fn refuse(
 ) -> AppResult<RegisterRequest> {
     let request = pending(storage, request_id).await?;
     body.validate()?;
-    let entry = audit(
+    let entry = NewAuditEntry::by(
         actor,
         AuditEvent::RegisterRefused,
         request.store_id,

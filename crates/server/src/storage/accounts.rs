@@ -73,6 +73,29 @@ pub struct NewAuditEntry {
     pub detail: String,
 }
 
+impl NewAuditEntry {
+    /// `actor`'s decision in a store, concerning no one in particular (add a subject or
+    /// roles with struct update syntax).
+    pub fn by(
+        actor: &User,
+        event: AuditEvent,
+        store_id: i64,
+        at: DateTime<Utc>,
+        detail: String,
+    ) -> NewAuditEntry {
+        NewAuditEntry {
+            at,
+            event,
+            store_id: Some(store_id),
+            actor: Some((actor.id, actor.email.clone())),
+            subject: None,
+            role: None,
+            previous_role: None,
+            detail,
+        }
+    }
+}
+
 /// Which audit entries to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditScope {
