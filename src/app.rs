@@ -2,7 +2,7 @@
 //! the role allows, and the routes, each behind the capability it needs.
 
 use crate::api;
-use crate::i18n::{apply_lang, saved_lang, use_texts};
+use crate::i18n::{apply_lang, saved_lang, use_texts, Texts};
 use crate::pages::{
     access::AccessPage,
     audit::AuditPage,
@@ -18,9 +18,11 @@ use crate::pages::{
     z::ZPage,
 };
 use crate::session::{use_session, Session, SessionState};
+use leptos::children::ToChildren;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos::tachys::view::iterators::StaticVec;
+use leptos_router::components::{Route, RouteChildren, RouteProps, Router, Routes, RoutesProps, A};
+use leptos_router::{path, StaticSegment};
 use multicaisse_core::auth::Capability;
 use multicaisse_core::format::Lang;
 
@@ -53,19 +55,7 @@ pub fn App() -> impl IntoView {
             </header>
             <Nav/>
             <main>
-                <Routes fallback=move || view! { <p class="notice">{move || t().not_found}</p> }>
-                    <Route path=path!("/invitation/:token") view=|| lazy(invitation_page())/>
-                    <Route path=path!("/") view=|| view! { <Gate capability=Capability::ViewSales><Home/></Gate> }/>
-                    <Route path=path!("/ventes") view=|| view! { <Gate capability=Capability::ViewSales>{lazy(sales_page())}</Gate> }/>
-                    <Route path=path!("/appareils") view=|| view! { <Gate capability=Capability::ViewSync>{lazy(devices_page())}</Gate> }/>
-                    <Route path=path!("/flotte") view=|| view! { <Gate capability=Capability::EnrolRegisters>{lazy(fleet_page())}</Gate> }/>
-                    <Route path=path!("/demandes") view=|| view! { <Gate capability=Capability::EnrolRegisters>{lazy(support_page())}</Gate> }/>
-                    <Route path=path!("/abonnement") view=|| view! { <Gate capability=Capability::ViewSubscription>{lazy(subscription_page())}</Gate> }/>
-                    <Route path=path!("/z") view=|| view! { <Gate capability=Capability::ViewClosures>{lazy(z_page())}</Gate> }/>
-                    <Route path=path!("/mise-hors-service") view=|| view! { <Gate capability=Capability::Decommission>{lazy(decommission_page())}</Gate> }/>
-                    <Route path=path!("/acces") view=|| view! { <Gate capability=Capability::ViewAccess>{lazy(access_page())}</Gate> }/>
-                    <Route path=path!("/journal") view=|| view! { <Gate capability=Capability::ViewAudit>{lazy(audit_page())}</Gate> }/>
-                </Routes>
+                {routes(t)}
             </main>
         </Router>
     }
@@ -94,47 +84,127 @@ fn Home() -> impl IntoView {
     }
 }
 
-/// The pages, each with the capability it needs: the navigation shows only those the
-/// signed-in person has in the store being looked at.
-const PAGES: [(&str, Capability); 9] = [
-    ("/ventes", Capability::ViewSales),
-    ("/appareils", Capability::ViewSync),
+/// A page of the dashboard: where it is, what it needs, what the navigation calls it, and
+/// what it shows. The routes and the navigation are both made from [`PAGES`].
+struct Page {
+    /// `/ventes`: a single segment.
+    path: &'static str,
+    capability: Capability,
+    label: fn(&Texts) -> &'static str,
+    show: fn() -> AnyView,
+}
+
+/// The pages in the navigation's order: it shows only those the signed-in person may open
+/// in the store being looked at.
+const PAGES: [Page; 9] = [
+    Page {
+        path: "/ventes",
+        capability: Capability::ViewSales,
+        label: |t| t.nav_sales,
+        show: || lazy(sales_page()).into_any(),
+    },
+    Page {
+        path: "/appareils",
+        capability: Capability::ViewSync,
+        label: |t| t.nav_devices,
+        show: || lazy(devices_page()).into_any(),
+    },
     // Only support staff enrol registers: the fleet across stores is theirs.
-    ("/flotte", Capability::EnrolRegisters),
+    Page {
+        path: "/flotte",
+        capability: Capability::EnrolRegisters,
+        label: |t| t.nav_fleet,
+        show: || lazy(fleet_page()).into_any(),
+    },
     // Activating a request enrols a register: support's too.
-    ("/demandes", Capability::EnrolRegisters),
-    ("/abonnement", Capability::ViewSubscription),
-    ("/z", Capability::ViewClosures),
-    ("/mise-hors-service", Capability::Decommission),
-    ("/acces", Capability::ViewAccess),
-    ("/journal", Capability::ViewAudit),
+    Page {
+        path: "/demandes",
+        capability: Capability::EnrolRegisters,
+        label: |t| t.nav_requests,
+        show: || lazy(support_page()).into_any(),
+    },
+    Page {
+        path: "/abonnement",
+        capability: Capability::ViewSubscription,
+        label: |t| t.nav_subscription,
+        show: || lazy(subscription_page()).into_any(),
+    },
+    Page {
+        path: "/z",
+        capability: Capability::ViewClosures,
+        label: |t| t.nav_z,
+        show: || lazy(z_page()).into_any(),
+    },
+    Page {
+        path: "/mise-hors-service",
+        capability: Capability::Decommission,
+        label: |t| t.nav_decommission,
+        show: || lazy(decommission_page()).into_any(),
+    },
+    Page {
+        path: "/acces",
+        capability: Capability::ViewAccess,
+        label: |t| t.nav_access,
+        show: || lazy(access_page()).into_any(),
+    },
+    Page {
+        path: "/journal",
+        capability: Capability::ViewAudit,
+        label: |t| t.nav_audit,
+        show: || lazy(audit_page()).into_any(),
+    },
 ];
+
+/// The invitation page, the home page, and a route per page, each behind the capability it
+/// needs. Built without `view!`, which takes a block among routes for a view.
+fn routes(t: impl Fn() -> &'static Texts + Copy + Send + Sync + 'static) -> impl IntoView {
+    let pages: Vec<_> = PAGES
+        .iter()
+        .map(|page| {
+            let segment = page.path.trim_start_matches('/');
+            let show = move || {
+                view! { <Gate capability=page.capability>{(page.show)()}</Gate> }
+            };
+            Route(
+                RouteProps::builder()
+                    .path((StaticSegment(segment),))
+                    .view(show)
+                    .build(),
+            )
+        })
+        .collect();
+    let invitation = Route(
+        RouteProps::builder()
+            .path(path!("/invitation/:token"))
+            .view(|| lazy(invitation_page()))
+            .build(),
+    );
+    let home = Route(
+        RouteProps::builder()
+            .path(path!("/"))
+            .view(|| view! { <Gate capability=Capability::ViewSales><Home/></Gate> })
+            .build(),
+    );
+    let children = (invitation, home, StaticVec::from(pages));
+    Routes(
+        RoutesProps::builder()
+            .fallback(move || view! { <p class="notice">{move || t().not_found}</p> })
+            .children(RouteChildren::to_children(move || children))
+            .build(),
+    )
+}
 
 #[component]
 fn Nav() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
-    let label = move |href: &str| {
-        let t = t();
-        match href {
-            "/ventes" => t.nav_sales,
-            "/appareils" => t.nav_devices,
-            "/flotte" => t.nav_fleet,
-            "/demandes" => t.nav_requests,
-            "/abonnement" => t.nav_subscription,
-            "/z" => t.nav_z,
-            "/mise-hors-service" => t.nav_decommission,
-            "/acces" => t.nav_access,
-            _ => t.nav_audit,
-        }
-    };
     move || {
         let me = session.me()?;
         let store = session.current_store()?;
         let links = PAGES
-            .into_iter()
-            .filter(|(_, capability)| me.can(store.id, *capability))
-            .map(|(href, _)| view! { <A href=href>{move || label(href)}</A> })
+            .iter()
+            .filter(|page| me.can(store.id, page.capability))
+            .map(|page| view! { <A href=page.path>{move || (page.label)(t())}</A> })
             .collect_view();
         Some(view! { <nav class="tabs" aria-label=move || t().nav_label>{links}</nav> })
     }
