@@ -298,6 +298,36 @@ pub async fn sign_in(
     Ok(open_session(storage, user, now, lifetime, Some(&audit)).await?)
 }
 
+/// Ends the person's session `session_id`, or `everywhere` all of their sessions, with the
+/// sign-out's audit entry in the same transaction; returns how many ended.
+pub async fn sign_out(
+    storage: &dyn Storage,
+    user: &User,
+    session_id: i64,
+    everywhere: bool,
+    now: DateTime<Utc>,
+) -> StorageResult<u64> {
+    let (session, reason) = if everywhere {
+        (None, "signed out everywhere")
+    } else {
+        (Some(session_id), "signed out")
+    };
+    let who = (user.id, user.email.clone());
+    let audit = |sessions_ended: u64| NewAuditEntry {
+        at: now,
+        event: AuditEvent::SignOut,
+        store_id: None,
+        actor: Some(who.clone()),
+        subject: Some((Some(who.0), who.1.clone())),
+        role: None,
+        previous_role: None,
+        detail: format!("{reason} ({sessions_ended} session(s))"),
+    };
+    storage
+        .end_sessions(user.id, session, now, reason, &audit)
+        .await
+}
+
 /// Creates an account with a hashed password (demo data, tests, and the `user` commands).
 pub async fn create_user(
     storage: &dyn Storage,

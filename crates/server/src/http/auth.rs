@@ -7,7 +7,7 @@ use super::AppState;
 use crate::accounts::{self, csrf_token, Client, OpenedSession, SignInError};
 use crate::error::{AppError, AppResult};
 use crate::secret::secret_hash;
-use crate::storage::accounts::{Invitee, NewAuditEntry, NewUser};
+use crate::storage::accounts::{Invitee, NewUser};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, Method};
@@ -17,7 +17,7 @@ use chrono::Utc;
 use cookie::{Cookie, SameSite};
 use multicaisse_core::auth::{
     check_display_name, check_new_password, check_password_length, name_from_email,
-    normalize_email, AcceptInvitationRequest, AuditEvent, InvitationPreview, InvitationState, Me,
+    normalize_email, AcceptInvitationRequest, InvitationPreview, InvitationState, Me,
     SignInRequest, SignedOut, SESSION_COOKIE,
 };
 use std::net::SocketAddr;
@@ -144,27 +144,15 @@ async fn end_sessions(
     caller: &Caller,
     only_this_one: bool,
 ) -> AppResult<Response> {
-    let now = Utc::now();
-    let session = only_this_one.then_some(caller.session_id);
-    let reason = if only_this_one {
-        "signed out"
-    } else {
-        "signed out everywhere"
-    };
-    let audit = |sessions_ended: u64| NewAuditEntry {
-        at: now,
-        event: AuditEvent::SignOut,
-        store_id: None,
-        actor: Some((caller.user.id, caller.user.email.clone())),
-        subject: Some((Some(caller.user.id), caller.user.email.clone())),
-        role: None,
-        previous_role: None,
-        detail: format!("{reason} ({sessions_ended} session(s))"),
-    };
-    let sessions_ended = state
-        .storage
-        .end_sessions(caller.user.id, session, now, reason, &audit)
-        .await?;
+    let storage = state.storage.as_ref();
+    let sessions_ended = accounts::sign_out(
+        storage,
+        &caller.user,
+        caller.session_id,
+        !only_this_one,
+        Utc::now(),
+    )
+    .await?;
     let cookie = cookie_header(String::new(), 0, secure(state, headers))?;
     Ok(([(SET_COOKIE, cookie)], Json(SignedOut { sessions_ended })).into_response())
 }
