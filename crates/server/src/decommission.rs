@@ -27,7 +27,7 @@ async fn evidence(
     reading: Reading,
 ) -> AppResult<(Store, Evidence)> {
     let stored: StoredEvidence = storage.decommission_evidence(register.id).await?;
-    let store = crate::http::store_or_404(storage, register.store_id).await?;
+    let store = crate::lookup::store_or_404(storage, register.store_id).await?;
     let verification =
         crate::zfiles::verify_register(storage, &store, register, store.today(now), reading)
             .await?;
@@ -286,7 +286,7 @@ pub async fn in_progress(
 ) -> AppResult<Vec<Decommission>> {
     let mut all = Vec::new();
     for decommission in storage.decommissions_in_progress().await? {
-        let register = crate::http::register_or_404(storage, decommission.register_id).await?;
+        let register = crate::lookup::register_or_404(storage, decommission.register_id).await?;
         all.push(assess(storage, &register, decommission, now, lang).await?);
     }
     Ok(all)

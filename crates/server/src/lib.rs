@@ -10,6 +10,7 @@ pub mod device;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod lookup;
 pub mod register_client;
 pub mod register_requests;
 pub mod secret;

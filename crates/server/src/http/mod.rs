@@ -26,7 +26,6 @@ use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
-use multicaisse_core::store::{Register, Store};
 use routes::{schema, Access, ApiRoutes, RouteDoc};
 use std::path::Path;
 use std::sync::Arc;
@@ -103,21 +102,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
     headers::add_security_headers(app, dist)
 }
 
-/// The store with this id, or a 404 saying so.
-pub(crate) async fn store_or_404(storage: &dyn Storage, id: i64) -> AppResult<Store> {
-    storage
-        .store(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("store {id} does not exist")))
-}
-
-/// The register with this id, or a 404 saying so.
-pub(crate) async fn register_or_404(storage: &dyn Storage, id: i64) -> AppResult<Register> {
-    storage
-        .register(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("register {id} does not exist")))
-}
+pub(crate) use crate::lookup::{register_or_404, store_or_404};
 
 async fn wrong_method(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
     AppError::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
