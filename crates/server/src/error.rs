@@ -57,6 +57,9 @@ pub enum AppError {
     Decommission(multicaisse_core::decommission::Refusal),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A mistake in the server itself (a route wired to the wrong extractor): a 500.
+    #[error("{0}")]
+    Internal(String),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -99,7 +102,7 @@ impl AppError {
             AppError::Storage(StorageError::Conflict(_) | StorageError::Refused { .. }) => {
                 StatusCode::CONFLICT
             }
-            AppError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Storage(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

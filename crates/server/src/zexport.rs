@@ -27,16 +27,6 @@ pub enum ZFormat {
 impl ZFormat {
     pub const ALL: [ZFormat; 4] = [ZFormat::Csv, ZFormat::Pdf, ZFormat::Fec, ZFormat::Json];
 
-    pub fn parse(text: &str) -> Option<ZFormat> {
-        match text {
-            "csv" => Some(ZFormat::Csv),
-            "fec" => Some(ZFormat::Fec),
-            "json" => Some(ZFormat::Json),
-            "pdf" => Some(ZFormat::Pdf),
-            _ => None,
-        }
-    }
-
     pub fn content_type(self) -> &'static str {
         match self {
             ZFormat::Csv => "text/csv; charset=utf-8",

@@ -3,20 +3,24 @@
 
 use super::caller::Caller;
 use super::json::ApiJson;
+use super::query::ApiQuery;
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
-use super::{query_pairs, AppState};
+use super::scope::InStore;
+use super::AppState;
 use crate::access;
 use crate::error::{AppError, AppResult};
 use crate::storage::accounts::AuditScope;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method};
 use axum::Json;
 use chrono::Utc;
-use multicaisse_core::api::{parse_id, ParamError};
+use multicaisse_core::api::parse_id;
 use multicaisse_core::auth::{
     AuditEntry, Capability, Invitation, InvitationRequest, OwnerGrantRequest, RoleChangeRequest,
     StoreAccess,
 };
+use schemars::JsonSchema;
+use serde::Deserialize;
 
 const AUDIT_PAGE: u32 = 100;
 
@@ -90,50 +94,44 @@ pub fn routes() -> ApiRoutes {
             grant_owner,
         )
         .add(
-            RouteDoc {
-                query: AUDIT_QUERY,
-                ..RouteDoc::new(
-                    Method::GET,
-                    "/stores/{store_id}/audit",
-                    "A store's audit log, newest first: access changes, and its members' sign-ins",
-                    Access::Store(Capability::ViewAudit),
-                    None,
-                    schema::<Vec<AuditEntry>>,
-                )
-            },
+            RouteDoc::new(
+                Method::GET,
+                "/stores/{store_id}/audit",
+                "A store's audit log, newest first: access changes, and its members' sign-ins",
+                Access::Store(Capability::ViewAudit),
+                None,
+                schema::<Vec<AuditEntry>>,
+            )
+            .with_query::<AuditQuery>(),
             store_audit,
         )
         .add(
-            RouteDoc {
-                query: AUDIT_QUERY,
-                ..RouteDoc::new(
-                    Method::GET,
-                    "/audit",
-                    "The whole audit log, newest first (support staff)",
-                    Access::Support,
-                    None,
-                    schema::<Vec<AuditEntry>>,
-                )
-            },
+            RouteDoc::new(
+                Method::GET,
+                "/audit",
+                "The whole audit log, newest first (support staff)",
+                Access::Support,
+                None,
+                schema::<Vec<AuditEntry>>,
+            )
+            .with_query::<AuditQuery>(),
             full_audit,
         )
         .map_router(|router| router.layer(DefaultBodyLimit::max(super::auth::MAX_AUTH_BODY_BYTES)))
 }
 
-const AUDIT_QUERY: &[super::routes::QueryParam] = &[(
-    "before",
-    false,
-    "only entries with an id below this one (the next page)",
-)];
+#[derive(Debug, Deserialize, JsonSchema)]
+struct AuditQuery {
+    /// only entries with an id below this one (the next page)
+    #[schemars(range(min = 1))]
+    before: Option<i64>,
+}
 
 async fn store_access(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(store_id): Path<String>,
+    scope: InStore,
 ) -> AppResult<Json<StoreAccess>> {
-    let store = caller
-        .store(&state, &store_id, Capability::ViewAccess)
-        .await?;
+    let store = scope.store(&state).await?;
     let storage = state.storage.as_ref();
     Ok(Json(
         access::store_access(storage, store.id, Utc::now()).await?,
@@ -160,19 +158,16 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 async fn invite(
     State(state): State<AppState>,
     headers: HeaderMap,
-    caller: Caller,
-    Path(store_id): Path<String>,
+    scope: InStore,
     ApiJson(request): ApiJson<InvitationRequest>,
 ) -> AppResult<Json<Invitation>> {
-    let store = caller
-        .store(&state, &store_id, Capability::ManageAccess)
-        .await?;
+    let store = scope.store(&state).await?;
     let links_to = base_url(&state, &headers);
     let storage = state.storage.as_ref();
     Ok(Json(
         access::invite(
             storage,
-            &caller.user,
+            &scope.caller.user,
             &store,
             &request,
             &links_to,
@@ -184,49 +179,50 @@ async fn invite(
 
 async fn cancel_invitation(
     State(state): State<AppState>,
-    caller: Caller,
-    Path((store_id, invitation_id)): Path<(String, String)>,
+    scope: InStore,
+    Path((_, invitation_id)): Path<(String, String)>,
 ) -> AppResult<Json<Invitation>> {
-    let store = caller
-        .store(&state, &store_id, Capability::ManageAccess)
-        .await?;
+    let store = scope.store(&state).await?;
     let invitation_id = parse_id("invitation_id", &invitation_id)?;
     let storage = state.storage.as_ref();
     Ok(Json(
-        access::cancel_invitation(storage, &caller.user, &store, invitation_id, Utc::now()).await?,
+        access::cancel_invitation(
+            storage,
+            &scope.caller.user,
+            &store,
+            invitation_id,
+            Utc::now(),
+        )
+        .await?,
     ))
 }
 
 async fn revoke_member(
     State(state): State<AppState>,
-    caller: Caller,
-    Path((store_id, user_id)): Path<(String, String)>,
+    scope: InStore,
+    Path((_, user_id)): Path<(String, String)>,
 ) -> AppResult<Json<StoreAccess>> {
-    let store = caller
-        .store(&state, &store_id, Capability::ManageAccess)
-        .await?;
+    let store = scope.store(&state).await?;
     let user_id = parse_id("user_id", &user_id)?;
     let storage = state.storage.as_ref();
     Ok(Json(
-        access::revoke(storage, &caller.user, &store, user_id, Utc::now()).await?,
+        access::revoke(storage, &scope.caller.user, &store, user_id, Utc::now()).await?,
     ))
 }
 
 async fn change_role(
     State(state): State<AppState>,
-    caller: Caller,
-    Path((store_id, user_id)): Path<(String, String)>,
+    scope: InStore,
+    Path((_, user_id)): Path<(String, String)>,
     ApiJson(request): ApiJson<RoleChangeRequest>,
 ) -> AppResult<Json<StoreAccess>> {
-    let store = caller
-        .store(&state, &store_id, Capability::ManageAccess)
-        .await?;
+    let store = scope.store(&state).await?;
     let user_id = parse_id("user_id", &user_id)?;
     let storage = state.storage.as_ref();
     Ok(Json(
         access::change_role(
             storage,
-            &caller.user,
+            &scope.caller.user,
             &store,
             user_id,
             request.role,
@@ -242,7 +238,6 @@ async fn grant_owner(
     Path(store_id): Path<String>,
     ApiJson(request): ApiJson<OwnerGrantRequest>,
 ) -> AppResult<Json<StoreAccess>> {
-    caller.require_support()?;
     let store_id = parse_id("store_id", &store_id)?;
     let storage = state.storage.as_ref();
     let store = storage
@@ -254,29 +249,13 @@ async fn grant_owner(
     ))
 }
 
-fn before_param(query: Option<&str>) -> AppResult<i64> {
-    let mut before = i64::MAX;
-    for (name, value) in query_pairs(query)? {
-        match name.as_str() {
-            "before" => before = parse_id("before", &value)?,
-            other => {
-                return Err(ParamError::new(other, "unknown parameter (expected `before`)").into())
-            }
-        }
-    }
-    Ok(before)
-}
-
 async fn store_audit(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(store_id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: InStore,
+    ApiQuery(AuditQuery { before }): ApiQuery<AuditQuery>,
 ) -> AppResult<Json<Vec<AuditEntry>>> {
-    let store = caller
-        .store(&state, &store_id, Capability::ViewAudit)
-        .await?;
-    let before = before_param(query.as_deref())?;
+    let store = scope.store(&state).await?;
+    let before = before.unwrap_or(i64::MAX);
     Ok(Json(
         state
             .storage
@@ -287,11 +266,9 @@ async fn store_audit(
 
 async fn full_audit(
     State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    ApiQuery(AuditQuery { before }): ApiQuery<AuditQuery>,
 ) -> AppResult<Json<Vec<AuditEntry>>> {
-    caller.require_support()?;
-    let before = before_param(query.as_deref())?;
+    let before = before.unwrap_or(i64::MAX);
     Ok(Json(
         state
             .storage

@@ -2,7 +2,7 @@
 //! stores they may reach. Every handler that needs a person takes a [`Caller`] and asks it for
 //! the store or register it acts on, with the capability it needs: there is no other way in.
 
-use super::{register_or_404, store_or_404, AppState};
+use super::{register_or_404, AppState};
 use crate::accounts::csrf_token;
 use crate::error::{AppError, AppResult};
 use crate::secret::secret_hash;
@@ -14,8 +14,9 @@ use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use multicaisse_core::api::parse_id;
 use multicaisse_core::auth::{Capability, Me, Membership, Principal, CSRF_HEADER, SESSION_COOKIE};
-use multicaisse_core::store::{Register, Store};
+use multicaisse_core::store::Register;
 
+#[derive(Clone)]
 pub struct Caller {
     pub user: User,
     pub session_id: i64,
@@ -43,6 +44,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // The route's access already resolved the caller (see `scope::admit`).
+        if let Some(caller) = parts.extensions.remove::<Caller>() {
+            return Ok(caller);
+        }
         let secret = session_secret(&parts.headers).ok_or_else(|| {
             AppError::Unauthorized("sign in first: this needs a signed-in account".into())
         })?;
@@ -144,32 +149,6 @@ impl Caller {
             .iter()
             .find(|m| m.store_id == store_id)
             .map(|m| (m.time_zone, m.fiscal_year_end_month))
-    }
-
-    /// The store of a path parameter, if this caller may use `capability` there.
-    pub async fn store(
-        &self,
-        state: &AppState,
-        raw_id: &str,
-        capability: Capability,
-    ) -> AppResult<Store> {
-        let id = self.store_id(raw_id, capability)?;
-        store_or_404(state.storage.as_ref(), id).await
-    }
-
-    /// The same, with the store's registers by number (one query).
-    pub async fn store_and_registers(
-        &self,
-        state: &AppState,
-        raw_id: &str,
-        capability: Capability,
-    ) -> AppResult<(Store, Vec<Register>)> {
-        let id = self.store_id(raw_id, capability)?;
-        state
-            .storage
-            .store_with_registers(id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("store {id} does not exist")))
     }
 
     /// The register of a path parameter, if this caller may use `capability` in its store.

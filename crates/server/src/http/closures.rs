@@ -1,14 +1,15 @@
 //! Z files: a register's closures, each verified against the tickets the server holds, and
 //! downloadable per period.
 
-use super::caller::Caller;
 use super::json::ApiJson;
-use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
-use super::{query_pairs, store_or_404, AppState};
+use super::query::ApiQuery;
+use super::routes::{schema, Access, ApiRoutes, RouteDoc};
+use super::scope::{InStore, OnRegister};
+use super::AppState;
 use crate::error::{AppError, AppResult};
 use crate::zexport::{FileStatus, ZFile, ZFormat};
 use crate::zfiles::{verify_register, Reading};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::{header, Method};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,19 +20,50 @@ use multicaisse_core::format::slug;
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::verification::RegisterVerification;
 use multicaisse_core::zperiod::ZPeriod;
+use schemars::JsonSchema;
+use serde::Deserialize;
 
-const Z_QUERY: &[QueryParam] = &[
-    (
-        "period",
-        true,
-        "a day (2026-11-29), a month (2026-11) or a fiscal year (FY2026, the one ending in 2026)",
-    ),
-    (
-        "format",
-        true,
-        "csv, fec (the sales journal), json, pdf (printable, one page per closure), or zip: all four in one ZIP, verified once",
-    ),
-];
+/// The format a Z request asks for.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum AskedFormat {
+    Csv,
+    Fec,
+    Json,
+    Pdf,
+    Zip,
+}
+
+impl AskedFormat {
+    /// The files it makes: `zip` makes every format.
+    fn formats(self) -> Vec<ZFormat> {
+        match self {
+            AskedFormat::Csv => vec![ZFormat::Csv],
+            AskedFormat::Fec => vec![ZFormat::Fec],
+            AskedFormat::Json => vec![ZFormat::Json],
+            AskedFormat::Pdf => vec![ZFormat::Pdf],
+            AskedFormat::Zip => ZFormat::ALL.to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct ZQuery {
+    /// a day (2026-11-29), a month (2026-11) or a fiscal year (FY2026, the one ending in 2026)
+    #[schemars(length(max = 10))]
+    period: String,
+    /// csv, fec (the sales journal), json, pdf (printable, one page per closure), or zip: all four in one ZIP, verified once
+    format: AskedFormat,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct ZipQuery {
+    /// the month, 2026-11
+    #[schemars(length(max = 7))]
+    month: String,
+    /// csv, fec, json or pdf: the format of each register's file; zip: all four for each register
+    format: AskedFormat,
+}
 
 /// What `/registers/{register_id}/z` answers, by `format` (`ZFormat::content_type`, and zip).
 const Z_MEDIA: &[&str] = &[
@@ -40,15 +72,6 @@ const Z_MEDIA: &[&str] = &[
     "application/json",
     "application/pdf",
     "application/zip",
-];
-
-const ZIP_QUERY: &[QueryParam] = &[
-    ("month", true, "the month, 2026-11"),
-    (
-        "format",
-        true,
-        "csv, fec, json or pdf: the format of each register's file; zip: all four for each register",
-    ),
 ];
 
 pub fn routes() -> ApiRoutes {
@@ -84,51 +107,43 @@ pub fn routes() -> ApiRoutes {
             put_fec_accounts,
         )
         .add(
-            RouteDoc {
-                query: ZIP_QUERY,
-                ..super::stores::get_doc(
-                    "/stores/{store_id}/z.zip",
-                    "Every register's Z files of a month in one ZIP: one file per register, and a summary of each one's verification and chain hash",
-                    schema::<String>,
-                )
-                .with_access(Access::Store(Capability::ViewClosures))
-                .answers(&["application/zip"])
-            },
+            super::stores::get_doc(
+                "/stores/{store_id}/z.zip",
+                "Every register's Z files of a month in one ZIP: one file per register, and a summary of each one's verification and chain hash",
+                schema::<String>,
+            )
+            .with_access(Access::Store(Capability::ViewClosures))
+            .with_query::<ZipQuery>()
+            .answers(&["application/zip"]),
             month_zip,
         )
         .add(
-            RouteDoc {
-                query: Z_QUERY,
-                ..super::stores::get_doc(
-                    "/registers/{register_id}/z",
-                    "A register's Z files of a period as a download (CSV, FEC, JSON or PDF, or all four in one ZIP), with their verification status (header X-Z-Verification) and chain hash (X-Z-Chain-Hash)",
-                    schema::<String>,
-                )
-                .with_access(readers)
-                .answers(Z_MEDIA)
-            },
+            super::stores::get_doc(
+                "/registers/{register_id}/z",
+                "A register's Z files of a period as a download (CSV, FEC, JSON or PDF, or all four in one ZIP), with their verification status (header X-Z-Verification) and chain hash (X-Z-Chain-Hash)",
+                schema::<String>,
+            )
+            .with_access(readers)
+            .with_query::<ZQuery>()
+            .answers(Z_MEDIA),
             z_file,
         )
 }
 
 async fn get_fec_accounts(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    scope: InStore,
 ) -> AppResult<Json<FecAccounts>> {
-    let store = caller.store(&state, &id, Capability::ViewClosures).await?;
+    let store = scope.store(&state).await?;
     Ok(Json(accounts_of(&state, store.id).await?))
 }
 
 async fn put_fec_accounts(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    scope: InStore,
     ApiJson(accounts): ApiJson<FecAccounts>,
 ) -> AppResult<Json<FecAccounts>> {
-    let store = caller
-        .store(&state, &id, Capability::ConfigureBookkeeping)
-        .await?;
+    let store = scope.store(&state).await?;
     accounts.validate()?;
     state.storage.set_fec_accounts(store.id, &accounts).await?;
     Ok(Json(accounts))
@@ -144,22 +159,11 @@ async fn accounts_of(state: &AppState, store_id: i64) -> AppResult<FecAccounts> 
 
 async fn verification(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    scope: OnRegister,
 ) -> AppResult<Json<RegisterVerification>> {
-    let (store, register) = register_and_store(&state, &caller, &id).await?;
+    let store = scope.store(&state).await?;
+    let register = scope.register;
     Ok(Json(verified_today(&state, &store, &register).await?))
-}
-
-/// The register of a path parameter the caller may read the Z files of, and its store.
-async fn register_and_store(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> AppResult<(Store, Register)> {
-    let register = caller.register(state, id, Capability::ViewClosures).await?;
-    let store = store_or_404(state.storage.as_ref(), register.store_id).await?;
-    Ok((store, register))
 }
 
 /// A register verified as of the store's business day now: closures of periods over before
@@ -180,41 +184,9 @@ async fn verified_today(
     .await?)
 }
 
-/// The period (named `period_name` in the query) and formats of a Z request, nothing else:
-/// `format=zip` asks for every format.
-fn z_params(
-    query: Option<&str>,
-    period_name: &'static str,
-) -> Result<(ZPeriod, Vec<ZFormat>), ParamError> {
-    let (mut period, mut format) = (None, None);
-    for (name, value) in query_pairs(query)? {
-        match name.as_str() {
-            n if n == period_name => {
-                period = Some(
-                    ZPeriod::parse(&value).map_err(|e| ParamError::new(period_name, e.message))?,
-                )
-            }
-            "format" if value == "zip" => format = Some(ZFormat::ALL.to_vec()),
-            "format" => {
-                format = Some(vec![ZFormat::parse(&value).ok_or_else(|| {
-                    ParamError::new(
-                        "format",
-                        format!("`{value}` is not csv, fec, json, pdf or zip"),
-                    )
-                })?])
-            }
-            other => {
-                return Err(ParamError::new(
-                    other,
-                    format!("is not a parameter: {period_name}, format"),
-                ))
-            }
-        }
-    }
-    let period = period.ok_or_else(|| ParamError::new(period_name, "is missing"))?;
-    let format = format
-        .ok_or_else(|| ParamError::new("format", "is missing: csv, fec, json, pdf or zip"))?;
-    Ok((period, format))
+/// A Z request's period, named `parameter` in its query.
+fn z_period(parameter: &str, text: &str) -> Result<ZPeriod, ParamError> {
+    ZPeriod::parse(text).map_err(|e| ParamError::new(parameter, e.message))
 }
 
 fn download(
@@ -241,14 +213,11 @@ fn download(
 
 async fn month_zip(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: InStore,
+    ApiQuery(asked): ApiQuery<ZipQuery>,
 ) -> AppResult<Response> {
-    let (store, registers) = caller
-        .store_and_registers(&state, &id, Capability::ViewClosures)
-        .await?;
-    let (period, formats) = z_params(query.as_deref(), "month")?;
+    let (store, registers) = scope.store_and_registers(&state).await?;
+    let (period, formats) = (z_period("month", &asked.month)?, asked.format.formats());
     if !matches!(period, ZPeriod::Month(_)) {
         return Err(
             ParamError::new("month", format!("`{period}` is not a month (2026-11)")).into(),
@@ -338,12 +307,11 @@ fn zip_of(files: &[ZFile], formats: &[ZFormat], accounts: &FecAccounts) -> Resul
 
 async fn z_file(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: OnRegister,
+    ApiQuery(asked): ApiQuery<ZQuery>,
 ) -> AppResult<Response> {
-    let (store, register) = register_and_store(&state, &caller, &id).await?;
-    let (period, formats) = z_params(query.as_deref(), "period")?;
+    let (store, register) = (scope.store(&state).await?, scope.register);
+    let (period, formats) = (z_period("period", &asked.period)?, asked.format.formats());
     let verification = verified_today(&state, &store, &register).await?;
     let file = ZFile::new(&store, &register, period, &verification);
     let accounts = accounts_of(&state, store.id).await?;

@@ -4,25 +4,23 @@
 //! log with its evidence.
 
 use super::caller::Caller;
-use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
-use super::{lang_only, AppState};
+use super::query::{ApiQuery, LangQuery};
+use super::routes::{schema, Access, ApiRoutes, RouteDoc};
+use super::scope::OnRegister;
+use super::AppState;
 use crate::decommission;
 use crate::error::AppResult;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::Json;
 use chrono::Utc;
+use multicaisse_core::api::parse_id;
 use multicaisse_core::auth::Capability;
 use multicaisse_core::decommission::Decommission;
 
-const LANG_QUERY: &[QueryParam] = &[("lang", false, "fr (the default) or en, for the reasons")];
-
 pub fn routes() -> ApiRoutes {
     let path = "/registers/{register_id}/decommission";
-    let with_lang = |doc: RouteDoc| RouteDoc {
-        query: LANG_QUERY,
-        ..doc
-    };
+    let with_lang = RouteDoc::with_query::<LangQuery>;
     ApiRoutes::default()
         .add(
             with_lang(RouteDoc::new(
@@ -94,48 +92,36 @@ pub fn routes() -> ApiRoutes {
 
 async fn start(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: OnRegister,
+    ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
 ) -> AppResult<Json<Decommission>> {
-    let lang = lang_only(query.as_deref())?;
-    let register = caller
-        .register(&state, &id, Capability::Decommission)
-        .await?;
     let storage = state.storage.as_ref();
+    let (user, register) = (&scope.caller.user, &scope.register);
     Ok(Json(
-        decommission::start(storage, &caller.user, &register, Utc::now(), lang).await?,
+        decommission::start(storage, user, register, Utc::now(), lang).await?,
     ))
 }
 
 async fn show(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: OnRegister,
+    ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
 ) -> AppResult<Json<Decommission>> {
-    let lang = lang_only(query.as_deref())?;
-    let register = caller
-        .register(&state, &id, Capability::Decommission)
-        .await?;
     let storage = state.storage.as_ref();
     Ok(Json(
-        decommission::show(storage, &register, Utc::now(), lang).await?,
+        decommission::show(storage, &scope.register, Utc::now(), lang).await?,
     ))
 }
 
+/// Support staff only: the register by its id, whatever its store.
 async fn suspend(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
 ) -> AppResult<Json<Decommission>> {
-    let lang = lang_only(query.as_deref())?;
-    caller.require_support()?;
-    let register = caller
-        .register(&state, &id, Capability::Decommission)
-        .await?;
     let storage = state.storage.as_ref();
+    let register = super::register_or_404(storage, parse_id("register_id", &id)?).await?;
     Ok(Json(
         decommission::suspend(storage, &caller.user, &register, Utc::now(), lang).await?,
     ))
@@ -143,43 +129,32 @@ async fn suspend(
 
 async fn uninstall(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: OnRegister,
+    ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
 ) -> AppResult<Json<Decommission>> {
-    let lang = lang_only(query.as_deref())?;
-    let register = caller
-        .register(&state, &id, Capability::Decommission)
-        .await?;
     let storage = state.storage.as_ref();
+    let (user, register) = (&scope.caller.user, &scope.register);
     Ok(Json(
-        decommission::uninstall(storage, &caller.user, &register, Utc::now(), lang).await?,
+        decommission::uninstall(storage, user, register, Utc::now(), lang).await?,
     ))
 }
 
 async fn cancel(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: OnRegister,
+    ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
 ) -> AppResult<Json<Decommission>> {
-    let lang = lang_only(query.as_deref())?;
-    let register = caller
-        .register(&state, &id, Capability::Decommission)
-        .await?;
     let storage = state.storage.as_ref();
+    let (user, register) = (&scope.caller.user, &scope.register);
     Ok(Json(
-        decommission::cancel(storage, &caller.user, &register, Utc::now(), lang).await?,
+        decommission::cancel(storage, user, register, Utc::now(), lang).await?,
     ))
 }
 
 async fn in_progress(
     State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
 ) -> AppResult<Json<Vec<Decommission>>> {
-    let lang = lang_only(query.as_deref())?;
-    caller.require_support()?;
     let storage = state.storage.as_ref();
     Ok(Json(
         decommission::in_progress(storage, Utc::now(), lang).await?,

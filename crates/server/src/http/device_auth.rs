@@ -9,6 +9,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use multicaisse_core::store::{Register, Store};
 
+#[derive(Clone)]
 pub struct DeviceAuth {
     pub register: Register,
     pub store: Store,
@@ -20,6 +21,10 @@ impl FromRequestParts<AppState> for DeviceAuth {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // The route's access already resolved the register (see `scope::admit`).
+        if let Some(device) = parts.extensions.remove::<DeviceAuth>() {
+            return Ok(device);
+        }
         let token = parts
             .headers
             .get(AUTHORIZATION)

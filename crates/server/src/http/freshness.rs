@@ -1,13 +1,14 @@
 //! Sync freshness: a store's registers, its sync plan and incidents (polled by the devices
 //! page), its 14-day timeline, and the support fleet view across stores.
 
-use super::caller::Caller;
-use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
-use super::{query_pairs, AppState};
+use super::query::{self, ApiQuery};
+use super::routes::{schema, Access, ApiRoutes, RouteDoc};
+use super::scope::InStore;
+use super::AppState;
 use crate::charts;
 use crate::error::{AppError, AppResult};
 use crate::storage::freshness::FleetSource;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::{header, Method};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -20,54 +21,58 @@ use multicaisse_core::freshness::{
     TIMELINE_DAYS,
 };
 use multicaisse_core::store::Store;
+use schemars::JsonSchema;
+use serde::Deserialize;
 
-const STATUS_QUERY: &[QueryParam] = &[(
-    "since",
-    false,
-    "RFC 3339 instant: syncs completed after it are listed as the plan's steps done (default: now; at most 14 days back)",
-)];
-const TIMELINE_QUERY: &[QueryParam] = &[
-    ("lang", false, "fr (default) or en"),
-    (
-        "v",
-        false,
-        "ignored: a page changes it to get a fresh drawing past the browser's cache",
-    ),
-];
-const FLEET_QUERY: &[QueryParam] = &[
-    (
-        "store",
-        false,
-        "part of the store's name (any case), or its id",
-    ),
-    (
-        "state",
-        false,
-        "late, never_synced, needs_resync, up_to_date or out_of_service",
-    ),
-    ("page", false, "1-based page of 50 registers, worst first"),
-];
+#[derive(Debug, Deserialize, JsonSchema)]
+struct StatusQuery {
+    /// RFC 3339 instant: syncs completed after it are listed as the plan's steps done (default: now; at most 14 days back)
+    #[schemars(length(max = 40))]
+    since: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct TimelineQuery {
+    /// fr (default) or en
+    #[serde(default)]
+    lang: Lang,
+    /// ignored: a page changes it to get a fresh drawing past the browser's cache
+    #[schemars(length(max = 40))]
+    #[allow(dead_code)]
+    v: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct FleetParams {
+    /// part of the store's name (any case), or its id
+    #[schemars(length(max = 100))]
+    store: Option<String>,
+    /// late, never_synced, needs_resync, up_to_date or out_of_service
+    state: Option<String>,
+    /// 1-based page of 50 registers, worst first
+    page: Option<String>,
+}
 
 pub fn routes() -> ApiRoutes {
     let view_sync = Access::Store(Capability::ViewSync);
     ApiRoutes::default()
         .add(
             RouteDoc {
-                query: STATUS_QUERY,
+                query: query::parameters::<StatusQuery>,
                 ..RouteDoc::new(Method::GET, "/stores/{store_id}/sync-status", "Each register's sync freshness and state, the sync plan, the lease holder and refused attempts (the devices page polls it)", view_sync, None, schema::<StoreFreshness>)
             },
             status,
         )
         .add(
             RouteDoc {
-                query: TIMELINE_QUERY,
+                query: query::parameters::<TimelineQuery>,
                 ..RouteDoc::new(Method::GET, "/stores/{store_id}/sync-timeline", "The last 14 days of sync attempts per register, as SVG", view_sync, None, schema::<String>).answers(&["image/svg+xml"])
             },
             timeline,
         )
         .add(
             RouteDoc {
-                query: FLEET_QUERY,
+                query: query::parameters::<FleetParams>,
                 ..RouteDoc::new(Method::GET, "/fleet", "Every store's registers, worst sync state first, filtered and paginated (support staff)", Access::Support, None, schema::<FleetPage>)
             },
             fleet,
@@ -88,43 +93,39 @@ fn history_start(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::days(TIMELINE_DAYS)
 }
 
+/// The `since` of a status request: an RFC 3339 instant on a plausible day.
+fn since_param(value: &str) -> Result<DateTime<Utc>, ParamError> {
+    let instant = DateTime::parse_from_rfc3339(value)
+        .map_err(|_| {
+            ParamError::new(
+                "since",
+                format!("`{value}` is not an RFC 3339 instant (2026-11-30T14:05:00Z)"),
+            )
+        })?
+        .with_timezone(&Utc);
+    if !multicaisse_core::period::is_plausible(instant.date_naive()) {
+        return Err(ParamError::new(
+            "since",
+            format!(
+                "`{value}` {}",
+                multicaisse_core::period::implausible_reason()
+            ),
+        ));
+    }
+    Ok(instant)
+}
+
 async fn status(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: InStore,
+    ApiQuery(asked): ApiQuery<StatusQuery>,
 ) -> AppResult<Json<StoreFreshness>> {
-    let (store, registers) = caller
-        .store_and_registers(&state, &id, Capability::ViewSync)
-        .await?;
+    let (store, registers) = scope.store_and_registers(&state).await?;
     let now = Utc::now();
-    let mut since = now;
-    for (name, value) in query_pairs(query.as_deref())? {
-        match name.as_str() {
-            "since" => {
-                let instant = DateTime::parse_from_rfc3339(&value)
-                    .map_err(|_| {
-                        ParamError::new(
-                            "since",
-                            format!("`{value}` is not an RFC 3339 instant (2026-11-30T14:05:00Z)"),
-                        )
-                    })?
-                    .with_timezone(&Utc);
-                if !multicaisse_core::period::is_plausible(instant.date_naive()) {
-                    return Err(ParamError::new(
-                        "since",
-                        format!(
-                            "`{value}` {}",
-                            multicaisse_core::period::implausible_reason()
-                        ),
-                    )
-                    .into());
-                }
-                since = instant.max(history_start(now))
-            }
-            other => return Err(ParamError::new(other, "is not a parameter: since").into()),
-        }
-    }
+    let since = match asked.since {
+        Some(value) => since_param(&value)?.max(history_start(now)),
+        None => now,
+    };
     let storage = state.storage.as_ref();
     let statuses = storage.sync_status(store.id).await?;
     let attempts = storage.sync_history(store.id, history_start(now)).await?;
@@ -141,24 +142,10 @@ async fn status(
 
 async fn timeline(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: InStore,
+    ApiQuery(TimelineQuery { lang, .. }): ApiQuery<TimelineQuery>,
 ) -> AppResult<Response> {
-    let (store, registers) = caller
-        .store_and_registers(&state, &id, Capability::ViewSync)
-        .await?;
-    let mut lang = Lang::Fr;
-    for (name, value) in query_pairs(query.as_deref())? {
-        match name.as_str() {
-            "lang" => {
-                lang = Lang::from_code(&value)
-                    .ok_or_else(|| ParamError::new("lang", format!("`{value}` is not fr or en")))?
-            }
-            "v" => {}
-            other => return Err(ParamError::new(other, "is not a parameter: lang, v").into()),
-        }
-    }
+    let (store, registers) = scope.store_and_registers(&state).await?;
     let now = Utc::now();
     let attempts = state
         .storage
@@ -178,12 +165,18 @@ async fn timeline(
 
 async fn fleet(
     State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    ApiQuery(params): ApiQuery<FleetParams>,
 ) -> AppResult<Json<FleetPage>> {
-    caller.require_support()?;
-    let pairs = query_pairs(query.as_deref())?;
-    let asked = FleetQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let given = [
+        ("store", &params.store),
+        ("state", &params.state),
+        ("page", &params.page),
+    ];
+    let asked = FleetQuery::parse(
+        given
+            .iter()
+            .filter_map(|(name, value)| Some((*name, value.as_deref()?))),
+    )?;
     let now = Utc::now();
     let offset = u64::from(asked.page - 1) * u64::from(FLEET_PAGE_SIZE);
     let slice = state

@@ -13,7 +13,7 @@ pub fn routes() -> ApiRoutes {
             path: "/health",
             summary: "200 once the database answers (503 when it does not)",
             access: Access::Public,
-            query: &[],
+            query: super::routes::no_query,
             body: None,
             response: schema::<Health>,
             media: super::routes::JSON,

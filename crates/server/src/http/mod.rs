@@ -10,15 +10,17 @@ mod freshness;
 mod headers;
 mod health;
 mod json;
+pub mod query;
 mod requests;
 pub mod routes;
 mod sales;
+pub mod scope;
 mod spa;
 mod stores;
 mod subscription;
 mod sync;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::storage::Storage;
 use axum::extract::{OriginalUri, Request};
 use axum::http::header::{HOST, ORIGIN};
@@ -69,7 +71,7 @@ pub fn api_routes() -> ApiRoutes {
                 path: "/openapi.json",
                 summary: "This document",
                 access: Access::Public,
-                query: &[],
+                query: routes::no_query,
                 body: None,
                 response: schema::<serde_json::Value>,
                 media: routes::JSON,
@@ -132,7 +134,6 @@ async fn refuse_cross_site(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// The pairs of a query string, decoded.
 /// A query string's parameters, in order; a name given twice is refused, whatever the route.
 pub(crate) fn query_pairs(
     query: Option<&str>,
@@ -152,26 +153,6 @@ pub(crate) fn query_pairs(
         multicaisse_core::text::check_label(name, value)?;
     }
     Ok(pairs)
-}
-
-/// The `lang` of a query that takes nothing else.
-pub(crate) fn lang_only(query: Option<&str>) -> AppResult<multicaisse_core::format::Lang> {
-    let mut lang = multicaisse_core::format::Lang::Fr;
-    for (name, value) in query_pairs(query)? {
-        lang = match name.as_str() {
-            "lang" => multicaisse_core::format::Lang::from_code(&value).ok_or_else(|| {
-                multicaisse_core::api::ParamError::new("lang", format!("`{value}` is not fr or en"))
-            })?,
-            other => {
-                return Err(multicaisse_core::api::ParamError::new(
-                    other,
-                    "is not a parameter: lang",
-                )
-                .into())
-            }
-        };
-    }
-    Ok(lang)
 }
 
 #[cfg(test)]

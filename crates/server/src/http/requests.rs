@@ -3,19 +3,37 @@
 
 use super::caller::Caller;
 use super::json::ApiJson;
-use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
-use super::{query_pairs, AppState};
+use super::query::ApiQuery;
+use super::routes::{schema, Access, ApiRoutes, RouteDoc};
+use super::scope::InStore;
+use super::AppState;
 use crate::error::AppResult;
 use crate::register_requests;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::Json;
 use chrono::Utc;
-use multicaisse_core::api::{parse_id, ParamError};
+use multicaisse_core::api::parse_id;
 use multicaisse_core::auth::Capability;
 use multicaisse_core::requests::{Activation, RefusalBody, RegisterRequest, RegisterRequestBody};
+use schemars::JsonSchema;
+use serde::Deserialize;
 
-const QUEUE_QUERY: &[QueryParam] = &[("status", false, "pending (the default: the queue) or all")];
+/// Which requests the queue lists.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Listed {
+    #[default]
+    Pending,
+    All,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct QueueQuery {
+    /// pending (the default: the queue) or all
+    #[serde(default)]
+    status: Listed,
+}
 
 pub fn routes() -> ApiRoutes {
     ApiRoutes::default()
@@ -42,17 +60,15 @@ pub fn routes() -> ApiRoutes {
             store_requests,
         )
         .add(
-            RouteDoc {
-                query: QUEUE_QUERY,
-                ..RouteDoc::new(
-                    Method::GET,
-                    "/register-requests",
-                    "Every store's requests for an extra register, newest first: the pending ones, or all (support staff)",
-                    Access::Support,
-                    None,
-                    schema::<Vec<RegisterRequest>>,
-                )
-            },
+            RouteDoc::new(
+                Method::GET,
+                "/register-requests",
+                "Every store's requests for an extra register, newest first: the pending ones, or all (support staff)",
+                Access::Support,
+                None,
+                schema::<Vec<RegisterRequest>>,
+            )
+            .with_query::<QueueQuery>(),
             queue,
         )
         .add(
@@ -81,28 +97,22 @@ pub fn routes() -> ApiRoutes {
 
 async fn request_register(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    scope: InStore,
     ApiJson(body): ApiJson<RegisterRequestBody>,
 ) -> AppResult<Json<RegisterRequest>> {
-    let (store, registers) = caller
-        .store_and_registers(&state, &id, Capability::RequestRegisters)
-        .await?;
+    let (store, registers) = scope.store_and_registers(&state).await?;
     let storage = state.storage.as_ref();
+    let user = &scope.caller.user;
     Ok(Json(
-        register_requests::request(storage, &caller.user, &store, &registers, &body, Utc::now())
-            .await?,
+        register_requests::request(storage, user, &store, &registers, &body, Utc::now()).await?,
     ))
 }
 
 async fn store_requests(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    scope: InStore,
 ) -> AppResult<Json<Vec<RegisterRequest>>> {
-    let store = caller
-        .store(&state, &id, Capability::ViewSubscription)
-        .await?;
+    let store = scope.store(&state).await?;
     Ok(Json(
         state
             .storage
@@ -113,23 +123,9 @@ async fn store_requests(
 
 async fn queue(
     State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    ApiQuery(asked): ApiQuery<QueueQuery>,
 ) -> AppResult<Json<Vec<RegisterRequest>>> {
-    caller.require_support()?;
-    let mut pending_only = true;
-    for (name, value) in query_pairs(query.as_deref())? {
-        pending_only = match (name.as_str(), value.as_str()) {
-            ("status", "pending") => true,
-            ("status", "all") => false,
-            ("status", other) => {
-                return Err(
-                    ParamError::new("status", format!("`{other}` is not pending or all")).into(),
-                )
-            }
-            (other, _) => return Err(ParamError::new(other, "is not a parameter: status").into()),
-        };
-    }
+    let pending_only = matches!(asked.status, Listed::Pending);
     Ok(Json(
         state.storage.register_requests(None, pending_only).await?,
     ))
@@ -140,7 +136,6 @@ async fn activate(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Activation>> {
-    caller.require_support()?;
     let id = parse_id("request_id", &id)?;
     let storage = state.storage.as_ref();
     Ok(Json(
@@ -154,7 +149,6 @@ async fn refuse(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RefusalBody>,
 ) -> AppResult<Json<RegisterRequest>> {
-    caller.require_support()?;
     let id = parse_id("request_id", &id)?;
     let storage = state.storage.as_ref();
     Ok(Json(

@@ -3,8 +3,10 @@
 //! the tests that keep it true) are made from: a route cannot exist undocumented.
 
 use super::AppState;
+use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::http::Method;
+use axum::response::IntoResponse;
 use axum::routing::{on, MethodFilter};
 use axum::Router;
 use multicaisse_core::auth::Capability;
@@ -12,6 +14,7 @@ use schemars::gen::{SchemaGenerator, SchemaSettings};
 use schemars::schema::Schema;
 use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 /// A JSON Schema (a `$ref` into the components) of a request or response body.
 pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
@@ -53,8 +56,15 @@ impl Access {
     }
 }
 
-/// A query parameter: name, required, description.
-pub type QueryParam = (&'static str, bool, &'static str);
+pub use super::query::QueryParam;
+
+/// The query parameters of a route, from the struct its handler parses them into.
+pub type QueryFn = fn() -> Arc<[QueryParam]>;
+
+/// A route that takes no query parameter.
+pub fn no_query() -> Arc<[QueryParam]> {
+    super::query::parameters::<super::query::NoQuery>()
+}
 
 #[derive(Clone)]
 pub struct RouteDoc {
@@ -63,7 +73,8 @@ pub struct RouteDoc {
     pub path: &'static str,
     pub summary: &'static str,
     pub access: Access,
-    pub query: &'static [QueryParam],
+    /// Its query parameters: `query::parameters::<T>` of the `ApiQuery<T>` it takes.
+    pub query: QueryFn,
     pub body: Option<SchemaFn>,
     pub response: SchemaFn,
     /// The media types a 200 answers with; JSON unless said otherwise.
@@ -88,10 +99,18 @@ impl RouteDoc {
             path,
             summary,
             access,
-            query: &[],
+            query: no_query,
             body,
             response,
             media: JSON,
+        }
+    }
+
+    /// The route's query parameters are those of `T`, which its handler takes as `ApiQuery<T>`.
+    pub fn with_query<T: schemars::JsonSchema + 'static>(self) -> RouteDoc {
+        RouteDoc {
+            query: super::query::parameters::<T>,
+            ..self
         }
     }
 
@@ -127,7 +146,16 @@ impl ApiRoutes {
     {
         let filter = MethodFilter::try_from(doc.method.clone())
             .unwrap_or_else(|_| panic!("{} {}: unsupported method", doc.method, doc.path));
-        self.router = self.router.route(doc.path, on(filter, handler));
+        let (access, query) = (doc.access, doc.query);
+        // The declared access and query are what the route enforces, before its handler runs.
+        let admitted = move |State(state): State<AppState>, request: Request| async move {
+            let (mut parts, body) = request.into_parts();
+            match super::scope::admit(&state, access, query, &mut parts).await {
+                Ok(()) => handler.call(Request::from_parts(parts, body), state).await,
+                Err(refused) => refused.into_response(),
+            }
+        };
+        self.router = self.router.route(doc.path, on(filter, admitted));
         self.docs.push(doc);
         self
     }
@@ -168,6 +196,17 @@ fn path_parameters(path: &str) -> Vec<Value> {
         .collect()
 }
 
+/// A query parameter's schema as OpenAPI shows it: what the value must be, without the
+/// description (the parameter has it) or the `nullable` of an optional field.
+fn query_schema(param: &QueryParam) -> Value {
+    let mut schema = serde_json::to_value(&param.schema).unwrap_or(Value::Null);
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("description");
+        object.remove("nullable");
+    }
+    schema
+}
+
 /// What a 200 carries, per media type: the response's schema for JSON, text or bytes
 /// otherwise.
 fn content(doc: &RouteDoc, generator: &mut SchemaGenerator) -> Value {
@@ -192,8 +231,8 @@ pub fn openapi(docs: &[RouteDoc]) -> Value {
     let mut paths: Map<String, Value> = Map::new();
     for doc in docs {
         let mut parameters = path_parameters(doc.path);
-        parameters.extend(doc.query.iter().map(|(name, required, description)| {
-            json!({ "name": name, "in": "query", "required": required, "description": description, "schema": { "type": "string" } })
+        parameters.extend((doc.query)().iter().map(|param| {
+            json!({ "name": param.name, "in": "query", "required": param.required, "description": param.description, "schema": query_schema(param) })
         }));
         let mut operation = json!({
             "summary": doc.summary,

@@ -1,12 +1,13 @@
 //! Ventes: each register's sales over a period (from the daily rollups), the data and SVG of
 //! its charts, and the CSV export of the report.
 
-use super::caller::Caller;
-use super::routes::{schema, Access, ApiRoutes, QueryParam, RouteDoc};
-use super::{query_pairs, AppState};
+use super::query::ApiQuery;
+use super::routes::{schema, Access, ApiRoutes, RouteDoc};
+use super::scope::{InStore, OnRegister};
+use super::AppState;
 use crate::charts;
 use crate::error::{AppError, AppResult};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -22,122 +23,153 @@ use multicaisse_core::period::{DateRange, PeriodPreset};
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::text::spreadsheet_text;
 use multicaisse_core::ticket::PaymentMethod;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
-const PERIOD_QUERY: &[QueryParam] = &[
-    ("period", true, "today, yesterday, this_week, this_month, last_month, fiscal_year, last_12_months or custom"),
-    ("from", false, "first day (YYYY-MM-DD), with period=custom"),
-    ("to", false, "last day (YYYY-MM-DD), with period=custom"),
-];
+/// The period of a sales request.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct PeriodQuery {
+    /// today, yesterday, this_week, this_month, last_month, fiscal_year, last_12_months or custom
+    #[schemars(length(max = 20))]
+    period: String,
+    /// first day (YYYY-MM-DD), with period=custom
+    #[schemars(length(max = 10))]
+    from: Option<String>,
+    /// last day (YYYY-MM-DD), with period=custom
+    #[schemars(length(max = 10))]
+    to: Option<String>,
+}
 
-const CHART_QUERY: &[QueryParam] = &[
-    ("kind", true, "daily, hours or payments"),
-    ("lang", false, "fr (default) or en: the axes' formats"),
-    ("period", true, "as for the sales report"),
-    ("from", false, "with period=custom"),
-    ("to", false, "with period=custom"),
-];
+/// Which chart to draw.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum ChartKind {
+    Daily,
+    Hours,
+    Payments,
+}
 
-const TICKETS_QUERY: &[QueryParam] = &[
-    ("period", true, "as for the sales report"),
-    ("from", false, "with period=custom"),
-    ("to", false, "with period=custom"),
-    (
-        "q",
-        false,
-        "a ticket number (1041, n°1041) or an amount TTC (12,50 or 12,50 €)",
-    ),
-    ("page", false, "1-based page number (default 1)"),
-];
+#[derive(Debug, Deserialize, JsonSchema)]
+struct ChartQuery {
+    /// daily, hours or payments
+    kind: ChartKind,
+    /// fr (default) or en: the axes' formats
+    #[serde(default)]
+    lang: Lang,
+    /// as for the sales report
+    #[schemars(length(max = 20))]
+    period: String,
+    /// with period=custom
+    #[schemars(length(max = 10))]
+    from: Option<String>,
+    /// with period=custom
+    #[schemars(length(max = 10))]
+    to: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct TicketsQuery {
+    /// as for the sales report
+    #[schemars(length(max = 20))]
+    period: String,
+    /// with period=custom
+    #[schemars(length(max = 10))]
+    from: Option<String>,
+    /// with period=custom
+    #[schemars(length(max = 10))]
+    to: Option<String>,
+    /// a ticket number (1041, n°1041) or an amount TTC (12,50 or 12,50 €)
+    #[schemars(length(max = 40))]
+    q: Option<String>,
+    /// 1-based page number (default 1)
+    #[schemars(range(min = 1))]
+    page: Option<u32>,
+}
+
+/// The period a query names, parsed by core's rule (the app reads its URL with the same).
+fn sales_period(
+    period: &str,
+    from: &Option<String>,
+    to: &Option<String>,
+) -> Result<SalesPeriod, ParamError> {
+    let mut pairs = vec![("period".to_string(), period.to_string())];
+    for (name, value) in [("from", from), ("to", to)] {
+        if let Some(value) = value {
+            pairs.push((name.to_string(), value.clone()));
+        }
+    }
+    SalesPeriod::parse(&pairs)
+}
 
 pub const TICKETS_PER_PAGE: u32 = 50;
 
-fn get(
+fn get<Q: JsonSchema + 'static>(
     path: &'static str,
     summary: &'static str,
-    query: &'static [QueryParam],
     response: super::routes::SchemaFn,
 ) -> RouteDoc {
-    RouteDoc {
-        query,
-        ..super::stores::get_doc(path, summary, response)
-    }
+    super::stores::get_doc(path, summary, response).with_query::<Q>()
 }
 
 pub fn routes() -> ApiRoutes {
     ApiRoutes::default()
         .add(
-            get("/stores/{store_id}/sales", "Sales per register over local business days, with the store total and the previous equivalent period", PERIOD_QUERY, schema::<SalesReport>),
+            get::<PeriodQuery>("/stores/{store_id}/sales", "Sales per register over local business days, with the store total and the previous equivalent period", schema::<SalesReport>),
             report,
         )
         .add(
-            get("/stores/{store_id}/sales/charts", "What the sales charts draw: net sales per day and tickets per hour per register, and the busiest hours against the extra registers' cost", PERIOD_QUERY, schema::<SalesCharts>),
+            get::<PeriodQuery>("/stores/{store_id}/sales/charts", "What the sales charts draw: net sales per day and tickets per hour per register, and the busiest hours against the extra registers' cost", schema::<SalesCharts>),
             charts_data,
         )
         .add(
-            get("/stores/{store_id}/sales/chart", "A sales chart as SVG", CHART_QUERY, schema::<String>).answers(&["image/svg+xml"]),
+            get::<ChartQuery>("/stores/{store_id}/sales/chart", "A sales chart as SVG", schema::<String>).answers(&["image/svg+xml"]),
             chart_svg,
         )
         .add(
             RouteDoc {
                 access: Access::Register(Capability::ViewSales),
-                ..get("/registers/{register_id}/tickets", "A register's tickets over a period, newest first, 50 a page, searchable by number (whatever the period) or amount", TICKETS_QUERY, schema::<TicketPage>)
+                ..get::<TicketsQuery>("/registers/{register_id}/tickets", "A register's tickets over a period, newest first, 50 a page, searchable by number (whatever the period) or amount", schema::<TicketPage>)
             },
             ticket_page,
         )
         .add(
             RouteDoc {
                 access: Access::Register(Capability::ViewSales),
-                ..get("/registers/{register_id}/tickets/{sequence}", "One ticket: lines, VAT, payments, hashes and its place in the chain", &[], schema::<TicketDetail>)
+                ..get::<super::query::NoQuery>("/registers/{register_id}/tickets/{sequence}", "One ticket: lines, VAT, payments, hashes and its place in the chain", schema::<TicketDetail>)
             },
             ticket_detail,
         )
         .add(
-            get("/stores/{store_id}/sales.csv", "The sales report as CSV for a French spreadsheet (`;`, decimal comma, UTF-8 BOM)", PERIOD_QUERY, schema::<String>).answers(&["text/csv"]),
+            get::<PeriodQuery>("/stores/{store_id}/sales.csv", "The sales report as CSV for a French spreadsheet (`;`, decimal comma, UTF-8 BOM)", schema::<String>).answers(&["text/csv"]),
             csv_export,
         )
 }
 
-/// The store and period of a request, and the request's other parameters.
+/// The store and period of a request.
 struct Asked {
     store_id: i64,
     preset: Option<PeriodPreset>,
     range: DateRange,
-    rest: HashMap<String, String>,
 }
 
 /// Resolves a request's period in its store's clock: a member's is known from the session,
 /// so the report's queries need not wait for the store's.
-async fn asked(
-    state: &AppState,
-    caller: &Caller,
-    store_id: &str,
-    query: Option<&str>,
-    extra: &[&str],
-) -> AppResult<Asked> {
-    let store_id = caller.store_id(store_id, Capability::ViewSales)?;
-    let (time_zone, fiscal_year_end_month) = match caller.store_clock(store_id) {
+async fn asked(state: &AppState, scope: &InStore, period: SalesPeriod) -> AppResult<Asked> {
+    let store_id = scope.store_id;
+    let (time_zone, fiscal_year_end_month) = match scope.caller.store_clock(store_id) {
         Some(clock) => clock,
         None => {
-            let store = super::store_or_404(state.storage.as_ref(), store_id).await?;
+            let store = scope.store(state).await?;
             (store.time_zone, store.fiscal_year_end_month)
         }
     };
-    let (mut period, mut rest) = (Vec::new(), HashMap::new());
-    for (name, value) in query_pairs(query)? {
-        if extra.contains(&name.as_str()) {
-            rest.insert(name, value);
-        } else {
-            period.push((name, value));
-        }
-    }
     let today = multicaisse_core::store::business_date(Utc::now(), time_zone);
-    let (preset, range) = SalesPeriod::parse(&period)?.resolve(today, fiscal_year_end_month);
+    let (preset, range) = period.resolve(today, fiscal_year_end_month);
     Ok(Asked {
         store_id,
         preset,
         range,
-        rest,
     })
 }
 
@@ -176,11 +208,10 @@ async fn build_report(state: &AppState, asked: &Asked) -> AppResult<(SalesReport
 /// previous equivalent period: read from the daily rollups.
 async fn report(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: InStore,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> AppResult<Json<SalesReport>> {
-    let asked = asked(&state, &caller, &id, query.as_deref(), &[]).await?;
+    let asked = asked(&state, &scope, sales_period(&q.period, &q.from, &q.to)?).await?;
     Ok(Json(build_report(&state, &asked).await?.0))
 }
 
@@ -262,39 +293,24 @@ async fn build_charts(state: &AppState, asked: &Asked) -> AppResult<SalesCharts>
 
 async fn charts_data(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: InStore,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> AppResult<Json<SalesCharts>> {
-    let asked = asked(&state, &caller, &id, query.as_deref(), &[]).await?;
+    let asked = asked(&state, &scope, sales_period(&q.period, &q.from, &q.to)?).await?;
     Ok(Json(build_charts(&state, &asked).await?))
 }
 
 async fn chart_svg(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: InStore,
+    ApiQuery(q): ApiQuery<ChartQuery>,
 ) -> AppResult<Response> {
-    let asked = asked(&state, &caller, &id, query.as_deref(), &["kind", "lang"]).await?;
-    let lang = match asked.rest.get("lang").map(String::as_str) {
-        None => Lang::Fr,
-        Some(code) => Lang::from_code(code)
-            .ok_or_else(|| ParamError::new("lang", format!("`{code}` is not fr or en")))?,
-    };
-    let kind = asked.rest.get("kind").cloned().unwrap_or_default();
-    let drawn = match kind.as_str() {
-        "daily" => charts::daily(&build_charts(&state, &asked).await?, lang),
-        "hours" => charts::hours(&build_charts(&state, &asked).await?, lang),
-        "payments" => charts::payments(&build_report(&state, &asked).await?.0, lang),
-        "" => return Err(ParamError::new("kind", "is missing: daily, hours or payments").into()),
-        other => {
-            return Err(ParamError::new(
-                "kind",
-                format!("`{other}` is not daily, hours or payments"),
-            )
-            .into())
-        }
+    let asked = asked(&state, &scope, sales_period(&q.period, &q.from, &q.to)?).await?;
+    let lang = q.lang;
+    let drawn = match q.kind {
+        ChartKind::Daily => charts::daily(&build_charts(&state, &asked).await?, lang),
+        ChartKind::Hours => charts::hours(&build_charts(&state, &asked).await?, lang),
+        ChartKind::Payments => charts::payments(&build_report(&state, &asked).await?.0, lang),
     };
     let svg = drawn.map_err(|e| AppError::Unavailable(e.to_string()))?;
     Ok((
@@ -307,50 +323,16 @@ async fn chart_svg(
         .into_response())
 }
 
-/// The period and other parameters of a register's request, the register and its store.
-async fn register_asked(
-    state: &AppState,
-    caller: &Caller,
-    register_id: &str,
-    query: Option<&str>,
-    extra: &[&str],
-) -> AppResult<(Register, Store, DateRange, HashMap<String, String>)> {
-    let register = caller
-        .register(state, register_id, Capability::ViewSales)
-        .await?;
-    let store = super::store_or_404(state.storage.as_ref(), register.store_id).await?;
-    let (mut period, mut rest) = (Vec::new(), HashMap::new());
-    for (name, value) in query_pairs(query)? {
-        if extra.contains(&name.as_str()) {
-            rest.insert(name, value);
-        } else {
-            period.push((name, value));
-        }
-    }
-    let (_, range) =
-        SalesPeriod::parse(&period)?.resolve(store.today(Utc::now()), store.fiscal_year_end_month);
-    Ok((register, store, range, rest))
-}
-
 async fn ticket_page(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    OnRegister { register, .. }: OnRegister,
+    ApiQuery(q): ApiQuery<TicketsQuery>,
 ) -> AppResult<Json<TicketPage>> {
-    let (register, _, range, rest) =
-        register_asked(&state, &caller, &id, query.as_deref(), &["q", "page"]).await?;
-    let search = TicketSearch::parse("q", rest.get("q").map_or("", String::as_str))?;
-    let page = match rest.get("page") {
-        None => 1,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| {
-                ParamError::new("page", format!("`{text}` is not a page number (1, 2…)"))
-            })?,
-    };
+    let period = sales_period(&q.period, &q.from, &q.to)?;
+    let store = super::store_or_404(state.storage.as_ref(), register.store_id).await?;
+    let (_, range) = period.resolve(store.today(Utc::now()), store.fiscal_year_end_month);
+    let search = TicketSearch::parse("q", q.q.as_deref().unwrap_or_default())?;
+    let page = q.page.unwrap_or(1);
     let offset = u64::from(page - 1) * u64::from(TICKETS_PER_PAGE);
     let (matching, tickets) = state
         .storage
@@ -388,10 +370,9 @@ async fn ticket_page(
 
 async fn ticket_detail(
     State(state): State<AppState>,
-    caller: Caller,
-    Path((id, sequence)): Path<(String, String)>,
+    OnRegister { register, .. }: OnRegister,
+    Path((_, sequence)): Path<(String, String)>,
 ) -> AppResult<Json<TicketDetail>> {
-    let register = caller.register(&state, &id, Capability::ViewSales).await?;
     let sequence =
         u64::try_from(multicaisse_core::api::parse_id("sequence", &sequence)?).unwrap_or(u64::MAX);
     let store = super::store_or_404(state.storage.as_ref(), register.store_id).await?;
@@ -435,11 +416,10 @@ async fn ticket_detail(
 /// between fields, decimal comma, UTF-8 with a BOM so Excel detects the encoding.
 async fn csv_export(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: InStore,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> AppResult<Response> {
-    let asked = asked(&state, &caller, &id, query.as_deref(), &[]).await?;
+    let asked = asked(&state, &scope, sales_period(&q.period, &q.from, &q.to)?).await?;
     let (report, store) = build_report(&state, &asked).await?;
     let store_name = store.name;
     let bytes = sales_csv(&report)

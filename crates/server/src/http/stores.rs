@@ -1,8 +1,9 @@
 use super::caller::Caller;
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
+use super::scope::{InStore, OnRegister};
 use super::AppState;
 use crate::error::AppResult;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Method;
 use axum::Json;
 use multicaisse_core::auth::Capability;
@@ -50,13 +51,9 @@ pub fn routes() -> ApiRoutes {
 
 async fn register_integrity(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    scope: OnRegister,
 ) -> AppResult<Json<Integrity>> {
-    let register_id = caller
-        .register(&state, &id, Capability::ViewSales)
-        .await?
-        .id;
+    let register_id = scope.register.id;
     let storage = &state.storage;
     let (ticket_chain_break, closure_chain_break) = storage.chain_breaks(register_id).await?;
     Ok(Json(Integrity {
@@ -75,23 +72,14 @@ async fn list_stores(State(state): State<AppState>, caller: Caller) -> AppResult
     Ok(Json(stores))
 }
 
-async fn get_store(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> AppResult<Json<Store>> {
-    Ok(Json(
-        caller.store(&state, &id, Capability::ViewSales).await?,
-    ))
+async fn get_store(State(state): State<AppState>, scope: InStore) -> AppResult<Json<Store>> {
+    Ok(Json(scope.store(&state).await?))
 }
 
 async fn list_registers(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    scope: InStore,
 ) -> AppResult<Json<Vec<Register>>> {
-    let (_, registers) = caller
-        .store_and_registers(&state, &id, Capability::ViewSales)
-        .await?;
+    let (_, registers) = scope.store_and_registers(&state).await?;
     Ok(Json(registers))
 }

@@ -1,12 +1,12 @@
 //! The store's subscription: what its registers cost, this month's invoice as it stands, and
 //! past months.
 
-use super::caller::Caller;
-use super::query_pairs;
+use super::query::{ApiQuery, LangQuery};
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
+use super::scope::InStore;
 use super::AppState;
 use crate::error::AppResult;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::Method;
 use axum::Json;
 use chrono::NaiveDate;
@@ -16,21 +16,28 @@ use multicaisse_core::setup::{check_setup, RegisterSetup, ShopIdentity};
 use multicaisse_core::store::{Register, RegisterKind, Store};
 use multicaisse_core::subscription::{Billing, ServedRegister, ServiceSpan, Subscription};
 use multicaisse_core::zperiod::ZPeriod;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct BillingQuery {
+    /// the month, 2026-11 (default: this month in Paris)
+    #[schemars(length(max = 7))]
+    month: Option<String>,
+}
 
 pub fn routes() -> ApiRoutes {
     ApiRoutes::default()
         .add(
-            RouteDoc {
-                query: &[("month", false, "the month, 2026-11 (default: this month in Paris)")],
-                ..RouteDoc::new(
-                    Method::GET,
-                    "/billing",
-                    "What the service bills for a month: every store's extra registers, prorated to the day, and the total (support staff)",
-                    Access::Support,
-                    None,
-                    schema::<Billing>,
-                )
-            },
+            RouteDoc::new(
+                Method::GET,
+                "/billing",
+                "What the service bills for a month: every store's extra registers, prorated to the day, and the total (support staff)",
+                Access::Support,
+                None,
+                schema::<Billing>,
+            )
+            .with_query::<BillingQuery>(),
             billing,
         )
         .add(
@@ -43,41 +50,34 @@ pub fn routes() -> ApiRoutes {
             subscription,
         )
         .add(
-            RouteDoc {
-                query: &[(
-                    "lang",
-                    false,
-                    "fr (the default) or en: the language of the checklist in words",
-                )],
-                ..super::stores::get_doc(
+            super::stores::get_doc(
                 "/stores/{store_id}/setup",
                 "Each register's set-up checklist, from the settings it last reported: shop information and fiscal year as the store's, ticket template and payment methods as the principal register's, loyalty on; and warnings; also in words (`lang`: fr, the default, or en)",
                 schema::<Vec<RegisterSetup>>,
             )
             .with_access(Access::Store(Capability::ViewSubscription))
-            },
+            .with_query::<LangQuery>(),
             setup,
         )
 }
 
 async fn billing(
     State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    ApiQuery(asked): ApiQuery<BillingQuery>,
 ) -> AppResult<Json<Billing>> {
-    caller.require_support()?;
-    let mut month = None;
-    for (name, value) in query_pairs(query.as_deref())? {
-        match (name.as_str(), ZPeriod::parse(&value)) {
-            ("month", Ok(ZPeriod::Month(first))) => month = Some(first),
-            ("month", _) => {
-                return Err(
-                    ParamError::new("month", format!("`{value}` is not a month (2026-11)")).into(),
-                )
-            }
-            (other, _) => return Err(ParamError::new(other, "is not a parameter: month").into()),
+    let month = match asked
+        .month
+        .as_deref()
+        .map(|text| (text, ZPeriod::parse(text)))
+    {
+        None => None,
+        Some((_, Ok(ZPeriod::Month(first)))) => Some(first),
+        Some((text, _)) => {
+            return Err(
+                ParamError::new("month", format!("`{text}` is not a month (2026-11)")).into(),
+            )
         }
-    }
+    };
     let month = month.unwrap_or_else(|| {
         chrono::Utc::now()
             .with_timezone(&chrono_tz::Europe::Paris)
@@ -94,14 +94,10 @@ async fn billing(
 
 async fn setup(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    scope: InStore,
+    ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
 ) -> AppResult<Json<Vec<RegisterSetup>>> {
-    let lang = super::lang_only(query.as_deref())?;
-    let (store, registers) = caller
-        .store_and_registers(&state, &id, Capability::ViewSubscription)
-        .await?;
+    let (store, registers) = scope.store_and_registers(&state).await?;
     let mut reported = Vec::with_capacity(registers.len());
     for register in &registers {
         reported.push(state.storage.register_settings(register.id).await?);
@@ -140,12 +136,9 @@ async fn setup(
 
 async fn subscription(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    scope: InStore,
 ) -> AppResult<Json<Subscription>> {
-    let (store, registers) = caller
-        .store_and_registers(&state, &id, Capability::ViewSubscription)
-        .await?;
+    let (store, registers) = scope.store_and_registers(&state).await?;
     let today = store.today(chrono::Utc::now());
     let spans = served(&state, &store, registers).await?;
     Ok(Json(Subscription::assemble(

@@ -1,16 +1,16 @@
 //! The API a register (iPad) calls: pair once, then sync in sessions under the store's lease.
 //! Also the pairing-code route support uses to enrol a register.
 
-use super::caller::Caller;
 use super::device_auth::DeviceAuth;
 use super::json::ApiJson;
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
+use super::scope::{InStore, OnRegister};
 use super::{register_or_404, AppState};
 use crate::device::{self, new_token, normalize_code, secret_hash};
 use crate::error::{AppError, AppResult};
 use crate::ingest;
 use crate::storage::{LeaseOutcome, Redeemed};
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::Method;
 use axum::Json;
 use chrono::Utc;
@@ -85,13 +85,9 @@ fn get_sessions_doc() -> RouteDoc {
 
 async fn revoke_devices(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    OnRegister { caller, register }: OnRegister,
     ApiJson(request): ApiJson<RevokeRequest>,
 ) -> AppResult<Json<RevokeResponse>> {
-    let register = caller
-        .register(&state, &id, Capability::RevokeDevices)
-        .await?;
     device_text("reason", &request.reason)?;
     let storage = state.storage.as_ref();
     let reason = request.reason.trim();
@@ -105,22 +101,17 @@ async fn revoke_devices(
 
 async fn list_sync_sessions(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    scope: InStore,
 ) -> AppResult<Json<Vec<SyncSession>>> {
-    let store_id = caller.store(&state, &id, Capability::ViewSync).await?.id;
+    let store_id = scope.store(&state).await?.id;
     Ok(Json(state.storage.sync_sessions(store_id, 200).await?))
 }
 
 /// A new one-time code for a register's iPad (support reads it to the shop).
 async fn create_pairing_code(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    OnRegister { register, .. }: OnRegister,
 ) -> AppResult<Json<PairingCode>> {
-    let register = caller
-        .register(&state, &id, Capability::EnrolRegisters)
-        .await?;
     if !register.status.may_sync() {
         return Err(out_of_service(register.status));
     }

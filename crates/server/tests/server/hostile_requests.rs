@@ -4,9 +4,12 @@
 
 use crate::support;
 
+use multicaisse_core::auth::{Capability, Role};
 use multicaisse_server::http::api_routes;
+use multicaisse_server::http::routes::Access;
 use serde_json::{json, Value};
 use support::fixture::small_store;
+use support::session::{add_member, Session};
 use support::{Backend, TestApp};
 
 /// Values a client could send where a date, a number, an id or a word is expected.
@@ -94,13 +97,18 @@ fn short(value: &str) -> String {
     }
 }
 
-/// Sends one request; a dropped connection is an answer too, a wrong one.
+/// Sends one request as support staff; a dropped connection is an answer too, a wrong one.
 async fn send(app: &TestApp, method: &str, path: &str) -> Result<(u16, Value), String> {
-    let url = format!("{}/api{path}", app.server.url());
+    send_as(&app.support, method, path).await
+}
+
+async fn send_as(session: &Session, method: &str, path: &str) -> Result<(u16, Value), String> {
+    let url = format!("{}/api{path}", session.base);
+    let client = &session.client;
     let request = match method {
-        "GET" => app.support.client.get(url),
-        "POST" => app.support.client.post(url).json(&json!({})),
-        "PUT" => app.support.client.put(url).json(&json!({})),
+        "GET" => client.get(url),
+        "POST" => client.post(url).json(&json!({})),
+        "PUT" => client.put(url).json(&json!({})),
         other => panic!("no method {other} in the API"),
     };
     let response = request
@@ -122,12 +130,17 @@ async fn every_query_parameter_refuses_extreme_values(backend: Backend) {
     let mut wrong = Vec::new();
     let mut tried = 0;
     for doc in api_routes().docs() {
-        if doc.query.is_empty() || doc.method != "GET" {
+        let params = (doc.query)();
+        let params: Vec<(&str, bool, &str)> = params
+            .iter()
+            .map(|p| (p.name.as_str(), p.required, p.description.as_str()))
+            .collect();
+        if params.is_empty() || doc.method != "GET" {
             continue;
         }
         let path = valid_path(doc.path, store, register);
         let query = |attacked: &str, value: &str| -> String {
-            doc.query
+            params
                 .iter()
                 .filter(|(name, required, _)| {
                     let with_custom_period = ["from", "to"].contains(name)
@@ -153,7 +166,7 @@ async fn every_query_parameter_refuses_extreme_values(backend: Backend) {
         }
         // Both ends of a custom period at once: the range is then short, and only the dates'
         // own bounds stand between them and the date arithmetic.
-        if doc.query.iter().any(|(name, _, _)| *name == "from") {
+        if params.iter().any(|(name, _, _)| *name == "from") {
             for value in hostile_values() {
                 tried += 1;
                 let both = query("from", &value).replace(
@@ -173,7 +186,7 @@ async fn every_query_parameter_refuses_extreme_values(backend: Backend) {
                 }
             }
         }
-        for (name, _, _) in doc.query {
+        for (name, _, _) in &params {
             for value in hostile_values() {
                 tried += 1;
                 let url = format!("{path}?{}", query(name, &value));
@@ -201,6 +214,105 @@ async fn every_query_parameter_refuses_extreme_values(backend: Backend) {
     );
 }
 
+/// Every route, whatever its method: a parameter it does not take, and one of its own given
+/// twice, are refused with a 400 naming them, before anything is read or written. A route's
+/// documented parameters are the only ones it takes.
+async fn every_route_refuses_unknown_and_repeated_parameters(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let (store, register) = (fixture.store.id, fixture.registers[0].id);
+    let owner_email = "owner@canuts.test";
+    add_member(
+        app.storage().as_ref(),
+        owner_email,
+        "un mot de passe sûr",
+        store,
+        Role::Owner,
+    )
+    .await;
+    let owner = Session::sign_in(&app.server.url(), owner_email, "un mot de passe sûr").await;
+    let before = app.audit_log().await.len();
+    let mut wrong = Vec::new();
+    let mut tried = 0;
+    for doc in api_routes().docs() {
+        // Support staff may call every route but those only owners may.
+        let caller = match doc.access {
+            Access::Store(Capability::ManageAccess) => &owner,
+            _ => &app.support,
+        };
+        if doc.access == Access::Device {
+            // A register's token comes first: see `sync_routes_check_the_query_after_the_token`.
+            continue;
+        }
+        let params = (doc.query)();
+        let required: Vec<String> = params
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| format!("{}={}", p.name, encode(valid_value(doc.path, &p.name))))
+            .collect();
+        let path = valid_path(doc.path, store, register);
+        let mut attacks = vec![("colour", format!("{}colour=red", with_amp(&required)))];
+        if let Some(first) = params.first() {
+            let value = encode(valid_value(doc.path, &first.name));
+            let twice = format!("{}={value}&{}={value}", first.name, first.name);
+            let others: Vec<String> = required
+                .iter()
+                .filter(|r| !r.starts_with(&format!("{}=", first.name)))
+                .cloned()
+                .collect();
+            attacks.push((first.name.as_str(), format!("{}{twice}", with_amp(&others))));
+        }
+        for (named, query) in attacks {
+            tried += 1;
+            let url = format!("{path}?{query}");
+            let shown = format!("{} {url}", doc.method);
+            match send_as(caller, doc.method.as_str(), &url).await {
+                Ok((400, body)) if body["parameter"] == named => {}
+                other => wrong.push(format!("{shown}: {other:?}")),
+            }
+        }
+    }
+    assert!(tried > 60, "only {tried} requests tried");
+    assert!(
+        wrong.is_empty(),
+        "{} wrong answers:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(
+        app.audit_log().await.len(),
+        before,
+        "a refused request wrote"
+    );
+}
+
+/// `a=1&b=2&` from parameters, ready for one more (nothing when there are none).
+fn with_amp(params: &[String]) -> String {
+    params.iter().map(|p| format!("{p}&")).collect()
+}
+
+/// A sync route checks the register's token first: without one, its query is not looked at;
+/// with one, an unknown parameter is refused by name.
+async fn sync_routes_check_the_query_after_the_token(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/sync/begin?colour=red", app.server.url());
+    let anonymous = client.post(&url).json(&json!({})).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let device = support::device::Device::pair(&app.server.url(), fixture.registers[0].id).await;
+    let refused = client
+        .post(&url)
+        .bearer_auth(device.token())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["parameter"], "colour", "{body}");
+}
+
 /// Path ids: every route, every path parameter in turn, the others valid.
 async fn every_path_id_refuses_extreme_values(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
@@ -219,9 +331,9 @@ async fn every_path_id_refuses_extreme_values(backend: Backend) {
                     .path
                     .replace(&format!("{{{name}}}"), &encode(&value).replace('+', "%2B"));
                 let path = valid_path(&attacked, store, register);
-                let query: String = doc
-                    .query
+                let query: String = (doc.query)()
                     .iter()
+                    .map(|p| (p.name.as_str(), p.required, ()))
                     .filter(|(_, required, _)| *required)
                     .map(|(n, _, _)| format!("{n}={}", encode(valid_value(doc.path, n))))
                     .collect::<Vec<_>>()
@@ -575,6 +687,8 @@ async fn labels_with_control_characters_are_refused_and_nothing_is_written(backe
 
 on_both_backends!(
     every_query_parameter_refuses_extreme_values,
+    every_route_refuses_unknown_and_repeated_parameters,
+    sync_routes_check_the_query_after_the_token,
     every_path_id_refuses_extreme_values,
     every_answer_carries_the_security_headers,
     the_pair_route_refuses_a_large_body,

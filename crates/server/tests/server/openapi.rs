@@ -162,3 +162,76 @@ async fn answers_and_path_parameters_are_documented_as_they_are() {
     let token = &document["paths"]["/api/invitations/{token}"]["get"]["parameters"][0];
     assert_eq!(token["schema"]["type"], "string");
 }
+
+/// The query parameters are documented as the server enforces them: their type, the values
+/// they take, their lengths and ranges; a query schemathesis makes from the document is one
+/// the server accepts or refuses by name.
+#[tokio::test]
+async fn query_parameters_state_the_limits_the_server_enforces() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let store = support::fixture::small_store(app.storage().as_ref())
+        .await
+        .store
+        .id;
+    let (_, document) = app.get_json("/api/openapi.json").await;
+    let parameter = |path: &str, name: &str| -> serde_json::Value {
+        document["paths"][format!("/api{path}")]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name && p["in"] == "query")
+            .unwrap_or_else(|| panic!("{path}: no query parameter {name}"))
+            .clone()
+    };
+    let fleet_store = parameter("/fleet", "store");
+    assert_eq!(fleet_store["schema"]["maxLength"], 100, "{fleet_store}");
+    assert_eq!(fleet_store["required"], false);
+    let page = parameter("/registers/{register_id}/tickets", "page");
+    assert_eq!(page["schema"]["type"], "integer", "{page}");
+    assert_eq!(page["schema"]["minimum"], 1.0, "{page}");
+    let lang = parameter("/stores/{store_id}/sync-timeline", "lang");
+    assert_eq!(
+        lang["schema"]["enum"],
+        serde_json::json!(["fr", "en"]),
+        "{lang}"
+    );
+    let format = parameter("/registers/{register_id}/z", "format");
+    assert_eq!(
+        format["schema"]["enum"],
+        serde_json::json!(["csv", "fec", "json", "pdf", "zip"])
+    );
+    assert_eq!(format["required"], true);
+    for (path, operation) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operation.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().unwrap() {
+                if parameter["in"] == "query" {
+                    let schema = &parameter["schema"];
+                    assert!(
+                        schema["type"].is_string(),
+                        "{method} {path}: {parameter} has no type"
+                    );
+                    assert!(
+                        parameter["description"]
+                            .as_str()
+                            .is_some_and(|d| !d.is_empty()),
+                        "{method} {path}: {parameter} says nothing"
+                    );
+                }
+            }
+        }
+    }
+    // What the document says, the server does: one past each limit is refused by name.
+    for (url, named) in [
+        (format!("/api/fleet?store={}", "a".repeat(101)), "store"),
+        (format!("/api/stores/{store}/sync-timeline?lang=de"), "lang"),
+        (
+            format!("/api/stores/{store}/sync-status?since={}", "1".repeat(41)),
+            "since",
+        ),
+    ] {
+        let response = app.get(&url).await;
+        assert_eq!(response.status(), 400, "{url}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["parameter"], named, "{url}: {body}");
+    }
+}
