@@ -378,7 +378,9 @@ pub fn name_from_email(email: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
+    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = 254)))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = 128)))]
     pub password: String,
 }
 
@@ -394,6 +396,7 @@ pub struct SignedOut {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InvitationRequest {
+    #[cfg_attr(feature = "openapi", schemars(email, length(min = 3, max = 254)))]
     pub email: String,
     /// `accountant` unless said otherwise.
     #[serde(default = "accountant")]
@@ -464,8 +467,16 @@ pub struct InvitationPreview {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
+    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = 128)))]
     pub token: String,
+    /// A new account's: at least 12 characters; an existing account's: its password.
+    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = 128)))]
     pub password: String,
+    /// A new account's name (an existing account keeps its own).
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(length(max = 100), regex(path = "crate::text::NAME_PATTERN"))
+    )]
     pub display_name: String,
 }
 
@@ -494,6 +505,7 @@ pub struct StoreAccess {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OwnerGrantRequest {
+    #[cfg_attr(feature = "openapi", schemars(email, length(min = 3, max = 254)))]
     pub email: String,
 }
 

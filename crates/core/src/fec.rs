@@ -40,15 +40,24 @@ pub const FEC_COLUMNS: [&str; 18] = [
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FecAccounts {
+    #[cfg_attr(feature = "openapi", schemars(regex(pattern = r"^[A-Za-z0-9]{1,10}$")))]
     pub journal_code: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(length(min = 1, max = 100), regex(path = "crate::text::LABEL_PATTERN"))
+    )]
     pub journal_label: String,
     /// Cash payments.
+    #[cfg_attr(feature = "openapi", schemars(regex(pattern = r"^[0-9]{2,20}$")))]
     pub cash: String,
     /// Card, cheque and gift-voucher payments, until they are cashed.
+    #[cfg_attr(feature = "openapi", schemars(regex(pattern = r"^[0-9]{2,20}$")))]
     pub other_payments: String,
     /// Sales HT.
+    #[cfg_attr(feature = "openapi", schemars(regex(pattern = r"^[0-9]{2,20}$")))]
     pub sales: String,
     /// VAT collected.
+    #[cfg_attr(feature = "openapi", schemars(regex(pattern = r"^[0-9]{2,20}$")))]
     pub vat: String,
 }
 

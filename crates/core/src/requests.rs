@@ -24,6 +24,10 @@ pub struct Season {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequestBody {
     /// Its name on the dashboard: "Caisse 4 — Dégustation".
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(length(min = 1, max = 60), regex(path = "crate::text::LABEL_PATTERN"))
+    )]
     pub label: String,
     /// For a season only; absent, the register is permanent.
     #[serde(default)]
@@ -140,6 +144,14 @@ pub struct Activation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RefusalBody {
+    /// 3 to 500 characters, spaces around not counted.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(
+            length(min = 3, max = 500),
+            regex(path = "crate::text::REASON_PATTERN")
+        )
+    )]
     pub reason: String,
 }
 

@@ -35,8 +35,17 @@ pub const PAIRING_CODE_HOURS: i64 = 24;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PairRequest {
+    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = 64)))]
     pub code: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(length(min = 1, max = 100), regex(path = "crate::text::LABEL_PATTERN"))
+    )]
     pub device_name: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(length(min = 1, max = 100), regex(path = "crate::text::LABEL_PATTERN"))
+    )]
     pub device_model: String,
 }
 
@@ -114,6 +123,10 @@ pub struct PushRequest {
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     /// Told to whoever later presents the token, and kept.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(length(min = 1, max = 100), regex(path = "crate::text::LABEL_PATTERN"))
+    )]
     pub reason: String,
 }
 

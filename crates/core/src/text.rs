@@ -14,6 +14,18 @@ pub fn forbidden_character(text: &str) -> Option<char> {
     })
 }
 
+/// What a one-line label is, as a JSON Schema pattern (ECMA-262, which the OpenAPI document
+/// carries): some printable text, none of the [`forbidden_character`]s. The test below holds
+/// it to [`check_label`] and the trimming the server does.
+pub const LABEL_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]*$";
+
+/// A person's name as a pattern: no control character (empty is allowed where the name is
+/// optional; `check_display_name` trims and bounds it).
+pub const NAME_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
+
+/// A reason written for someone: at least 3 characters once the spaces around are trimmed.
+pub const REASON_PATTERN: &str = r"^\s*\S[\s\S]+\S\s*$";
+
 /// Refuses a label holding a [`forbidden_character`], naming the field and the character.
 pub fn check_label(field: &str, text: &str) -> Result<(), ParamError> {
     match forbidden_character(text) {
@@ -45,6 +57,55 @@ pub fn spreadsheet_text(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn matches(pattern: &str, text: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(text)
+    }
+
+    /// Texts made of what labels are made of, and of what they must not hold.
+    fn texts() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just(' '),
+                Just('\t'),
+                Just('\u{a0}'),
+                Just('\u{2028}'),
+                Just('\u{202e}'),
+                Just('\u{2067}'),
+                Just('\u{85}'),
+                Just('\u{0}'),
+                Just('é'),
+                Just('—'),
+                any::<char>(),
+                proptest::char::range('a', 'z'),
+            ],
+            0..8,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest! {
+        /// The OpenAPI document's pattern for labels says exactly what the server accepts:
+        /// no forbidden character, and something left once trimmed.
+        #[test]
+        fn the_label_pattern_is_the_label_rule(text in texts()) {
+            let accepted = check_label("label", &text).is_ok() && !text.trim().is_empty();
+            prop_assert_eq!(matches(LABEL_PATTERN, &text), accepted, "{:?}", text);
+        }
+
+        #[test]
+        fn the_reason_pattern_is_three_characters_once_trimmed(text in texts()) {
+            let accepted = text.trim().chars().count() >= 3;
+            prop_assert_eq!(matches(REASON_PATTERN, &text), accepted, "{:?}", text);
+        }
+
+        #[test]
+        fn the_name_pattern_refuses_control_characters(text in texts()) {
+            let accepted = !text.chars().any(char::is_control);
+            prop_assert_eq!(matches(NAME_PATTERN, &text), accepted, "{:?}", text);
+        }
+    }
 
     #[test]
     fn labels_refuse_control_characters() {

@@ -220,6 +220,33 @@ async fn query_parameters_state_the_limits_the_server_enforces() {
             }
         }
     }
+    // Every text a request body carries at its top level is bounded in the document, as the
+    // server bounds it (an empty email was schema-valid and refused).
+    let (mut unbounded, mut texts) = (Vec::new(), 0);
+    for (path, operation) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operation.as_object().unwrap() {
+            let Some(reference) =
+                operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            else {
+                continue;
+            };
+            let name = reference.trim_start_matches("#/components/schemas/");
+            let body = &document["components"]["schemas"][name];
+            for (field, schema) in body["properties"].as_object().into_iter().flatten() {
+                let bounded = schema.get("maxLength").is_some() || schema.get("pattern").is_some();
+                if schema["type"] == "string" {
+                    texts += 1;
+                    if !bounded {
+                        unbounded.push(format!("{method} {path}: {name}.{field}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(unbounded.is_empty(), "unbounded texts: {unbounded:#?}");
+    assert!(texts >= 15, "only {texts} texts in request bodies");
+    let sign_in = &document["components"]["schemas"]["SignInRequest"]["properties"];
+    assert_eq!(sign_in["email"]["minLength"], 1, "{sign_in}");
     // What the document says, the server does: one past each limit is refused by name.
     for (url, named) in [
         (format!("/api/fleet?store={}", "a".repeat(101)), "store"),
