@@ -13,9 +13,10 @@ use crate::session::{use_session, use_store_id};
 use crate::time::local_date_time;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use multicaisse_core::format::{format_count, plural, Lang};
+use multicaisse_core::format::Lang;
 use multicaisse_core::freshness::{
-    ago, outcome_label, RegisterFreshness, StepReason, StoreFreshness, SyncState, MIN_SYNCS_PER_DAY,
+    ago, outcome_label, refused_sync_sentence, syncs_sentence, unsent_changes_sentence,
+    RegisterFreshness, StepReason, StoreFreshness, SyncState, MIN_SYNCS_PER_DAY,
 };
 use multicaisse_core::setup::SetupInWords;
 use std::time::Duration;
@@ -314,12 +315,7 @@ fn Freshness(f: StoreFreshness, zone: String, now: Signal<DateTime<Utc>>) -> imp
         .map(|i| {
             let at = when.clone()(i.at);
             let (register, holder) = (i.register, i.holder);
-            let text = move || match (lang.get(), holder) {
-                (Lang::Fr, Some(h)) => format!("La caisse {register} a voulu synchroniser pendant que la caisse {h} synchronisait : refusée."),
-                (Lang::Fr, None) => format!("La caisse {register} a voulu synchroniser pendant une autre synchronisation : refusée."),
-                (Lang::En, Some(h)) => format!("Register {register} tried to sync while register {h} was syncing: refused."),
-                (Lang::En, None) => format!("Register {register} tried to sync during another sync: refused."),
-            };
+            let text = move || refused_sync_sentence(register, holder, lang.get());
             view! { <li data-register=register><span class="when">{at}</span> " " {text}</li> }
         })
         .collect_view();
@@ -398,38 +394,15 @@ fn RegisterRow(
     };
     let (today, week) = (r.syncs_today, r.syncs_7_days);
     let below_minimum = state != SyncState::OutOfService && week < MIN_SYNCS_PER_DAY * 7;
-    let syncs = move || match lang.get() {
-        Lang::Fr => format!(
-            "{today} aujourd'hui · {week} en 7 jours (min. {})",
-            MIN_SYNCS_PER_DAY * 7
-        ),
-        Lang::En => format!(
-            "{today} today · {week} in 7 days (min. {})",
-            MIN_SYNCS_PER_DAY * 7
-        ),
-    };
+    let syncs = move || syncs_sentence(today, week, lang.get());
     let behind = r.facts.behind;
     let behind_text = move || {
         (behind > 0).then(|| StepReason::PullBehind { changes: behind }.describe(lang.get()))
     };
     let pending = r.facts.pending_local_changes;
-    let pending_text = move || {
-        let lang = lang.get();
-        match (pending, lang) {
-            (Some(0), _) => None,
-            (Some(n), Lang::Fr) => Some(format!(
-                "{} {} non {}",
-                format_count(u64::from(n), lang),
-                plural(u64::from(n), "modification locale", "modifications locales"),
-                plural(u64::from(n), "envoyée", "envoyées")
-            )),
-            (Some(n), Lang::En) => Some(format!(
-                "{} unsent local {}",
-                format_count(u64::from(n), lang),
-                plural(u64::from(n), "change", "changes")
-            )),
-            (None, _) => Some(tx().unknown_pending.to_string()),
-        }
+    let pending_text = move || match pending {
+        Some(n) => unsent_changes_sentence(n, lang.get()),
+        None => Some(tx().unknown_pending.to_string()),
     };
     view! {
         <tr data-register=r.register.number data-state=state.code()>

@@ -514,6 +514,45 @@ pub fn ritual(n: u32) -> Vec<u32> {
     (1..=n).chain(1..n).collect()
 }
 
+/// A sync refused because another was under way, in words: `holder` is the register that
+/// held the lease, when known.
+pub fn refused_sync_sentence(register: u32, holder: Option<u32>, lang: Lang) -> String {
+    match (lang, holder) {
+        (Lang::Fr, Some(h)) => format!("La caisse {register} a voulu synchroniser pendant que la caisse {h} synchronisait : refusée."),
+        (Lang::Fr, None) => format!("La caisse {register} a voulu synchroniser pendant une autre synchronisation : refusée."),
+        (Lang::En, Some(h)) => format!("Register {register} tried to sync while register {h} was syncing: refused."),
+        (Lang::En, None) => format!("Register {register} tried to sync during another sync: refused."),
+    }
+}
+
+/// How often a register synced, against the minimum a week asks for.
+pub fn syncs_sentence(today: u32, week: u32, lang: Lang) -> String {
+    let minimum = MIN_SYNCS_PER_DAY * 7;
+    match lang {
+        Lang::Fr => format!("{today} aujourd'hui · {week} en 7 jours (min. {minimum})"),
+        Lang::En => format!("{today} today · {week} in 7 days (min. {minimum})"),
+    }
+}
+
+/// The local changes a register says it has not sent yet, in words; nothing when none.
+pub fn unsent_changes_sentence(pending: u32, lang: Lang) -> Option<String> {
+    let n = u64::from(pending);
+    match (pending, lang) {
+        (0, _) => None,
+        (_, Lang::Fr) => Some(format!(
+            "{} {} non {}",
+            format_count(n, lang),
+            plural(n, "modification locale", "modifications locales"),
+            plural(n, "envoyée", "envoyées")
+        )),
+        (_, Lang::En) => Some(format!(
+            "{} unsent local {}",
+            format_count(n, lang),
+            plural(n, "change", "changes")
+        )),
+    }
+}
+
 /// "il y a 3 h", "3 h ago": how long ago, in the largest unit that fits.
 pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
     let seconds = (now - then).num_seconds().max(0);
@@ -615,6 +654,35 @@ pub fn outcome_label(outcome: &str, lang: Lang) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn refusals_and_unsent_changes_are_worded_in_both_languages() {
+        assert_eq!(
+            refused_sync_sentence(2, Some(1), Lang::Fr),
+            "La caisse 2 a voulu synchroniser pendant que la caisse 1 synchronisait : refusée."
+        );
+        assert_eq!(
+            refused_sync_sentence(3, None, Lang::En),
+            "Register 3 tried to sync during another sync: refused."
+        );
+        assert_eq!(
+            syncs_sentence(1, 5, Lang::Fr),
+            "1 aujourd'hui · 5 en 7 jours (min. 7)"
+        );
+        assert_eq!(unsent_changes_sentence(0, Lang::Fr), None);
+        assert_eq!(
+            unsent_changes_sentence(1, Lang::Fr).unwrap(),
+            "1 modification locale non envoyée"
+        );
+        assert_eq!(
+            unsent_changes_sentence(1200, Lang::Fr).unwrap(),
+            "1\u{202f}200 modifications locales non envoyées"
+        );
+        assert_eq!(
+            unsent_changes_sentence(2, Lang::En).unwrap(),
+            "2 unsent local changes"
+        );
+    }
+
     use super::*;
 
     #[test]
