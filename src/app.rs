@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::i18n::{apply_lang, saved_lang, use_texts, Texts};
+use crate::pages::states::Mutation;
 use crate::pages::{
     access::AccessPage,
     audit::AuditPage,
@@ -302,6 +303,11 @@ fn SignedInAs() -> impl IntoView {
             t().role(role)
         };
         let name = me.display_name.clone();
+        let signing_out = Mutation::new(move |()| async move {
+            // Signed out here whatever the server said: the cookie may be gone already.
+            let _ = api::sign_out().await;
+            session.signed_out();
+        });
         Some(view! {
             <div class="signed-in">
                 <span class="user-name" title=me.email.clone()>{name}</span>
@@ -310,13 +316,8 @@ fn SignedInAs() -> impl IntoView {
                 <button
                     type="button"
                     class="sign-out"
-                    on:click=move |_| {
-                        leptos::task::spawn_local(async move {
-                            // Signed out here whatever the server said: the cookie may be gone already.
-                            let _ = api::sign_out().await;
-                            session.signed_out();
-                        });
-                    }
+                    disabled=move || signing_out.pending().get()
+                    on:click=move |_| signing_out.send(())
                 >
                     {move || t().sign_out}
                 </button>

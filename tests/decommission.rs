@@ -225,3 +225,125 @@ async fn the_owner_walks_the_wizard_while_the_register_syncs() {
     owner.close().await;
     support_browser.close().await;
 }
+
+/// A double click sends one request: the owner clicks "start" twice before the first answer
+/// is back, in French, then "cancel" twice in English. Each step is taken once and the page
+/// shows no refusal. Before actions guarded their pending state, the second click started the
+/// same decommission again and the page showed the server's 409.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_double_click_takes_a_step_once() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store = &stores[0];
+    let support = Support::sign_in(&server).await;
+    let request: RegisterRequest = support
+        .post(
+            &format!("/api/stores/{}/register-requests", store.id),
+            json!({ "label": "Caisse 6 — Salon" }),
+        )
+        .await;
+    let activation: Activation = support
+        .post(
+            &format!("/api/register-requests/{}/activate", request.id),
+            json!({}),
+        )
+        .await;
+    let register = activation.register;
+    let owner = Browser::start().await;
+    owner.sign_in(&server, &OWNER).await;
+    owner
+        .client
+        .goto(&server.url(&format!("/mise-hors-service?register={}", register.number)))
+        .await
+        .expect("open");
+    // Two clicks in a row, before any answer. The page counts the requests it sends and
+    // whether the button was disabled while the step travelled.
+    const DOUBLE_CLICK: &str = "const b = document.querySelector(arguments[0]); \
+        if (!b) return false; window.__was_disabled = false; window.__posts = 0; \
+        if (!window.__counting) { window.__counting = true; const fetch = window.fetch; \
+            window.fetch = function (request, init) { \
+                const method = (init && init.method) || (request && request.method) || 'GET'; \
+                if (method.toUpperCase() === 'POST') window.__posts += 1; \
+                return fetch.apply(this, arguments); }; } \
+        new MutationObserver(() => { if (b.disabled) window.__was_disabled = true; }) \
+            .observe(b, { attributes: true }); \
+        b.click(); b.click(); return true;";
+    const SEEN: &str = "return { \
+        error: document.querySelector('#wizard-error')?.textContent ?? null, \
+        was_disabled: window.__was_disabled === true, \
+        posts: window.__posts, \
+        steps: document.querySelectorAll('#wizard li.step').length, \
+        cancelled: !!document.querySelector('#wizard .notice'), \
+        cancel: !!document.querySelector('#cancel-decommission') };";
+    owner
+        .client
+        .wait()
+        .for_element(Locator::Css("#start-decommission"))
+        .await
+        .expect("the start button");
+    let disabled = owner
+        .client
+        .execute(DOUBLE_CLICK, vec![json!("#start-decommission")])
+        .await
+        .unwrap();
+    assert_eq!(
+        disabled,
+        json!(true),
+        "the button says the step is on its way"
+    );
+    owner
+        .wait_for("the wizard started", SEEN, |v| {
+            (v["steps"].as_u64()? == 7 && v["cancel"] == true).then_some(())
+        })
+        .await;
+    // Long enough for a second request's answer to be drawn, had one been sent.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let seen = owner.client.execute(SEEN, vec![]).await.unwrap();
+    assert_eq!(seen["error"], Value::Null, "{seen}");
+    assert_eq!(seen["posts"], 1, "one request for two clicks: {seen}");
+    assert_eq!(seen["was_disabled"], true, "the button showed the step on its way: {seen}");
+
+    owner.click(Locator::Css("button.lang-switch")).await;
+    owner
+        .wait_for("the wizard in English", READ, |v| {
+            let steps = v["steps"].as_array()?;
+            steps[0][2]
+                .as_str()?
+                .contains("Decommission started")
+                .then_some(())
+        })
+        .await;
+    let clicked = owner
+        .client
+        .execute(DOUBLE_CLICK, vec![json!("#cancel-decommission")])
+        .await
+        .unwrap();
+    assert_eq!(clicked, json!(true));
+    owner
+        .wait_for("the decommission cancelled", SEEN, |v| {
+            (v["cancelled"] == true).then_some(())
+        })
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let seen = owner.client.execute(SEEN, vec![]).await.unwrap();
+    assert_eq!(seen["error"], Value::Null, "{seen}");
+    assert_eq!(seen["posts"], 1, "one request for two clicks: {seen}");
+    assert_eq!(seen["was_disabled"], true, "the button showed the step on its way: {seen}");
+    let audit: Vec<multicaisse_core::auth::AuditEntry> =
+        server.api(&format!("/api/stores/{}/audit", store.id)).await;
+    let about_it = |event: multicaisse_core::auth::AuditEvent| {
+        audit
+            .iter()
+            .filter(|e| e.event == event && e.detail.contains(&register.label))
+            .count()
+    };
+    assert_eq!(
+        about_it(multicaisse_core::auth::AuditEvent::DecommissionStarted),
+        1
+    );
+    assert_eq!(
+        about_it(multicaisse_core::auth::AuditEvent::DecommissionCancelled),
+        1
+    );
+    owner.close().await;
+}

@@ -4,7 +4,7 @@
 use crate::api::{self, ClientError};
 use crate::i18n::{use_lang, use_texts};
 use crate::pages::field::Field;
-use crate::pages::states::{ErrorBox, Skeleton};
+use crate::pages::states::{ErrorBox, Mutation, Skeleton};
 use crate::session::{use_session, use_store_id};
 use leptos::prelude::*;
 use multicaisse_core::auth::{Capability, Invitation, Member, Role, StoreAccess};
@@ -128,6 +128,12 @@ fn MemberRow(
     let role = member.role;
     let confirming = RwSignal::new(false);
     let editable = manages && !is_me;
+    let set_role = Mutation::new(move |role: Role| async move {
+        after(api::set_role(store, user, role).await.map(|_| ()));
+    });
+    let revoking = Mutation::new(move |()| async move {
+        after(api::revoke(store, user).await.map(|_| ()));
+    });
     let role_cell = move || {
         if !editable {
             return view! { <span class="role">{move || t().role(Some(role))}</span> }.into_any();
@@ -136,11 +142,10 @@ fn MemberRow(
             <select
                 class="role"
                 aria-label=move || t().make_role
+                disabled=move || set_role.pending().get()
                 on:change=move |ev| {
                     let role = Role::parse(&event_target_value(&ev)).unwrap_or(role);
-                    leptos::task::spawn_local(async move {
-                        after(api::set_role(store, user, role).await.map(|_| ()));
-                    });
+                    set_role.send(role);
                 }
             >
                 {[Role::Owner, Role::Accountant]
@@ -156,9 +161,7 @@ fn MemberRow(
             confirming.set(true);
             return;
         }
-        leptos::task::spawn_local(async move {
-            after(api::revoke(store, user).await.map(|_| ()));
-        });
+        revoking.send(());
     };
     let (email, since) = (member.email, member.since);
     let email_attribute = email.clone();
@@ -175,7 +178,7 @@ fn MemberRow(
                 {editable
                     .then(|| {
                         view! {
-                            <button type="button" class="danger revoke" on:click=revoke>
+                            <button type="button" class="danger revoke" on:click=revoke disabled=move || revoking.pending().get()>
                                 {move || if confirming.get() { t().confirm_revoke } else { t().revoke }}
                             </button>
                         }
@@ -193,6 +196,9 @@ fn InvitationRow(
 ) -> impl IntoView {
     let t = use_texts();
     let (store, id, role) = (invitation.store_id, invitation.id, invitation.role);
+    let cancelling = Mutation::new(move |()| async move {
+        after(api::cancel_invitation(store, id).await.map(|_| ()));
+    });
     view! {
         <tr data-invitation=id>
             <th scope="row">{invitation.email}</th>
@@ -205,11 +211,8 @@ fn InvitationRow(
                             <button
                                 type="button"
                                 class="cancel-invitation"
-                                on:click=move |_| {
-                                    leptos::task::spawn_local(async move {
-                                        after(api::cancel_invitation(store, id).await.map(|_| ()));
-                                    });
-                                }
+                                disabled=move || cancelling.pending().get()
+                                on:click=move |_| cancelling.send(())
                             >
                                 {move || t().cancel_invitation}
                             </button>
@@ -228,22 +231,22 @@ fn InviteForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView 
     let email = RwSignal::new(String::new());
     let created = RwSignal::new(None::<Invitation>);
     let error = RwSignal::new(None::<ClientError>);
+    let inviting = Mutation::new(move |store: i64| async move {
+        match api::invite(store, email.get_untracked()).await {
+            Ok(invitation) => {
+                error.set(None);
+                email.set(String::new());
+                created.set(Some(invitation));
+                after();
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(store) = store_id.get_untracked() else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match api::invite(store, email.get_untracked()).await {
-                Ok(invitation) => {
-                    error.set(None);
-                    email.set(String::new());
-                    created.set(Some(invitation));
-                    after();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        if let Some(store) = store_id.get_untracked() {
+            inviting.send(store);
+        }
     };
     view! {
         <h2>{move || t().invite_title}</h2>
@@ -271,7 +274,7 @@ fn InviteForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView 
                 required=true
             />
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.said(lang.get())}</p> })}
-            <button type="submit" class="primary">{move || t().invite_button}</button>
+            <button type="submit" class="primary" disabled=move || inviting.pending().get()>{move || t().invite_button}</button>
         </form>
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::api::{self, ClientError};
 use crate::i18n::{use_lang, use_texts};
-use crate::pages::states::{loaded, Empty, ErrorBox, Skeleton};
+use crate::pages::states::{loaded, Empty, ErrorBox, Mutation, Skeleton};
 use crate::session::use_session;
 use crate::time::local_date_time;
 use leptos::prelude::*;
@@ -220,17 +220,17 @@ fn Wizard(register: Register) -> impl IntoView {
         fetch();
     });
     crate::pages::states::poll_while_visible(fetch, POLL);
-    let act = move |action: &'static str| {
-        leptos::task::spawn_local(async move {
-            match api::decommission_action(id, action, lang.get_untracked()).await {
-                Ok(done) => {
-                    error.set(None);
-                    answer.set(Some(Ok(Some(done))));
-                }
-                Err(e) => error.set(Some(e.said(lang.get_untracked()))),
+    let step = Mutation::new(move |action: &'static str| async move {
+        match api::decommission_action(id, action, lang.get_untracked()).await {
+            Ok(done) => {
+                error.set(None);
+                answer.set(Some(Ok(Some(done))));
             }
-        });
-    };
+            Err(e) => error.set(Some(e.said(lang.get_untracked()))),
+        }
+    });
+    let act = move |action: &'static str| step.send(action);
+    let busy = move || step.pending().get();
     let body = move || -> AnyView {
         if principal {
             return view! { <p class="notice" id="wizard-principal">{move || tx().principal}</p> }
@@ -242,7 +242,7 @@ fn Wizard(register: Register) -> impl IntoView {
             Some(Ok(None)) => view! {
                 <p class="muted">{move || tx().not_started}</p>
                 {in_service.then(|| view! {
-                    <button type="button" class="primary" id="start-decommission" on:click=move |_| act("")>{move || tx().start}</button>
+                    <button type="button" class="primary" id="start-decommission" disabled=busy aria-busy=move || busy().to_string() on:click=move |_| act("")>{move || tx().start}</button>
                 })}
             }
             .into_any(),
@@ -272,15 +272,15 @@ fn Wizard(register: Register) -> impl IntoView {
                     <ol class="wizard-steps">{steps}</ol>
                     <div class="wizard-actions">
                         {(suspend_ready && !cancelled).then(|| if is_support() {
-                            view! { <button type="button" class="primary" id="confirm-suspension" on:click=move |_| act("suspend")>{move || tx().suspend}</button> }.into_any()
+                            view! { <button type="button" class="primary" id="confirm-suspension" disabled=busy aria-busy=move || busy().to_string() on:click=move |_| act("suspend")>{move || tx().suspend}</button> }.into_any()
                         } else {
                             view! { <p class="muted">{move || tx().support_only}</p> }.into_any()
                         })}
                         {uninstall_ready.then(|| view! {
-                            <button type="button" class="primary" id="confirm-uninstall" on:click=move |_| act("uninstall")>{move || tx().uninstall}</button>
+                            <button type="button" class="primary" id="confirm-uninstall" disabled=busy aria-busy=move || busy().to_string() on:click=move |_| act("uninstall")>{move || tx().uninstall}</button>
                         })}
                         {may_cancel.then(|| view! {
-                            <button type="button" id="cancel-decommission" on:click=move |_| act("cancel")>{move || tx().cancel}</button>
+                            <button type="button" id="cancel-decommission" disabled=busy aria-busy=move || busy().to_string() on:click=move |_| act("cancel")>{move || tx().cancel}</button>
                         })}
                     </div>
                 }

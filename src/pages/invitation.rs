@@ -5,7 +5,7 @@ use crate::api::{self, ClientError};
 use crate::i18n::use_texts;
 use crate::pages::field::Field;
 use crate::pages::sign_in::refusal;
-use crate::pages::states::{ErrorBox, Skeleton};
+use crate::pages::states::{ErrorBox, Mutation, Skeleton};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -44,11 +44,9 @@ fn AcceptForm(invitation: InvitationPreview, token: String) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ClientError>);
     let role = invitation.role;
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let token = token.clone();
+    let accepting = Mutation::new(move |token: String| {
         let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
+        async move {
             match api::accept_invitation(token, password.get_untracked(), name.get_untracked())
                 .await
             {
@@ -58,7 +56,11 @@ fn AcceptForm(invitation: InvitationPreview, token: String) -> impl IntoView {
                 }
                 Err(e) => error.set(Some(e)),
             }
-        });
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        accepting.send(token.clone());
     };
     let offer = move || {
         let (store_word, role_word, email_word) = t().invitation_offer;
@@ -101,7 +103,7 @@ fn AcceptForm(invitation: InvitationPreview, token: String) -> impl IntoView {
                         view! { <p class="form-error" role="alert">{message}</p> }
                     })
             }}
-            <button type="submit" class="primary">{move || t().accept_button}</button>
+            <button type="submit" class="primary" disabled=move || accepting.pending().get()>{move || t().accept_button}</button>
         </form>
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::i18n::use_lang;
+use crate::pages::states::Mutation;
 use crate::session::{use_session, use_store_id};
 use crate::time::local_date_time;
 use leptos::prelude::*;
@@ -186,11 +187,27 @@ fn RequestForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView
     let until = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let sent = RwSignal::new(false);
+    let sending = Mutation::new(
+        move |(store, body): (i64, RegisterRequestBody)| async move {
+            match api::request_register(store, body).await {
+                Ok(_) => {
+                    error.set(None);
+                    label.set(String::new());
+                    sent.set(true);
+                    after();
+                }
+                Err(e) => error.set(Some(e.said(lang.get_untracked()))),
+            }
+        },
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(store) = store_id.get_untracked() else {
             return;
         };
+        if sending.pending().get_untracked() {
+            return;
+        }
         sent.set(false);
         let season = if seasonal.get_untracked() {
             // The browser's date inputs give ISO dates, or nothing when left empty.
@@ -210,17 +227,7 @@ fn RequestForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView
             label: label.get_untracked(),
             season,
         };
-        leptos::task::spawn_local(async move {
-            match api::request_register(store, body).await {
-                Ok(_) => {
-                    error.set(None);
-                    label.set(String::new());
-                    sent.set(true);
-                    after();
-                }
-                Err(e) => error.set(Some(e.said(lang.get_untracked()))),
-            }
-        });
+        sending.send((store, body));
     };
     view! {
         <h2>{move || tx().title}</h2>
@@ -250,7 +257,7 @@ fn RequestForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView
             })}
             {move || error.get().map(|e| view! { <p class="form-error" id="request-error" role="alert">{e}</p> })}
             {move || sent.get().then(|| view! { <p class="form-ok" id="request-sent" role="status">{move || tx().sent}</p> })}
-            <button type="submit" class="primary">{move || tx().send}</button>
+            <button type="submit" class="primary" disabled=move || sending.pending().get()>{move || tx().send}</button>
         </form>
     }
 }

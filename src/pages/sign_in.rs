@@ -4,6 +4,7 @@
 use crate::api::{self, ClientError};
 use crate::i18n::{use_texts, Texts};
 use crate::pages::field::Field;
+use crate::pages::states::Mutation;
 use crate::session::use_session;
 use leptos::prelude::*;
 
@@ -28,23 +29,22 @@ pub fn SignInPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ClientError>);
-    let busy = RwSignal::new(false);
+    let signing_in = Mutation::new(move |()| async move {
+        match api::sign_in(email.get_untracked(), password.get_untracked()).await {
+            Ok(me) => {
+                error.set(None);
+                session.signed_in(me);
+            }
+            Err(e) => {
+                password.set(String::new());
+                error.set(Some(e));
+            }
+        }
+    });
+    let busy = move || signing_in.pending().get();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::sign_in(email.get_untracked(), password.get_untracked()).await {
-                Ok(me) => {
-                    error.set(None);
-                    session.signed_in(me);
-                }
-                Err(e) => {
-                    password.set(String::new());
-                    error.set(Some(e));
-                }
-            }
-            busy.set(false);
-        });
+        signing_in.send(());
     };
     view! {
         <section class="page sign-in-page">

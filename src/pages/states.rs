@@ -34,20 +34,77 @@ pub fn Empty(message: Signal<&'static str>) -> impl IntoView {
     view! { <p class="empty">{message}</p> }
 }
 
-/// A store's resource in its three states: a skeleton of `rows` while loading (or while no
-/// store is chosen), the error with a retry, or what `render` makes of the data.
-pub fn loaded<T: Clone + 'static>(
+/// A store's resource in a `<Transition>`: a skeleton of `rows` on the first load (and while
+/// no store is chosen), then what `render` makes of the data, or the error with a retry. A
+/// reload (a refetch, another store, another language) keeps the page as it was until the new
+/// data is there, instead of flashing the skeleton.
+pub fn loaded<T, V>(
     resource: LocalResource<Result<Option<T>, ClientError>>,
     rows: usize,
-    render: impl Fn(T) -> AnyView + 'static,
-) -> impl Fn() -> AnyView {
-    move || match resource.get() {
-        None | Some(Ok(None)) => view! { <Skeleton rows/> }.into_any(),
-        Some(Err(error)) => {
-            view! { <ErrorBox error on_retry=Callback::new(move |_| resource.refetch())/> }
-                .into_any()
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <Skeleton rows/> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(Some(data)) => render(data).into_any(),
+                        Ok(None) => view! { <Skeleton rows/> }.into_any(),
+                        Err(error) => view! {
+                            <ErrorBox error on_retry=Callback::new(move |_| resource.refetch())/>
+                        }
+                        .into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+/// A change a page asks the server for, as a Leptos `Action`. `pending` is true while it
+/// travels: what sends it is disabled and says so meanwhile. A second `send` while one is on
+/// its way is dropped, so a double click or a double Enter makes one request.
+pub struct Mutation<I: 'static> {
+    action: Action<I, ()>,
+    pending: Memo<bool>,
+}
+
+impl<I: 'static> Clone for Mutation<I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I: 'static> Copy for Mutation<I> {}
+
+impl<I: Clone + 'static> Mutation<I> {
+    /// `run` sends the request and puts what came back on the page.
+    pub fn new<F, Fut>(run: F) -> Mutation<I>
+    where
+        F: Fn(I) -> Fut + 'static,
+        Fut: std::future::Future<Output = ()> + 'static,
+    {
+        let action = Action::new_local(move |input: &I| run(input.clone()));
+        Mutation {
+            action,
+            pending: action.pending(),
         }
-        Some(Ok(Some(data))) => render(data),
+    }
+
+    /// Sends it, unless it is already on its way.
+    pub fn send(&self, input: I) {
+        if !self.pending.get_untracked() {
+            self.action.dispatch_local(input);
+        }
+    }
+
+    pub fn pending(&self) -> Memo<bool> {
+        self.pending
     }
 }
 

@@ -6,7 +6,7 @@ use crate::api::{self, ClientError};
 use crate::i18n::use_lang;
 use crate::pages::decommission::{step_line, wizard_texts};
 use crate::pages::register_requests::request_outcome;
-use crate::pages::states::{ErrorBox, Skeleton};
+use crate::pages::states::{ErrorBox, Mutation, Skeleton};
 use crate::pages::subscription::amounts_text;
 use crate::time::local_date_time;
 use leptos::prelude::*;
@@ -150,31 +150,31 @@ fn RequestQueue() -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let failed = move |e: ClientError| error.set(Some(e.said(lang.get_untracked())));
-    let activate = move |id: i64| {
-        leptos::task::spawn_local(async move {
-            match api::activate_request(id).await {
-                Ok(done) => {
-                    error.set(None);
-                    activation.set(Some(done));
-                    queue.refetch();
-                }
-                Err(e) => failed(e),
+    // One decision at a time: a second click while one travels is dropped.
+    let activating = Mutation::new(move |id: i64| async move {
+        match api::activate_request(id).await {
+            Ok(done) => {
+                error.set(None);
+                activation.set(Some(done));
+                queue.refetch();
             }
-        });
-    };
-    let refuse = move |id: i64| {
-        leptos::task::spawn_local(async move {
-            match api::refuse_request(id, reason.get_untracked()).await {
-                Ok(_) => {
-                    error.set(None);
-                    refusing.set(None);
-                    reason.set(String::new());
-                    queue.refetch();
-                }
-                Err(e) => failed(e),
+            Err(e) => failed(e),
+        }
+    });
+    let refusing_one = Mutation::new(move |id: i64| async move {
+        match api::refuse_request(id, reason.get_untracked()).await {
+            Ok(_) => {
+                error.set(None);
+                refusing.set(None);
+                reason.set(String::new());
+                queue.refetch();
             }
-        });
-    };
+            Err(e) => failed(e),
+        }
+    });
+    let deciding = move || activating.pending().get() || refusing_one.pending().get();
+    let activate = move |id: i64| activating.send(id);
+    let refuse = move |id: i64| refusing_one.send(id);
     let row = move |request: RegisterRequest| {
         let id = request.id;
         let pending = request.status == RequestStatus::Pending;
@@ -189,7 +189,7 @@ fn RequestQueue() -> impl IntoView {
                 <td>{move || format!("{by}, {}", local_date_time(at, SERVICE_ZONE, lang.get()))}</td>
                 <td class="actions">
                     {move || (pending && refusing.get() != Some(id)).then(|| view! {
-                        <button type="button" class="primary activate" on:click=move |_| activate(id)>{move || tx().activate}</button>
+                        <button type="button" class="primary activate" disabled=deciding on:click=move |_| activate(id)>{move || tx().activate}</button>
                         " "
                         <button type="button" class="refuse" on:click=move |_| { reason.set(String::new()); refusing.set(Some(id)) }>{move || tx().refuse}</button>
                     })}
@@ -197,7 +197,7 @@ fn RequestQueue() -> impl IntoView {
                         <form class="refusal" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); refuse(id) }>
                             <label for="refusal-reason">{move || tx().reason}</label>
                             <input id="refusal-reason" type="text" required maxlength="500" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))/>
-                            <button type="submit" class="primary" id="confirm-refusal">{move || tx().confirm_refusal}</button>
+                            <button type="submit" class="primary" id="confirm-refusal" disabled=deciding>{move || tx().confirm_refusal}</button>
                             " "
                             <button type="button" on:click=move |_| refusing.set(None)>{move || tx().cancel}</button>
                         </form>
@@ -323,17 +323,16 @@ fn Decommissions() -> impl IntoView {
         async move { api::decommissions(lang).await }
     });
     let error = RwSignal::new(None::<String>);
-    let suspend = move |register_id: i64| {
-        leptos::task::spawn_local(async move {
-            match api::decommission_action(register_id, "suspend", lang.get_untracked()).await {
-                Ok(_) => {
-                    error.set(None);
-                    list.refetch();
-                }
-                Err(e) => error.set(Some(e.said(lang.get_untracked()))),
+    let suspending = Mutation::new(move |register_id: i64| async move {
+        match api::decommission_action(register_id, "suspend", lang.get_untracked()).await {
+            Ok(_) => {
+                error.set(None);
+                list.refetch();
             }
-        });
-    };
+            Err(e) => error.set(Some(e.said(lang.get_untracked()))),
+        }
+    });
+    let suspend = move |register_id: i64| suspending.send(register_id);
     let item = move |d: Decommission| {
         let register_id = d.register_id;
         let ready = d
@@ -354,7 +353,7 @@ fn Decommissions() -> impl IntoView {
                 })}
                 {ready.then(|| view! {
                     " "
-                    <button type="button" class="primary suspend" on:click=move |_| suspend(register_id)>{move || wizard_texts(lang.get()).suspend}</button>
+                    <button type="button" class="primary suspend" disabled=move || suspending.pending().get() on:click=move |_| suspend(register_id)>{move || wizard_texts(lang.get()).suspend}</button>
                 })}
             </li>
         }

@@ -36,8 +36,9 @@ struct TimelineQuery {
     /// fr (default) or en
     #[serde(default)]
     lang: Lang,
-    /// ignored: a page changes it to get a fresh drawing past the browser's cache
-    #[schemars(length(max = 40))]
+    /// ignored: a page changes it to get a fresh drawing past the browser's cache (the
+    /// *Appareils* page sends each register's last sync time)
+    #[schemars(length(max = 2000))]
     #[allow(dead_code)]
     v: Option<String>,
 }
