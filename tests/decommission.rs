@@ -301,7 +301,10 @@ async fn a_double_click_takes_a_step_once() {
     let seen = owner.client.execute(SEEN, vec![]).await.unwrap();
     assert_eq!(seen["error"], Value::Null, "{seen}");
     assert_eq!(seen["posts"], 1, "one request for two clicks: {seen}");
-    assert_eq!(seen["was_disabled"], true, "the button showed the step on its way: {seen}");
+    assert_eq!(
+        seen["was_disabled"], true,
+        "the button showed the step on its way: {seen}"
+    );
 
     owner.click(Locator::Css("button.lang-switch")).await;
     owner
@@ -328,7 +331,10 @@ async fn a_double_click_takes_a_step_once() {
     let seen = owner.client.execute(SEEN, vec![]).await.unwrap();
     assert_eq!(seen["error"], Value::Null, "{seen}");
     assert_eq!(seen["posts"], 1, "one request for two clicks: {seen}");
-    assert_eq!(seen["was_disabled"], true, "the button showed the step on its way: {seen}");
+    assert_eq!(
+        seen["was_disabled"], true,
+        "the button showed the step on its way: {seen}"
+    );
     let audit: Vec<multicaisse_core::auth::AuditEntry> =
         server.api(&format!("/api/stores/{}/audit", store.id)).await;
     let about_it = |event: multicaisse_core::auth::AuditEvent| {

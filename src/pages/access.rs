@@ -4,7 +4,7 @@
 use crate::api::{self, ClientError};
 use crate::i18n::{use_lang, use_texts};
 use crate::pages::field::Field;
-use crate::pages::states::{ErrorBox, Mutation, Skeleton};
+use crate::pages::states::{loaded, Mutation};
 use crate::session::{use_session, use_store_id};
 use leptos::prelude::*;
 use multicaisse_core::auth::{Capability, Invitation, Member, Role, StoreAccess};
@@ -37,16 +37,7 @@ pub fn AccessPage() -> impl IntoView {
             <p class="intro">{move || t().access_intro}</p>
             {move || (!manages.get()).then(|| view! { <p class="notice">{move || t().access_read_only}</p> })}
             {move || action_error.get().map(|e| view! { <p class="form-error" role="alert">{e.said(lang.get())}</p> })}
-            {move || match access.get() {
-                None | Some(Ok(None)) => view! { <Skeleton rows=3/> }.into_any(),
-                Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| access.refetch())/> }
-                        .into_any()
-                }
-                Some(Ok(Some(access))) => {
-                    view! { <AccessTables access manages=manages.get() after/> }.into_any()
-                }
-            }}
+            {loaded(access, 3, move |access| view! { <AccessTables access manages=manages.get() after/> })}
             {move || {
                 manages
                     .get()

@@ -2,7 +2,7 @@
 
 use crate::api;
 use crate::i18n::{use_lang, use_texts};
-use crate::pages::states::{Empty, ErrorBox, Skeleton};
+use crate::pages::states::{fetched, Empty};
 use crate::session::{use_session, use_store_id};
 use crate::time::local_date_time;
 use leptos::prelude::*;
@@ -47,24 +47,17 @@ pub fn AuditPage() -> impl IntoView {
                 }}
             </div>
             <p class="intro">{move || t().audit_intro}</p>
-            {move || match entries.get() {
-                None => view! { <Skeleton rows=5/> }.into_any(),
-                Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| entries.refetch())/> }
-                        .into_any()
+            {fetched(entries, 5, move |list| {
+                if list.is_empty() {
+                    return view! { <Empty message=Signal::derive(move || t().audit_empty)/> }.into_any();
                 }
-                Some(Ok(list)) if list.is_empty() => {
-                    view! { <Empty message=Signal::derive(move || t().audit_empty)/> }.into_any()
-                }
-                Some(Ok(list)) => {
-                    // Times in the store's zone, like its business days.
-                    let zone = session
-                        .current_store()
-                        .map(|s| s.time_zone.name().to_string())
-                        .unwrap_or_else(|| "Europe/Paris".into());
-                    view! { <AuditTable entries=list zone/> }.into_any()
-                }
-            }}
+                // Times in the store's zone, like its business days.
+                let zone = session
+                    .current_store()
+                    .map(|s| s.time_zone.name().to_string())
+                    .unwrap_or_else(|| "Europe/Paris".into());
+                view! { <AuditTable entries=list zone/> }.into_any()
+            })}
         </section>
     }
 }

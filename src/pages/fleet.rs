@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::i18n::use_lang;
-use crate::pages::states::{ErrorBox, Skeleton};
+use crate::pages::states::fetched;
 use leptos::prelude::*;
 use multicaisse_core::format::{format_count, Lang};
 use multicaisse_core::freshness::{ago, FleetPage, SyncState};
@@ -114,13 +114,7 @@ pub fn FleetPage() -> impl IntoView {
                     </select>
                 </label>
             </div>
-            {move || match fleet.get() {
-                None => view! { <Skeleton rows=6/> }.into_any(),
-                Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| fleet.refetch())/> }.into_any()
-                }
-                Some(Ok(found)) => view! { <FleetTable found page/> }.into_any(),
-            }}
+            {fetched(fleet, 6, move |found| view! { <FleetTable found page/> })}
         </section>
     }
 }

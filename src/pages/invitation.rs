@@ -5,7 +5,7 @@ use crate::api::{self, ClientError};
 use crate::i18n::use_texts;
 use crate::pages::field::Field;
 use crate::pages::sign_in::refusal;
-use crate::pages::states::{ErrorBox, Mutation, Skeleton};
+use crate::pages::states::{fetched, Mutation};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -20,17 +20,12 @@ pub fn InvitationPage() -> impl IntoView {
     view! {
         <section class="page invitation-page">
             <h1>{move || t().invitation_title}</h1>
-            {move || match preview.get() {
-                None => view! { <Skeleton rows=2/> }.into_any(),
-                Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| preview.refetch())/> }
-                        .into_any()
+            {fetched(preview, 2, move |invitation| {
+                if invitation.state != InvitationState::Pending {
+                    return view! { <p class="notice">{move || t().invitation_gone}</p> }.into_any();
                 }
-                Some(Ok(invitation)) if invitation.state != InvitationState::Pending => {
-                    view! { <p class="notice">{move || t().invitation_gone}</p> }.into_any()
-                }
-                Some(Ok(invitation)) => view! { <AcceptForm invitation token=token()/> }.into_any(),
-            }}
+                view! { <AcceptForm invitation token=token()/> }.into_any()
+            })}
         </section>
     }
 }

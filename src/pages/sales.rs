@@ -5,13 +5,14 @@ use crate::api;
 use crate::i18n::use_texts;
 use crate::pages::sales_charts::SalesChartsView;
 use crate::pages::sales_tables::{PaymentsTable, SalesTable, VatTable};
-use crate::pages::states::{ErrorBox, Skeleton};
+use crate::pages::states::loaded;
 use crate::pages::tickets::TicketsPanel;
 use crate::session::{use_session, use_store_id};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use multicaisse_core::api::SalesPeriod;
+use multicaisse_core::api::{SalesPeriod, SalesReport};
 use multicaisse_core::period::PeriodPreset;
+use multicaisse_core::store::Register;
 
 /// The period the URL asks for; this month when it asks for nothing usable.
 fn period_of(query: &leptos_router::params::ParamsMap) -> SalesPeriod {
@@ -59,32 +60,28 @@ pub fn SalesPage() -> impl IntoView {
                 <PeriodPicker period/>
                 <a class="export-csv" href=csv download="">{move || t().export_csv}</a>
             </div>
-            {move || match report.get() {
-                None | Some(Ok(None)) => view! { <Skeleton rows=4/> }.into_any(),
-                Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| report.refetch())/> }
-                        .into_any()
+            {loaded(report, 4, move |report: SalesReport| {
+                let registers: Vec<Register> =
+                    report.registers.iter().map(|r| r.register.clone()).collect();
+                let zone = session
+                    .current_store()
+                    .map(|s| s.time_zone.name().to_string())
+                    .unwrap_or_default();
+                // Opening a register's tickets changes the URL, not the report: only the
+                // panel follows it.
+                let chosen = move || {
+                    let number = register_number.get()?;
+                    registers.iter().find(|r| r.number == number).cloned()
+                };
+                view! {
+                    <SalesTable report=report.clone() period/>
+                    {move || chosen().map(|register| view! { <TicketsPanel register period zone=zone.clone()/> })}
+                    <div class="breakdowns">
+                        <VatTable report=report.clone()/>
+                        <PaymentsTable report/>
+                    </div>
                 }
-                Some(Ok(Some(report))) => {
-                    let chosen = register_number
-                        .get()
-                        .and_then(|n| report.registers.iter().find(|r| r.register.number == n))
-                        .map(|r| r.register.clone());
-                    let zone = session
-                        .current_store()
-                        .map(|s| s.time_zone.name().to_string())
-                        .unwrap_or_default();
-                    view! {
-                        <SalesTable report=report.clone() period/>
-                        {chosen.map(|register| view! { <TicketsPanel register period zone/> })}
-                        <div class="breakdowns">
-                            <VatTable report=report.clone()/>
-                            <PaymentsTable report/>
-                        </div>
-                    }
-                        .into_any()
-                }
-            }}
+            })}
             <SalesChartsView period/>
         </section>
     }

@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::i18n::{use_lang, use_texts};
-use crate::pages::states::{ErrorBox, Skeleton};
+use crate::pages::states::loaded;
 use crate::session::use_store_id;
 use leptos::prelude::*;
 use multicaisse_core::api::{SalesCharts, SalesPeriod};
@@ -23,13 +23,7 @@ pub fn SalesChartsView(period: Memo<SalesPeriod>) -> impl IntoView {
             }
         }
     });
-    move || match charts.get() {
-        None | Some(Ok(None)) => view! { <Skeleton rows=3/> }.into_any(),
-        Some(Err(error)) => {
-            view! { <ErrorBox error on_retry=Callback::new(move |_| charts.refetch())/> }.into_any()
-        }
-        Some(Ok(Some(data))) => view! { <Charts data period/> }.into_any(),
-    }
+    loaded(charts, 3, move |data| view! { <Charts data period/> })
 }
 
 #[component]

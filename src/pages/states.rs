@@ -34,10 +34,23 @@ pub fn Empty(message: Signal<&'static str>) -> impl IntoView {
     view! { <p class="empty">{message}</p> }
 }
 
-/// A store's resource in a `<Transition>`: a skeleton of `rows` on the first load (and while
-/// no store is chosen), then what `render` makes of the data, or the error with a retry. A
-/// reload (a refetch, another store, another language) keeps the page as it was until the new
-/// data is there, instead of flashing the skeleton.
+/// A resource in a `<Transition>`: a skeleton of `rows` on the first load, then what
+/// `render` makes of the data, or the error with a retry. A reload (a refetch, another store,
+/// another page of a list, another language) keeps the page as it was until the new data is
+/// there, instead of flashing the skeleton, and marks its region busy meanwhile.
+pub fn fetched<T, V>(
+    resource: LocalResource<Result<T, ClientError>>,
+    rows: usize,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    shown(resource, rows, move |data: T| Some(render(data)))
+}
+
+/// The same for a store's resource, which is `None` while no store is chosen (a skeleton).
 pub fn loaded<T, V>(
     resource: LocalResource<Result<Option<T>, ClientError>>,
     rows: usize,
@@ -47,22 +60,36 @@ where
     T: Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
+    shown(resource, rows, move |data: Option<T>| data.map(&render))
+}
+
+fn shown<T, V>(
+    resource: LocalResource<Result<T, ClientError>>,
+    rows: usize,
+    render: impl Fn(T) -> Option<V> + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let pending = RwSignal::new(false);
     view! {
-        <Transition fallback=move || view! { <Skeleton rows/> }>
-            {move || {
-                let render = render.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Ok(Some(data)) => render(data).into_any(),
-                        Ok(None) => view! { <Skeleton rows/> }.into_any(),
+        <div class="loaded" aria-busy=move || pending.get().to_string()>
+            <Transition fallback=move || view! { <Skeleton rows/> } set_pending=pending>
+                {move || {
+                    resource.get().map(|result| match result {
+                        Ok(data) => match render(data) {
+                            Some(view) => view.into_any(),
+                            None => view! { <Skeleton rows/> }.into_any(),
+                        },
                         Err(error) => view! {
                             <ErrorBox error on_retry=Callback::new(move |_| resource.refetch())/>
                         }
                         .into_any(),
-                    }
-                })
-            }}
-        </Transition>
+                    })
+                }}
+            </Transition>
+        </div>
     }
 }
 

@@ -6,7 +6,7 @@ use crate::api::{self, ClientError};
 use crate::i18n::use_lang;
 use crate::pages::decommission::{step_line, wizard_texts};
 use crate::pages::register_requests::request_outcome;
-use crate::pages::states::{ErrorBox, Mutation, Skeleton};
+use crate::pages::states::{fetched, Mutation};
 use crate::pages::subscription::amounts_text;
 use crate::time::local_date_time;
 use leptos::prelude::*;
@@ -227,11 +227,11 @@ fn RequestQueue() -> impl IntoView {
             <input type="checkbox" id="queue-all" prop:checked=show_all on:change=move |ev| show_all.set(event_target_checked(&ev))/>
             {move || tx().show_all}
         </label>
-        {move || match queue.get() {
-            None => view! { <Skeleton rows=2/> }.into_any(),
-            Some(Err(error)) => view! { <ErrorBox error on_retry=Callback::new(move |_| queue.refetch())/> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="muted" id="queue-none">{move || tx().none}</p> }.into_any(),
-            Some(Ok(list)) => view! {
+        {fetched(queue, 2, move |list| {
+            if list.is_empty() {
+                return view! { <p class="muted" id="queue-none">{move || tx().none}</p> }.into_any();
+            }
+            view! {
                 <div class="table-wrap">
                     <table class="request-queue" id="request-queue">
                         <thead>
@@ -245,8 +245,8 @@ fn RequestQueue() -> impl IntoView {
                         <tbody>{list.into_iter().map(row).collect_view()}</tbody>
                     </table>
                 </div>
-            }.into_any(),
-        }}
+            }.into_any()
+        })}
     }
 }
 
@@ -306,11 +306,7 @@ fn BillingView() -> impl IntoView {
         <label for="billing-month">{move || tx().month}</label>
         " "
         <input id="billing-month" type="month" prop:value=month on:change=move |ev| month.set(event_target_value(&ev))/>
-        {move || match billing.get() {
-            None => view! { <Skeleton rows=3/> }.into_any(),
-            Some(Err(error)) => view! { <ErrorBox error on_retry=Callback::new(move |_| billing.refetch())/> }.into_any(),
-            Some(Ok(billing)) => table(billing).into_any(),
-        }}
+        {fetched(billing, 3, table)}
     }
 }
 
@@ -362,11 +358,11 @@ fn Decommissions() -> impl IntoView {
         <h2>{move || tx().decommissions}</h2>
         <p class="intro">{move || tx().decommissions_intro}</p>
         {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        {move || match list.get() {
-            None => view! { <Skeleton rows=2/> }.into_any(),
-            Some(Err(error)) => view! { <ErrorBox error on_retry=Callback::new(move |_| list.refetch())/> }.into_any(),
-            Some(Ok(all)) if all.is_empty() => view! { <p class="muted">{move || tx().no_decommission}</p> }.into_any(),
-            Some(Ok(all)) => view! { <ul class="decommissions" id="decommissions">{all.into_iter().map(item).collect_view()}</ul> }.into_any(),
-        }}
+        {fetched(list, 2, move |all| {
+            if all.is_empty() {
+                return view! { <p class="muted">{move || tx().no_decommission}</p> }.into_any();
+            }
+            view! { <ul class="decommissions" id="decommissions">{all.into_iter().map(item).collect_view()}</ul> }.into_any()
+        })}
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::i18n::{use_lang, use_texts, Texts};
-use crate::pages::states::{Empty, ErrorBox, Skeleton};
+use crate::pages::states::{fetched, Empty, ErrorBox, Skeleton};
 use crate::time::local_date_time;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -196,14 +196,7 @@ fn TicketDetailView(register_id: i64, sequence: u64, zone: String) -> impl IntoV
     let detail = LocalResource::new(move || api::ticket(register_id, sequence));
     view! {
         <div class="ticket-detail" id="ticket-detail" data-ticket=sequence>
-            {move || match detail.get() {
-                None => view! { <Skeleton rows=3/> }.into_any(),
-                Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| detail.refetch())/> }
-                        .into_any()
-                }
-                Some(Ok(detail)) => view! { <TicketDetailBody detail zone=zone.clone()/> }.into_any(),
-            }}
+            {fetched(detail, 3, move |detail| view! { <TicketDetailBody detail zone=zone.clone()/> })}
         </div>
     }
 }

@@ -312,6 +312,9 @@ pub fn ZPage() -> impl IntoView {
                     Progress::Failed(error) => error,
                 }}
             </p>
+            // Not `states::loaded`: under a `<Transition>`, the registers of the store left
+            // behind read their disposed values when another store was chosen (a panic, and an
+            // empty page; the Z browser test switches stores).
             {move || match registers.get() {
                 None | Some(Ok(None)) => view! { <Skeleton rows=4/> }.into_any(),
                 Some(Err(error)) => {
