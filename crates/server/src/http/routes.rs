@@ -23,8 +23,8 @@ pub fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
 }
 
-/// Who may call a route, as documented. Handlers enforce it through `Caller` and
-/// `DeviceAuth`; the access-matrix test checks what they really answer.
+/// Who may call a route: documented in OpenAPI and enforced before its handler runs
+/// (`scope::admit`); the access-matrix test checks what every route really answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Anyone.
