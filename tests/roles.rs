@@ -381,3 +381,64 @@ async fn refusals_are_told_in_the_page_language() {
         .await;
     browser.close().await;
 }
+
+/// The owner switches shops on every page they have: no page is left broken (a panic in the
+/// browser, an endless skeleton), in French and then in English. Under a `<Transition>`, the Z
+/// page's registers of the shop left behind once read their disposed values and the page
+/// stayed empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn switching_the_shop_leaves_no_page_broken() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    assert!(stores.len() >= 2, "the demo owner has two shops");
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+    const WATCH: &str = "window.__errors = []; \
+        if (!window.__watching) { window.__watching = true; const error = console.error; \
+            console.error = function (...args) { window.__errors.push(args.map(String).join(' ')); \
+                error.apply(console, args); }; \
+            window.addEventListener('error', e => window.__errors.push(e.message)); } \
+        return true;";
+    const SEEN: &str = "return { errors: window.__errors || [], \
+        loading: document.querySelectorAll('main .skeleton').length, \
+        heading: (document.querySelector('main h1') || {}).textContent || '', \
+        shown: (document.querySelector('main') || {}).textContent.length };";
+    for (round, lang_switch) in [(0, false), (1, true)] {
+        if lang_switch {
+            browser.click(Locator::Css("button.lang-switch")).await;
+        }
+        for path in ["/ventes", "/appareils", "/abonnement", "/z", "/mise-hors-service", "/acces", "/journal"] {
+            browser.client.goto(&server.url(path)).await.expect("open");
+            browser
+                .wait_for(&format!("{path} loaded"), SEEN, |v| {
+                    (v["loading"] == 0 && v["shown"].as_u64()? > 100).then_some(())
+                })
+                .await;
+            browser.client.execute(WATCH, vec![]).await.unwrap();
+            // Back and forth: the second shop, then the first again.
+            for store in [&stores[1 - round], &stores[round]] {
+                browser
+                    .client
+                    .find(Locator::Css("#store-switcher"))
+                    .await
+                    .expect("a store switcher")
+                    .select_by_value(&store.id.to_string())
+                    .await
+                    .expect("choose a shop");
+                let seen = browser
+                    .wait_for(&format!("{path} for {}", store.name), SEEN, |v| {
+                        let settled = v["loading"] == 0 && v["shown"].as_u64()? > 100;
+                        (settled || !v["errors"].as_array()?.is_empty()).then(|| v.clone())
+                    })
+                    .await;
+                assert_eq!(
+                    seen["errors"],
+                    serde_json::json!([]),
+                    "{path}, {}: {seen}",
+                    store.name
+                );
+            }
+        }
+    }
+    browser.close().await;
+}
