@@ -12,7 +12,7 @@
 set -euo pipefail
 staging=${TRUNK_STAGING_DIR:?run by trunk build}
 profile_dir=debug
-[ "${TRUNK_PROFILE:-}" = release ] && profile_dir=wasm-release
+[ "${TRUNK_PROFILE:-}" = release ] && profile_dir=${MULTICAISSE_WASM_PROFILE:-wasm-release}
 source_wasm="${CARGO_TARGET_DIR:-$TRUNK_SOURCE_DIR/target}/wasm32-unknown-unknown/$profile_dir/multicaisse-app.wasm"
 [ -f "$source_wasm" ] || { echo "split-wasm: $source_wasm is missing" >&2; exit 1; }
 

@@ -211,28 +211,55 @@ fn Nav() -> impl IntoView {
     }
 }
 
+/// What a gated page shows: only a change of this rebuilds the page. Choosing another store
+/// where the person has the same right keeps the page, whose resources follow the store; a
+/// page rebuilt under its in-flight fetches read them after they were disposed, and panicked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Admission {
+    Checking,
+    SignedOut,
+    LoadingStores,
+    StoresFailed,
+    NoStore,
+    Admitted,
+    Refused,
+}
+
 /// A page, once the person is signed in and may see it for the current store.
 #[component]
 fn Gate(capability: Capability, children: ChildrenFn) -> impl IntoView {
     let session = use_session();
     let t = use_texts();
-    move || match session.state.get() {
-        SessionState::Checking => view! { <Skeleton rows=3/> }.into_any(),
-        SessionState::SignedOut => view! { <SignInPage/> }.into_any(),
+    let admission = Memo::new(move |_| match session.state.get() {
+        SessionState::Checking => Admission::Checking,
+        SessionState::SignedOut => Admission::SignedOut,
         SessionState::SignedIn(me) => match session.stores.get() {
-            None => view! { <Skeleton rows=3/> }.into_any(),
+            None => Admission::LoadingStores,
+            Some(Err(_)) => Admission::StoresFailed,
+            Some(Ok(_)) => match session.current_store() {
+                None => Admission::NoStore,
+                Some(store) if me.can(store.id, capability) => Admission::Admitted,
+                Some(_) => Admission::Refused,
+            },
+        },
+    });
+    move || match admission.get() {
+        Admission::Checking | Admission::LoadingStores => view! { <Skeleton rows=3/> }.into_any(),
+        Admission::SignedOut => view! { <SignInPage/> }.into_any(),
+        Admission::StoresFailed => match session.stores.get_untracked() {
             Some(Err(error)) => view! {
                 <ErrorBox error on_retry=Callback::new(move |_| session.stores.refetch())/>
             }
             .into_any(),
-            Some(Ok(_)) => match session.current_store() {
-                None => view! { <Empty message=Signal::derive(move || t().no_store)/> }.into_any(),
-                Some(store) if me.can(store.id, capability) => children().into_any(),
-                Some(_) => {
-                    view! { <p class="notice no-access">{move || t().no_access}</p> }.into_any()
-                }
-            },
+            _ => view! { <Skeleton rows=3/> }.into_any(),
         },
+        Admission::NoStore => {
+            view! { <Empty message=Signal::derive(move || t().no_store)/> }.into_any()
+        }
+        Admission::Admitted => children().into_any(),
+        Admission::Refused => {
+            view! { <p class="notice no-access">{move || t().no_access}</p> }.into_any()
+        }
     }
 }
 

@@ -348,6 +348,109 @@ async fn a_registers_tickets_open_from_the_sales_page_and_show_their_chain() {
     browser.close().await;
 }
 
+/// The owner pages through a register's tickets with the pager, forth and back, in French
+/// and in English: each page lists the tickets the API gives for it, and the pager's buttons
+/// are enabled where there is somewhere to go. The pager never worked: a bare `>` in its
+/// `disabled` closed the tag, and the rest of the attribute was printed on the page.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ticket_pager_moves_through_every_page_of_a_register() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let report: SalesReport = server
+        .api(&format!(
+            "/api/stores/{}/sales?period=last_month",
+            stores[0].id
+        ))
+        .await;
+    let register = &report.registers[0].register;
+    let page = |n: u32| {
+        let server = &server;
+        async move {
+            let page: multicaisse_core::api::TicketPage = server
+                .api(&format!(
+                    "/api/registers/{}/tickets?period=last_month&page={n}",
+                    register.id
+                ))
+                .await;
+            page
+        }
+    };
+    let first = page(1).await;
+    assert!(first.pages >= 3, "the demo register has pages to turn");
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+    browser
+        .client
+        .goto(&server.url(&format!(
+            "/ventes?period=last_month&register={}",
+            register.number
+        )))
+        .await
+        .expect("open");
+    const READ_PAGER: &str = r#"
+        const panel = document.querySelector('#tickets-panel');
+        const button = sel => { const b = document.querySelector('#tickets-panel .pager ' + sel);
+            return b ? { text: b.textContent, disabled: b.disabled } : null; };
+        return {
+            panel: panel ? panel.textContent : '',
+            first: ((document.querySelector('#tickets-table tbody th')) || {}).textContent,
+            rows: document.querySelectorAll('#tickets-table tbody tr').length,
+            caption: ((document.querySelector('#tickets-table caption')) || {}).textContent,
+            previous: button('.previous-page'),
+            next: button('.next-page'),
+        };
+    "#;
+    let shows = |n: u32, expected: &multicaisse_core::api::TicketPage| {
+        let (first, rows) = (
+            expected.tickets[0].sequence.to_string(),
+            expected.tickets.len(),
+        );
+        let total = expected.pages;
+        move |v: &Value| {
+            (v["first"] == first.as_str()
+                && v["rows"] == rows
+                && v["caption"].as_str()?.contains(&format!("Page {n} "))
+                && v["previous"]["disabled"] == (n == 1)
+                && v["next"]["disabled"] == (n == total))
+                .then(|| v.clone())
+        }
+    };
+    for (lang, previous, next) in [
+        (Lang::Fr, "Page précédente", "Page suivante"),
+        (Lang::En, "Previous page", "Next page"),
+    ] {
+        if lang == Lang::En {
+            browser.click(Locator::Css("button.lang-switch")).await;
+        }
+        let seen = browser
+            .wait_for("the first page", READ_PAGER, shows(1, &first))
+            .await;
+        assert_eq!(seen["previous"]["text"], previous, "{seen}");
+        assert_eq!(seen["next"]["text"], next, "{seen}");
+        let panel = seen["panel"].as_str().unwrap();
+        for source in ["move |", "on : click", "update(", "=>"] {
+            assert!(!panel.contains(source), "Rust source on the page: {panel}");
+        }
+        // Forward to the last page, then back to the first.
+        let forth = (2..=first.pages).map(|n| (n, ".next-page"));
+        let back = (1..first.pages).rev().map(|n| (n, ".previous-page"));
+        for (n, button) in forth.chain(back) {
+            browser
+                .click(Locator::Css(&format!("#tickets-panel {button}")))
+                .await;
+            let expected = page(n).await;
+            browser
+                .wait_for(
+                    &format!("page {n} after {button} ({lang:?})"),
+                    READ_PAGER,
+                    shows(n, &expected),
+                )
+                .await;
+        }
+    }
+    browser.close().await;
+}
+
 const READ_TICKETS: &str = r#"
     const text = (el, sel) => ((el || document).querySelector(sel) || {}).textContent;
     return {

@@ -34,7 +34,9 @@ pub fn AccessPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{move || t().access_title}</h1>
             </div>
-            <p class="intro">{move || t().access_intro}</p>
+            <p class="intro">
+                {move || (t().access_intro)(&session.current_store().map(|s| s.name).unwrap_or_default())}
+            </p>
             {move || (!manages.get()).then(|| view! { <p class="notice">{move || t().access_read_only}</p> })}
             {move || action_error.get().map(|e| view! { <p class="form-error" role="alert">{e.said(lang.get())}</p> })}
             {loaded(access, 3, move |access| view! { <AccessTables access manages=manages.get() after/> })}

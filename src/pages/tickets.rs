@@ -3,11 +3,11 @@
 
 use crate::api;
 use crate::i18n::{use_lang, use_texts, Texts};
-use crate::pages::states::{fetched, Empty, ErrorBox, Skeleton};
+use crate::pages::states::{fetched, Empty};
 use crate::time::local_date_time;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use multicaisse_core::api::{SalesPeriod, TicketDetail, TicketSummary};
+use multicaisse_core::api::{SalesPeriod, TicketDetail, TicketPage, TicketSummary};
 use multicaisse_core::format::{format_count, format_eur, format_rate};
 use multicaisse_core::store::Register;
 use multicaisse_core::ticket::TicketKind;
@@ -89,60 +89,54 @@ pub fn TicketsPanel(register: Register, period: Memo<SalesPeriod>, zone: String)
                 />
                 <button type="submit">{move || t().search_button}</button>
             </form>
-            {move || {
+            {fetched(tickets, 5, move |list: TicketPage| {
                 let open = open.clone();
-                match tickets.get() {
-                    None => view! { <Skeleton rows=5/> }.into_any(),
-                    Some(Err(error)) => {
-                        view! { <ErrorBox error on_retry=Callback::new(move |_| tickets.refetch())/> }
-                            .into_any()
-                    }
-                    Some(Ok(list)) if list.tickets.is_empty() => {
-                        view! { <Empty message=Signal::derive(move || t().no_tickets)/> }.into_any()
-                    }
-                    Some(Ok(list)) => {
-                        let (current, pages, matching) = (list.page, list.pages, list.matching);
-                        let zone = zone.clone();
-                        let rows = list
-                            .tickets
-                            .into_iter()
-                            .map(|ticket| view! { <TicketRow ticket zone=zone.clone() open=open.clone()/> })
-                            .collect_view();
-                        view! {
-                            <div class="table-wrap">
-                                <table class="tickets" id="tickets-table">
-                                    <caption>
-                                        {move || format_count(matching, lang.get())} " · "
-                                        {move || t().page_of.0} " " {current} " " {move || t().page_of.1} " "
-                                        {pages.max(1)}
-                                    </caption>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">{move || t().col_number}</th>
-                                            <th scope="col">{move || t().col_when}</th>
-                                            <th scope="col">{move || t().col_kind}</th>
-                                            <th scope="col" class="num">{move || t().col_items}</th>
-                                            <th scope="col" class="num">{move || t().col_ttc}</th>
-                                            <th scope="col" class="num">{move || t().col_ht}</th>
-                                            <th scope="col">{move || t().col_payments}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                            </div>
-                            <nav class="pager">
-                                <button type="button" disabled=current <= 1 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>
-                                    {move || t().previous_page}
-                                </button>
-                                <button type="button" disabled=current >= pages on:click=move |_| page.update(|p| *p += 1)>
-                                    {move || t().next_page}
-                                </button>
-                            </nav>
-                        }
-                            .into_any()
-                    }
+                if list.tickets.is_empty() {
+                    return view! { <Empty message=Signal::derive(move || t().no_tickets)/> }.into_any();
                 }
-            }}
+                let (current, pages, matching) = (list.page, list.pages, list.matching);
+                let zone = zone.clone();
+                let rows = list
+                    .tickets
+                    .into_iter()
+                    .map(|ticket| view! { <TicketRow ticket zone=zone.clone() open=open.clone()/> })
+                    .collect_view();
+                // The conditions are braced: a bare `>` would close the tag, and the rest of
+                // the attribute was printed on the page.
+                let (first, last) = (current <= 1, current >= pages);
+                view! {
+                    <div class="table-wrap">
+                        <table class="tickets" id="tickets-table">
+                            <caption>
+                                {move || format_count(matching, lang.get())} " · "
+                                {move || t().page_of.0} " " {current} " " {move || t().page_of.1} " "
+                                {pages.max(1)}
+                            </caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">{move || t().col_number}</th>
+                                    <th scope="col">{move || t().col_when}</th>
+                                    <th scope="col">{move || t().col_kind}</th>
+                                    <th scope="col" class="num">{move || t().col_items}</th>
+                                    <th scope="col" class="num">{move || t().col_ttc}</th>
+                                    <th scope="col" class="num">{move || t().col_ht}</th>
+                                    <th scope="col">{move || t().col_payments}</th>
+                                </tr>
+                            </thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                    <nav class="pager" aria-label=move || t().pager_label>
+                        <button type="button" class="previous-page" disabled=first on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>
+                            {move || t().previous_page}
+                        </button>
+                        <button type="button" class="next-page" disabled=last on:click=move |_| page.update(|p| *p += 1)>
+                            {move || t().next_page}
+                        </button>
+                    </nav>
+                }
+                .into_any()
+            })}
             {move || {
                 let zone = detail_zone.clone();
                 opened.get().map(|sequence| view! { <TicketDetailView register_id sequence zone/> })

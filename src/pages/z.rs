@@ -5,7 +5,7 @@
 use crate::api;
 use crate::api::ClientError;
 use crate::i18n::use_lang;
-use crate::pages::states::{ErrorBox, Skeleton};
+use crate::pages::states::{fetched, loaded};
 use crate::session::{use_session, use_store_id};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use leptos::prelude::*;
@@ -312,20 +312,11 @@ pub fn ZPage() -> impl IntoView {
                     Progress::Failed(error) => error,
                 }}
             </p>
-            // Not `states::loaded`: under a `<Transition>`, the registers of the store left
-            // behind read their disposed values when another store was chosen (a panic, and an
-            // empty page; the Z browser test switches stores).
-            {move || match registers.get() {
-                None | Some(Ok(None)) => view! { <Skeleton rows=4/> }.into_any(),
-                Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| registers.refetch())/> }.into_any()
-                }
-                Some(Ok(Some(list))) => list
-                    .into_iter()
+            {loaded(registers, 4, move |list: Vec<Register>| {
+                list.into_iter()
                     .map(|register| view! { <RegisterZ register month year=Signal::derive(chosen_year) fetch_file=fetch_file/> })
                     .collect_view()
-                    .into_any(),
-            }}
+            })}
         </section>
     }
 }
@@ -346,21 +337,14 @@ fn RegisterZ(
     view! {
         <article class="register-z" data-register=number>
             <h2>{label}</h2>
-            {move || match verification.get() {
-                None => view! { <Skeleton rows=2/> }.into_any(),
-                Some(Err(error)) => {
-                    view! { <ErrorBox error on_retry=Callback::new(move |_| verification.refetch())/> }.into_any()
+            {fetched(verification, 2, move |v: RegisterVerification| {
+                let summary = integrity::summary(&v, lang.get());
+                let intact = v.is_intact();
+                view! {
+                    <p class="integrity" class:ok=intact class:broken=!intact>{summary}</p>
+                    <Calendar v month/>
                 }
-                Some(Ok(v)) => {
-                    let summary = integrity::summary(&v, lang.get());
-                    let intact = v.is_intact();
-                    view! {
-                        <p class="integrity" class:ok=intact class:broken=!intact>{summary}</p>
-                        <Calendar v month/>
-                    }
-                        .into_any()
-                }
-            }}
+            })}
             {[false, true]
                 .into_iter()
                 .map(|annual| {
