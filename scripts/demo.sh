@@ -10,4 +10,4 @@ ensure_build_tools
 build_app
 say "building the server"
 cargo build --release --locked -p multicaisse-server
-exec ./target/release/multicaisse serve --dist dist "$@"
+exec ./target/release/multicaisse serve --demo --dist dist "$@"

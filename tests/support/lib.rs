@@ -40,7 +40,7 @@ impl DemoServer {
     pub async fn start() -> DemoServer {
         let data = tempfile::tempdir().expect("temp dir");
         let mut config = ServeConfig::local(data.path().to_path_buf(), dist_dir());
-        config.no_demo = false;
+        config.demo = true;
         let server = multicaisse_server::start(&config)
             .await
             .expect("server starts");

@@ -540,10 +540,16 @@ pub enum AuditEvent {
     DevicePaired,
     /// Support revoked a register's iPad tokens (a lost or replaced iPad).
     DevicesRevoked,
+    /// A support account created by the admin command.
+    AccountCreated,
+    /// An account disabled: it signs in no more, its sessions ended.
+    AccountDisabled,
+    /// A shop created, with its principal register.
+    StoreCreated,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 18] = [
+    pub const ALL: [AuditEvent; 21] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInThrottled,
@@ -562,6 +568,9 @@ impl AuditEvent {
         AuditEvent::DecommissionCancelled,
         AuditEvent::DevicePaired,
         AuditEvent::DevicesRevoked,
+        AuditEvent::AccountCreated,
+        AuditEvent::AccountDisabled,
+        AuditEvent::StoreCreated,
     ];
 
     pub fn code(self) -> &'static str {
@@ -584,6 +593,9 @@ impl AuditEvent {
             AuditEvent::DecommissionCancelled => "decommission_cancelled",
             AuditEvent::DevicePaired => "device_paired",
             AuditEvent::DevicesRevoked => "devices_revoked",
+            AuditEvent::AccountCreated => "account_created",
+            AuditEvent::AccountDisabled => "account_disabled",
+            AuditEvent::StoreCreated => "store_created",
         }
     }
 

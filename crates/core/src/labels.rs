@@ -117,6 +117,12 @@ impl AuditEvent {
             (DevicePaired, Lang::En) => "iPad paired",
             (DevicesRevoked, Lang::Fr) => "iPad révoqué",
             (DevicesRevoked, Lang::En) => "iPad revoked",
+            (AccountCreated, Lang::Fr) => "Compte support créé",
+            (AccountCreated, Lang::En) => "Support account created",
+            (AccountDisabled, Lang::Fr) => "Compte désactivé",
+            (AccountDisabled, Lang::En) => "Account disabled",
+            (StoreCreated, Lang::Fr) => "Boutique créée",
+            (StoreCreated, Lang::En) => "Shop created",
         }
     }
 }

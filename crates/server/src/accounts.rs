@@ -337,12 +337,15 @@ pub async fn create_user(
     support: bool,
 ) -> StorageResult<User> {
     storage
-        .create_user(&NewUser {
-            email: email.to_string(),
-            display_name: display_name.to_string(),
-            password_hash: hash_password(password).await?,
-            support,
-        })
+        .create_user(
+            &NewUser {
+                email: email.to_string(),
+                display_name: display_name.to_string(),
+                password_hash: hash_password(password).await?,
+                support,
+            },
+            None,
+        )
         .await
 }
 

@@ -18,10 +18,62 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the dashboard and its API (seeding demo data into an empty database).
+    /// Serve the dashboard and its API (with `--demo`, on demo data).
     Serve(ServeConfig),
     /// Play a store's registers against a running server over HTTP: sales, Z, syncs.
     Simulate(SimulateArgs),
+    /// Operate on the database (the same --data-dir or DATABASE_URL as `serve`): support
+    /// accounts, shops, disabled accounts. Every change is audited.
+    Admin(AdminArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(subcommand)]
+    pub action: AdminAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminAction {
+    /// Create a support account. Its password is asked for twice on a terminal, or read as
+    /// one line from standard input; never from the command line.
+    CreateSupport {
+        #[arg(long)]
+        email: String,
+        /// The name other people see.
+        #[arg(long)]
+        name: String,
+    },
+    /// Create a shop with its principal register, active and ready to pair.
+    CreateShop {
+        #[arg(long)]
+        name: String,
+        /// 14 digits (spaces allowed).
+        #[arg(long)]
+        siret: String,
+        #[arg(long)]
+        address: String,
+        /// `FR`, its two-digit key and the SIREN.
+        #[arg(long)]
+        vat_number: String,
+        #[arg(long, default_value = "Europe/Paris")]
+        time_zone: String,
+        /// The month whose last day closes the fiscal year (12: the calendar year).
+        #[arg(long, default_value_t = 12)]
+        fiscal_year_end_month: u8,
+        /// The principal register's name.
+        #[arg(long, default_value = "Caisse 1")]
+        register_label: String,
+    },
+    /// List the accounts: address, name, kind, shops, and whether disabled.
+    ListAccounts,
+    /// Disable an account: it can no longer sign in, and its sessions end now.
+    DisableAccount {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -70,6 +122,28 @@ pub struct SimulateArgs {
     pub password: String,
 }
 
+/// Which database: the embedded SQLite file, or PostgreSQL.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Directory of the embedded SQLite database (created if missing).
+    #[arg(
+        long,
+        env = "MULTICAISSE_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// `postgres://user:password@host/db` to use PostgreSQL instead of the embedded SQLite file.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+}
+
+impl DatabaseArgs {
+    pub fn target(&self) -> Result<crate::storage::DatabaseTarget, crate::storage::StorageError> {
+        crate::storage::DatabaseTarget::from_config(self.database_url.as_deref(), &self.data_dir)
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// TCP port to listen on (0 picks a free one).
@@ -78,18 +152,16 @@ pub struct ServeConfig {
     /// Address to listen on.
     #[arg(long, env = "MULTICAISSE_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
-    /// Directory of the embedded SQLite database (created if missing).
-    #[arg(long, env = "MULTICAISSE_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
-    /// `postgres://user:password@host/db` to use PostgreSQL instead of the embedded SQLite file.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
     /// The built app (Trunk's output directory).
     #[arg(long, env = "MULTICAISSE_DIST", default_value = "dist")]
     pub dist: PathBuf,
-    /// Do not seed the demo store into an empty database.
-    #[arg(long, env = "MULTICAISSE_NO_DEMO")]
-    pub no_demo: bool,
+    /// Seed the demo (two shops, their registers, their sales and its accounts) into an empty
+    /// database, and start again on the demo's own data. Refused on a database that holds
+    /// anything else. `scripts/demo.sh` passes it.
+    #[arg(long, env = "MULTICAISSE_DEMO")]
+    pub demo: bool,
     /// Last day of demo sales (default: today in Paris). Same date and seed, same data.
     #[arg(long, env = "MULTICAISSE_DEMO_UNTIL")]
     pub demo_until: Option<NaiveDate>,
@@ -114,6 +186,10 @@ pub struct ServeConfig {
     /// delayed. Behind a reverse proxy all clients share its address: raise it there.
     #[arg(long, env = "MULTICAISSE_SIGN_IN_FAILURES_PER_CLIENT", default_value_t = multicaisse_core::auth::FREE_CLIENT_FAILURES)]
     pub sign_in_failures_per_client: u32,
+    /// Seconds the requests in flight have to finish once the server is asked to stop
+    /// (SIGTERM, Ctrl-C); those still running then are cut, their transactions rolled back.
+    #[arg(long, env = "MULTICAISSE_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+    pub shutdown_grace_seconds: u32,
     /// Monthly price of one extra register, HT, in cents.
     #[arg(long, env = "MULTICAISSE_EXTRA_REGISTER_PRICE_CENTS", default_value_t = multicaisse_core::subscription::Prices::default().extra_register_monthly_ht.value())]
     pub extra_register_price_cents: i64,
@@ -128,10 +204,12 @@ impl ServeConfig {
         ServeConfig {
             port: 0,
             host: IpAddr::from([127, 0, 0, 1]),
-            data_dir,
-            database_url: None,
+            database: DatabaseArgs {
+                data_dir,
+                database_url: None,
+            },
             dist,
-            no_demo: true,
+            demo: false,
             demo_until: None,
             demo_seed: crate::demo::DEFAULT_SEED,
             sync_lease_seconds: multicaisse_core::sync::LEASE_SECONDS as u32,
@@ -139,6 +217,7 @@ impl ServeConfig {
             secure_cookies: false,
             public_url: None,
             sign_in_failures_per_client: multicaisse_core::auth::FREE_CLIENT_FAILURES,
+            shutdown_grace_seconds: 30,
             extra_register_price_cents: multicaisse_core::subscription::Prices::default()
                 .extra_register_monthly_ht
                 .value(),

@@ -2,6 +2,8 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admin;
+pub mod admin_command;
 pub mod charts;
 pub mod config;
 pub mod decommission;
@@ -23,7 +25,7 @@ pub mod zpdf;
 use config::ServeConfig;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use storage::{DatabaseTarget, Storage, StorageError};
+use storage::{Storage, StorageError};
 use tokio::net::TcpListener;
 
 /// Why the server could not start: printed as one line by `main`.
@@ -40,6 +42,14 @@ pub enum StartError {
     Prices(String),
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error(
+        "--demo needs an empty database or one the demo seeded, and {database} holds {contents}: \
+         start without --demo, or give the demo its own --data-dir"
+    )]
+    NotTheDemo {
+        database: String,
+        contents: storage::instance::Contents,
+    },
 }
 
 /// A server bound to its port and answering requests.
@@ -48,7 +58,20 @@ pub struct RunningServer {
     pub storage: Arc<dyn Storage>,
     pub database: String,
     pub demo: Option<demo::DemoSummary>,
+    /// True when the database has no account yet: `main` says how to create the first one.
+    pub without_accounts: bool,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// How a server stopped when asked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Every request in flight was answered, and the database closed.
+    Drained,
+    /// The grace period ran out: the requests still in flight were cut (their transactions
+    /// rolled back), then the database closed.
+    Cut,
 }
 
 impl RunningServer {
@@ -56,12 +79,36 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Serves until the process is stopped.
-    pub async fn wait(mut self) -> std::io::Result<()> {
-        match (&mut self.task).await {
-            Ok(result) => result,
-            Err(e) => Err(std::io::Error::other(e)),
+    /// Serves until `signal`, then stops accepting, lets the requests in flight finish for at
+    /// most `grace`, and closes the database. An error when serving failed first.
+    pub async fn serve_until(
+        mut self,
+        signal: impl std::future::Future<Output = ()>,
+        grace: std::time::Duration,
+    ) -> std::io::Result<Stopped> {
+        tokio::select! {
+            served = &mut self.task => {
+                return Err(match served {
+                    Ok(Ok(())) => std::io::Error::other("the listener closed"),
+                    Ok(Err(e)) => e,
+                    Err(e) => std::io::Error::other(e),
+                });
+            }
+            () = signal => {}
         }
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let stopped = match tokio::time::timeout(grace, &mut self.task).await {
+            Ok(_) => Stopped::Drained,
+            Err(_) => {
+                self.task.abort();
+                let _ = (&mut self.task).await;
+                Stopped::Cut
+            }
+        };
+        self.storage.close().await;
+        Ok(stopped)
     }
 }
 
@@ -71,22 +118,30 @@ impl Drop for RunningServer {
     }
 }
 
-/// Opens and migrates the database, seeds the demo into an empty one (unless told not to),
+/// Opens and migrates the database, seeds the demo into an empty one when asked to,
 /// binds the port, and starts serving in the background.
 pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     let prices = config.prices().map_err(StartError::Prices)?;
     let sync_lease = config.sync_lease().map_err(StartError::Config)?;
-    let target = DatabaseTarget::from_config(config.database_url.as_deref(), &config.data_dir)?;
+    let target = config.database.target()?;
     let storage = storage::open(&target).await?;
     storage::backfill_rollups(storage.as_ref()).await?;
-    let demo = if config.no_demo {
-        None
-    } else {
-        demo::seed_if_empty(
-            storage.as_ref(),
-            &demo::DemoPlan::new(config.demo_until, config.demo_seed),
-        )
-        .await?
+    let contents = storage.contents().await?;
+    let demo = match (config.demo, contents.demo_seeded_at) {
+        (false, _) | (true, Some(_)) => None,
+        (true, None) if contents.is_empty() => Some(
+            demo::seed(
+                storage.as_ref(),
+                &demo::DemoPlan::new(config.demo_until, config.demo_seed),
+            )
+            .await?,
+        ),
+        (true, None) => {
+            return Err(StartError::NotTheDemo {
+                database: target.describe(),
+                contents,
+            })
+        }
     };
     let addr = SocketAddr::new(config.host, config.port);
     let listener = TcpListener::bind(addr)
@@ -106,12 +161,21 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     };
     // With the peer's address, for the per-client sign-in limit.
     let app = http::router(state, &config.dist).into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move { axum::serve(listener, app).await });
+    let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopping.await;
+            })
+            .await
+    });
     Ok(RunningServer {
         addr,
         storage,
         database: target.describe(),
         demo,
+        without_accounts: contents.accounts == 0 && !config.demo,
         task,
+        stop: Some(stop),
     })
 }

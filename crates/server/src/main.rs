@@ -1,19 +1,34 @@
 use clap::Parser;
 use multicaisse_server::config::{Cli, Command};
+use multicaisse_server::Stopped;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let Cli { command } = Cli::parse();
+    // An admin command says what went wrong in its one line; the server logs its warnings.
+    let quiet = if matches!(command, Command::Admin(_)) {
+        "error"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("MULTICAISSE_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
+            EnvFilter::try_from_env("MULTICAISSE_LOG").unwrap_or_else(|_| EnvFilter::new(quiet)),
         )
         .with_writer(std::io::stderr)
         .init();
-    let Cli { command } = Cli::parse();
     match command {
         Command::Serve(config) => {
+            // Before the ready line: a SIGTERM right after it must find the handler in place.
+            let stop = match stop_requested() {
+                Ok(stop) => stop,
+                Err(e) => {
+                    eprintln!("multicaisse: cannot listen for SIGTERM and Ctrl-C: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
             let server = match multicaisse_server::start(&config).await {
                 Ok(server) => server,
                 Err(e) => {
@@ -29,16 +44,43 @@ async fn main() -> ExitCode {
             if let Some(demo) = &server.demo {
                 println!("{demo}");
             }
-            let served = tokio::select! {
-                result = server.wait() => result,
-                _ = tokio::signal::ctrl_c() => Ok(()),
-            };
-            if let Err(e) = served {
-                eprintln!("multicaisse: the server stopped: {e}");
-                return ExitCode::FAILURE;
+            if server.without_accounts {
+                println!(
+                    "La base ne contient aucun compte : créez le premier compte support avec \
+                     « multicaisse admin create-support --email … --name … » (même --data-dir \
+                     ou DATABASE_URL ; le mot de passe est demandé)."
+                );
             }
-            ExitCode::SUCCESS
+            let grace = std::time::Duration::from_secs(u64::from(config.shutdown_grace_seconds));
+            match server.serve_until(stop, grace).await {
+                Ok(Stopped::Drained) => {
+                    println!("Multicaisse s'est arrêté : toutes les requêtes en cours ont abouti.");
+                    ExitCode::SUCCESS
+                }
+                Ok(Stopped::Cut) => {
+                    eprintln!(
+                        "multicaisse: stopped after the {} s grace period; the requests still \
+                         running were cut and their changes rolled back",
+                        config.shutdown_grace_seconds
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("multicaisse: the server stopped: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
+        Command::Admin(args) => match multicaisse_server::admin_command::run(args).await {
+            Ok(done) => {
+                println!("{done}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("multicaisse admin: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Simulate(args) => {
             let today = chrono::Utc::now()
                 .with_timezone(&chrono_tz::Europe::Paris)
@@ -69,4 +111,17 @@ async fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Ctrl-C, or SIGTERM (what `systemctl stop` and `docker stop` send), listened for from now.
+fn stop_requested() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }

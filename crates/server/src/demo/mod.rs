@@ -191,19 +191,11 @@ impl fmt::Display for DemoSummary {
     }
 }
 
-/// Seeds the demo when the database has no store yet.
-pub async fn seed_if_empty(
-    storage: &dyn Storage,
-    plan: &DemoPlan,
-) -> StorageResult<Option<DemoSummary>> {
-    if !storage.stores().await?.is_empty() {
-        return Ok(None);
-    }
-    seed(storage, plan).await.map(Some)
-}
-
 /// Creates the demo store, its registers and their sealed ticket journals.
+/// Marks the database as the demo's first: a seeding cut short is still the demo's, and
+/// `serve --demo` starts again on it rather than refusing it.
 pub async fn seed(storage: &dyn Storage, plan: &DemoPlan) -> StorageResult<DemoSummary> {
+    storage.mark_demo(plan.seed, plan.not_after).await?;
     let store = storage
         .insert_store(&NewStore {
             name: "Cave des Canuts".into(),
@@ -331,9 +323,9 @@ async fn seed_second_store(storage: &dyn Storage, plan: &DemoPlan) -> StorageRes
     let store = storage
         .insert_store(&NewStore {
             name: "Le Chai de la Croix-Rousse".into(),
-            siret: "90112233400025".into(),
+            siret: "90112233400021".into(),
             address: "4 place de la Croix-Rousse, 69004 Lyon".into(),
-            vat_number: "FR45901122334".into(),
+            vat_number: "FR03901122334".into(),
             time_zone: PARIS,
             fiscal_year_end_month: 6,
         })

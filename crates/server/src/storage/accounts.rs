@@ -24,6 +24,19 @@ pub struct User {
     pub support: bool,
 }
 
+/// The audit entry of a change to an account, worded once the account is known.
+pub type UserAudit = dyn Fn(&User) -> NewAuditEntry + Send + Sync;
+
+/// An account as the admin command lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub user: User,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// `Cave des Canuts (owner)`, by store name.
+    pub stores: Vec<(String, Role)>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub id: i64,
@@ -107,8 +120,19 @@ pub enum AuditScope {
 
 #[async_trait]
 pub trait Accounts: Send + Sync {
-    /// Fails with a conflict when the email is taken.
-    async fn create_user(&self, user: &NewUser) -> StorageResult<User>;
+    /// Fails with a conflict when the email is taken; writes `audit`'s entry for the new
+    /// account in the same transaction.
+    async fn create_user(&self, user: &NewUser, audit: Option<&UserAudit>) -> StorageResult<User>;
+    /// Every account, by email, with the stores it is a live member of.
+    async fn accounts(&self) -> StorageResult<Vec<AccountSummary>>;
+    /// Disables an account and ends its sessions, with `audit`'s entry, in one transaction.
+    /// None when no account has this email; the account as it was when already disabled.
+    async fn disable_user(
+        &self,
+        email: &str,
+        now: DateTime<Utc>,
+        audit: &UserAudit,
+    ) -> StorageResult<Option<(User, bool)>>;
     /// A user and their password hash, by normalized email.
     async fn credentials(&self, email: &str) -> StorageResult<Option<(User, String)>>;
     /// The stores a user is a live member of, by name.
@@ -291,7 +315,7 @@ pub(super) const SESSION_SELECT: &str = "SELECT s.id, s.expires_at, s.ended_at, 
      JOIN users u ON u.id = s.user_id \
      LEFT JOIN memberships m ON m.user_id = u.id AND m.revoked_at IS NULL \
      LEFT JOIN stores st ON st.id = m.store_id \
-     WHERE s.token_hash = $1 ORDER BY st.name, st.id";
+     WHERE s.token_hash = $1 AND u.disabled_at IS NULL ORDER BY st.name, st.id";
 
 /// The session the rows describe, if any, with every membership they carry.
 pub(super) fn session_record(rows: Vec<SessionRow>) -> StorageResult<Option<SessionRecord>> {
@@ -332,7 +356,9 @@ macro_rules! impl_accounts {
             async fn create_user(
                 &self,
                 user: &$crate::storage::accounts::NewUser,
+                audit: Option<&$crate::storage::accounts::UserAudit>,
             ) -> $crate::storage::StorageResult<$crate::storage::accounts::User> {
+                let mut tx = self.write_tx().await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO users (email, display_name, password_hash, is_support, created_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -342,14 +368,102 @@ macro_rules! impl_accounts {
                 .bind(&user.password_hash)
                 .bind(user.support)
                 .bind(chrono::Utc::now())
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?;
-                Ok($crate::storage::accounts::User {
+                let created = $crate::storage::accounts::User {
                     id,
                     email: user.email.clone(),
                     display_name: user.display_name.clone(),
                     support: user.support,
-                })
+                };
+                if let Some(audit) = audit {
+                    insert_audit(&mut tx, &audit(&created)).await?;
+                }
+                tx.commit().await?;
+                Ok(created)
+            }
+
+            async fn accounts(
+                &self,
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::accounts::AccountSummary>> {
+                let rows: Vec<(
+                    i64,
+                    String,
+                    String,
+                    bool,
+                    chrono::DateTime<chrono::Utc>,
+                    Option<chrono::DateTime<chrono::Utc>>,
+                    Option<String>,
+                    Option<String>,
+                )> = sqlx::query_as(
+                    "SELECT u.id, u.email, u.display_name, u.is_support, u.created_at, \
+                     u.disabled_at, s.name, m.role FROM users u \
+                     LEFT JOIN memberships m ON m.user_id = u.id AND m.revoked_at IS NULL \
+                     LEFT JOIN stores s ON s.id = m.store_id ORDER BY u.email, s.name, s.id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let mut accounts: Vec<$crate::storage::accounts::AccountSummary> = Vec::new();
+                for (id, email, name, support, created_at, disabled_at, store, role) in rows {
+                    if accounts.last().is_none_or(|a| a.user.id != id) {
+                        accounts.push($crate::storage::accounts::AccountSummary {
+                            user: $crate::storage::accounts::user((id, email, name, support)),
+                            created_at,
+                            disabled_at,
+                            stores: Vec::new(),
+                        });
+                    }
+                    if let (Some(store), Some(role), Some(account)) =
+                        (store, role, accounts.last_mut())
+                    {
+                        account
+                            .stores
+                            .push((store, $crate::storage::accounts::role(&role)?));
+                    }
+                }
+                Ok(accounts)
+            }
+
+            async fn disable_user(
+                &self,
+                email: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::UserAudit,
+            ) -> $crate::storage::StorageResult<Option<($crate::storage::accounts::User, bool)>>
+            {
+                let mut tx = self.write_tx().await?;
+                let row: Option<(i64, String, String, bool, Option<chrono::DateTime<chrono::Utc>>)> =
+                    sqlx::query_as(&format!(
+                        "SELECT {}, u.disabled_at FROM users u WHERE u.email = $1{}",
+                        $crate::storage::accounts::USER_COLUMNS,
+                        Self::ROW_LOCK
+                    ))
+                    .bind(email)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some((id, email, name, support, disabled_at)) = row else {
+                    return Ok(None);
+                };
+                let user = $crate::storage::accounts::user((id, email, name, support));
+                if disabled_at.is_some() {
+                    return Ok(Some((user, false)));
+                }
+                sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE sessions SET ended_at = $1, ended_reason = 'account disabled' \
+                     WHERE user_id = $2 AND ended_at IS NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                insert_audit(&mut tx, &audit(&user)).await?;
+                tx.commit().await?;
+                Ok(Some((user, true)))
             }
 
             async fn credentials(
@@ -357,7 +471,9 @@ macro_rules! impl_accounts {
                 email: &str,
             ) -> $crate::storage::StorageResult<Option<($crate::storage::accounts::User, String)>> {
                 let row: Option<(i64, String, String, bool, String)> = sqlx::query_as(&format!(
-                    "SELECT {}, u.password_hash FROM users u WHERE u.email = $1",
+                    // A disabled account signs in no more than an unknown address does.
+                    "SELECT {}, u.password_hash FROM users u \
+                     WHERE u.email = $1 AND u.disabled_at IS NULL",
                     $crate::storage::accounts::USER_COLUMNS
                 ))
                 .bind(email)

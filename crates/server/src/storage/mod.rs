@@ -9,6 +9,7 @@ pub mod decommissions;
 pub mod devices;
 pub mod freshness;
 pub mod ingest;
+pub mod instance;
 pub mod invitations;
 pub mod journal;
 pub mod leases;
@@ -210,15 +211,8 @@ pub async fn backfill_rollups(storage: &dyn Storage) -> StorageResult<u64> {
     Ok(counted)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewStore {
-    pub name: String,
-    pub siret: String,
-    pub address: String,
-    pub vat_number: String,
-    pub time_zone: Tz,
-    pub fiscal_year_end_month: u8,
-}
+/// A store to create: what core checks a shop's identity into (`ShopInput::check`).
+pub use multicaisse_core::identity::ShopIdentity as NewStore;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRegister {
@@ -349,6 +343,7 @@ pub trait Storage:
     + requests::RegisterRequests
     + decommissions::Decommissions
     + rollups::Rollups
+    + instance::Instance
     + Send
     + Sync
 {
@@ -357,6 +352,10 @@ pub trait Storage:
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> StorageResult<()>;
+
+    /// Waits for the connections in use to come back, then closes them all (SQLite then
+    /// folds its write-ahead log into the database file).
+    async fn close(&self);
 }
 
 /// What every backend's storage answers of itself.
@@ -371,6 +370,10 @@ macro_rules! impl_storage {
             async fn ping(&self) -> $crate::storage::StorageResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
             }
         }
     };

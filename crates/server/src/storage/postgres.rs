@@ -41,6 +41,9 @@ impl PostgresStorage {
     /// this way cannot be taken over before the write that relied on it is in.
     const ROW_LOCK: &'static str = " FOR UPDATE";
 
+    /// Taken before a new shop's SIRET is checked free (SQLite's write lock already is one).
+    const STORE_CREATION_LOCK: &'static str = "LOCK TABLE stores IN SHARE ROW EXCLUSIVE MODE";
+
     /// A write transaction (see SQLite's: PostgreSQL's row locks need nothing special).
     async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.pool.begin().await
@@ -61,6 +64,7 @@ super::invitations::impl_invitations!(PostgresStorage, sqlx::Postgres);
 super::audit::impl_audit!(PostgresStorage, sqlx::Postgres);
 super::requests::impl_requests!(PostgresStorage);
 super::checkpoints::impl_checkpoints!(PostgresStorage);
+super::instance::impl_instance!(PostgresStorage);
 super::decommissions::impl_decommissions!(PostgresStorage);
 super::rollups::impl_rollups!(PostgresStorage, sqlx::Postgres);
 super::freshness::impl_freshness!(

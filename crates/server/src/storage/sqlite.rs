@@ -47,6 +47,9 @@ impl SqliteStorage {
     /// SQLite has no row locks: `BEGIN IMMEDIATE` already makes each writer alone.
     const ROW_LOCK: &'static str = "";
 
+    /// Taken before a new shop's SIRET is checked free (SQLite's write lock already is one).
+    const STORE_CREATION_LOCK: &'static str = "";
+
     /// A write transaction. A deferred `BEGIN` (sqlx's default) that reads first cannot
     /// upgrade to a write once another connection has committed since its read: SQLite
     /// answers "database is locked" at once, the busy timeout notwithstanding. `IMMEDIATE`
@@ -74,6 +77,7 @@ super::invitations::impl_invitations!(SqliteStorage, sqlx::Sqlite);
 super::audit::impl_audit!(SqliteStorage, sqlx::Sqlite);
 super::requests::impl_requests!(SqliteStorage);
 super::checkpoints::impl_checkpoints!(SqliteStorage);
+super::instance::impl_instance!(SqliteStorage);
 super::decommissions::impl_decommissions!(SqliteStorage);
 super::rollups::impl_rollups!(SqliteStorage, sqlx::Sqlite);
 super::freshness::impl_freshness!(

@@ -7,6 +7,16 @@ use super::*;
 pub trait Stores: Send + Sync {
     async fn insert_store(&self, store: &NewStore) -> StorageResult<Store>;
 
+    /// A shop and its principal register (number 1, active, ready to pair), with `audit`'s
+    /// entry, in one transaction. A conflict when a shop already has this SIRET.
+    async fn create_store(
+        &self,
+        store: &NewStore,
+        principal_label: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        audit: &StoreAudit,
+    ) -> StorageResult<(Store, Register)>;
+
     async fn stores(&self) -> StorageResult<Vec<Store>>;
 
     async fn store(&self, id: i64) -> StorageResult<Option<Store>>;
@@ -42,6 +52,9 @@ pub trait Stores: Send + Sync {
     ) -> StorageResult<()>;
 }
 
+/// The audit entry of a new shop, worded once the shop and its register have their ids.
+pub type StoreAudit = dyn Fn(&Store, &Register) -> super::accounts::NewAuditEntry + Send + Sync;
+
 /// The SQL of [`Stores`], for either backend's storage.
 macro_rules! impl_stores {
     ($storage:ty, $db:ty) => {
@@ -55,6 +68,30 @@ macro_rules! impl_stores {
             use chrono::{DateTime, Utc};
 
             impl $storage {
+                async fn insert_store_in(
+                    tx: &mut sqlx::Transaction<'_, $db>,
+                    store: &$crate::storage::NewStore,
+                    at: DateTime<Utc>,
+                ) -> StorageResult<multicaisse_core::store::Store> {
+                    let sql = format!(
+                        "INSERT INTO stores (name, siret, address, vat_number, time_zone, \
+                         fiscal_year_end_month, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         RETURNING {}",
+                        STORE_COLUMNS
+                    );
+                    let row: StoreRow = sqlx::query_as(&sql)
+                        .bind(&store.name)
+                        .bind(&store.siret)
+                        .bind(&store.address)
+                        .bind(&store.vat_number)
+                        .bind(store.time_zone.name())
+                        .bind(i32::from(store.fiscal_year_end_month))
+                        .bind(at)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    row.try_into()
+                }
+
                 /// A register and its sync status row, inside the caller's transaction (a
                 /// request's activation writes its decision in the same one).
                 pub(crate) async fn insert_register_in(
@@ -100,23 +137,56 @@ macro_rules! impl_stores {
                     &self,
                     store: &$crate::storage::NewStore,
                 ) -> StorageResult<multicaisse_core::store::Store> {
-                    let sql = format!(
-                        "INSERT INTO stores (name, siret, address, vat_number, time_zone, \
-                         fiscal_year_end_month, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                         RETURNING {}",
-                        STORE_COLUMNS
-                    );
-                    let row: StoreRow = sqlx::query_as(&sql)
-                        .bind(&store.name)
-                        .bind(&store.siret)
-                        .bind(&store.address)
-                        .bind(&store.vat_number)
-                        .bind(store.time_zone.name())
-                        .bind(i32::from(store.fiscal_year_end_month))
-                        .bind(chrono::Utc::now())
-                        .fetch_one(&self.pool)
-                        .await?;
-                    row.try_into()
+                    let mut tx = self.write_tx().await?;
+                    let created = Self::insert_store_in(&mut tx, store, chrono::Utc::now()).await?;
+                    tx.commit().await?;
+                    Ok(created)
+                }
+
+                async fn create_store(
+                    &self,
+                    store: &$crate::storage::NewStore,
+                    principal_label: &str,
+                    at: chrono::DateTime<chrono::Utc>,
+                    audit: &$crate::storage::stores::StoreAudit,
+                ) -> StorageResult<(multicaisse_core::store::Store, multicaisse_core::store::Register)>
+                {
+                    let mut tx = self.write_tx().await?;
+                    // Fixtures and benchmarks share one SIRET across many shops, so the rule
+                    // is checked here rather than by an index: under the table lock (the
+                    // SQLite write lock) two creations cannot both find it free.
+                    if !Self::STORE_CREATION_LOCK.is_empty() {
+                        sqlx::query(Self::STORE_CREATION_LOCK).execute(&mut *tx).await?;
+                    }
+                    let taken: Option<(String,)> =
+                        sqlx::query_as("SELECT name FROM stores WHERE siret = $1 LIMIT 1")
+                            .bind(&store.siret)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if let Some((name,)) = taken {
+                        return Err(StorageError::Conflict(format!(
+                            "the shop {name} already has the SIRET {}",
+                            store.siret
+                        )));
+                    }
+                    let created = Self::insert_store_in(&mut tx, store, at).await?;
+                    let register = Self::insert_register_in(
+                        &mut tx,
+                        &$crate::storage::NewRegister {
+                            store_id: created.id,
+                            number: 1,
+                            label: principal_label.to_string(),
+                            kind: multicaisse_core::store::RegisterKind::Principal,
+                            status: multicaisse_core::store::RegisterStatus::Active,
+                            created_at: at,
+                            activated_at: Some(at),
+                            suspended_at: None,
+                        },
+                    )
+                    .await?;
+                    insert_audit(&mut tx, &audit(&created, &register)).await?;
+                    tx.commit().await?;
+                    Ok((created, register))
                 }
 
                 async fn stores(

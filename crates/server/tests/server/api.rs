@@ -469,6 +469,20 @@ async fn demo_sales_equal_a_direct_sum_over_its_tickets(backend: Backend) {
     plan.not_after = until.and_hms_opt(23, 59, 59).unwrap().and_utc();
     let summary = demo::seed(storage.as_ref(), &plan).await.unwrap();
     assert_eq!(summary.registers.len(), 3);
+    // The demo's shops pass the checks an owner's shop passes (the second one's SIRET and
+    // VAT number did not).
+    for store in storage.stores().await.unwrap() {
+        let zone = store.time_zone.name().to_string();
+        let input = multicaisse_core::identity::ShopInput {
+            name: &store.name,
+            siret: &store.siret,
+            address: &store.address,
+            vat_number: &store.vat_number,
+            time_zone: &zone,
+            fiscal_year_end_month: store.fiscal_year_end_month,
+        };
+        assert!(input.check().is_ok(), "{}: {:?}", store.name, input.check());
+    }
     let (from, to) = ("2025-12-01", "2025-12-31");
     let report = sales_for(&app, summary.store.id, from, to).await;
     let range = (

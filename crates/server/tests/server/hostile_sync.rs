@@ -344,7 +344,7 @@ async fn a_lease_of_zero_seconds_is_refused_at_start(backend: Backend) {
         db.dir.path().to_path_buf(),
         dist.path().to_path_buf(),
     );
-    config.database_url = db.database_url.clone();
+    config.database.database_url = db.database_url.clone();
     config.sync_lease_seconds = 0;
     let error = match multicaisse_server::start(&config).await {
         Ok(_) => panic!("a zero lease must not start"),

@@ -13,14 +13,7 @@ use tokio::process::{Child, Command};
 async fn server_process(database_url: &str) -> (Child, String) {
     let data_dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_multicaisse"))
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--no-demo",
-            "--dist",
-            "/nonexistent",
-        ])
+        .args(["serve", "--port", "0", "--dist", "/nonexistent"])
         .arg("--data-dir")
         .arg(data_dir.path())
         .env("DATABASE_URL", database_url)

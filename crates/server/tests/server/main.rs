@@ -15,6 +15,7 @@ mod hostile_requests;
 mod hostile_sync;
 mod lease_race;
 mod openapi;
+mod operations;
 mod rollups;
 mod shared_data;
 mod simulate;

@@ -10,7 +10,6 @@ fn serve(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
         .arg("serve")
         .args(args)
         .env("MULTICAISSE_PORT", "0")
-        .env("MULTICAISSE_NO_DEMO", "true")
         .env("MULTICAISSE_DATA_DIR", data_dir.path())
         .env_remove("DATABASE_URL");
     for (key, value) in env {

@@ -114,7 +114,7 @@ pub(crate) async fn bench_server(
 > {
     let data = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut config = ServeConfig::local(data.path().to_path_buf(), data.path().join("no-dist"));
-    config.database_url = database_url;
+    config.database.database_url = database_url;
     let server = multicaisse_server::start(&config)
         .await
         .map_err(|e| e.to_string())?;

@@ -197,7 +197,7 @@ impl TestApp {
         std::fs::write(dist.path().join("index.html"), TEST_INDEX_HTML).expect("index.html");
         let mut config =
             ServeConfig::local(db.dir.path().to_path_buf(), PathBuf::from(dist.path()));
-        config.database_url = db.database_url.clone();
+        config.database.database_url = db.database_url.clone();
         tweak(&mut config);
         let server = multicaisse_server::start(&config)
             .await
