@@ -216,7 +216,11 @@ pub async fn authenticate(
     }
     let email_key = secret_hash(email);
     let account = storage.credentials(email).await?;
-    let subject = Some((account.as_ref().map(|(user, _)| user.id), email.to_string()));
+    let account_id = match &account {
+        Some((user, _)) => Some(user.id),
+        None => storage.account_id(email).await?,
+    };
+    let subject = Some((account_id, email.to_string()));
     let audit = |event: AuditEvent, detail: String| NewAuditEntry {
         at: now,
         event,

@@ -25,6 +25,28 @@ pub enum Command {
     /// Operate on the database (the same --data-dir or DATABASE_URL as `serve`): support
     /// accounts, shops, disabled accounts. Every change is audited.
     Admin(AdminArgs),
+    /// Copy the embedded SQLite database while it runs, then check the copy: SQLite's
+    /// integrity check and every register's chains verified.
+    Backup(BackupArgs),
+    /// Check a backup, then make it the database of an empty data directory.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The new file to write (refused if it exists).
+    #[arg(long)]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// A file `multicaisse backup` wrote.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -122,6 +144,12 @@ pub struct SimulateArgs {
     pub password: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// Which database: the embedded SQLite file, or PostgreSQL.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
@@ -190,6 +218,19 @@ pub struct ServeConfig {
     /// (SIGTERM, Ctrl-C); those still running then are cut, their transactions rolled back.
     #[arg(long, env = "MULTICAISSE_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
     pub shutdown_grace_seconds: u32,
+    /// Days after which the records that need not be kept are pruned, by a task run at start
+    /// and hourly: throttle records, failed sign-ins on unknown addresses, unknown-token
+    /// incidents, ended or expired sessions, invitations never accepted. Never fiscal data,
+    /// never the audit of an account.
+    #[arg(long, env = "MULTICAISSE_PRUNE_AFTER_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub prune_after_days: u32,
+    /// Where to serve Prometheus metrics (`127.0.0.1:9464`), on a listener of their own and
+    /// never on the dashboard's port. Unset: no metrics.
+    #[arg(long, env = "MULTICAISSE_METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// `json` for log shippers: one JSON object per line, with the request's id.
+    #[arg(long, env = "MULTICAISSE_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
     /// Monthly price of one extra register, HT, in cents.
     #[arg(long, env = "MULTICAISSE_EXTRA_REGISTER_PRICE_CENTS", default_value_t = multicaisse_core::subscription::Prices::default().extra_register_monthly_ht.value())]
     pub extra_register_price_cents: i64,
@@ -218,6 +259,9 @@ impl ServeConfig {
             public_url: None,
             sign_in_failures_per_client: multicaisse_core::auth::FREE_CLIENT_FAILURES,
             shutdown_grace_seconds: 30,
+            prune_after_days: 90,
+            metrics_addr: None,
+            log_format: LogFormat::Text,
             extra_register_price_cents: multicaisse_core::subscription::Prices::default()
                 .extra_register_monthly_ht
                 .value(),

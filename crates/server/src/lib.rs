@@ -4,6 +4,7 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod admin_command;
+pub mod backup;
 pub mod charts;
 pub mod config;
 pub mod decommission;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod ingest;
 pub mod lookup;
+pub mod metrics;
 pub mod register_client;
 pub mod register_requests;
 pub mod secret;
@@ -62,6 +64,10 @@ pub struct RunningServer {
     pub without_accounts: bool,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pruner: tokio::task::JoinHandle<()>,
+    /// Where `/metrics` is served, when `--metrics-addr` asked for it.
+    pub metrics_addr: Option<SocketAddr>,
+    metrics: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 /// How a server stopped when asked to.
@@ -107,6 +113,10 @@ impl RunningServer {
                 Stopped::Cut
             }
         };
+        self.pruner.abort();
+        if let Some(metrics) = &self.metrics {
+            metrics.abort();
+        }
         self.storage.close().await;
         Ok(stopped)
     }
@@ -115,6 +125,31 @@ impl RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.pruner.abort();
+        if let Some(metrics) = &self.metrics {
+            metrics.abort();
+        }
+    }
+}
+
+/// A listener, and the address it got (a port 0 asked for any free one).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let listen = |source| StartError::Listen { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(listen)?;
+    let bound = listener.local_addr().map_err(listen)?;
+    Ok((listener, bound))
+}
+
+/// Prunes what need not be kept (`storage::pruning`) at start, then every hour.
+async fn prune_regularly(storage: Arc<dyn Storage>, keep: chrono::Duration) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        match storage.prune(chrono::Utc::now() - keep).await {
+            Ok(pruned) if pruned.total() > 0 => tracing::info!(?pruned, "pruned old records"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning failed; next try in an hour"),
+        }
     }
 }
 
@@ -144,12 +179,7 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
         }
     };
     let addr = SocketAddr::new(config.host, config.port);
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartError::Listen { addr, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| StartError::Listen { addr, source })?;
+    let (listener, addr) = bind(addr).await?;
     let state = http::AppState {
         storage: storage.clone(),
         sync_lease,
@@ -161,6 +191,19 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     };
     // With the peer's address, for the per-client sign-in limit.
     let app = http::router(state, &config.dist).into_make_service_with_connect_info::<SocketAddr>();
+    let (metrics_addr, metrics) = match config.metrics_addr {
+        None => (None, None),
+        Some(addr) => {
+            let (listener, bound) = bind(addr).await?;
+            let metrics = metrics::router(storage.clone());
+            let task = tokio::spawn(async move { axum::serve(listener, metrics).await });
+            (Some(bound), Some(task))
+        }
+    };
+    let pruner = tokio::spawn(prune_regularly(
+        storage.clone(),
+        chrono::Duration::days(i64::from(config.prune_after_days)),
+    ));
     let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -177,5 +220,8 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
         without_accounts: contents.accounts == 0 && !config.demo,
         task,
         stop: Some(stop),
+        pruner,
+        metrics_addr,
+        metrics,
     })
 }

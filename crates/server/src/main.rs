@@ -1,5 +1,5 @@
 use clap::Parser;
-use multicaisse_server::config::{Cli, Command};
+use multicaisse_server::config::{Cli, Command, LogFormat};
 use multicaisse_server::Stopped;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -8,17 +8,24 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     let Cli { command } = Cli::parse();
     // An admin command says what went wrong in its one line; the server logs its warnings.
-    let quiet = if matches!(command, Command::Admin(_)) {
+    let quiet = if matches!(
+        command,
+        Command::Admin(_) | Command::Backup(_) | Command::Restore(_)
+    ) {
         "error"
     } else {
         "warn"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("MULTICAISSE_LOG").unwrap_or_else(|_| EnvFilter::new(quiet)),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter =
+        EnvFilter::try_from_env("MULTICAISSE_LOG").unwrap_or_else(|_| EnvFilter::new(quiet));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if matches!(&command, Command::Serve(c) if c.log_format == LogFormat::Json) {
+        logs.json().with_current_span(true).init();
+    } else {
+        logs.init();
+    }
     match command {
         Command::Serve(config) => {
             // Before the ready line: a SIGTERM right after it must find the handler in place.
@@ -81,6 +88,43 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Backup(args) => {
+            let done = async {
+                let target = args.database.target()?;
+                multicaisse_server::backup::backup(&target, &args.to).await
+            };
+            match done.await {
+                Ok(checked) => {
+                    println!("backup written to {}: {checked}", args.to.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("multicaisse backup: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Restore(args) => {
+            let done = async {
+                let target = args.database.target()?;
+                let checked = multicaisse_server::backup::restore(&args.file, &target).await?;
+                Ok::<_, multicaisse_server::backup::BackupError>((target, checked))
+            };
+            match done.await {
+                Ok((target, checked)) => {
+                    println!(
+                        "{} restored into {}: {checked}",
+                        args.file.display(),
+                        target.describe()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("multicaisse restore: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Simulate(args) => {
             let today = chrono::Utc::now()
                 .with_timezone(&chrono_tz::Europe::Paris)

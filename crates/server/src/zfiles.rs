@@ -59,6 +59,7 @@ pub async fn verify_register(
         .acquire()
         .await
         .map_err(|e| StorageError::Corrupt(format!("verification queue closed: {e}")))?;
+    let _timed = crate::metrics::Timed::new(crate::metrics::VERIFICATION_DURATION);
     let resumed = match reading {
         Reading::FromCheckpoint => resume(storage, store, register).await?,
         Reading::Full => None,

@@ -33,7 +33,10 @@ use std::path::Path;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+
+const REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
 
 #[derive(Clone)]
 pub struct AppState {
@@ -90,6 +93,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
     let (api, docs) = api_routes().into_parts();
     let document = Arc::new(routes::openapi(&docs));
     let api = api
+        .route_layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(Extension(document))
         .fallback(unknown_api_route)
@@ -100,7 +104,18 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .merge(spa::router(dist))
         .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http());
+        // Every log line of a request carries its id, which its answer carries too
+        // (`x-request-id`): a support ticket quoting it finds the lines.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
     headers::add_security_headers(app, dist)
 }
 

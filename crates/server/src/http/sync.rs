@@ -201,6 +201,7 @@ async fn begin(
         .await?
     {
         LeaseOutcome::Acquired { session_id } => {
+            crate::metrics::sync("begun");
             let head = state.storage.chain_head(register.id).await?;
             let closure_head = state.storage.closure_head(register.id).await?;
             Ok(Json(BeginResponse {
@@ -218,6 +219,8 @@ async fn begin(
             holder_register_id,
             expires_at_ms,
         } => {
+            crate::metrics::sync("refused");
+            metrics::counter!(crate::metrics::LEASE_REFUSALS).increment(1);
             let holder = register_or_404(state.storage.as_ref(), holder_register_id).await?;
             let detail = format!(
                 "register {} tried to sync while register {} held the lease",
@@ -305,8 +308,14 @@ async fn push(
     )
     .await
     {
-        Ok(response) => Ok(Json(response)),
+        Ok(response) => {
+            metrics::counter!(crate::metrics::TICKETS_INGESTED).increment(response.accepted);
+            metrics::counter!(crate::metrics::CLOSURES_INGESTED)
+                .increment(response.closures_accepted);
+            Ok(Json(response))
+        }
         Err(ingest::IngestError::Refused(refusal)) => {
+            crate::metrics::sync("push_refused");
             if matches!(
                 refusal,
                 PushRefusal::ConflictingReplay { .. } | PushRefusal::ConflictingChange(_)
@@ -391,6 +400,7 @@ async fn end(
                 request.session_id
             ))
         })?;
+    crate::metrics::sync("completed");
     Ok(Json(EndResponse {
         session_id: request.session_id,
         tickets_pushed: ended.tickets_pushed,

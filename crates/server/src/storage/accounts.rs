@@ -133,6 +133,9 @@ pub trait Accounts: Send + Sync {
         now: DateTime<Utc>,
         audit: &UserAudit,
     ) -> StorageResult<Option<(User, bool)>>;
+    /// The id of the account with this address, disabled or not: a failed sign-in on a
+    /// disabled account is still that account's, and its audit is kept.
+    async fn account_id(&self, email: &str) -> StorageResult<Option<i64>>;
     /// A user and their password hash, by normalized email.
     async fn credentials(&self, email: &str) -> StorageResult<Option<(User, String)>>;
     /// The stores a user is a live member of, by name.
@@ -464,6 +467,16 @@ macro_rules! impl_accounts {
                 insert_audit(&mut tx, &audit(&user)).await?;
                 tx.commit().await?;
                 Ok(Some((user, true)))
+            }
+
+            async fn account_id(
+                &self,
+                email: &str,
+            ) -> $crate::storage::StorageResult<Option<i64>> {
+                Ok(sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+                    .bind(email)
+                    .fetch_optional(&self.pool)
+                    .await?)
             }
 
             async fn credentials(

@@ -42,6 +42,18 @@ pub trait Instance: Send + Sync {
     async fn mark_demo(&self, seed: u64, at: DateTime<Utc>) -> StorageResult<()>;
 }
 
+/// A whole database's copy and check, which only the embedded database does itself
+/// (PostgreSQL has `pg_dump` and its own page checksums).
+#[async_trait]
+pub trait Copies: Send + Sync {
+    /// A consistent copy of the whole database into the new file `to`, taken while writes
+    /// go on. Refused on PostgreSQL, which `pg_dump` copies.
+    async fn copy_into(&self, to: &std::path::Path) -> StorageResult<()>;
+
+    /// What SQLite's `PRAGMA integrity_check` finds wrong (nothing: an empty list).
+    async fn integrity_check(&self) -> StorageResult<Vec<String>>;
+}
+
 macro_rules! impl_instance {
     ($storage:ty) => {
         #[async_trait::async_trait]

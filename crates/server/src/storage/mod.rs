@@ -15,6 +15,7 @@ pub mod journal;
 pub mod leases;
 pub mod memberships;
 mod postgres;
+pub mod pruning;
 pub mod requests;
 pub mod rollups;
 mod rows;
@@ -344,6 +345,8 @@ pub trait Storage:
     + decommissions::Decommissions
     + rollups::Rollups
     + instance::Instance
+    + instance::Copies
+    + pruning::Pruning
     + Send
     + Sync
 {
@@ -352,6 +355,9 @@ pub trait Storage:
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> StorageResult<()>;
+
+    /// The pool's connections: (open, idle).
+    fn pool_use(&self) -> (u32, usize);
 
     /// Waits for the connections in use to come back, then closes them all (SQLite then
     /// folds its write-ahead log into the database file).
@@ -370,6 +376,10 @@ macro_rules! impl_storage {
             async fn ping(&self) -> $crate::storage::StorageResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
+            }
+
+            fn pool_use(&self) -> (u32, usize) {
+                (self.pool.size(), self.pool.num_idle())
             }
 
             async fn close(&self) {

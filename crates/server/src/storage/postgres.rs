@@ -65,6 +65,7 @@ super::audit::impl_audit!(PostgresStorage, sqlx::Postgres);
 super::requests::impl_requests!(PostgresStorage);
 super::checkpoints::impl_checkpoints!(PostgresStorage);
 super::instance::impl_instance!(PostgresStorage);
+super::pruning::impl_pruning!(PostgresStorage);
 super::decommissions::impl_decommissions!(PostgresStorage);
 super::rollups::impl_rollups!(PostgresStorage, sqlx::Postgres);
 super::freshness::impl_freshness!(
@@ -72,3 +73,18 @@ super::freshness::impl_freshness!(
     sqlx::Postgres,
     "(rs.settings::json ->> 'pending_local_changes')::BIGINT"
 );
+
+#[async_trait::async_trait]
+impl super::instance::Copies for PostgresStorage {
+    async fn copy_into(&self, _to: &std::path::Path) -> StorageResult<()> {
+        Err(StorageError::Conflict(
+            "a PostgreSQL database is copied with pg_dump".into(),
+        ))
+    }
+
+    /// PostgreSQL checks its pages itself (data checksums); `pg_restore` fails on a damaged
+    /// dump.
+    async fn integrity_check(&self) -> StorageResult<Vec<String>> {
+        Ok(Vec::new())
+    }
+}

@@ -78,6 +78,7 @@ super::audit::impl_audit!(SqliteStorage, sqlx::Sqlite);
 super::requests::impl_requests!(SqliteStorage);
 super::checkpoints::impl_checkpoints!(SqliteStorage);
 super::instance::impl_instance!(SqliteStorage);
+super::pruning::impl_pruning!(SqliteStorage);
 super::decommissions::impl_decommissions!(SqliteStorage);
 super::rollups::impl_rollups!(SqliteStorage, sqlx::Sqlite);
 super::freshness::impl_freshness!(
@@ -85,3 +86,23 @@ super::freshness::impl_freshness!(
     sqlx::Sqlite,
     "json_extract(rs.settings, '$.pending_local_changes')"
 );
+
+#[async_trait::async_trait]
+impl super::instance::Copies for SqliteStorage {
+    async fn copy_into(&self, to: &Path) -> StorageResult<()> {
+        // One read transaction: the copy is the database as of one commit, whatever the
+        // registers push meanwhile (WAL lets them go on).
+        sqlx::query("VACUUM INTO $1")
+            .bind(to.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn integrity_check(&self) -> StorageResult<Vec<String>> {
+        let found: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(found.into_iter().filter(|line| line != "ok").collect())
+    }
+}

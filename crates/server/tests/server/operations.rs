@@ -419,6 +419,58 @@ async fn a_sigterm_during_a_large_push_lets_it_finish_and_exits_zero(backend: Ba
     assert_eq!(db.count_rows("tickets").await, 5000);
 }
 
+/// `--log-format json`: one JSON object per line, each request's lines carrying the id its
+/// answer gives in `x-request-id`.
+#[tokio::test]
+async fn json_logs_name_each_request_by_the_id_its_answer_carries() {
+    let db = TestDb::fresh(&Backend::Sqlite).await;
+    let mut child = tokio::process::Command::from(binary(&db))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--dist",
+            "/nonexistent",
+            "--log-format",
+            "json",
+        ])
+        .env("MULTICAISSE_LOG", "info,tower_http=debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = out.next_line().await.unwrap().unwrap();
+    let url = ready
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let answer = reqwest::get(format!("{url}/api/health")).await.unwrap();
+    let id = answer.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let mut logs = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let line = logs.next_line().await.unwrap().expect("a log line");
+            let entry: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("JSON: {e}: {line}"));
+            if entry["span"]["id"] == id.as_str() {
+                return entry;
+            }
+        }
+    })
+    .await
+    .expect("a line of the request");
+    assert_eq!(line["span"]["path"], "/api/health", "{line}");
+    child.kill().await.unwrap();
+}
+
 on_both_backends!(
     an_empty_database_starts_empty_and_says_how_to_make_the_first_account,
     the_admin_command_onboards_support_and_a_shop_and_disables_an_account,

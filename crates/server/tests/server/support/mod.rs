@@ -195,6 +195,30 @@ impl TestApp {
         let db = TestDb::fresh(backend).await;
         let dist = tempfile::tempdir().expect("temp dir");
         std::fs::write(dist.path().join("index.html"), TEST_INDEX_HTML).expect("index.html");
+        TestApp::start_on(db, dist, tweak, true).await
+    }
+
+    /// Stops the server, keeping its database and its `dist/` for [`TestApp::restart`].
+    pub fn into_parts(self) -> (TestDb, TempDir) {
+        drop(self.server);
+        (self.db, self._dist)
+    }
+
+    /// A new server over a database an earlier one used.
+    pub async fn restart(
+        db: TestDb,
+        dist: TempDir,
+        tweak: impl FnOnce(&mut ServeConfig),
+    ) -> TestApp {
+        TestApp::start_on(db, dist, tweak, false).await
+    }
+
+    async fn start_on(
+        db: TestDb,
+        dist: TempDir,
+        tweak: impl FnOnce(&mut ServeConfig),
+        first: bool,
+    ) -> TestApp {
         let mut config =
             ServeConfig::local(db.dir.path().to_path_buf(), PathBuf::from(dist.path()));
         config.database.database_url = db.database_url.clone();
@@ -202,7 +226,9 @@ impl TestApp {
         let server = multicaisse_server::start(&config)
             .await
             .expect("server starts");
-        session::add_support(server.storage.as_ref()).await;
+        if first {
+            session::add_support(server.storage.as_ref()).await;
+        }
         let support = session::Session::sign_in(
             &server.url(),
             session::SUPPORT.email,
