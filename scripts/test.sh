@@ -11,6 +11,7 @@ started=$SECONDS
 ensure_build_tools
 ensure_browser
 ensure_pdf_tools
+ensure_smtp_server
 
 say "rustfmt"
 cargo fmt --all -- --check

@@ -76,6 +76,15 @@ ensure_pdf_tools() {
   fi
 }
 
+# The tests' SMTP server: Python's aiosmtpd, listening on TCP like any mail server.
+ensure_smtp_server() {
+  if ! python3 -c "import aiosmtpd" 2>/dev/null; then
+    say "installing aiosmtpd (the tests' SMTP server)"
+    python3 -m pip install --user --quiet aiosmtpd 2>/dev/null \
+      || python3 -m pip install --user --quiet --break-system-packages aiosmtpd
+  fi
+}
+
 build_app() {
   say "building the app (trunk, release)"
   trunk build --release

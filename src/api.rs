@@ -387,10 +387,15 @@ pub async fn access(store_id: i64) -> Result<StoreAccess, ClientError> {
     get(&format!("/api/stores/{store_id}/access")).await
 }
 
-pub async fn invite(store_id: i64, email: String) -> Result<Invitation, ClientError> {
+/// `lang` is the e-mail's, when the server sends one: the page's.
+pub async fn invite(
+    store_id: i64,
+    email: String,
+    lang: multicaisse_core::format::Lang,
+) -> Result<Invitation, ClientError> {
     post(
         &format!("/api/stores/{store_id}/invitations"),
-        json!({ "email": email, "role": "accountant" }),
+        json!({ "email": email, "role": "accountant", "lang": lang }),
     )
     .await
 }

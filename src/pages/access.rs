@@ -225,7 +225,7 @@ fn InviteForm(after: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView 
     let created = RwSignal::new(None::<Invitation>);
     let error = RwSignal::new(None::<ClientError>);
     let inviting = Mutation::new(move |store: i64| async move {
-        match api::invite(store, email.get_untracked()).await {
+        match api::invite(store, email.get_untracked(), lang.get_untracked()).await {
             Ok(invitation) => {
                 error.set(None);
                 email.set(String::new());

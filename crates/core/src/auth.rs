@@ -374,6 +374,75 @@ pub fn name_from_email(email: &str) -> String {
     }
 }
 
+/// How long a password reset link works.
+pub const RESET_LINK_MINUTES: i64 = 60;
+/// Reset links one address may be sent within an hour: more are not made (and the answer
+/// does not say so, as it never says whether the address has an account).
+pub const RESET_LINKS_PER_HOUR: u32 = 3;
+
+/// A signed-in person's new password; the current one proves it is them.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = 128)))]
+    pub current_password: String,
+    #[cfg_attr(feature = "openapi", schemars(length(min = 12, max = 128)))]
+    pub new_password: String,
+}
+
+/// The answer to a changed password.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    /// The person's other sessions, ended.
+    pub other_sessions_ended: u64,
+}
+
+/// A forgotten password: where to send a reset link, and in which language.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = 254), email))]
+    pub email: String,
+    #[serde(default)]
+    pub lang: crate::format::Lang,
+}
+
+/// Always the same, whether the address has an account or not.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetRequested {
+    pub message: String,
+}
+
+/// A new password, chosen from a reset link.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    #[cfg_attr(feature = "openapi", schemars(length(min = 12, max = 128)))]
+    pub new_password: String,
+}
+
+/// A password chosen from a reset link: the account it is for, to sign in with.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordWasReset {
+    pub email: String,
+}
+
+/// A reset link support made for someone, to hand over when no mail server is set.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetLink {
+    pub link: String,
+    pub expires_at: DateTime<Utc>,
+    /// True when it was also e-mailed.
+    pub mailed: bool,
+}
+
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -401,6 +470,9 @@ pub struct InvitationRequest {
     /// `accountant` unless said otherwise.
     #[serde(default = "accountant")]
     pub role: Role,
+    /// The language of the e-mail, when a mail server is set: the inviting page's.
+    #[serde(default)]
+    pub lang: crate::format::Lang,
 }
 
 fn accountant() -> Role {
@@ -546,10 +618,17 @@ pub enum AuditEvent {
     AccountDisabled,
     /// A shop created, with its principal register.
     StoreCreated,
+    /// A signed-in person chose a new password; their other sessions ended.
+    PasswordChanged,
+    /// A reset link was made for an account (asked by its owner, by support, or by the admin
+    /// command).
+    PasswordResetIssued,
+    /// A reset link was used: a new password, every session ended.
+    PasswordReset,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 21] = [
+    pub const ALL: [AuditEvent; 24] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInThrottled,
@@ -571,6 +650,9 @@ impl AuditEvent {
         AuditEvent::AccountCreated,
         AuditEvent::AccountDisabled,
         AuditEvent::StoreCreated,
+        AuditEvent::PasswordChanged,
+        AuditEvent::PasswordResetIssued,
+        AuditEvent::PasswordReset,
     ];
 
     pub fn code(self) -> &'static str {
@@ -596,6 +678,9 @@ impl AuditEvent {
             AuditEvent::AccountCreated => "account_created",
             AuditEvent::AccountDisabled => "account_disabled",
             AuditEvent::StoreCreated => "store_created",
+            AuditEvent::PasswordChanged => "password_changed",
+            AuditEvent::PasswordResetIssued => "password_reset_issued",
+            AuditEvent::PasswordReset => "password_reset",
         }
     }
 

@@ -123,6 +123,12 @@ impl AuditEvent {
             (AccountDisabled, Lang::En) => "Account disabled",
             (StoreCreated, Lang::Fr) => "Boutique créée",
             (StoreCreated, Lang::En) => "Shop created",
+            (PasswordChanged, Lang::Fr) => "Mot de passe changé",
+            (PasswordChanged, Lang::En) => "Password changed",
+            (PasswordResetIssued, Lang::Fr) => "Lien de nouveau mot de passe envoyé",
+            (PasswordResetIssued, Lang::En) => "Password reset link issued",
+            (PasswordReset, Lang::Fr) => "Mot de passe réinitialisé",
+            (PasswordReset, Lang::En) => "Password reset",
         }
     }
 }

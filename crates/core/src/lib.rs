@@ -14,6 +14,7 @@ pub mod freshness;
 pub mod identity;
 pub mod integrity;
 pub mod labels;
+pub mod mail;
 pub mod money;
 pub mod peak;
 pub mod period;

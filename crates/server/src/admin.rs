@@ -25,7 +25,7 @@ impl Operator {
         Operator(name)
     }
 
-    fn said(&self) -> String {
+    pub(crate) fn said(&self) -> String {
         format!("by the admin command, run by the system user {}", self.0)
     }
 }

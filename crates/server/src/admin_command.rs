@@ -107,6 +107,32 @@ pub async fn run(args: AdminArgs) -> Result<String, String> {
                 format!("account {} was already disabled", user.email)
             }
         }
+        AdminAction::ResetLink { email, public_url } => {
+            let issued = crate::passwords::issue_link(
+                storage.as_ref(),
+                &email,
+                &public_url,
+                None,
+                &operator.said(),
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            match issued {
+                Some((user, link, expires_at)) => format!(
+                    "{link}\n(for {}, valid until {}; it works once)",
+                    user.email,
+                    expires_at.format("%Y-%m-%d %H:%M UTC")
+                ),
+                None => {
+                    return Err(format!(
+                        "no live account has the address {}, or it had {} links this hour",
+                        email.trim(),
+                        multicaisse_core::auth::RESET_LINKS_PER_HOUR
+                    ))
+                }
+            }
+        }
     };
     storage.close().await;
     Ok(done)

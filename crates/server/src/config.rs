@@ -96,6 +96,18 @@ pub enum AdminAction {
         #[arg(long)]
         email: String,
     },
+    /// Print a one-time link, valid an hour, with which the account chooses a new password.
+    ResetLink {
+        #[arg(long)]
+        email: String,
+        /// The address people reach the dashboard at (the link starts with it).
+        #[arg(
+            long,
+            env = "MULTICAISSE_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -231,6 +243,18 @@ pub struct ServeConfig {
     /// `json` for log shippers: one JSON object per line, with the request's id.
     #[arg(long, env = "MULTICAISSE_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
+    /// `smtp://host:25`, `smtps://user:password@host:465` or `smtp://…:587?tls=required`: the
+    /// server then e-mails invitations and password reset links. Unset: nothing is sent, and
+    /// links are read on the page.
+    #[arg(long, env = "MULTICAISSE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of those e-mails.
+    #[arg(
+        long,
+        env = "MULTICAISSE_MAIL_FROM",
+        default_value = "Multicaisse <multicaisse@localhost>"
+    )]
+    pub mail_from: String,
     /// Monthly price of one extra register, HT, in cents.
     #[arg(long, env = "MULTICAISSE_EXTRA_REGISTER_PRICE_CENTS", default_value_t = multicaisse_core::subscription::Prices::default().extra_register_monthly_ht.value())]
     pub extra_register_price_cents: i64,
@@ -261,6 +285,8 @@ impl ServeConfig {
             shutdown_grace_seconds: 30,
             prune_after_days: 90,
             metrics_addr: None,
+            smtp_url: None,
+            mail_from: "Multicaisse <multicaisse@localhost>".into(),
             log_format: LogFormat::Text,
             extra_register_price_cents: multicaisse_core::subscription::Prices::default()
                 .extra_register_monthly_ht

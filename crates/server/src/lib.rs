@@ -14,7 +14,9 @@ pub mod error;
 pub mod http;
 pub mod ingest;
 pub mod lookup;
+pub mod mail;
 pub mod metrics;
+pub mod passwords;
 pub mod register_client;
 pub mod register_requests;
 pub mod secret;
@@ -158,6 +160,12 @@ async fn prune_regularly(storage: Arc<dyn Storage>, keep: chrono::Duration) {
 pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     let prices = config.prices().map_err(StartError::Prices)?;
     let sync_lease = config.sync_lease().map_err(StartError::Config)?;
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(Arc::new(
+            mail::Mailer::new(url, &config.mail_from).map_err(StartError::Config)?,
+        )),
+        None => None,
+    };
     let target = config.database.target()?;
     let storage = storage::open(&target).await?;
     storage::backfill_rollups(storage.as_ref()).await?;
@@ -188,6 +196,7 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
         public_url: config.public_url.clone(),
         prices,
         client_free_failures: config.sign_in_failures_per_client.max(1),
+        mailer,
     };
     // With the peer's address, for the per-client sign-in limit.
     let app = http::router(state, &config.dist).into_make_service_with_connect_info::<SocketAddr>();

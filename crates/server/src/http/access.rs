@@ -140,7 +140,7 @@ async fn store_access(
 
 /// Where invitation links point: the configured public address, or the one the owner's
 /// browser used.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+pub(super) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.public_url {
         return url.trim_end_matches('/').to_string();
     }
@@ -164,17 +164,27 @@ async fn invite(
     let store = scope.store(&state).await?;
     let links_to = base_url(&state, &headers);
     let storage = state.storage.as_ref();
-    Ok(Json(
-        access::invite(
-            storage,
-            &scope.caller.user,
-            &store,
-            &request,
-            &links_to,
-            Utc::now(),
-        )
-        .await?,
-    ))
+    let invitation = access::invite(
+        storage,
+        &scope.caller.user,
+        &store,
+        &request,
+        &links_to,
+        Utc::now(),
+    )
+    .await?;
+    if let (Some(mailer), Some(link)) = (&state.mailer, &invitation.link) {
+        let text = multicaisse_core::mail::invitation(
+            request.lang,
+            &scope.caller.user.display_name,
+            &store.name,
+            invitation.role,
+            link,
+            multicaisse_core::auth::INVITATION_DAYS,
+        );
+        mailer.send_later(invitation.email.clone(), text);
+    }
+    Ok(Json(invitation))
 }
 
 async fn cancel_invitation(

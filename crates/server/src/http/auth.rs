@@ -17,8 +17,9 @@ use chrono::Utc;
 use cookie::{Cookie, SameSite};
 use multicaisse_core::auth::{
     check_display_name, check_new_password, check_password_length, name_from_email,
-    normalize_email, AcceptInvitationRequest, InvitationPreview, InvitationState, Me,
-    SignInRequest, SignedOut, SESSION_COOKIE,
+    normalize_email, AcceptInvitationRequest, ChangePasswordRequest, InvitationPreview,
+    InvitationState, Me, PasswordChanged, PasswordWasReset, ResetLink, ResetPasswordRequest,
+    ResetRequest, ResetRequested, SignInRequest, SignedOut, SESSION_COOKIE,
 };
 use std::net::SocketAddr;
 
@@ -51,7 +52,143 @@ pub fn routes() -> ApiRoutes {
             RouteDoc::new(Method::POST, "/invitations/accept", "Accept an invitation: with a new password (new account) or the account's password; signs in", Access::Public, Some(schema::<AcceptInvitationRequest>), schema::<Me>),
             accept_invitation,
         )
+        .add(
+            RouteDoc::new(Method::POST, "/auth/password", "Change the signed-in person's password (the current one required); their other sessions end", Access::SignedIn, Some(schema::<ChangePasswordRequest>), schema::<PasswordChanged>),
+            change_password,
+        )
+        .add(
+            RouteDoc::new(Method::POST, "/auth/password-reset", "A forgotten password: e-mails a one-time link valid an hour if the address has an account (the answer is the same either way)", Access::Public, Some(schema::<ResetRequest>), schema::<ResetRequested>),
+            request_reset,
+        )
+        .add(
+            RouteDoc::new(Method::POST, "/auth/password-reset/{token}", "Choose a new password from a reset link; every session of the account ends (410 once used or expired)", Access::Public, Some(schema::<ResetPasswordRequest>), schema::<PasswordWasReset>),
+            reset_password,
+        )
+        .add(
+            RouteDoc::new(Method::POST, "/support/reset-links", "Support makes a reset link for an account, to hand over (also e-mailed when a mail server is set)", Access::Support, Some(schema::<ResetRequest>), schema::<ResetLink>),
+            support_reset_link,
+        )
         .map_router(|router| router.layer(DefaultBodyLimit::max(MAX_AUTH_BODY_BYTES)))
+}
+
+impl From<crate::passwords::PasswordError> for AppError {
+    fn from(error: crate::passwords::PasswordError) -> AppError {
+        use crate::passwords::PasswordError;
+        match error {
+            PasswordError::Invalid(e) => AppError::BadParameter(e),
+            PasswordError::SignIn(SignInError::WrongCredentials) => {
+                AppError::Forbidden("the current password is not this account's".into())
+            }
+            PasswordError::SignIn(e) => e.into(),
+            PasswordError::LinkGone => AppError::Gone(error.to_string()),
+            PasswordError::Storage(e) => e.into(),
+        }
+    }
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    caller: Caller,
+    ApiJson(request): ApiJson<ChangePasswordRequest>,
+) -> AppResult<Json<PasswordChanged>> {
+    let ended = crate::passwords::change(
+        state.storage.as_ref(),
+        &caller.user,
+        caller.session_id,
+        &request.current_password,
+        &request.new_password,
+        Utc::now(),
+        client(&state, peer),
+    )
+    .await?;
+    Ok(Json(PasswordChanged {
+        other_sessions_ended: ended,
+    }))
+}
+
+async fn request_reset(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<ResetRequest>,
+) -> AppResult<(axum::http::StatusCode, Json<ResetRequested>)> {
+    crate::passwords::request_link(
+        state.storage.as_ref(),
+        state.mailer.as_ref(),
+        &request.email,
+        request.lang,
+        &super::access::base_url(&state, &headers),
+        Utc::now(),
+    )
+    .await?;
+    let message = match request.lang {
+        multicaisse_core::format::Lang::Fr => "Si cette adresse a un compte, un lien pour choisir un nouveau mot de passe vient d'y être envoyé ; il vaut une heure. Sans message, demandez au support.",
+        multicaisse_core::format::Lang::En => "If this address has an account, a link to choose a new password has just been sent to it; it works for an hour. If nothing arrives, ask support.",
+    };
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        Json(ResetRequested {
+            message: message.into(),
+        }),
+    ))
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ApiJson(request): ApiJson<ResetPasswordRequest>,
+) -> AppResult<Json<PasswordWasReset>> {
+    let user = crate::passwords::reset(
+        state.storage.as_ref(),
+        &token,
+        &request.new_password,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Json(PasswordWasReset { email: user.email }))
+}
+
+async fn support_reset_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    ApiJson(request): ApiJson<ResetRequest>,
+) -> AppResult<Json<ResetLink>> {
+    let now = Utc::now();
+    let issued = crate::passwords::issue_link(
+        state.storage.as_ref(),
+        &request.email,
+        &super::access::base_url(&state, &headers),
+        Some(&caller.user),
+        "made by support",
+        now,
+    )
+    .await?;
+    let Some((user, link, expires_at)) = issued else {
+        return Err(AppError::NotFound(format!(
+            "no live account has the address {}, or it had {} links this hour",
+            request.email.trim(),
+            multicaisse_core::auth::RESET_LINKS_PER_HOUR
+        )));
+    };
+    let mailed = match &state.mailer {
+        Some(mailer) => {
+            let text = multicaisse_core::mail::password_reset(
+                request.lang,
+                &user.display_name,
+                &link,
+                multicaisse_core::auth::RESET_LINK_MINUTES,
+            );
+            mailer.send_later(user.email.clone(), text);
+            true
+        }
+        None => false,
+    };
+    Ok(Json(ResetLink {
+        link,
+        expires_at,
+        mailed,
+    }))
 }
 
 fn secure(state: &AppState, headers: &HeaderMap) -> bool {

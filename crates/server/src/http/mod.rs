@@ -53,6 +53,8 @@ pub struct AppState {
     pub prices: multicaisse_core::subscription::Prices,
     /// Failed sign-ins from one client address before each new one is delayed.
     pub client_free_failures: u32,
+    /// Sends invitations and reset links, when `--smtp-url` is set.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
 /// Every API route, documented (paths below `/api`).

@@ -123,6 +123,38 @@ pub trait Accounts: Send + Sync {
     /// Fails with a conflict when the email is taken; writes `audit`'s entry for the new
     /// account in the same transaction.
     async fn create_user(&self, user: &NewUser, audit: Option<&UserAudit>) -> StorageResult<User>;
+    /// Makes a reset link for a live account, with `audit`'s entry, unless `limit` links were
+    /// made for it since `since` (false then, and nothing written).
+    #[allow(clippy::too_many_arguments)]
+    async fn create_password_reset(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        since: DateTime<Utc>,
+        limit: u32,
+        audit: &NewAuditEntry,
+    ) -> StorageResult<bool>;
+    /// Spends a live reset link: the new password hash, every session of the account ended,
+    /// and `audit`'s entry, in one transaction. None when the link is unknown, spent or expired.
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &UserAudit,
+    ) -> StorageResult<Option<User>>;
+    /// A signed-in person's new password hash; their sessions but `keep_session` end, with
+    /// `audit`'s entry, in one transaction. Returns how many ended.
+    async fn change_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: i64,
+        now: DateTime<Utc>,
+        audit: &NewAuditEntry,
+    ) -> StorageResult<u64>;
     /// Every account, by email, with the stores it is a live member of.
     async fn accounts(&self) -> StorageResult<Vec<AccountSummary>>;
     /// Disables an account and ends its sessions, with `audit`'s entry, in one transaction.
@@ -384,6 +416,142 @@ macro_rules! impl_accounts {
                 }
                 tx.commit().await?;
                 Ok(created)
+            }
+
+            async fn create_password_reset(
+                &self,
+                user_id: i64,
+                token_hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                expires_at: chrono::DateTime<chrono::Utc>,
+                since: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+                audit: &$crate::storage::accounts::NewAuditEntry,
+            ) -> $crate::storage::StorageResult<bool> {
+                let mut tx = self.write_tx().await?;
+                // The account's row, locked: two requests at once count each other.
+                let live: Option<i64> = sqlx::query_scalar(&format!(
+                    "SELECT id FROM users WHERE id = $1 AND disabled_at IS NULL{}",
+                    Self::ROW_LOCK
+                ))
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if live.is_none() {
+                    return Ok(false);
+                }
+                let made: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at >= $2",
+                )
+                .bind(user_id)
+                .bind(since)
+                .fetch_one(&mut *tx)
+                .await?;
+                if made >= i64::from(limit) {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO password_resets (user_id, token_hash, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(user_id)
+                .bind(token_hash)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                insert_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn reset_password(
+                &self,
+                token_hash: &str,
+                password_hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::UserAudit,
+            ) -> $crate::storage::StorageResult<Option<$crate::storage::accounts::User>> {
+                let mut tx = self.write_tx().await?;
+                let row: Option<(i64, i64)> = sqlx::query_as(&format!(
+                    "SELECT r.id, r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id \
+                     WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 \
+                     AND u.disabled_at IS NULL{}",
+                    Self::ROW_LOCK
+                ))
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((reset_id, user_id)) = row else {
+                    return Ok(None);
+                };
+                // Spent only if still unspent: of two uses at once, one wins.
+                let spent = sqlx::query(
+                    "UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+                )
+                .bind(now)
+                .bind(reset_id)
+                .execute(&mut *tx)
+                .await?;
+                if spent.rows_affected() != 1 {
+                    return Ok(None);
+                }
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE sessions SET ended_at = $1, ended_reason = 'password reset' \
+                     WHERE user_id = $2 AND ended_at IS NULL",
+                )
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                let row: (i64, String, String, bool) = sqlx::query_as(&format!(
+                    "SELECT {} FROM users u WHERE u.id = $1",
+                    $crate::storage::accounts::USER_COLUMNS
+                ))
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let user = $crate::storage::accounts::user(row);
+                insert_audit(&mut tx, &audit(&user)).await?;
+                tx.commit().await?;
+                Ok(Some(user))
+            }
+
+            async fn change_password(
+                &self,
+                user_id: i64,
+                password_hash: &str,
+                keep_session: i64,
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::storage::accounts::NewAuditEntry,
+            ) -> $crate::storage::StorageResult<u64> {
+                let mut tx = self.write_tx().await?;
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let ended = sqlx::query(
+                    "UPDATE sessions SET ended_at = $1, ended_reason = 'password changed' \
+                     WHERE user_id = $2 AND id <> $3 AND ended_at IS NULL",
+                )
+                .bind(now)
+                .bind(user_id)
+                .bind(keep_session)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                let mut entry = audit.clone();
+                entry.detail = format!("{} ({ended} other session(s) ended)", entry.detail);
+                insert_audit(&mut tx, &entry).await?;
+                tx.commit().await?;
+                Ok(ended)
             }
 
             async fn accounts(

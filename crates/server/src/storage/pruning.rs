@@ -1,7 +1,7 @@
 //! What may be forgotten once old: nothing fiscal, nothing of a real account's audit. Only
 //! the records that grow with every stranger's attempt or expire by design: throttle records,
 //! failed sign-ins on addresses no account has, sync requests with an unknown token, ended
-//! or expired sessions, and invitations never accepted.
+//! or expired sessions, invitations never accepted, and reset links once expired.
 
 use super::StorageResult;
 use async_trait::async_trait;
@@ -15,6 +15,7 @@ pub struct Pruned {
     pub unknown_token_incidents: u64,
     pub sessions: u64,
     pub invitations: u64,
+    pub reset_links: u64,
 }
 
 impl Pruned {
@@ -24,6 +25,7 @@ impl Pruned {
             + self.unknown_token_incidents
             + self.sessions
             + self.invitations
+            + self.reset_links
     }
 }
 
@@ -69,6 +71,7 @@ macro_rules! impl_pruning {
                     invitations: run("DELETE FROM invitations WHERE accepted_at IS NULL \
                          AND (expires_at < $1 OR cancelled_at < $1)")
                     .await?,
+                    reset_links: run("DELETE FROM password_resets WHERE expires_at < $1").await?,
                 };
                 tx.commit().await?;
                 Ok(pruned)

@@ -256,6 +256,34 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             (path.into(), None, SIGNED_IN)
         }
         ("GET", "/auth/me") => (path.into(), None, SIGNED_IN),
+        // The same password again: the actor's session stays, and so does the password.
+        ("POST", "/auth/password") => {
+            let current = if ACTORS[actor] == "support" {
+                support::session::SUPPORT.password
+            } else {
+                PASSWORD
+            };
+            (
+                path.into(),
+                Some(json!({ "current_password": current, "new_password": current })),
+                SIGNED_IN,
+            )
+        }
+        ("POST", "/auth/password-reset") => (
+            path.into(),
+            Some(json!({ "email": "signin@here.fr" })),
+            [202; 7],
+        ),
+        ("POST", "/auth/password-reset/{token}") => (
+            "/auth/password-reset/no-such-link".into(),
+            Some(json!({ "new_password": "une phrase assez longue" })),
+            [410; 7],
+        ),
+        ("POST", "/support/reset-links") => (
+            path.into(),
+            Some(json!({ "email": "signin@here.fr" })),
+            SUPPORT_ONLY,
+        ),
         ("GET", "/invitations/{token}") => (
             format!("/invitations/{}", world.invitation_tokens[0]),
             None,
@@ -492,8 +520,10 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
 }
 
 /// Ending sessions goes last, since `sign-out-everywhere` ends the actors' own sessions too.
+/// A password change too: it ends the person's other sessions (the test's support session
+/// among them).
 fn ends_sessions(path: &str) -> bool {
-    path.starts_with("/auth/sign-out")
+    path.starts_with("/auth/sign-out") || path == "/auth/password"
 }
 
 async fn every_route_answers_every_caller_as_the_matrix_says(backend: Backend) {

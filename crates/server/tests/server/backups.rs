@@ -54,6 +54,7 @@ async fn push_batches(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_taken_while_a_register_pushes_restores_whole_and_verified() {
+    let _shared = crate::support::MACHINE.read().await;
     let app = TestApp::spawn(&Backend::Sqlite).await;
     let fixture = small_store(app.storage().as_ref()).await;
     // A register of its own, with no ticket yet: the copy's are exactly the batches it holds.
@@ -177,6 +178,7 @@ async fn an_altered_backup_is_refused() {
 /// same verification then reads whole.
 #[tokio::test]
 async fn a_postgres_database_round_trips_through_pg_dump_and_pg_restore() {
+    let _shared = crate::support::MACHINE.read().await;
     let Some(backend) = Backend::postgres() else {
         return;
     };

@@ -555,6 +555,7 @@ mod liveness {
 /// another store's one-ticket push still answer within 250 ms (a liveness bound, far above
 /// their usual few milliseconds; not a benchmark).
 async fn verifications_leave_the_server_answering(backend: Backend) {
+    let _alone = support::MACHINE.write().await;
     let app = TestApp::spawn(&backend).await;
     let storage = app.storage();
     let fixture = small_store(storage.as_ref()).await;

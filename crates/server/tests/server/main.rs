@@ -17,6 +17,7 @@ mod hostile_sync;
 mod lease_race;
 mod openapi;
 mod operations;
+mod passwords;
 mod pruning;
 mod rollups;
 mod shared_data;

@@ -152,6 +152,7 @@ async fn an_empty_database_starts_empty_and_says_how_to_make_the_first_account(b
 }
 
 async fn the_admin_command_onboards_support_and_a_shop_and_disables_an_account(backend: Backend) {
+    let _shared = support::MACHINE.read().await;
     let db = TestDb::fresh(&backend).await;
     let create = [
         "create-support",
@@ -260,11 +261,43 @@ async fn the_admin_command_onboards_support_and_a_shop_and_disables_an_account(b
         "{listed}"
     );
 
+    // A reset link, printed for the operator to hand over; it works once, in the dashboard.
+    let (ok, said, err) = admin(
+        &db,
+        &[
+            "reset-link",
+            "--email",
+            "lea@example.fr",
+            "--public-url",
+            &server.url,
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let link = said.lines().next().unwrap();
+    assert!(
+        link.starts_with(&format!("{}/reinitialiser/", server.url)),
+        "{said}"
+    );
+    let token = link.rsplit('/').next().unwrap();
+    let reset = reqwest::Client::new()
+        .post(format!("{}/api/auth/password-reset/{token}", server.url))
+        .json(&serde_json::json!({ "new_password": "une phrase de passe neuve" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    let lea = Session::sign_in(&server.url, "lea@example.fr", "une phrase de passe neuve").await;
+    assert_refused(
+        admin(&db, &["reset-link", "--email", "nobody@example.fr"], ""),
+        "no live account has the address nobody@example.fr",
+    );
+
     // Disabled: the live session ends, signing in fails as for an unknown address.
     let (ok, said, _) = admin(&db, &["disable-account", "--email", "LEA@example.fr"], "");
     assert!(ok, "{said}");
     assert_eq!(lea.get("/api/stores").await.status(), 401);
-    let refused = sign_in_raw(&server.url, "lea@example.fr", "une longue phrase de passe").await;
+    let refused = sign_in_raw(&server.url, "lea@example.fr", "une phrase de passe neuve").await;
     assert_eq!(refused.status(), 401);
     let (ok, said, _) = admin(&db, &["disable-account", "--email", "lea@example.fr"], "");
     assert!(ok && said.contains("already disabled"), "{said}");
@@ -348,6 +381,7 @@ async fn the_demo_is_refused_on_a_database_that_is_not_the_demos(backend: Backen
 }
 
 async fn the_demo_starts_again_on_its_own_data(backend: Backend) {
+    let _shared = support::MACHINE.read().await;
     let db = TestDb::fresh(&backend).await;
     let mut first = serve(&db, &["--demo"]).await;
     let summary = first.next_line().await.expect("the demo's summary");
@@ -370,6 +404,7 @@ async fn the_demo_starts_again_on_its_own_data(backend: Backend) {
 /// SIGTERM while a register pushes 5 000 tickets: the push is answered and wholly stored,
 /// then the process exits 0, well within its grace period.
 async fn a_sigterm_during_a_large_push_lets_it_finish_and_exits_zero(backend: Backend) {
+    let _shared = support::MACHINE.read().await;
     let db = TestDb::fresh(&backend).await;
     let mut shop = vec!["create-shop"];
     shop.extend(SHOP);

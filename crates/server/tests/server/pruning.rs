@@ -91,6 +91,7 @@ async fn pruning_forgets_only_what_need_not_be_kept(backend: Backend) {
             unknown_token_incidents: 1,
             sessions: 2,
             invitations: 2,
+            reset_links: 0,
         }
     );
     assert_eq!(app.db.count_rows("audit_log").await, audit_before - 2);

@@ -6,6 +6,7 @@
 pub mod device;
 pub mod fixture;
 pub mod session;
+pub mod smtp;
 
 use multicaisse_server::config::ServeConfig;
 use multicaisse_server::storage::{self, DatabaseTarget, Storage};
@@ -14,6 +15,11 @@ use sqlx::{Connection, Executor};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tempfile::TempDir;
+
+/// Tests that load the machine with processes of their own (the binary seeding the demo, a
+/// large push, a backup) hold it shared; a test that bounds how fast the server answers holds
+/// it alone, so that its bound measures the server and not the rest of the suite.
+pub static MACHINE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 #[derive(Debug, Clone)]
 pub enum Backend {
