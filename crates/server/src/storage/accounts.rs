@@ -386,6 +386,29 @@ pub(super) fn session_record(rows: Vec<SessionRow>) -> StorageResult<Option<Sess
 /// `write_tx` and its `ROW_LOCK`.
 macro_rules! impl_accounts {
     ($storage:ty, $db:ty) => {
+        /// Ends a person's live sessions, all but `keep`, inside the caller's transaction;
+        /// returns how many ended.
+        async fn end_live_sessions(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            user_id: i64,
+            keep: Option<i64>,
+            now: chrono::DateTime<chrono::Utc>,
+            reason: &str,
+        ) -> $crate::storage::StorageResult<u64> {
+            // Session ids start at 1: keeping 0 keeps none.
+            Ok(sqlx::query(
+                "UPDATE sessions SET ended_at = $1, ended_reason = $2 \
+                 WHERE user_id = $3 AND id <> $4 AND ended_at IS NULL",
+            )
+            .bind(now)
+            .bind(reason)
+            .bind(user_id)
+            .bind(keep.unwrap_or(0))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected())
+        }
+
         #[async_trait::async_trait]
         impl $crate::storage::accounts::Accounts for $storage {
             async fn create_user(
@@ -502,14 +525,7 @@ macro_rules! impl_accounts {
                     .bind(user_id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "UPDATE sessions SET ended_at = $1, ended_reason = 'password reset' \
-                     WHERE user_id = $2 AND ended_at IS NULL",
-                )
-                .bind(now)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+                end_live_sessions(&mut tx, user_id, None, now, "password reset").await?;
                 let row: (i64, String, String, bool) = sqlx::query_as(&format!(
                     "SELECT {} FROM users u WHERE u.id = $1",
                     $crate::storage::accounts::USER_COLUMNS
@@ -537,16 +553,9 @@ macro_rules! impl_accounts {
                     .bind(user_id)
                     .execute(&mut *tx)
                     .await?;
-                let ended = sqlx::query(
-                    "UPDATE sessions SET ended_at = $1, ended_reason = 'password changed' \
-                     WHERE user_id = $2 AND id <> $3 AND ended_at IS NULL",
-                )
-                .bind(now)
-                .bind(user_id)
-                .bind(keep_session)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                let ended =
+                    end_live_sessions(&mut tx, user_id, Some(keep_session), now, "password changed")
+                        .await?;
                 let mut entry = audit.clone();
                 entry.detail = format!("{} ({ended} other session(s) ended)", entry.detail);
                 insert_audit(&mut tx, &entry).await?;
@@ -624,14 +633,7 @@ macro_rules! impl_accounts {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "UPDATE sessions SET ended_at = $1, ended_reason = 'account disabled' \
-                     WHERE user_id = $2 AND ended_at IS NULL",
-                )
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                end_live_sessions(&mut tx, id, None, now, "account disabled").await?;
                 insert_audit(&mut tx, &audit(&user)).await?;
                 tx.commit().await?;
                 Ok(Some((user, true)))
