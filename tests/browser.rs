@@ -378,6 +378,12 @@ async fn the_ticket_pager_moves_through_every_page_of_a_register() {
     let first = page(1).await;
     assert!(first.pages >= 3, "the demo register has pages to turn");
     let browser = Browser::start().await;
+    // An iPad held upright, where owners use it.
+    browser
+        .client
+        .set_window_size(820, 1180)
+        .await
+        .expect("iPad size");
     browser.sign_in(&server, &OWNER).await;
     browser
         .client

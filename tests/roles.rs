@@ -393,6 +393,12 @@ async fn switching_the_shop_shows_the_chosen_shop_on_every_page() {
     let stores: Vec<Store> = server.api("/api/stores").await;
     assert!(stores.len() >= 2, "the demo owner has two shops");
     let browser = Browser::start().await;
+    // An iPad held upright, where owners use it.
+    browser
+        .client
+        .set_window_size(820, 1180)
+        .await
+        .expect("iPad size");
     browser.sign_in(&server, &OWNER).await;
     const WATCH: &str = "window.__errors = []; \
         if (!window.__watching) { window.__watching = true; const error = console.error; \
