@@ -14,7 +14,7 @@ use multicaisse_server::storage::accounts::AuditScope;
 use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
 
 const SHOP: [&str; 8] = [
@@ -110,7 +110,12 @@ impl Served {
     }
 
     /// Sends SIGTERM, as `systemctl stop` does; returns the exit status, and how long it took.
-    async fn terminate(mut self) -> (std::process::ExitStatus, Duration, Vec<String>) {
+    async fn terminate(self) -> (std::process::ExitStatus, Duration, Vec<String>) {
+        let asked = self.signal();
+        self.stopped(asked).await
+    }
+
+    fn signal(&self) -> Instant {
         let asked = Instant::now();
         let pid = self.child.id().expect("running") as i32;
         let sent = std::process::Command::new("kill")
@@ -118,6 +123,14 @@ impl Served {
             .status()
             .unwrap();
         assert!(sent.success());
+        asked
+    }
+
+    /// Waits for the process to exit after `signal`; the lines it printed on the way out.
+    async fn stopped(
+        mut self,
+        asked: Instant,
+    ) -> (std::process::ExitStatus, Duration, Vec<String>) {
         let status = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
             .await
             .expect("the server stops")
@@ -422,28 +435,43 @@ async fn a_sigterm_during_a_large_push_lets_it_finish_and_exits_zero(backend: Ba
     let register_id = db.open().await.registers(register_id).await.unwrap()[0].id;
     let device = Device::pair(&server.url, register_id).await;
     let session = device.begin().await;
-    // Made before the clock starts: the request is on the wire within milliseconds, and the
-    // server takes longer than the wait below to store it (asserted).
     let body = serde_json::to_vec(&multicaisse_core::sync::PushRequest {
         session_id: session,
         tickets: sancerre_chain(1, 5000, ChainHash::GENESIS),
         ..Default::default()
     })
     .unwrap();
-    let push = reqwest::Client::new()
-        .post(format!("{}/api/sync/push", server.url))
-        .bearer_auth(device.token())
-        .header("content-type", "application/json")
-        .body(body);
-    let pushing = tokio::spawn(push.send());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        !pushing.is_finished(),
-        "the push is still in flight at the signal"
+    // The push is written by hand over TCP so that its body is still arriving when the signal
+    // is sent: it is in flight whatever the speed of the machine (a timed wait was not, on a
+    // fast one the push had been stored before the signal).
+    let address = server.url.trim_start_matches("http://").to_string();
+    let mut wire = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/sync/push HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        device.token(),
+        body.len()
     );
-    let (status, took, said) = server.terminate().await;
-    let pushed = pushing.await.unwrap().expect("an answer");
-    assert_eq!(pushed.status(), 200, "the push in flight is answered");
+    let (first, rest) = body.split_at(body.len() / 2);
+    wire.write_all(head.as_bytes()).await.unwrap();
+    wire.write_all(first).await.unwrap();
+    wire.flush().await.unwrap();
+    // Long enough for the server to have accepted the connection and read the head.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = server.signal();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    wire.write_all(rest).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(60), wire.read_to_string(&mut answer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "the push in flight is answered: {}",
+        answer.lines().next().unwrap_or_default()
+    );
+    let (status, took, said) = server.stopped(asked).await;
     assert!(status.success(), "{status}");
     assert!(took < Duration::from_secs(30), "stopped in {took:?}");
     assert!(
