@@ -58,6 +58,13 @@ pub enum Conflict {
     RegisterOutOfService,
     /// The register synced between the wizard's check and the suspension.
     SyncedSinceCheck,
+    /// Another shop already has this SIRET.
+    SiretTaken,
+    /// The shop's time zone or fiscal year is fixed once a register has recorded a sale: past
+    /// sales would move to other days and years.
+    ShopSettled,
+    /// The shop has an owner already: they invite the others.
+    ShopHasOwner,
 }
 
 impl Conflict {
@@ -92,6 +99,24 @@ impl Conflict {
             }
             (Conflict::SyncedSinceCheck, Lang::En) => {
                 "The register synced since the check: look at the wizard again before suspending it."
+            }
+            (Conflict::SiretTaken, Lang::Fr) => {
+                "Une autre boutique a déjà ce SIRET : vérifiez-le, ou ouvrez plutôt cette boutique-là."
+            }
+            (Conflict::SiretTaken, Lang::En) => {
+                "Another shop already has this SIRET: check it, or open that shop instead."
+            }
+            (Conflict::ShopSettled, Lang::Fr) => {
+                "Le fuseau horaire et la clôture de l'exercice ne changent plus une fois une vente enregistrée : les ventes passées changeraient de jour et d'exercice."
+            }
+            (Conflict::ShopSettled, Lang::En) => {
+                "The time zone and the fiscal year end no longer change once a sale is recorded: past sales would move to other days and years."
+            }
+            (Conflict::ShopHasOwner, Lang::Fr) => {
+                "Cette boutique a déjà un propriétaire : c'est lui qui invite les autres personnes."
+            }
+            (Conflict::ShopHasOwner, Lang::En) => {
+                "This shop has an owner already: they invite the other people."
             }
         }
     }

@@ -61,10 +61,15 @@ pub enum Capability {
     ConfigureBookkeeping,
     /// Asking support for an extra register.
     RequestRegisters,
+    /// The shop's own information: name, SIRET, address, VAT number, time zone, fiscal year.
+    EditShop,
+    /// Inviting the owner of a shop support has just opened (support staff only: afterwards
+    /// the owner invites).
+    InviteFirstOwner,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 14] = [
         Capability::ViewSales,
         Capability::ViewClosures,
         Capability::ViewSync,
@@ -77,11 +82,16 @@ impl Capability {
         Capability::ViewAudit,
         Capability::ConfigureBookkeeping,
         Capability::RequestRegisters,
+        Capability::EditShop,
+        Capability::InviteFirstOwner,
     ];
 
     /// Whether the owner of a store has this capability there.
     fn owner_may(self) -> bool {
-        !matches!(self, Capability::EnrolRegisters)
+        !matches!(
+            self,
+            Capability::EnrolRegisters | Capability::InviteFirstOwner
+        )
     }
 
     fn accountant_may(self) -> bool {
@@ -109,6 +119,8 @@ impl Capability {
             Capability::ViewAudit => "see the audit log",
             Capability::ConfigureBookkeeping => "change the accounts of the sales journal",
             Capability::RequestRegisters => "ask for an extra register",
+            Capability::EditShop => "change the shop's information",
+            Capability::InviteFirstOwner => "invite a new shop's first owner (support staff only)",
         }
     }
 }
@@ -625,10 +637,12 @@ pub enum AuditEvent {
     PasswordResetIssued,
     /// A reset link was used: a new password, every session ended.
     PasswordReset,
+    /// The shop's own information changed (its detail says which fields, from what to what).
+    StoreIdentityChanged,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 24] = [
+    pub const ALL: [AuditEvent; 25] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInThrottled,
@@ -653,6 +667,7 @@ impl AuditEvent {
         AuditEvent::PasswordChanged,
         AuditEvent::PasswordResetIssued,
         AuditEvent::PasswordReset,
+        AuditEvent::StoreIdentityChanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -681,6 +696,7 @@ impl AuditEvent {
             AuditEvent::PasswordChanged => "password_changed",
             AuditEvent::PasswordResetIssued => "password_reset_issued",
             AuditEvent::PasswordReset => "password_reset",
+            AuditEvent::StoreIdentityChanged => "store_identity_changed",
         }
     }
 
@@ -724,7 +740,7 @@ mod tests {
     }
 
     #[test]
-    fn owners_do_everything_in_their_store_but_enrol_and_nothing_elsewhere() {
+    fn owners_do_everything_in_their_store_but_support_s_work_and_nothing_elsewhere() {
         let memberships = [member(1, Role::Owner)];
         let owner = Principal {
             support: false,
@@ -733,7 +749,10 @@ mod tests {
         for capability in Capability::ALL {
             assert_eq!(
                 owner.can(1, capability),
-                capability != Capability::EnrolRegisters,
+                !matches!(
+                    capability,
+                    Capability::EnrolRegisters | Capability::InviteFirstOwner
+                ),
                 "{capability:?}"
             );
             assert!(!owner.can(2, capability), "{capability:?}");
@@ -767,6 +786,8 @@ mod tests {
         for store in [1, 2, 999] {
             assert!(support.can(store, Capability::EnrolRegisters));
             assert!(support.can(store, Capability::ViewAudit));
+            assert!(support.can(store, Capability::EditShop));
+            assert!(support.can(store, Capability::InviteFirstOwner));
             assert!(!support.can(store, Capability::ManageAccess));
         }
     }

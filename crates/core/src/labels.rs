@@ -129,6 +129,8 @@ impl AuditEvent {
             (PasswordResetIssued, Lang::En) => "Password reset link issued",
             (PasswordReset, Lang::Fr) => "Mot de passe réinitialisé",
             (PasswordReset, Lang::En) => "Password reset",
+            (StoreIdentityChanged, Lang::Fr) => "Informations de la boutique modifiées",
+            (StoreIdentityChanged, Lang::En) => "Shop information changed",
         }
     }
 }

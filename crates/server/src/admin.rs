@@ -1,6 +1,7 @@
-//! What the operator does from the command line (`multicaisse admin`): support accounts,
-//! shops, and accounts that must no longer sign in. Each change and its audit entry are
-//! written in one transaction; the rules (addresses, passwords, SIRET) are core's.
+//! What the operator does from the command line (`multicaisse admin`): support accounts
+//! and accounts that must no longer sign in. Each change and its audit entry are
+//! written in one transaction; the rules (addresses, passwords) are core's. Shops are
+//! opened by `shops`, which the app's support pages share.
 
 use crate::accounts::hash_password;
 use crate::storage::accounts::{AccountSummary, NewAuditEntry, NewUser, User};
@@ -8,8 +9,6 @@ use crate::storage::{Storage, StorageError};
 use chrono::{DateTime, Utc};
 use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::{check_display_name, check_new_password, normalize_email, AuditEvent};
-use multicaisse_core::identity::ShopInput;
-use multicaisse_core::store::{Register, Store};
 
 /// Who runs the command: the operating-system account, kept in each audit entry's detail
 /// (the entry has no dashboard account to name).
@@ -51,13 +50,15 @@ impl From<ParamError> for AdminError {
 impl From<StorageError> for AdminError {
     fn from(e: StorageError) -> Self {
         match e {
-            StorageError::Conflict(said) => AdminError::Conflict(said),
+            StorageError::Conflict(said) | StorageError::Refused { message: said, .. } => {
+                AdminError::Conflict(said)
+            }
             other => AdminError::Storage(other),
         }
     }
 }
 
-fn entry(event: AuditEvent, at: DateTime<Utc>, detail: String) -> NewAuditEntry {
+pub(crate) fn entry(event: AuditEvent, at: DateTime<Utc>, detail: String) -> NewAuditEntry {
     NewAuditEntry {
         at,
         event,
@@ -94,37 +95,6 @@ pub async fn create_support_account(
         ..entry(AuditEvent::AccountCreated, now, said.clone())
     };
     Ok(storage.create_user(&new, Some(&audit)).await?)
-}
-
-/// A shop and its principal register, ready to pair.
-pub async fn create_shop(
-    storage: &dyn Storage,
-    input: &ShopInput<'_>,
-    register_label: &str,
-    operator: &Operator,
-    now: DateTime<Utc>,
-) -> Result<(Store, Register), AdminError> {
-    let shop = input.check()?;
-    multicaisse_core::text::check_label("register_label", register_label)?;
-    let register_label = register_label.trim();
-    if register_label.is_empty() {
-        return Err(ParamError::new("register_label", "is empty").into());
-    }
-    let said = operator.said();
-    let audit = move |store: &Store, register: &Register| NewAuditEntry {
-        store_id: Some(store.id),
-        ..entry(
-            AuditEvent::StoreCreated,
-            now,
-            format!(
-                "SIRET {}, principal register {} ({}), {said}",
-                store.siret, register.number, register.label
-            ),
-        )
-    };
-    Ok(storage
-        .create_store(&shop, register_label, now, &audit)
-        .await?)
 }
 
 pub async fn accounts(storage: &dyn Storage) -> Result<Vec<AccountSummary>, AdminError> {

@@ -4,6 +4,7 @@
 
 use crate::admin::{self, AdminError, Operator};
 use crate::config::{AdminAction, AdminArgs};
+use crate::shops::Acting;
 use multicaisse_core::identity::ShopInput;
 use std::io::{BufRead, IsTerminal};
 
@@ -52,10 +53,15 @@ pub async fn run(args: AdminArgs) -> Result<String, String> {
                 time_zone: &time_zone,
                 fiscal_year_end_month,
             };
-            let (store, register) =
-                admin::create_shop(storage.as_ref(), &input, &register_label, &operator, now)
-                    .await
-                    .map_err(said)?;
+            let (store, register) = crate::shops::open_shop(
+                storage.as_ref(),
+                &input,
+                &register_label,
+                Acting::Operator(&operator),
+                now,
+            )
+            .await
+            .map_err(said)?;
             format!(
                 "shop {} created (id {}, SIRET {}), with its principal register {} \"{}\" \
                  (id {}) ready to pair",

@@ -20,6 +20,7 @@ pub mod passwords;
 pub mod register_client;
 pub mod register_requests;
 pub mod secret;
+pub mod shops;
 pub mod simulate;
 pub mod storage;
 pub mod zexport;

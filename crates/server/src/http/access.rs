@@ -173,10 +173,28 @@ async fn invite(
         Utc::now(),
     )
     .await?;
+    mail_invitation(
+        &state,
+        &scope.caller.user,
+        &store,
+        &invitation,
+        request.lang,
+    );
+    Ok(Json(invitation))
+}
+
+/// Sends the invitation's link by e-mail when a mail server is set (the page shows it too).
+pub(super) fn mail_invitation(
+    state: &AppState,
+    inviter: &crate::storage::accounts::User,
+    store: &multicaisse_core::store::Store,
+    invitation: &Invitation,
+    lang: multicaisse_core::format::Lang,
+) {
     if let (Some(mailer), Some(link)) = (&state.mailer, &invitation.link) {
         let text = multicaisse_core::mail::invitation(
-            request.lang,
-            &scope.caller.user.display_name,
+            lang,
+            &inviter.display_name,
             &store.name,
             invitation.role,
             link,
@@ -184,7 +202,6 @@ async fn invite(
         );
         mailer.send_later(invitation.email.clone(), text);
     }
-    Ok(Json(invitation))
 }
 
 async fn cancel_invitation(

@@ -15,6 +15,7 @@ mod requests;
 pub mod routes;
 mod sales;
 pub mod scope;
+mod shops;
 mod spa;
 mod stores;
 mod subscription;
@@ -63,6 +64,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(auth::routes())
         .merge(access::routes())
         .merge(stores::routes())
+        .merge(shops::routes())
         .merge(sales::routes())
         .merge(sync::routes())
         .merge(freshness::routes())

@@ -191,7 +191,7 @@ macro_rules! impl_invitations {
                 let Some((role, invited_by)) = taken else {
                     return Ok(None);
                 };
-                if !is_live_owner(&mut tx, store_id, invited_by).await? {
+                if !inviter_still_may(&mut tx, store_id, invited_by, &role).await? {
                     return Err(StorageError::Conflict(
                         "the owner who sent this invitation no longer manages this store: \
                          ask a current owner for a new invitation"

@@ -109,6 +109,30 @@ macro_rules! impl_memberships {
             Ok(n)
         }
 
+        /// Whether an invitation is still honoured when it is accepted: its sender is a live
+        /// owner, or it is support's invitation of the first owner of a shop that still has
+        /// none (support opens shops, and never hands out access once there is an owner).
+        async fn inviter_still_may(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            store_id: i64,
+            inviter: i64,
+            role: &str,
+        ) -> $crate::storage::StorageResult<bool> {
+            if is_live_owner(tx, store_id, inviter).await? {
+                return Ok(true);
+            }
+            if role != "owner" || live_owners(tx, store_id).await? > 0 {
+                return Ok(false);
+            }
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM users WHERE id = $1 AND is_support AND disabled_at IS NULL",
+            )
+            .bind(inviter)
+            .fetch_one(&mut **tx)
+            .await?;
+            Ok(n > 0)
+        }
+
         /// The actor of an access change must still be an owner when it commits: two owners
         /// revoking each other at once must not both succeed.
         async fn require_live_owner(

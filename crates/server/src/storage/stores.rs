@@ -14,8 +14,18 @@ pub trait Stores: Send + Sync {
         store: &NewStore,
         principal_label: &str,
         at: chrono::DateTime<chrono::Utc>,
-        audit: &StoreAudit,
+        audit: &StoreAudit<'_>,
     ) -> StorageResult<(Store, Register)>;
+
+    /// Replaces a shop's identity, with the audit entry `audit` words from the shop before
+    /// and after (none when nothing changed), in one transaction. Refused when another shop
+    /// has the SIRET, or when the time zone or fiscal year would change after a sale.
+    async fn update_store(
+        &self,
+        store_id: i64,
+        identity: &NewStore,
+        audit: &StoreChangeAudit<'_>,
+    ) -> StorageResult<Option<Store>>;
 
     async fn stores(&self) -> StorageResult<Vec<Store>>;
 
@@ -53,7 +63,13 @@ pub trait Stores: Send + Sync {
 }
 
 /// The audit entry of a new shop, worded once the shop and its register have their ids.
-pub type StoreAudit = dyn Fn(&Store, &Register) -> super::accounts::NewAuditEntry + Send + Sync;
+pub type StoreAudit<'a> =
+    dyn Fn(&Store, &Register) -> super::accounts::NewAuditEntry + Send + Sync + 'a;
+
+/// The audit entry of a shop's changed identity, from the shop before and after; None when
+/// nothing changed (nothing is then written).
+pub type StoreChangeAudit<'a> =
+    dyn Fn(&Store, &Store) -> Option<super::accounts::NewAuditEntry> + Send + Sync + 'a;
 
 /// The SQL of [`Stores`], for either backend's storage.
 macro_rules! impl_stores {
@@ -90,6 +106,28 @@ macro_rules! impl_stores {
                         .fetch_one(&mut **tx)
                         .await?;
                     row.try_into()
+                }
+
+                /// Refused when a shop other than `except` has this SIRET.
+                async fn refuse_taken_siret(
+                    tx: &mut sqlx::Transaction<'_, $db>,
+                    siret: &str,
+                    except: i64,
+                ) -> StorageResult<()> {
+                    let taken: Option<(String,)> = sqlx::query_as(
+                        "SELECT name FROM stores WHERE siret = $1 AND id <> $2 LIMIT 1",
+                    )
+                    .bind(siret)
+                    .bind(except)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    match taken {
+                        Some((name,)) => Err(StorageError::Refused {
+                            conflict: multicaisse_core::api::Conflict::SiretTaken,
+                            message: format!("the shop {name} already has the SIRET {siret}"),
+                        }),
+                        None => Ok(()),
+                    }
                 }
 
                 /// A register and its sync status row, inside the caller's transaction (a
@@ -148,7 +186,7 @@ macro_rules! impl_stores {
                     store: &$crate::storage::NewStore,
                     principal_label: &str,
                     at: chrono::DateTime<chrono::Utc>,
-                    audit: &$crate::storage::stores::StoreAudit,
+                    audit: &$crate::storage::stores::StoreAudit<'_>,
                 ) -> StorageResult<(multicaisse_core::store::Store, multicaisse_core::store::Register)>
                 {
                     let mut tx = self.write_tx().await?;
@@ -158,17 +196,7 @@ macro_rules! impl_stores {
                     if !Self::STORE_CREATION_LOCK.is_empty() {
                         sqlx::query(Self::STORE_CREATION_LOCK).execute(&mut *tx).await?;
                     }
-                    let taken: Option<(String,)> =
-                        sqlx::query_as("SELECT name FROM stores WHERE siret = $1 LIMIT 1")
-                            .bind(&store.siret)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if let Some((name,)) = taken {
-                        return Err(StorageError::Conflict(format!(
-                            "the shop {name} already has the SIRET {}",
-                            store.siret
-                        )));
-                    }
+                    Self::refuse_taken_siret(&mut tx, &store.siret, 0).await?;
                     let created = Self::insert_store_in(&mut tx, store, at).await?;
                     let register = Self::insert_register_in(
                         &mut tx,
@@ -187,6 +215,70 @@ macro_rules! impl_stores {
                     insert_audit(&mut tx, &audit(&created, &register)).await?;
                     tx.commit().await?;
                     Ok((created, register))
+                }
+
+                async fn update_store(
+                    &self,
+                    store_id: i64,
+                    identity: &$crate::storage::NewStore,
+                    audit: &$crate::storage::stores::StoreChangeAudit<'_>,
+                ) -> StorageResult<Option<multicaisse_core::store::Store>> {
+                    let mut tx = self.write_tx().await?;
+                    if !Self::STORE_CREATION_LOCK.is_empty() {
+                        sqlx::query(Self::STORE_CREATION_LOCK).execute(&mut *tx).await?;
+                    }
+                    let sql = format!("SELECT {} FROM stores WHERE id = $1", STORE_COLUMNS);
+                    let before: Option<StoreRow> =
+                        sqlx::query_as(&sql).bind(store_id).fetch_optional(&mut *tx).await?;
+                    let Some(before) = before else {
+                        return Ok(None);
+                    };
+                    let before: multicaisse_core::store::Store = before.try_into()?;
+                    Self::refuse_taken_siret(&mut tx, &identity.siret, store_id).await?;
+                    let calendar_changes = before.time_zone != identity.time_zone
+                        || before.fiscal_year_end_month != identity.fiscal_year_end_month;
+                    if calendar_changes {
+                        let sold: Option<(i64,)> = sqlx::query_as(
+                            "SELECT r.id FROM tickets t JOIN registers r ON r.id = t.register_id \
+                             WHERE r.store_id = $1 LIMIT 1",
+                        )
+                        .bind(store_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if sold.is_some() {
+                            return Err(StorageError::Refused {
+                                conflict: multicaisse_core::api::Conflict::ShopSettled,
+                                message: format!(
+                                    "{} has recorded sales: its time zone and fiscal year end \
+                                     no longer change (past sales would move to other days \
+                                     and years)",
+                                    before.name
+                                ),
+                            });
+                        }
+                    }
+                    let sql = format!(
+                        "UPDATE stores SET name = $1, siret = $2, address = $3, vat_number = $4, \
+                         time_zone = $5, fiscal_year_end_month = $6 WHERE id = $7 RETURNING {}",
+                        STORE_COLUMNS
+                    );
+                    let after: StoreRow = sqlx::query_as(&sql)
+                        .bind(&identity.name)
+                        .bind(&identity.siret)
+                        .bind(&identity.address)
+                        .bind(&identity.vat_number)
+                        .bind(identity.time_zone.name())
+                        .bind(i32::from(identity.fiscal_year_end_month))
+                        .bind(store_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let after: multicaisse_core::store::Store = after.try_into()?;
+                    if let Some(entry) = audit(&before, &after) {
+                        insert_audit(&mut tx, &entry).await?;
+                        tx.commit().await?;
+                    }
+                    // Nothing changed: the transaction rolls back, nothing is written.
+                    Ok(Some(after))
                 }
 
                 async fn stores(

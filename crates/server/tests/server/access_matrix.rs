@@ -7,6 +7,7 @@ use crate::support;
 use multicaisse_core::auth::{Role, CSRF_HEADER, SESSION_COOKIE};
 use multicaisse_core::store::RegisterKind;
 use multicaisse_server::http::api_routes;
+use multicaisse_server::storage::NewStore;
 use reqwest::header::SET_COOKIE;
 use serde_json::{json, Value};
 use support::device::{pairing_code, Device};
@@ -138,8 +139,13 @@ async fn world(app: &TestApp) -> World {
     let storage = app.storage();
     let fixture = small_store(storage.as_ref()).await;
     let store = fixture.store.id;
+    // Its own SIRET: the owner's correction of this store's identity must not meet it.
     let other = storage
-        .insert_store(&new_store("Autre cave"))
+        .insert_store(&NewStore {
+            siret: "73282932000074".into(),
+            vat_number: "FR44732829320".into(),
+            ..new_store("Autre cave")
+        })
         .await
         .unwrap();
     storage
@@ -300,6 +306,37 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
         ),
         ("GET", "/stores") => (path.into(), None, SIGNED_IN),
         ("GET", "/stores/{store_id}") => (format!("/stores/{store}"), None, READERS),
+        ("POST", "/stores") => (
+            path.into(),
+            Some(json!({
+                "name": "Cave ouverte par la matrice",
+                "siret": "44306184100047",
+                "address": "1 rue de la Paix, 75002 Paris",
+                "vat_number": "FR64443061841",
+                "time_zone": "Europe/Paris",
+                "fiscal_year_end_month": 12,
+            })),
+            SUPPORT_ONLY,
+        ),
+        // The store's identity as it is: a correction that changes nothing.
+        ("PUT", "/stores/{store_id}") => (
+            format!("/stores/{store}"),
+            Some(json!({
+                "name": "Cave d'essai",
+                "siret": "83214567600017",
+                "address": "12 rue d'Austerlitz, 69004 Lyon",
+                "vat_number": "FR32832145676",
+                "time_zone": "Europe/Paris",
+                "fiscal_year_end_month": 12,
+            })),
+            OWNER_OR_SUPPORT,
+        ),
+        // The store has an owner: support is admitted, and told so.
+        ("POST", "/stores/{store_id}/owner-invitation") => (
+            format!("/stores/{store}/owner-invitation"),
+            Some(json!({ "email": "first-owner@here.fr" })),
+            [401, 403, 403, 403, 403, 409, 401],
+        ),
         ("GET", "/stores/{store_id}/registers") => {
             (format!("/stores/{store}/registers"), None, READERS)
         }

@@ -21,6 +21,7 @@ mod passwords;
 mod pruning;
 mod rollups;
 mod shared_data;
+mod shops;
 mod simulate;
 mod startup;
 mod subscription;

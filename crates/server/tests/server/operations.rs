@@ -218,15 +218,15 @@ async fn the_admin_command_onboards_support_and_a_shop_and_disables_an_account(b
     };
     assert_refused(
         admin(&db, &with("--siret", "832 145 676 00018"), ""),
-        "siret: is not a valid SIRET",
+        "siret: This SIRET is not valid",
     );
     assert_refused(
         admin(&db, &with("--vat-number", "FR33832145676"), ""),
-        "vat_number: has the key 33",
+        "vat_number: The VAT number's key is 32 for this SIREN, not 33",
     );
     assert_refused(
         admin(&db, &with("--name", " "), ""),
-        "name: must be 1 to 100",
+        "name: The shop's name must be 1 to 100",
     );
     let mut bad_zone = vec!["create-shop", "--time-zone", "Lyon"];
     bad_zone.extend(SHOP);
