@@ -10,6 +10,7 @@ use multicaisse_core::auth::{
 };
 use multicaisse_core::decommission::Decommission;
 use multicaisse_core::format::Lang;
+use multicaisse_core::identity::{ShopCreated, ShopRequest};
 use multicaisse_core::requests::{Activation, RegisterRequest, RegisterRequestBody};
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::subscription::Billing;
@@ -155,6 +156,41 @@ async fn post_text(path: &str, body: Value) -> Result<String, ClientError> {
 
 async fn post<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ClientError> {
     decode(&post_text(path, body).await?)
+}
+
+async fn put<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ClientError> {
+    let mut request: RequestBuilder = Request::put(path).header("Accept", "application/json");
+    if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
+        request = request.header(CSRF_HEADER, &token);
+    }
+    let response = match request.json(&body) {
+        Ok(request) => request.send().await,
+        Err(e) => return Err(ClientError::Decode(e.to_string())),
+    };
+    decode(&answer_text(path, response).await?)
+}
+
+/// Support opens a shop with its principal register.
+pub async fn open_shop(shop: &ShopRequest) -> Result<ShopCreated, ClientError> {
+    post("/api/stores", json!(shop)).await
+}
+
+/// The owner (or support) corrects the shop's identity.
+pub async fn update_shop(store_id: i64, shop: &ShopRequest) -> Result<Store, ClientError> {
+    put(&format!("/api/stores/{store_id}"), json!(shop)).await
+}
+
+/// Support invites a new shop's first owner; `lang` is the e-mail's.
+pub async fn invite_first_owner(
+    store_id: i64,
+    email: String,
+    lang: Lang,
+) -> Result<Invitation, ClientError> {
+    post(
+        &format!("/api/stores/{store_id}/owner-invitation"),
+        json!({ "email": email, "lang": lang }),
+    )
+    .await
 }
 
 pub async fn me() -> Result<Me, ClientError> {

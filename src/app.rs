@@ -12,6 +12,7 @@ use crate::pages::{
     fleet::FleetPage,
     invitation::InvitationPage,
     sales::SalesPage,
+    shop::{NewShopPage, ShopPage},
     sign_in::SignInPage,
     states::{Empty, ErrorBox, Skeleton},
     subscription::SubscriptionPage,
@@ -97,7 +98,7 @@ struct Page {
 
 /// The pages in the navigation's order: it shows only those the signed-in person may open
 /// in the store being looked at.
-const PAGES: [Page; 9] = [
+const PAGES: [Page; 10] = [
     Page {
         path: "/ventes",
         capability: Capability::ViewSales,
@@ -149,6 +150,12 @@ const PAGES: [Page; 9] = [
         show: || lazy(access_page()).into_any(),
     },
     Page {
+        path: "/boutique",
+        capability: Capability::EditShop,
+        label: |t| t.nav_shop,
+        show: || lazy(shop_page()).into_any(),
+    },
+    Page {
         path: "/journal",
         capability: Capability::ViewAudit,
         label: |t| t.nav_audit,
@@ -186,7 +193,14 @@ fn routes(t: impl Fn() -> &'static Texts + Copy + Send + Sync + 'static) -> impl
             .view(|| view! { <Gate capability=Capability::ViewSales><Home/></Gate> })
             .build(),
     );
-    let children = (invitation, home, StaticVec::from(pages));
+    // Support opens a shop from here, with or without a shop to look at.
+    let new_shop = Route(
+        RouteProps::builder()
+            .path(path!("/nouvelle-boutique"))
+            .view(|| view! { <SupportOnly>{lazy(new_shop_page())}</SupportOnly> })
+            .build(),
+    );
+    let children = (invitation, home, new_shop, StaticVec::from(pages));
     Routes(
         RoutesProps::builder()
             .fallback(move || view! { <p class="notice">{move || t().not_found}</p> })
@@ -201,13 +215,23 @@ fn Nav() -> impl IntoView {
     let session = use_session();
     move || {
         let me = session.me()?;
-        let store = session.current_store()?;
+        let store = session.current_store();
+        if store.is_none() && !me.support {
+            return None;
+        }
         let links = PAGES
             .iter()
-            .filter(|page| me.can(store.id, page.capability))
+            .filter(|page| {
+                store
+                    .as_ref()
+                    .is_some_and(|s| me.can(s.id, page.capability))
+            })
             .map(|page| view! { <A href=page.path>{move || (page.label)(t())}</A> })
             .collect_view();
-        Some(view! { <nav class="tabs" aria-label=move || t().nav_label>{links}</nav> })
+        let new_shop = me.support.then(|| {
+            view! { <A href="/nouvelle-boutique">{move || t().nav_new_shop}</A> }
+        });
+        Some(view! { <nav class="tabs" aria-label=move || t().nav_label>{links}{new_shop}</nav> })
     }
 }
 
@@ -254,12 +278,40 @@ fn Gate(capability: Capability, children: ChildrenFn) -> impl IntoView {
             _ => view! { <Skeleton rows=3/> }.into_any(),
         },
         Admission::NoStore => {
-            view! { <Empty message=Signal::derive(move || t().no_store)/> }.into_any()
+            let support = session.me().is_some_and(|me| me.support);
+            view! {
+                <Empty message=Signal::derive(move || t().no_store)/>
+                {support.then(|| view! {
+                    <p class="notice"><A href="/nouvelle-boutique">{move || t().nav_new_shop}</A></p>
+                })}
+            }
+            .into_any()
         }
         Admission::Admitted => children().into_any(),
         Admission::Refused => {
             view! { <p class="notice no-access">{move || t().no_access}</p> }.into_any()
         }
+    }
+}
+
+/// A page for support staff only, which needs no shop to look at.
+#[component]
+fn SupportOnly(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let t = use_texts();
+    let admission = Memo::new(move |_| match session.state.get() {
+        SessionState::Checking => Admission::Checking,
+        SessionState::SignedOut => Admission::SignedOut,
+        SessionState::SignedIn(me) if me.support => Admission::Admitted,
+        SessionState::SignedIn(_) => Admission::Refused,
+    });
+    move || match admission.get() {
+        Admission::SignedOut => view! { <SignInPage/> }.into_any(),
+        Admission::Admitted => children().into_any(),
+        Admission::Refused => {
+            view! { <p class="notice no-access">{move || t().no_access}</p> }.into_any()
+        }
+        _ => view! { <Skeleton rows=3/> }.into_any(),
     }
 }
 
@@ -391,5 +443,7 @@ lazy_pages! {
     decommission_page => DecommissionPage,
     access_page => AccessPage,
     audit_page => AuditPage,
+    shop_page => ShopPage,
+    new_shop_page => NewShopPage,
     invitation_page => InvitationPage,
 }

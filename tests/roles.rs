@@ -1,10 +1,12 @@
 //! End to end: each demo role signs in through the page and sees only what it may; an owner
-//! invites an accountant who signs up from the link.
+//! invites an accountant who signs up from the link; support onboards a shop (`shops`).
 
 use fantoccini::Locator;
 use multicaisse_core::store::Store;
 use multicaisse_e2e::{Browser, DemoAccount, DemoServer, ACCOUNTANT, OWNER, SUPPORT};
 use serde_json::Value;
+
+mod shops;
 
 const READ_SHELL: &str = r#"
     const text = sel => (document.querySelector(sel) || {}).textContent;
@@ -21,7 +23,7 @@ const READ_SHELL: &str = r#"
     };
 "#;
 
-const EVERY_PAGE: [&str; 9] = [
+const EVERY_PAGE: [&str; 11] = [
     "Ventes",
     "Appareils",
     "Flotte",
@@ -30,7 +32,9 @@ const EVERY_PAGE: [&str; 9] = [
     "Z de caisse",
     "Mise hors service",
     "Accès",
+    "Boutique",
     "Journal",
+    "Nouvelle boutique",
 ];
 
 async fn shell(browser: &Browser, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
@@ -73,7 +77,7 @@ async fn each_demo_role_signs_in_and_sees_only_its_pages() {
             // Support's own pages: the fleet and the request queue.
             EVERY_PAGE
                 .into_iter()
-                .filter(|p| !["Flotte", "Demandes"].contains(p))
+                .filter(|p| !["Flotte", "Demandes", "Nouvelle boutique"].contains(p))
                 .collect(),
             "Propriétaire",
             store_names.clone(),
@@ -117,6 +121,8 @@ async fn each_demo_role_signs_in_and_sees_only_its_pages() {
                 "Z de caisse" => "/z",
                 "Mise hors service" => "/mise-hors-service",
                 "Accès" => "/acces",
+                "Boutique" => "/boutique",
+                "Nouvelle boutique" => "/nouvelle-boutique",
                 _ => "/journal",
             };
             browser.client.goto(&server.url(href)).await.expect("open");

@@ -10,6 +10,7 @@ pub mod sales;
 pub mod sales_charts;
 pub mod sales_tables;
 pub mod setup_checklist;
+pub mod shop;
 pub mod sign_in;
 pub mod states;
 pub mod subscription;

@@ -132,42 +132,9 @@ pub enum Blocker {
     },
 }
 
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 fn month_name(month: NaiveDate, lang: Lang) -> &'static str {
     use chrono::Datelike;
-    let index = month.month0() as usize;
-    match lang {
-        Lang::Fr => MONTHS_FR[index],
-        Lang::En => MONTHS_EN[index],
-    }
+    crate::format::month_name(month.month(), lang)
 }
 
 /// "de mars", "d'avril": French elides "de" before a vowel.

@@ -175,6 +175,44 @@ pub fn slug(text: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A month's name, 1 for January; the nearest month for a number outside 1 to 12.
+pub fn month_name(month: u32, lang: Lang) -> &'static str {
+    let index = month.clamp(1, 12) as usize - 1;
+    match lang {
+        Lang::Fr => MONTHS_FR[index],
+        Lang::En => MONTHS_EN[index],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
