@@ -6,7 +6,8 @@ use multicaisse_core::api::{
     ApiError, Conflict, SalesCharts, SalesPeriod, SalesReport, TicketDetail, TicketPage,
 };
 use multicaisse_core::auth::{
-    AuditEntry, Invitation, InvitationPreview, Me, Role, StoreAccess, CSRF_HEADER,
+    AuditEntry, Invitation, InvitationPreview, Me, PasswordChanged, PasswordWasReset, ResetLink,
+    ResetRequested, Role, StoreAccess, CSRF_HEADER,
 };
 use multicaisse_core::decommission::Decommission;
 use multicaisse_core::format::Lang;
@@ -168,6 +169,50 @@ async fn put<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ClientEr
         Err(e) => return Err(ClientError::Decode(e.to_string())),
     };
     decode(&answer_text(path, response).await?)
+}
+
+/// A forgotten password: the answer is the same whether the address has an account or not.
+pub async fn request_password_reset(
+    email: String,
+    lang: Lang,
+) -> Result<ResetRequested, ClientError> {
+    post(
+        "/api/auth/password-reset",
+        json!({ "email": email, "lang": lang }),
+    )
+    .await
+}
+
+/// A new password from a reset link's token.
+pub async fn reset_password(
+    token: &str,
+    new_password: String,
+) -> Result<PasswordWasReset, ClientError> {
+    post(
+        &format!("/api/auth/password-reset/{token}"),
+        json!({ "new_password": new_password }),
+    )
+    .await
+}
+
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<PasswordChanged, ClientError> {
+    post(
+        "/api/auth/password",
+        json!({ "current_password": current_password, "new_password": new_password }),
+    )
+    .await
+}
+
+/// Support makes a reset link to hand over; `lang` is the e-mail's, when one is sent.
+pub async fn support_reset_link(email: String, lang: Lang) -> Result<ResetLink, ClientError> {
+    post(
+        "/api/support/reset-links",
+        json!({ "email": email, "lang": lang }),
+    )
+    .await
 }
 
 /// Support opens a shop with its principal register.

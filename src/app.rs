@@ -11,6 +11,7 @@ use crate::pages::{
     devices::DevicesPage,
     fleet::FleetPage,
     invitation::InvitationPage,
+    password::{AccountPage, ResetPasswordPage},
     sales::SalesPage,
     shop::{NewShopPage, ShopPage},
     sign_in::SignInPage,
@@ -197,10 +198,28 @@ fn routes(t: impl Fn() -> &'static Texts + Copy + Send + Sync + 'static) -> impl
     let new_shop = Route(
         RouteProps::builder()
             .path(path!("/nouvelle-boutique"))
-            .view(|| view! { <SupportOnly>{lazy(new_shop_page())}</SupportOnly> })
+            .view(|| view! { <PersonGate support_only=true>{lazy(new_shop_page())}</PersonGate> })
             .build(),
     );
-    let children = (invitation, home, new_shop, StaticVec::from(pages));
+    let account = Route(
+        RouteProps::builder()
+            .path(path!("/compte"))
+            .view(|| view! { <PersonGate>{lazy(account_page())}</PersonGate> })
+            .build(),
+    );
+    // Opened from a reset link, signed out.
+    let reset = Route(
+        RouteProps::builder()
+            .path(path!("/reinitialiser/:token"))
+            .view(|| lazy(reset_password_page()))
+            .build(),
+    );
+    let children = (
+        (invitation, reset),
+        home,
+        (new_shop, account),
+        StaticVec::from(pages),
+    );
     Routes(
         RoutesProps::builder()
             .fallback(move || view! { <p class="notice">{move || t().not_found}</p> })
@@ -294,15 +313,15 @@ fn Gate(capability: Capability, children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// A page for support staff only, which needs no shop to look at.
+/// A page that needs no shop to look at: for any signed-in person, or for support staff only.
 #[component]
-fn SupportOnly(children: ChildrenFn) -> impl IntoView {
+fn PersonGate(#[prop(optional)] support_only: bool, children: ChildrenFn) -> impl IntoView {
     let session = use_session();
     let t = use_texts();
     let admission = Memo::new(move |_| match session.state.get() {
         SessionState::Checking => Admission::Checking,
         SessionState::SignedOut => Admission::SignedOut,
-        SessionState::SignedIn(me) if me.support => Admission::Admitted,
+        SessionState::SignedIn(me) if me.support || !support_only => Admission::Admitted,
         SessionState::SignedIn(_) => Admission::Refused,
     });
     move || match admission.get() {
@@ -389,7 +408,7 @@ fn SignedInAs() -> impl IntoView {
         });
         Some(view! {
             <div class="signed-in">
-                <span class="user-name" title=me.email.clone()>{name}</span>
+                <A href="/compte" attr:class="user-name" attr:title=me.email.clone()>{name}</A>
                 " "
                 <span class="badge role-badge">{role}</span>
                 <button
@@ -445,5 +464,7 @@ lazy_pages! {
     audit_page => AuditPage,
     shop_page => ShopPage,
     new_shop_page => NewShopPage,
+    account_page => AccountPage,
+    reset_password_page => ResetPasswordPage,
     invitation_page => InvitationPage,
 }

@@ -1,11 +1,13 @@
 //! End to end: each demo role signs in through the page and sees only what it may; an owner
-//! invites an accountant who signs up from the link; support onboards a shop (`shops`).
+//! invites an accountant who signs up from the link; support onboards a shop (`shops`);
+//! passwords are changed and reset (`passwords`).
 
 use fantoccini::Locator;
 use multicaisse_core::store::Store;
 use multicaisse_e2e::{Browser, DemoAccount, DemoServer, ACCOUNTANT, OWNER, SUPPORT};
 use serde_json::Value;
 
+mod passwords;
 mod shops;
 
 const READ_SHELL: &str = r#"

@@ -5,6 +5,7 @@ pub mod devices;
 pub mod field;
 pub mod fleet;
 pub mod invitation;
+pub mod password;
 pub mod register_requests;
 pub mod sales;
 pub mod sales_charts;

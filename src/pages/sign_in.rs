@@ -4,6 +4,7 @@
 use crate::api::{self, ClientError};
 use crate::i18n::{use_texts, Texts};
 use crate::pages::field::Field;
+use crate::pages::password::ForgotPassword;
 use crate::pages::states::Mutation;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -76,6 +77,7 @@ pub fn SignInPage() -> impl IntoView {
                     {move || t().sign_in_button}
                 </button>
             </form>
+            <ForgotPassword/>
         </section>
     }
 }

@@ -132,6 +132,7 @@ pub fn SupportPage() -> impl IntoView {
             <RequestQueue/>
             <Decommissions/>
             <BillingView/>
+            <crate::pages::password::SupportResetLink/>
         </section>
     }
 }

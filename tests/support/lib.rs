@@ -36,11 +36,21 @@ pub struct DemoServer {
 
 pub use multicaisse_server::demo::accounts::{DemoAccount, ACCOUNTANT, OWNER, SUPPORT};
 
+/// The server tests' SMTP server (Python's aiosmtpd over TCP), shared rather than copied.
+#[path = "../../crates/server/tests/server/support/smtp.rs"]
+pub mod smtp;
+
 impl DemoServer {
     pub async fn start() -> DemoServer {
+        DemoServer::start_with(|_| {}).await
+    }
+
+    /// The demo server with a setting of its own: a mail server, say.
+    pub async fn start_with(tweak: impl FnOnce(&mut ServeConfig)) -> DemoServer {
         let data = tempfile::tempdir().expect("temp dir");
         let mut config = ServeConfig::local(data.path().to_path_buf(), dist_dir());
         config.demo = true;
+        tweak(&mut config);
         let server = multicaisse_server::start(&config)
             .await
             .expect("server starts");
