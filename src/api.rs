@@ -269,6 +269,13 @@ pub async fn sync_status(
     get(&format!("/api/stores/{store_id}/sync-status?since={since}")).await
 }
 
+/// Each register's sync state, for the pages that show its figures.
+pub async fn sync_brief(
+    store_id: i64,
+) -> Result<Vec<multicaisse_core::freshness::SyncBrief>, ClientError> {
+    get(&format!("/api/stores/{store_id}/sync-brief")).await
+}
+
 pub async fn fleet(
     store: String,
     state: Option<multicaisse_core::freshness::SyncState>,

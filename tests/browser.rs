@@ -260,6 +260,10 @@ async fn every_page_of_the_shell_shows_the_store_registers() {
     browser.close().await;
 }
 
+/// The owner opens a register's tickets from *Ventes*, finds one by its number and opens it:
+/// it shows in a dialog where the eye is (it used to be drawn under the 50 rows, and opening a
+/// ticket seemed to do nothing), holding the focus; Escape or its button closes it and the
+/// focus goes back to the ticket's number.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_registers_tickets_open_from_the_sales_page_and_show_their_chain() {
     let server = DemoServer::start().await;
@@ -345,6 +349,75 @@ async fn a_registers_tickets_open_from_the_sales_page_and_show_their_chain() {
         .as_str()
         .unwrap()
         .ends_with(&format!("&ticket={}", newest.sequence)));
+    // The ticket opens where the eye is: a dialog in the viewport, holding the focus.
+    const READ_DIALOG: &str = r#"
+        const d = document.querySelector('dialog#ticket-detail');
+        if (!d) return { open: false, url: location.href,
+            focused: document.activeElement ? document.activeElement.closest('tr')?.dataset.ticket || null : null };
+        const r = d.getBoundingClientRect();
+        return { open: d.open, modal: d.matches(':modal'), url: location.href,
+            inView: r.top >= 0 && r.bottom <= innerHeight + 1 && r.height > 100,
+            focusInside: d.contains(document.activeElement),
+            title: (d.querySelector('h3') || {}).textContent || null };
+    "#;
+    let shown = browser
+        .wait_for("the ticket's dialog", READ_DIALOG, |v| {
+            (v["open"] == true && v["title"].is_string()).then(|| v.clone())
+        })
+        .await;
+    assert_eq!(shown["modal"], true, "{shown}");
+    assert_eq!(shown["inView"], true, "{shown}");
+    assert_eq!(shown["focusInside"], true, "{shown}");
+    assert!(
+        shown["title"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Ticket n°{}", newest.sequence)),
+        "{shown}"
+    );
+    // Escape closes it: the ticket leaves the URL and the focus is back on its number.
+    browser
+        .client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E00C}")
+        .await
+        .unwrap();
+    let closed = browser
+        .wait_for("the dialog closed by Escape", READ_DIALOG, |v| {
+            (v["open"] == false).then(|| v.clone())
+        })
+        .await;
+    assert!(
+        !closed["url"].as_str().unwrap().contains("ticket="),
+        "{closed}"
+    );
+    assert_eq!(
+        closed["focused"],
+        newest.sequence.to_string().as_str(),
+        "{closed}"
+    );
+    // In English, opened again and closed with its button.
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .click(Locator::Css("#tickets-table tbody button.link"))
+        .await;
+    let shown = browser
+        .wait_for("the ticket's dialog in English", READ_DIALOG, |v| {
+            (v["open"] == true && v["title"].as_str()?.starts_with("Ticket no.")).then(|| v.clone())
+        })
+        .await;
+    assert_eq!(shown["inView"], true, "{shown}");
+    browser
+        .click(Locator::Css("dialog#ticket-detail .dialog-close"))
+        .await;
+    browser
+        .wait_for("the dialog closed by its button", READ_DIALOG, |v| {
+            (v["open"] == false && v["focused"] == newest.sequence.to_string().as_str())
+                .then_some(())
+        })
+        .await;
     browser.close().await;
 }
 
@@ -539,5 +612,306 @@ async fn the_app_runs_under_its_content_security_policy() {
         .await
         .expect("read violations");
     assert_eq!(violations, serde_json::json!([]), "blocked by the policy");
+    browser.close().await;
+}
+
+/// Back and Forward bring the figures and the picker back together; a reversed range is said
+/// beside the dates, in French and in English, and a reversed range in a link is said too.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_period_picker_shows_what_is_displayed_after_back_and_forward() {
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store = &stores[0];
+    let totals = |period: &'static str| {
+        let server = &server;
+        async move {
+            let report: SalesReport = server
+                .api(&format!("/api/stores/{}/sales?period={period}", store.id))
+                .await;
+            format_eur(report.total.ttc, Lang::Fr)
+        }
+    };
+    let (last_month, last_12_months) = (totals("last_month").await, totals("last_12_months").await);
+    assert_ne!(last_month, last_12_months);
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+    browser.client.goto(&server.url("/ventes")).await.unwrap();
+    const READ: &str = r#"
+        const total = document.querySelector('#sales-table tfoot .ttc');
+        return { url: location.search, picked: (document.querySelector('#period') || {}).value,
+            total: total ? total.textContent : null,
+            error: (document.querySelector('#range-error') || {}).textContent || null,
+            notice: (document.querySelector('.period-unusable') || {}).textContent || null };
+    "#;
+    let choose = |value: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .client
+                .wait()
+                .for_element(Locator::Css("#period"))
+                .await
+                .unwrap()
+                .select_by_value(value)
+                .await
+                .unwrap();
+        }
+    };
+    let shows = |period: &'static str, total: String| {
+        move |v: &Value| {
+            (v["url"] == format!("?period={period}").as_str()
+                && v["picked"] == period
+                && v["total"] == total.as_str())
+            .then_some(())
+        }
+    };
+    choose("last_month").await;
+    browser
+        .wait_for("last month", READ, shows("last_month", last_month.clone()))
+        .await;
+    choose("last_12_months").await;
+    browser
+        .wait_for(
+            "this year",
+            READ,
+            shows("last_12_months", last_12_months.clone()),
+        )
+        .await;
+    browser.client.back().await.unwrap();
+    browser
+        .wait_for(
+            "last month again, after Back",
+            READ,
+            shows("last_month", last_month.clone()),
+        )
+        .await;
+    browser.client.forward().await.unwrap();
+    browser
+        .wait_for(
+            "this year again, after Forward",
+            READ,
+            shows("last_12_months", last_12_months.clone()),
+        )
+        .await;
+
+    // A reversed range: said under the dates, and the figures stay this year's.
+    choose("custom").await;
+    let set_date = |id: &'static str, date: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .client
+                .execute(
+                    "const input = document.getElementById(arguments[0]); input.value = arguments[1]; \
+                     input.dispatchEvent(new Event('input', { bubbles: true })); return true;",
+                    vec![Value::from(id), Value::from(date)],
+                )
+                .await
+                .unwrap();
+        }
+    };
+    set_date("from", "2026-11-30").await;
+    set_date("to", "2026-11-01").await;
+    browser
+        .click(Locator::Css(".custom-range button[type=submit]"))
+        .await;
+    let refused = browser
+        .wait_for("the reversed range refused", READ, |v| {
+            v["error"].as_str().map(|_| v.clone())
+        })
+        .await;
+    assert_eq!(
+        refused["error"],
+        "La date de début doit être avant la date de fin (ou le même jour)."
+    );
+    assert_eq!(refused["url"], "?period=last_12_months");
+    assert_eq!(refused["total"], last_12_months.as_str());
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .wait_for("the reversed range refused, in English", READ, |v| {
+            (v["error"] == "The start date must come before the end date (or be the same day).")
+                .then_some(())
+        })
+        .await;
+    // The same range in a link: the page says it shows this month instead.
+    browser
+        .client
+        .goto(&server.url("/ventes?period=custom&from=2026-11-30&to=2026-11-01"))
+        .await
+        .unwrap();
+    browser
+        .wait_for("the link's reversed range said", READ, |v| {
+            (v["notice"] == "The period in the address is not valid: here is this month.")
+                .then_some(())
+        })
+        .await;
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .wait_for("the link's reversed range said, in French", READ, |v| {
+            (v["notice"]
+                == "La période demandée dans l'adresse n'est pas valide : voici le mois en cours.")
+                .then_some(())
+        })
+        .await;
+    browser.close().await;
+}
+
+/// A register silent for three days: *Ventes* (this month) and *Z de caisse* say beside its
+/// figures that sales and Z files may be missing, in French and English, for the owner and for
+/// the accountant; a period over before its last sync carries no note.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_registers_figures_say_they_may_be_missing() {
+    use chrono::{Duration, Utc};
+    use multicaisse_core::store::{RegisterKind, RegisterStatus};
+    use multicaisse_server::secret::{new_token, secret_hash};
+    use multicaisse_server::storage::{LeaseOutcome, NewRegister};
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store = &stores[0];
+    // A fourth register, paired, that last synced three days ago: what the server's own
+    // pairing and sync write, at that time.
+    let storage = server.server.storage.clone();
+    // Three days and an hour: "il y a 3 jours" however long the test takes.
+    let (now, then) = (
+        Utc::now(),
+        Utc::now() - Duration::days(3) - Duration::hours(1),
+    );
+    let register = storage
+        .insert_register(&NewRegister {
+            store_id: store.id,
+            number: 4,
+            label: "Caisse du salon".into(),
+            kind: RegisterKind::Extra,
+            status: RegisterStatus::Active,
+            created_at: now - Duration::days(10),
+            activated_at: Some(now - Duration::days(10)),
+            suspended_at: None,
+        })
+        .await
+        .unwrap();
+    let code = secret_hash(&new_token());
+    storage
+        .create_pairing_code(register.id, &code, then + Duration::hours(1))
+        .await
+        .unwrap();
+    storage
+        .redeem_pairing_code(
+            &code,
+            &secret_hash(&new_token()),
+            "iPad salon",
+            "iPad Air",
+            then,
+        )
+        .await
+        .unwrap();
+    let LeaseOutcome::Acquired { session_id } = storage
+        .begin_sync(
+            store.id,
+            register.id,
+            then,
+            (then + Duration::minutes(2)).timestamp_millis(),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("the lease is free");
+    };
+    storage
+        .end_sync(
+            store.id,
+            register.id,
+            session_id,
+            then + Duration::seconds(30),
+        )
+        .await
+        .unwrap();
+
+    // The registers the notes are for, and what they say.
+    const NOTES: &str =
+        "return Object.fromEntries([...document.querySelectorAll('[data-register]')] \
+        .filter(e => e.querySelector('.may-lack')) \
+        .map(e => [e.dataset.register, e.querySelector('.may-lack').textContent]));";
+    // Besides ours, the demo's own registers that are late, as the server sees them.
+    let briefs: Vec<multicaisse_core::freshness::SyncBrief> = server
+        .api(&format!("/api/stores/{}/sync-brief", store.id))
+        .await;
+    let registers: Vec<multicaisse_core::store::Register> = server
+        .api(&format!("/api/stores/{}/registers", store.id))
+        .await;
+    let late: Vec<String> = briefs
+        .iter()
+        .filter(|b| {
+            matches!(
+                b.state,
+                multicaisse_core::freshness::SyncState::Late
+                    | multicaisse_core::freshness::SyncState::NeverSynced
+            )
+        })
+        .filter_map(|b| registers.iter().find(|r| r.id == b.register_id))
+        .map(|r| r.number.to_string())
+        .collect();
+    assert!(late.contains(&"4".to_string()), "{late:?}");
+    let notes_say = |expected: &'static str| {
+        let late = late.clone();
+        move |v: &Value| {
+            let notes = v.as_object()?;
+            let mut numbers: Vec<&String> = notes.keys().collect();
+            numbers.sort();
+            let mut wanted: Vec<&String> = late.iter().collect();
+            wanted.sort();
+            (numbers == wanted && notes["4"] == expected).then_some(())
+        }
+    };
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+    browser
+        .client
+        .goto(&server.url("/ventes?period=this_month"))
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the note on Ventes",
+            NOTES,
+            notes_say("⚠ dernière synchronisation il y a 3 jours : des ventes peuvent manquer"),
+        )
+        .await;
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .wait_for(
+            "the note in English",
+            NOTES,
+            notes_say("⚠ last synced 3 days ago: sales may be missing"),
+        )
+        .await;
+    browser.click(Locator::Css("button.lang-switch")).await;
+    // A day over before its last sync (and the demo's late registers') holds everything.
+    let day = (now - Duration::days(6)).date_naive();
+    browser
+        .client
+        .goto(&server.url(&format!("/ventes?period=custom&from={day}&to={day}")))
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the table of a period over before the last sync",
+            "return document.querySelectorAll('#sales-table tbody tr').length;",
+            |v| (v == 4).then_some(()),
+        )
+        .await;
+    let notes = browser.client.execute(NOTES, vec![]).await.unwrap();
+    assert_eq!(notes, serde_json::json!({}));
+    browser.client.goto(&server.url("/z")).await.unwrap();
+    const Z_NOTE: &str = "⚠ dernière synchronisation il y a 3 jours : des Z peuvent manquer";
+    browser
+        .wait_for("the note on Z de caisse", NOTES, notes_say(Z_NOTE))
+        .await;
+    // The accountant, who has no *Appareils*, is told as well.
+    browser.click(Locator::Css("button.sign-out")).await;
+    browser.sign_in(&server, &multicaisse_e2e::ACCOUNTANT).await;
+    browser.client.goto(&server.url("/z")).await.unwrap();
+    browser
+        .wait_for("the note for the accountant", NOTES, notes_say(Z_NOTE))
+        .await;
     browser.close().await;
 }

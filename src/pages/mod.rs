@@ -16,5 +16,6 @@ pub mod sign_in;
 pub mod states;
 pub mod subscription;
 pub mod support;
+pub mod sync_note;
 pub mod tickets;
 pub mod z;

@@ -14,13 +14,23 @@ use multicaisse_core::api::{SalesPeriod, SalesReport};
 use multicaisse_core::period::PeriodPreset;
 use multicaisse_core::store::Register;
 
-/// The period the URL asks for; this month when it asks for nothing usable.
-fn period_of(query: &leptos_router::params::ParamsMap) -> SalesPeriod {
-    let pairs: Vec<(String, String)> = ["period", "from", "to"]
+fn period_pairs(query: &leptos_router::params::ParamsMap) -> Vec<(String, String)> {
+    ["period", "from", "to"]
         .into_iter()
         .filter_map(|name| query.get(name).map(|value| (name.to_string(), value)))
-        .collect();
-    SalesPeriod::parse(&pairs).unwrap_or(SalesPeriod::Preset(PeriodPreset::ThisMonth))
+        .collect()
+}
+
+/// The period the URL asks for; this month when it asks for nothing usable.
+fn period_of(query: &leptos_router::params::ParamsMap) -> SalesPeriod {
+    SalesPeriod::parse(&period_pairs(query)).unwrap_or(SalesPeriod::Preset(PeriodPreset::ThisMonth))
+}
+
+/// The URL asks for a period it cannot have (a reversed range in a link, say): the page says
+/// so above this month's figures.
+fn period_unusable(query: &leptos_router::params::ParamsMap) -> bool {
+    let pairs = period_pairs(query);
+    !pairs.is_empty() && SalesPeriod::parse(&pairs).is_err()
 }
 
 #[component]
@@ -60,6 +70,9 @@ pub fn SalesPage() -> impl IntoView {
                 <PeriodPicker period/>
                 <a class="export-csv" href=csv download="">{move || t().export_csv}</a>
             </div>
+            {move || period_unusable(&query.read()).then(|| view! {
+                <p class="notice period-unusable" role="status">{t().period_unusable}</p>
+            })}
             {loaded(report, 4, move |report: SalesReport| {
                 let registers: Vec<Register> =
                     report.registers.iter().map(|r| r.register.clone()).collect();
@@ -119,13 +132,22 @@ fn PeriodPicker(period: Memo<SalesPeriod>) -> impl IntoView {
             }
         }
     };
+    let reversed = RwSignal::new(false);
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        go(format!(
-            "period=custom&from={}&to={}",
-            from.get_untracked(),
-            to.get_untracked()
-        ));
+        let (start, end) = (from.get_untracked(), to.get_untracked());
+        // ISO dates compare as text; a reversed range is said, not silently replaced.
+        let backwards = !start.is_empty() && !end.is_empty() && start > end;
+        reversed.set(backwards);
+        if !backwards {
+            go(format!("period=custom&from={start}&to={end}"));
+        }
+    };
+    // What the select shows is what the figures are for, after Back and Forward too: the
+    // `selected` attributes alone stop counting once the select has been used.
+    let shown_code = move || match period.get() {
+        SalesPeriod::Preset(p) if !custom.get() => p.code().to_string(),
+        _ => "custom".to_string(),
     };
     let selected = move |code: &str| match period.get() {
         SalesPeriod::Preset(p) => !custom.get() && p.code() == code,
@@ -134,7 +156,7 @@ fn PeriodPicker(period: Memo<SalesPeriod>) -> impl IntoView {
     view! {
         <div class="period-picker">
             <label for="period">{move || t().period_label}</label>
-            <select id="period" on:change=choose>
+            <select id="period" prop:value=shown_code on:change=choose>
                 {PeriodPreset::ALL
                     .into_iter()
                     .map(|p| {
@@ -161,6 +183,9 @@ fn PeriodPicker(period: Memo<SalesPeriod>) -> impl IntoView {
                                 <label for="to">{move || t().to_label}</label>
                                 <input id="to" type="date" required prop:value=to on:input=move |ev| to.set(event_target_value(&ev))/>
                                 <button type="submit">{move || t().apply}</button>
+                                {move || reversed.get().then(|| view! {
+                                    <p class="form-error" id="range-error" role="alert">{t().range_reversed}</p>
+                                })}
                             </form>
                         }
                     })

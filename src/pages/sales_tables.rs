@@ -2,12 +2,14 @@
 
 use crate::i18n::{use_lang, use_texts};
 use crate::pages::states::Empty;
+use crate::pages::sync_note::{sync_briefs, MayLackNote};
 use crate::pages::tickets::ventes_url;
 use leptos::prelude::*;
 use multicaisse_core::api::{SalesFigures, SalesPeriod, SalesReport, SalesTotals};
 use multicaisse_core::format::{
     format_change, format_count, format_eur, format_percent, format_rate,
 };
+use multicaisse_core::freshness::MayLack;
 use multicaisse_core::period::DateRange;
 use multicaisse_core::ticket::PaymentMethod;
 
@@ -61,12 +63,13 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
             </td>
         }
     };
+    let briefs = sync_briefs();
     let rows = report
         .registers
         .into_iter()
         .map(|row| {
             let (status, totals) = (row.register.status, row.totals);
-            let number = row.register.number;
+            let (number, register_id) = (row.register.number, row.register.id);
             view! {
                 <tr data-register=number class:no-sales=totals.ticket_count == 0>
                     <th scope="row" class="register-name">
@@ -79,6 +82,7 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
                         </a>
                         {(totals.ticket_count == 0)
                             .then(|| view! { <span class="hint">{move || t().no_sales}</span> })}
+                        <MayLackNote briefs register_id period_last_day=Some(range.to) what=MayLack::Sales/>
                     </th>
                     <td class="status">
                         <span class=format!("badge status-{}", status.code())>

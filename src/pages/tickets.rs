@@ -65,6 +65,18 @@ pub fn TicketsPanel(register: Register, period: Memo<SalesPeriod>, zone: String)
             )
         }
     };
+    // The dialog closed (Escape, or its button): the ticket leaves the URL, and the focus goes
+    // back to the number that opened it.
+    let close_ticket = {
+        let navigate = navigate.clone();
+        move |sequence: u64| {
+            navigate(
+                &ventes_url(period.get_untracked(), Some(number), None),
+                Default::default(),
+            );
+            focus_ticket_button(sequence);
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         page.set(1);
@@ -139,7 +151,11 @@ pub fn TicketsPanel(register: Register, period: Memo<SalesPeriod>, zone: String)
             })}
             {move || {
                 let zone = detail_zone.clone();
-                opened.get().map(|sequence| view! { <TicketDetailView register_id sequence zone/> })
+                let close_ticket = close_ticket.clone();
+                opened.get().map(|sequence| {
+                    let on_close = move || close_ticket(sequence);
+                    view! { <TicketDetailView register_id sequence zone on_close/> }
+                })
             }}
         </section>
     }
@@ -185,13 +201,57 @@ fn TicketRow(
     }
 }
 
+fn focus_ticket_button(sequence: u64) {
+    use wasm_bindgen::JsCast;
+    let selector = format!("#tickets-table tr[data-ticket='{sequence}'] button");
+    let button = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(&selector).ok().flatten())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(button) = button {
+        let _ = button.focus();
+    }
+}
+
+/// One ticket in a modal dialog, where the eye is: drawn under the 50 rows, it seemed that
+/// opening a ticket did nothing. The browser's dialog closes on Escape and keeps the focus
+/// inside while it is open.
 #[component]
-fn TicketDetailView(register_id: i64, sequence: u64, zone: String) -> impl IntoView {
+fn TicketDetailView(
+    register_id: i64,
+    sequence: u64,
+    zone: String,
+    on_close: impl Fn() + Clone + 'static,
+) -> impl IntoView {
+    let t = use_texts();
     let detail = LocalResource::new(move || api::ticket(register_id, sequence));
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    Effect::new(move || {
+        if let Some(dialog) = dialog.get() {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+            }
+        }
+    });
+    let close = move |_| {
+        if let Some(dialog) = dialog.get_untracked() {
+            dialog.close();
+        }
+    };
     view! {
-        <div class="ticket-detail" id="ticket-detail" data-ticket=sequence>
+        <dialog
+            node_ref=dialog
+            class="ticket-detail"
+            id="ticket-detail"
+            data-ticket=sequence
+            aria-labelledby="ticket-detail-title"
+            on:close=move |_| on_close()
+        >
+            <div class="dialog-head">
+                <button type="button" class="close dialog-close" on:click=close>{move || t().close}</button>
+            </div>
             {fetched(detail, 3, move |detail| view! { <TicketDetailBody detail zone=zone.clone()/> })}
-        </div>
+        </dialog>
     }
 }
 
@@ -260,7 +320,7 @@ fn TicketDetailBody(detail: TicketDetail, zone: String) -> impl IntoView {
         .collect_view();
     let (kind, number) = (ticket.kind, ticket.sequence);
     view! {
-        <h3>{move || t().ticket_title} {number} " · " {move || kind_word(t(), kind)}</h3>
+        <h3 id="ticket-detail-title">{move || t().ticket_title} {number} " · " {move || kind_word(t(), kind)}</h3>
         <p class="hint">{move || local_date_time(at, &zone, lang.get())}</p>
         <p class="chain-status" class:broken=!intact role="status">{chain_words}</p>
         {chain
@@ -295,11 +355,15 @@ fn TicketDetailBody(detail: TicketDetail, zone: String) -> impl IntoView {
             </table>
         </div>
         <ul class="ticket-payments">{payments}</ul>
-        <dl class="hashes">
-            <dt>{move || t().previous_hash_label}</dt>
-            <dd><code>{detail.previous_hash.to_hex()}</code></dd>
-            <dt>{move || t().hash_label}</dt>
-            <dd><code class="ticket-hash">{detail.hash.to_hex()}</code></dd>
-        </dl>
+        // For an auditor, not for the owner's first look.
+        <details class="technical">
+            <summary>{move || t().technical_details}</summary>
+            <dl class="hashes">
+                <dt>{move || t().previous_hash_label}</dt>
+                <dd><code>{detail.previous_hash.to_hex()}</code></dd>
+                <dt>{move || t().hash_label}</dt>
+                <dd><code class="ticket-hash">{detail.hash.to_hex()}</code></dd>
+            </dl>
+        </details>
     }
 }

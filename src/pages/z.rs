@@ -6,11 +6,13 @@ use crate::api;
 use crate::api::ClientError;
 use crate::i18n::use_lang;
 use crate::pages::states::{fetched, loaded};
+use crate::pages::sync_note::{sync_briefs, Briefs, MayLackNote};
 use crate::session::{use_session, use_store_id};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use leptos::prelude::*;
 use multicaisse_core::closure::ClosureKind;
 use multicaisse_core::format::{format_count, Lang};
+use multicaisse_core::freshness::MayLack;
 use multicaisse_core::integrity;
 use multicaisse_core::store::Register;
 use multicaisse_core::verification::RegisterVerification;
@@ -178,6 +180,7 @@ pub fn ZPage() -> impl IntoView {
     };
     let progress = RwSignal::new(Progress::Idle);
     let registers = crate::session::store_resource(api::registers);
+    let briefs = sync_briefs();
     let fetch_file = move |path: String, name: String, mime: &'static str| {
         progress.set(Progress::Preparing(name.clone()));
         leptos::task::spawn_local(async move {
@@ -314,7 +317,7 @@ pub fn ZPage() -> impl IntoView {
             </p>
             {loaded(registers, 4, move |list: Vec<Register>| {
                 list.into_iter()
-                    .map(|register| view! { <RegisterZ register month year=Signal::derive(chosen_year) fetch_file=fetch_file/> })
+                    .map(|register| view! { <RegisterZ register month year=Signal::derive(chosen_year) fetch_file=fetch_file briefs/> })
                     .collect_view()
             })}
         </section>
@@ -327,6 +330,7 @@ fn RegisterZ(
     month: RwSignal<NaiveDate>,
     year: Signal<ZPeriod>,
     fetch_file: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static,
+    briefs: Briefs,
 ) -> impl IntoView {
     let lang = use_lang();
     let tx = move || texts(lang.get());
@@ -337,6 +341,7 @@ fn RegisterZ(
     view! {
         <article class="register-z" data-register=number>
             <h2>{label}</h2>
+            <MayLackNote briefs register_id=id period_last_day=None what=MayLack::Closures/>
             {fetched(verification, 2, move |v: RegisterVerification| {
                 let summary = integrity::summary(&v, lang.get());
                 let intact = v.is_intact();

@@ -578,6 +578,63 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
     }
 }
 
+/// How a register's figures stand with its syncs, for the pages that show its sales and Z
+/// files to whoever may read them (an accountant does not see *Appareils*).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncBrief {
+    pub register_id: i64,
+    pub state: SyncState,
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+/// What a figure beside which a register's note stands may lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MayLack {
+    /// Ventes: the sales of the period shown.
+    Sales,
+    /// Z de caisse: the register's closures.
+    Closures,
+}
+
+/// The note beside a register's figures when they may not be final: it is in service but
+/// late or has never synced, and the period shown runs to (or past) the business day of its
+/// last sync — a period over before then holds everything the register sold in it.
+/// `last_sync` is that sync and its business day in the store's time zone; `period_last_day`
+/// is the period's last day, `None` for everything so far.
+pub fn may_lack_note(
+    state: SyncState,
+    last_sync: Option<(DateTime<Utc>, chrono::NaiveDate)>,
+    period_last_day: Option<chrono::NaiveDate>,
+    now: DateTime<Utc>,
+    what: MayLack,
+    lang: Lang,
+) -> Option<String> {
+    if !matches!(state, SyncState::Late | SyncState::NeverSynced) {
+        return None;
+    }
+    let lacking = match (what, lang) {
+        (MayLack::Sales, Lang::Fr) => "des ventes peuvent manquer",
+        (MayLack::Sales, Lang::En) => "sales may be missing",
+        (MayLack::Closures, Lang::Fr) => "des Z peuvent manquer",
+        (MayLack::Closures, Lang::En) => "Z files may be missing",
+    };
+    match last_sync {
+        None => Some(match lang {
+            Lang::Fr => format!("jamais synchronisée : {lacking}"),
+            Lang::En => format!("never synced: {lacking}"),
+        }),
+        Some((_, day)) if period_last_day.is_some_and(|last| last < day) => None,
+        Some((at, _)) => Some(match lang {
+            Lang::Fr => format!(
+                "dernière synchronisation {} : {lacking}",
+                ago(at, now, lang)
+            ),
+            Lang::En => format!("last synced {}: {lacking}", ago(at, now, lang)),
+        }),
+    }
+}
+
 impl StepReason {
     /// One line saying why a step is in the plan.
     pub fn describe(&self, lang: Lang) -> String {
@@ -951,6 +1008,55 @@ mod tests {
         assert_eq!(
             ago(now() + Duration::seconds(5), now(), Lang::En),
             "just now"
+        );
+    }
+
+    #[test]
+    fn a_late_registers_figures_say_they_may_lack_sales_unless_the_period_ended_before() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        let synced = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let note = |state, period_last_day, what, lang| {
+            may_lack_note(state, Some((synced, day)), period_last_day, now, what, lang)
+        };
+        let this_month = Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap());
+        let november = Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        assert_eq!(
+            note(SyncState::Late, this_month, MayLack::Sales, Lang::Fr).as_deref(),
+            Some("dernière synchronisation il y a 2 jours : des ventes peuvent manquer")
+        );
+        assert_eq!(
+            note(SyncState::Late, this_month, MayLack::Sales, Lang::En).as_deref(),
+            Some("last synced 2 days ago: sales may be missing")
+        );
+        assert_eq!(
+            note(SyncState::Late, None, MayLack::Closures, Lang::Fr).as_deref(),
+            Some("dernière synchronisation il y a 2 jours : des Z peuvent manquer")
+        );
+        // November ended before the last sync: everything of it is here.
+        assert_eq!(
+            note(SyncState::Late, november, MayLack::Sales, Lang::Fr),
+            None
+        );
+        // Up to date, waiting for a resync, or out of service: the figures are final.
+        for state in [
+            SyncState::UpToDate,
+            SyncState::NeedsResync,
+            SyncState::OutOfService,
+        ] {
+            assert_eq!(note(state, this_month, MayLack::Sales, Lang::Fr), None);
+        }
+        assert_eq!(
+            may_lack_note(
+                SyncState::NeverSynced,
+                None,
+                this_month,
+                now,
+                MayLack::Sales,
+                Lang::Fr
+            )
+            .as_deref(),
+            Some("jamais synchronisée : des ventes peuvent manquer")
         );
     }
 }

@@ -17,8 +17,8 @@ use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::Capability;
 use multicaisse_core::format::Lang;
 use multicaisse_core::freshness::{
-    store_freshness, FleetPage, FleetQuery, FleetRow, Moments, StoreFreshness, FLEET_PAGE_SIZE,
-    TIMELINE_DAYS,
+    store_freshness, FleetPage, FleetQuery, FleetRow, Moments, StoreFreshness, SyncBrief,
+    FLEET_PAGE_SIZE, TIMELINE_DAYS,
 };
 use multicaisse_core::store::Store;
 use schemars::JsonSchema;
@@ -63,6 +63,10 @@ pub fn routes() -> ApiRoutes {
                 ..RouteDoc::new(Method::GET, "/stores/{store_id}/sync-status", "Each register's sync freshness and state, the sync plan, the lease holder and refused attempts (the devices page polls it)", view_sync, None, schema::<StoreFreshness>)
             },
             status,
+        )
+        .add(
+            RouteDoc::new(Method::GET, "/stores/{store_id}/sync-brief", "Each register's sync state and last sync, for the pages that show its figures (whoever may see the sales)", Access::Store(Capability::ViewSales), None, schema::<Vec<SyncBrief>>),
+            brief,
         )
         .add(
             RouteDoc {
@@ -222,4 +226,18 @@ async fn fleet(
         total: slice.total,
         counts: slice.counts,
     }))
+}
+
+async fn brief(State(state): State<AppState>, scope: InStore) -> AppResult<Json<Vec<SyncBrief>>> {
+    let now = Utc::now();
+    let rows = state.storage.sync_status(scope.store_id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|row| SyncBrief {
+                register_id: row.register_id,
+                state: row.facts.state(now),
+                last_sync_at: row.facts.last_sync_at,
+            })
+            .collect(),
+    ))
 }

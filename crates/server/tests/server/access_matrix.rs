@@ -340,6 +340,9 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
         ("GET", "/stores/{store_id}/registers") => {
             (format!("/stores/{store}/registers"), None, READERS)
         }
+        ("GET", "/stores/{store_id}/sync-brief") => {
+            (format!("/stores/{store}/sync-brief"), None, READERS)
+        }
         ("GET", "/stores/{store_id}/sales") => (
             format!("/stores/{store}/sales?period=this_month"),
             None,

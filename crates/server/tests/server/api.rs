@@ -15,6 +15,7 @@ use support::fixture::small_store;
 use support::{Backend, TestApp, TEST_INDEX_HTML};
 
 on_both_backends!(
+    the_apps_files_say_how_long_to_keep_them,
     tickets_drill_down,
     charts_and_csv_agree_with_the_report,
     sales_figures_match_hand_computed_ones,
@@ -76,6 +77,48 @@ async fn client_routes_get_the_app(backend: Backend) {
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(response.text().await.unwrap(), TEST_INDEX_HTML, "{path}");
     }
+}
+
+/// The app's files: a hashed name is kept a year by browsers and sent compressed; the page and
+/// its client routes are asked again each time; a hashed name that is gone (a page open across
+/// an upgrade) is a 404 rather than the page, which would be cached a year under that name.
+async fn the_apps_files_say_how_long_to_keep_them(backend: Backend) {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), TEST_INDEX_HTML).unwrap();
+    let module = "chunk_7-0123456789abcdef.wasm";
+    std::fs::write(dist.path().join(module), vec![0u8; 4096]).unwrap();
+    let app = TestApp::spawn_serving(&backend, dist).await;
+    let get = |path: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(format!("{}{path}", app.server.url()))
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let response = get(format!("/{module}")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    for page in ["/", "/index.html", "/ventes"] {
+        let response = get(page.to_string()).await;
+        assert_eq!(response.status(), 200, "{page}");
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{page}");
+    }
+    let gone = get("/chunk_7-fedcba9876543210.wasm".into()).await;
+    assert_eq!(gone.status(), 404);
+    assert_ne!(
+        gone.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let api = get("/api/health".into()).await;
+    assert_eq!(api.headers()["cache-control"], "no-store");
 }
 
 async fn stores_and_registers_are_listed(backend: Backend) {

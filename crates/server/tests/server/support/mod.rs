@@ -204,6 +204,11 @@ impl TestApp {
         TestApp::start_on(db, dist, tweak, true).await
     }
 
+    /// The real server over a fresh database, serving this `dist/`.
+    pub async fn spawn_serving(backend: &Backend, dist: TempDir) -> TestApp {
+        TestApp::start_on(TestDb::fresh(backend).await, dist, |_| {}, true).await
+    }
+
     /// Stops the server, keeping its database and its `dist/` for [`TestApp::restart`].
     pub fn into_parts(self) -> (TestDb, TempDir) {
         drop(self.server);
