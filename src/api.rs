@@ -423,6 +423,11 @@ pub async fn decommissions(lang: Lang) -> Result<Vec<Decommission>, ClientError>
     get(&format!("/api/decommissions?lang={}", lang.code())).await
 }
 
+/// A store's decommissions in progress.
+pub async fn store_decommissions(store_id: i64) -> Result<Vec<Decommission>, ClientError> {
+    get(&format!("/api/stores/{store_id}/decommissions")).await
+}
+
 pub async fn registers(store_id: i64) -> Result<Vec<Register>, ClientError> {
     get(&format!("/api/stores/{store_id}/registers")).await
 }

@@ -107,7 +107,34 @@ async fn the_owner_walks_the_wizard_while_the_register_syncs() {
             register.number
         )))
         .await;
+    // Starting asks first; going back starts nothing.
     owner.click(Locator::Css("#start-decommission")).await;
+    let question = owner
+        .wait_for(
+            "the question before starting",
+            "return (document.querySelector('#confirm-start-question') || {}).textContent || null;",
+            |v| v.as_str().map(str::to_string),
+        )
+        .await;
+    assert!(
+        question.starts_with(&format!(
+            "Commencer la mise hors service de «\u{a0}{}\u{a0}»\u{a0}? La caisse continue de vendre",
+            register.label
+        )),
+        "{question}"
+    );
+    owner.click(Locator::Css("#start-decommission-back")).await;
+    owner
+        .wait_for(
+            "no decommission started",
+            "return !!document.querySelector('#start-decommission') && !document.querySelector('#wizard li.step');",
+            |v| (v == true).then_some(()),
+        )
+        .await;
+    owner.click(Locator::Css("#start-decommission")).await;
+    owner
+        .click(Locator::Css("#start-decommission-confirm"))
+        .await;
     let blocked = owner
         .wait_for("the wizard, blocked on step 2", READ, |v| {
             (state(v, "2")? == "blocked").then(|| v.clone())
@@ -275,15 +302,16 @@ async fn a_double_click_takes_a_step_once() {
         steps: document.querySelectorAll('#wizard li.step').length, \
         cancelled: !!document.querySelector('#wizard .notice'), \
         cancel: !!document.querySelector('#cancel-decommission') };";
+    owner.click(Locator::Css("#start-decommission")).await;
     owner
         .client
         .wait()
-        .for_element(Locator::Css("#start-decommission"))
+        .for_element(Locator::Css("#start-decommission-confirm"))
         .await
-        .expect("the start button");
+        .expect("the confirmation");
     let disabled = owner
         .client
-        .execute(DOUBLE_CLICK, vec![json!("#start-decommission")])
+        .execute(DOUBLE_CLICK, vec![json!("#start-decommission-confirm")])
         .await
         .unwrap();
     assert_eq!(
@@ -294,6 +322,16 @@ async fn a_double_click_takes_a_step_once() {
     owner
         .wait_for("the wizard started", SEEN, |v| {
             (v["steps"].as_u64()? == 7 && v["cancel"] == true).then_some(())
+        })
+        .await;
+    let badge = format!(
+        "return (document.querySelector(\"table.registers tr[data-register='{}'] .under-way\") || {{}}).textContent || null;",
+        register.number
+    );
+    // The list marks it as on its way out.
+    owner
+        .wait_for("the list marks the decommission", &badge, |v| {
+            (v == "mise hors service en cours").then_some(())
         })
         .await;
     // Long enough for a second request's answer to be drawn, had one been sent.
@@ -327,6 +365,11 @@ async fn a_double_click_takes_a_step_once() {
             (v["cancelled"] == true).then_some(())
         })
         .await;
+    owner
+        .wait_for("the list no longer marks it", &badge, |v| {
+            v.is_null().then_some(())
+        })
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let seen = owner.client.execute(SEEN, vec![]).await.unwrap();
     assert_eq!(seen["error"], Value::Null, "{seen}");
@@ -350,6 +393,51 @@ async fn a_double_click_takes_a_step_once() {
     assert_eq!(
         about_it(multicaisse_core::auth::AuditEvent::DecommissionCancelled),
         1
+    );
+
+    // Cancelled, it may be started again (the page is in English now).
+    let again = owner
+        .wait_for(
+            "the button to start again",
+            "return (document.querySelector('#start-decommission') || {}).textContent || null;",
+            |v| v.as_str().map(str::to_string),
+        )
+        .await;
+    assert_eq!(again, "Start the decommission again");
+    owner.click(Locator::Css("#start-decommission")).await;
+    owner
+        .click(Locator::Css("#start-decommission-confirm"))
+        .await;
+    owner
+        .wait_for("the wizard started again", SEEN, |v| {
+            (v["steps"].as_u64()? == 7 && v["cancel"] == true && v["cancelled"] == false)
+                .then_some(())
+        })
+        .await;
+    // Its steps are numbered once, by the list; the principal register offers no wizard.
+    let seen = owner
+        .client
+        .execute(
+            "return { titles: [...document.querySelectorAll('#wizard li.step strong')].map(s => s.textContent), \
+             principal: [...document.querySelectorAll('table.registers tbody tr')] \
+                .filter(tr => tr.querySelector('.principal-note')) \
+                .map(tr => [tr.dataset.register, !!tr.querySelector('.open-wizard'), tr.querySelector('.principal-note').textContent]) };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let titles = seen["titles"].as_array().unwrap();
+    assert_eq!(titles.len(), 7, "{seen}");
+    assert!(
+        titles.iter().all(|t| !t
+            .as_str()
+            .unwrap()
+            .starts_with(|c: char| c.is_ascii_digit())),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["principal"],
+        json!([["1", false, "Part of the base plan"]])
     );
     owner.close().await;
 }

@@ -117,6 +117,24 @@ async fn an_owner_asks_support_activates_and_the_checklist_shows_what_differs() 
             request.id
         )))
         .await;
+    // Activating bills the shop: support is asked first.
+    let question = support
+        .wait_for(
+            "the question before activating",
+            "return (document.querySelector('#request-queue .confirm-activation') || {}).textContent || null;",
+            |v| v.as_str().map(str::to_string),
+        )
+        .await;
+    assert_eq!(
+        question,
+        "Activer cette caisse ? Elle est facturée à la boutique chaque mois à partir d'aujourd'hui, jusqu'à sa mise hors service."
+    );
+    support
+        .click(Locator::Css(&format!(
+            "#request-queue tr[data-request='{}'] button.confirm-activate",
+            request.id
+        )))
+        .await;
     let code = support
         .wait_for(
             "the pairing code",

@@ -34,6 +34,12 @@ pub struct WizardTexts {
     sales_link: &'static str,
     live: &'static str,
     support_only: &'static str,
+    principal_row: &'static str,
+    confirm_start: (&'static str, &'static str),
+    confirm_yes: &'static str,
+    confirm_no: &'static str,
+    start_again: &'static str,
+    under_way: &'static str,
 }
 
 const FR: WizardTexts = WizardTexts {
@@ -52,6 +58,12 @@ const FR: WizardTexts = WizardTexts {
     sales_link: "Voir les ventes de cette caisse",
     live: "Mis à jour en direct pendant que vous synchronisez l'iPad.",
     support_only: "Le support confirme cette étape quand les étapes 2 à 4 sont faites.",
+    principal_row: "Fait partie de l'abonnement de base",
+    confirm_start: ("Commencer la mise hors service de «\u{a0}", "\u{a0}»\u{a0}? La caisse continue de vendre jusqu'à la suspension ; sa facturation s'arrête le jour où le support la suspend. Vous pourrez annuler jusque-là."),
+    confirm_yes: "Oui, commencer",
+    confirm_no: "Non, revenir",
+    start_again: "Recommencer la mise hors service",
+    under_way: "mise hors service en cours",
 };
 
 const EN: WizardTexts = WizardTexts {
@@ -70,6 +82,12 @@ const EN: WizardTexts = WizardTexts {
     sales_link: "See this register's sales",
     live: "Updated live while you sync the iPad.",
     support_only: "Support confirms this step once steps 2 to 4 are done.",
+    principal_row: "Part of the base plan",
+    confirm_start: ("Start decommissioning “", "”? The register keeps selling until it is suspended; its billing stops the day support suspends it. You can cancel until then."),
+    confirm_yes: "Yes, start",
+    confirm_no: "No, go back",
+    start_again: "Start the decommission again",
+    under_way: "decommission under way",
 };
 
 pub fn wizard_texts(lang: Lang) -> &'static WizardTexts {
@@ -92,7 +110,7 @@ pub fn state_code(state: &StepState) -> &'static str {
 /// A step in words: its title, its state, and what blocks it.
 pub fn step_line(step: &StepView, zone: &str, lang: Lang) -> (String, String) {
     let tx = wizard_texts(lang);
-    let title = format!("{}. {}", step.number, step.step.label(lang));
+    let title = step.step.label(lang).to_string();
     let state = match &step.state {
         StepState::Done { at: Some(at) } => {
             format!("{} — {}", tx.done, local_date_time(*at, zone, lang))
@@ -113,6 +131,14 @@ pub fn DecommissionPage() -> impl IntoView {
     let lang = use_lang();
     let tx = move || wizard_texts(lang.get());
     let registers = crate::session::store_resource(api::registers);
+    // Which registers are on their way out, marked in the list; asked again after each step.
+    let under_way = crate::session::store_resource(api::store_decommissions);
+    let is_under_way = move |register_id: i64| {
+        under_way
+            .get()
+            .and_then(|answer| answer.ok().flatten())
+            .is_some_and(|list| list.iter().any(|d| d.register_id == register_id))
+    };
     // The register whose wizard is open is in the address (`?register=N`), so that a link or
     // a reload opens it again: the wizard is left and resumed.
     let query = use_query_map();
@@ -147,17 +173,28 @@ pub fn DecommissionPage() -> impl IntoView {
                     .into_iter()
                     .map(|register| {
                         let (kind, status) = (register.kind, register.status);
-                        let number = register.number;
+                        let (number, register_id) = (register.number, register.id);
                         let label = register.label.clone();
                         view! {
                             <tr data-register=number>
                                 <th scope="row">{label}</th>
                                 <td>{move || t().kind(kind)}</td>
-                                <td><span class=format!("badge status-{}", status.code())>{move || t().status(status)}</span></td>
                                 <td>
-                                    <button type="button" class="link open-wizard" on:click=move |_| open.with_value(|open| open(number))>
-                                        {move || tx().open}
-                                    </button>
+                                    <span class=format!("badge status-{}", status.code())>{move || t().status(status)}</span>
+                                    {move || is_under_way(register_id).then(|| view! { " " <span class="badge under-way">{tx().under_way}</span> })}
+                                </td>
+                                <td>
+                                    {if kind == RegisterKind::Principal {
+                                        // Its wizard could only refuse.
+                                        view! { <span class="muted principal-note">{move || tx().principal_row}</span> }.into_any()
+                                    } else {
+                                        view! {
+                                            <button type="button" class="link open-wizard" on:click=move |_| open.with_value(|open| open(number))>
+                                                {move || tx().open}
+                                            </button>
+                                        }
+                                        .into_any()
+                                    }}
                                 </td>
                             </tr>
                         }
@@ -180,13 +217,13 @@ pub fn DecommissionPage() -> impl IntoView {
                 }
                 .into_any()
             })}
-            {move || chosen.get().map(|register| view! { <Wizard register/> })}
+            {move || chosen.get().map(|register| view! { <Wizard register on_step=move || under_way.refetch()/> })}
         </section>
     }
 }
 
 #[component]
-fn Wizard(register: Register) -> impl IntoView {
+fn Wizard(register: Register, on_step: impl Fn() + Copy + 'static) -> impl IntoView {
     let lang = use_lang();
     let tx = move || wizard_texts(lang.get());
     let session = use_session();
@@ -200,7 +237,11 @@ fn Wizard(register: Register) -> impl IntoView {
     let id = register.id;
     let number = register.number;
     let principal = register.kind == RegisterKind::Principal;
-    let in_service = register.status == RegisterStatus::Active;
+    // A decommission under way leaves the register selling: once cancelled it may start again.
+    let in_service = matches!(
+        register.status,
+        RegisterStatus::Active | RegisterStatus::DecommissionRequested
+    );
     let answer = RwSignal::new(None::<Result<Option<Decommission>, ClientError>>);
     let error = RwSignal::new(None::<String>);
     let fetch = move || {
@@ -220,8 +261,14 @@ fn Wizard(register: Register) -> impl IntoView {
         fetch();
     });
     crate::pages::states::poll_while_visible(fetch, POLL);
+    // Starting asks first: it leads to a register out of service. The question stays, its
+    // button disabled, until the server has answered.
+    let asking = RwSignal::new(false);
     let step = Mutation::new(move |action: &'static str| async move {
-        match api::decommission_action(id, action, lang.get_untracked()).await {
+        let answered = api::decommission_action(id, action, lang.get_untracked()).await;
+        asking.set(false);
+        on_step();
+        match answered {
             Ok(done) => {
                 error.set(None);
                 answer.set(Some(Ok(Some(done))));
@@ -231,6 +278,30 @@ fn Wizard(register: Register) -> impl IntoView {
     });
     let act = move |action: &'static str| step.send(action);
     let busy = move || step.pending().get();
+    let label = register.label.clone();
+    let start = move |again: bool| {
+        let label = label.clone();
+        view! {
+            {move || if asking.get() {
+                let (before, after) = tx().confirm_start;
+                view! {
+                    <div class="confirm card" id="confirm-start" role="group" aria-labelledby="confirm-start-question">
+                        <p id="confirm-start-question">{before} {label.clone()} {after}</p>
+                        <button type="button" class="primary" id="start-decommission-confirm" disabled=busy aria-busy=move || busy().to_string() on:click=move |_| act("")>{tx().confirm_yes}</button>
+                        <button type="button" id="start-decommission-back" on:click=move |_| asking.set(false)>{tx().confirm_no}</button>
+                    </div>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <button type="button" class="primary" id="start-decommission" disabled=busy on:click=move |_| asking.set(true)>
+                        {move || if again { tx().start_again } else { tx().start }}
+                    </button>
+                }
+                .into_any()
+            }}
+        }
+    };
     let body = move || -> AnyView {
         if principal {
             return view! { <p class="notice" id="wizard-principal">{move || tx().principal}</p> }
@@ -238,18 +309,23 @@ fn Wizard(register: Register) -> impl IntoView {
         }
         match answer.get() {
             None => view! { <Skeleton rows=4/> }.into_any(),
-            Some(Err(error)) => view! { <ErrorBox error on_retry=Callback::new(move |_| fetch())/> }.into_any(),
+            Some(Err(error)) => {
+                view! { <ErrorBox error on_retry=Callback::new(move |_| fetch())/> }.into_any()
+            }
             Some(Ok(None)) => view! {
                 <p class="muted">{move || tx().not_started}</p>
-                {in_service.then(|| view! {
-                    <button type="button" class="primary" id="start-decommission" disabled=busy aria-busy=move || busy().to_string() on:click=move |_| act("")>{move || tx().start}</button>
-                })}
+                {in_service.then(|| start(false))}
             }
             .into_any(),
             Some(Ok(Some(d))) => {
                 let cancelled = d.progress.cancelled_at.is_some();
-                let ready = |step: Step| d.steps.iter().any(|s| s.step == step && s.state == StepState::Ready);
-                let (suspend_ready, uninstall_ready) = (ready(Step::Suspended), ready(Step::Uninstalled));
+                let ready = |step: Step| {
+                    d.steps
+                        .iter()
+                        .any(|s| s.step == step && s.state == StepState::Ready)
+                };
+                let (suspend_ready, uninstall_ready) =
+                    (ready(Step::Suspended), ready(Step::Uninstalled));
                 let may_cancel = !cancelled && d.progress.suspended_at.is_none();
                 let steps = d
                     .steps
@@ -269,6 +345,8 @@ fn Wizard(register: Register) -> impl IntoView {
                     .collect_view();
                 view! {
                     {cancelled.then(|| view! { <p class="notice">{move || tx().cancelled}</p> })}
+                    // A cancelled decommission may be started again.
+                    {(cancelled && in_service).then(|| start(true))}
                     <ol class="wizard-steps">{steps}</ol>
                     <div class="wizard-actions">
                         {(suspend_ready && !cancelled).then(|| if is_support() {

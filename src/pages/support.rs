@@ -30,6 +30,8 @@ struct SupportTexts {
     refuse: &'static str,
     reason: &'static str,
     confirm_refusal: &'static str,
+    confirm_activation: &'static str,
+    activate_yes: &'static str,
     cancel: &'static str,
     activated: &'static str,
     pairing: &'static str,
@@ -61,6 +63,8 @@ const FR: SupportTexts = SupportTexts {
     refuse: "Refuser",
     reason: "Motif du refus (le propriétaire le lira)",
     confirm_refusal: "Confirmer le refus",
+    confirm_activation: "Activer cette caisse ? Elle est facturée à la boutique chaque mois à partir d'aujourd'hui, jusqu'à sa mise hors service.",
+    activate_yes: "Oui, activer",
     cancel: "Annuler",
     activated: "activée pour",
     pairing: "Code d'appairage de l'iPad :",
@@ -92,6 +96,8 @@ const EN: SupportTexts = SupportTexts {
     refuse: "Refuse",
     reason: "Why it is refused (the owner will read it)",
     confirm_refusal: "Confirm the refusal",
+    confirm_activation: "Activate this register? The shop is billed for it every month from today, until it is decommissioned.",
+    activate_yes: "Yes, activate",
     cancel: "Cancel",
     activated: "activated for",
     pairing: "The iPad's pairing code:",
@@ -148,6 +154,7 @@ fn RequestQueue() -> impl IntoView {
     });
     let activation = RwSignal::new(None::<Activation>);
     let refusing = RwSignal::new(None::<i64>);
+    let confirming = RwSignal::new(None::<i64>);
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let failed = move |e: ClientError| error.set(Some(e.said(lang.get_untracked())));
@@ -189,8 +196,17 @@ fn RequestQueue() -> impl IntoView {
                 <td>{move || request.with_value(|r| request_outcome(r, SERVICE_ZONE, lang.get()))}</td>
                 <td>{move || format!("{by}, {}", local_date_time(at, SERVICE_ZONE, lang.get()))}</td>
                 <td class="actions">
-                    {move || (pending && refusing.get() != Some(id)).then(|| view! {
-                        <button type="button" class="primary activate" disabled=deciding on:click=move |_| activate(id)>{move || tx().activate}</button>
+                    // Activating bills the shop: it asks first.
+                    {move || (confirming.get() == Some(id)).then(|| view! {
+                        <div class="confirm" role="group">
+                            <p class="confirm-activation">{move || tx().confirm_activation}</p>
+                            <button type="button" class="primary confirm-activate" disabled=deciding on:click=move |_| { confirming.set(None); activate(id) }>{move || tx().activate_yes}</button>
+                            " "
+                            <button type="button" class="back" on:click=move |_| confirming.set(None)>{move || tx().cancel}</button>
+                        </div>
+                    })}
+                    {move || (pending && refusing.get() != Some(id) && confirming.get() != Some(id)).then(|| view! {
+                        <button type="button" class="primary activate" disabled=deciding on:click=move |_| confirming.set(Some(id))>{move || tx().activate}</button>
                         " "
                         <button type="button" class="refuse" on:click=move |_| { reason.set(String::new()); refusing.set(Some(id)) }>{move || tx().refuse}</button>
                     })}
@@ -346,7 +362,8 @@ fn Decommissions() -> impl IntoView {
                 <strong>{name}</strong>
                 {move || current.as_ref().map(|step| {
                     let (title, state) = step_line(step, SERVICE_ZONE, lang.get());
-                    format!(" — {title}{}{state}", colon(lang.get()))
+                    // Alone on its line, the step says which of the wizard's it is.
+                    format!(" — {}. {title}{}{state}", step.number, colon(lang.get()))
                 })}
                 {ready.then(|| view! {
                     " "

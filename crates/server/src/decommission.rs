@@ -279,13 +279,19 @@ pub async fn cancel(
 }
 
 /// Every wizard in progress, across stores, judged now (support's list).
+/// The decommissions in progress, of one store or of every store (support's list).
 pub async fn in_progress(
     storage: &dyn Storage,
+    store_id: Option<i64>,
     now: DateTime<Utc>,
     lang: Lang,
 ) -> AppResult<Vec<Decommission>> {
     let mut all = Vec::new();
-    for decommission in storage.decommissions_in_progress().await? {
+    let under_way = storage.decommissions_in_progress().await?;
+    for decommission in under_way
+        .into_iter()
+        .filter(|d| store_id.is_none_or(|id| d.store_id == id))
+    {
         let register = crate::lookup::register_or_404(storage, decommission.register_id).await?;
         all.push(assess(storage, &register, decommission, now, lang).await?);
     }

@@ -6,7 +6,7 @@
 use super::caller::Caller;
 use super::query::{ApiQuery, LangQuery};
 use super::routes::{schema, Access, ApiRoutes, RouteDoc};
-use super::scope::OnRegister;
+use super::scope::{InStore, OnRegister};
 use super::AppState;
 use crate::decommission;
 use crate::error::AppResult;
@@ -88,6 +88,17 @@ pub fn routes() -> ApiRoutes {
             )),
             in_progress,
         )
+        .add(
+            with_lang(RouteDoc::new(
+                Method::GET,
+                "/stores/{store_id}/decommissions",
+                "The store's decommissions in progress, each with its steps (the register list marks them)",
+                Access::Store(Capability::Decommission),
+                None,
+                schema::<Vec<Decommission>>,
+            )),
+            store_in_progress,
+        )
 }
 
 async fn start(
@@ -157,6 +168,17 @@ async fn in_progress(
 ) -> AppResult<Json<Vec<Decommission>>> {
     let storage = state.storage.as_ref();
     Ok(Json(
-        decommission::in_progress(storage, Utc::now(), lang).await?,
+        decommission::in_progress(storage, None, Utc::now(), lang).await?,
+    ))
+}
+
+async fn store_in_progress(
+    State(state): State<AppState>,
+    scope: InStore,
+    ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
+) -> AppResult<Json<Vec<Decommission>>> {
+    let storage = state.storage.as_ref();
+    Ok(Json(
+        decommission::in_progress(storage, Some(scope.store_id), Utc::now(), lang).await?,
     ))
 }

@@ -340,6 +340,11 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
         ("GET", "/stores/{store_id}/registers") => {
             (format!("/stores/{store}/registers"), None, READERS)
         }
+        ("GET", "/stores/{store_id}/decommissions") => (
+            format!("/stores/{store}/decommissions"),
+            None,
+            OWNER_OR_SUPPORT,
+        ),
         ("GET", "/stores/{store_id}/sync-brief") => {
             (format!("/stores/{store}/sync-brief"), None, READERS)
         }
