@@ -290,6 +290,40 @@ async fn an_owner_asks_support_activates_and_the_checklist_shows_what_differs() 
             |v| v.as_bool()?.then_some(()),
         )
         .await;
+    // The month field shows the month the table is for, and choosing another shows that one.
+    const BILLING: &str = "const select = document.querySelector('#billing-month'); \
+        return { value: select.value, label: select.selectedOptions[0].textContent, \
+            second: select.options[1].value, \
+            shown: (document.querySelector('.table-wrap[data-month]') || {}).dataset?.month || null };";
+    let billing = support
+        .wait_for("the billing month", BILLING, |v| {
+            (v["shown"].is_string() && v["shown"] == v["value"]).then(|| v.clone())
+        })
+        .await;
+    let (year, month) = billing["value"].as_str().unwrap().split_once('-').unwrap();
+    let name = multicaisse_core::format::month_name(
+        month.parse().unwrap(),
+        multicaisse_core::format::Lang::Fr,
+    );
+    assert_eq!(
+        billing["label"],
+        format!("{name} {year}").as_str(),
+        "{billing}"
+    );
+    let previous = billing["second"].as_str().unwrap().to_string();
+    support
+        .client
+        .find(Locator::Css("#billing-month"))
+        .await
+        .unwrap()
+        .select_by_value(&previous)
+        .await
+        .unwrap();
+    support
+        .wait_for("the month before", BILLING, |v| {
+            (v["shown"] == previous.as_str() && v["value"] == previous.as_str()).then_some(())
+        })
+        .await;
 
     // In English: the owner's list words the outcome, support's page its sections.
     owner.click(Locator::Css("button.lang-switch")).await;

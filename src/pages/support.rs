@@ -9,9 +9,10 @@ use crate::pages::register_requests::request_outcome;
 use crate::pages::states::{fetched, Mutation};
 use crate::pages::subscription::amounts_text;
 use crate::time::local_date_time;
+use chrono::Datelike;
 use leptos::prelude::*;
 use multicaisse_core::decommission::{Decommission, Step, StepState};
-use multicaisse_core::format::{colon, format_eur, Lang};
+use multicaisse_core::format::{colon, format_eur, month_name, Lang};
 use multicaisse_core::requests::{Activation, RegisterRequest, RequestStatus};
 use multicaisse_core::subscription::Billing;
 use multicaisse_core::zperiod::ZPeriod;
@@ -267,11 +268,32 @@ fn RequestQueue() -> impl IntoView {
     }
 }
 
+/// `2026-11`: a month as the billing API takes it.
+fn month_code(first: chrono::NaiveDate) -> String {
+    format!("{:04}-{:02}", first.year(), first.month())
+}
+
 #[component]
 fn BillingView() -> impl IntoView {
     let lang = use_lang();
     let tx = move || support_texts(lang.get());
     let month = RwSignal::new(String::new());
+    let this_month = {
+        let today = crate::time::local_day(crate::time::now(), SERVICE_ZONE);
+        today.with_day(1).unwrap_or(today)
+    };
+    // Two years back: what an invoice is asked about.
+    let months: Vec<chrono::NaiveDate> = (0..24)
+        .filter_map(|back| this_month.checked_sub_months(chrono::Months::new(back)))
+        .collect();
+    let chosen = move || {
+        let asked = month.get();
+        if asked.is_empty() {
+            month_code(this_month)
+        } else {
+            asked
+        }
+    };
     let billing = LocalResource::new(move || {
         let month = month.get();
         async move { api::billing((!month.is_empty()).then_some(month)).await }
@@ -322,7 +344,22 @@ fn BillingView() -> impl IntoView {
         <p class="intro">{move || tx().billing_intro}</p>
         <label for="billing-month">{move || tx().month}</label>
         " "
-        <input id="billing-month" type="month" prop:value=month on:change=move |ev| month.set(event_target_value(&ev))/>
+        // A select of months rather than `<input type=month>`, which Safari and Firefox on a Mac
+        // do not have; it shows the month the table is for, the current one at first.
+        <select id="billing-month" prop:value=chosen on:change=move |ev| month.set(event_target_value(&ev))>
+            {months
+                .into_iter()
+                .map(|first| {
+                    let code = month_code(first);
+                    let selected = code == month_code(this_month);
+                    view! {
+                        <option value=code selected=selected>
+                            {move || format!("{} {}", month_name(first.month(), lang.get()), first.year())}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
         {fetched(billing, 3, table)}
     }
 }
