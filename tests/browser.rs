@@ -596,6 +596,17 @@ async fn the_app_runs_under_its_content_security_policy() {
                 |v| (v == link).then_some(()),
             )
             .await;
+        // Every table that may scroll sideways can be reached from the keyboard.
+        let unreachable = browser
+            .client
+            .execute(
+                "return [...document.querySelectorAll('main .table-wrap')] \
+                    .filter(w => w.tabIndex < 0).map(w => w.innerText.slice(0, 40));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(unreachable, serde_json::json!([]), "{link}");
     }
     browser.click(Locator::LinkText("Ventes")).await;
     browser
@@ -606,6 +617,19 @@ async fn the_app_runs_under_its_content_security_policy() {
             |v| (v == true).then_some(()),
         )
         .await;
+    let wraps = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('main .table-wrap')].map(w => w.tabIndex);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let wraps = wraps.as_array().unwrap();
+    assert!(
+        !wraps.is_empty() && wraps.iter().all(|i| i == 0),
+        "Ventes' tables are reachable from the keyboard: {wraps:?}"
+    );
     let violations: Value = browser
         .client
         .execute("return window.cspViolations;", vec![])

@@ -75,7 +75,7 @@ fn AccessTables(
             .collect_view();
         view! {
             <h2>{move || t().pending_title}</h2>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="invitations">
                     <thead>
                         <tr>
@@ -91,7 +91,7 @@ fn AccessTables(
         }
     });
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="members" id="members-table">
                 <thead>
                     <tr>

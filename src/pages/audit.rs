@@ -94,7 +94,7 @@ fn AuditTable(entries: Vec<AuditEntry>, zone: String) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="audit" id="audit-table">
                 <thead>
                     <tr>

@@ -201,7 +201,7 @@ pub fn DecommissionPage() -> impl IntoView {
                     })
                     .collect_view();
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="registers">
                             <thead>
                                 <tr>

@@ -333,7 +333,7 @@ fn Freshness(f: StoreFreshness, zone: String, now: Signal<DateTime<Utc>>) -> imp
         {(plan_empty).then(|| view! { <p class="plan-done" id="plan-done">{move || tx().plan_done_all}</p> })}
         {all_unknown.then(|| view! { <p class="hint">{move || tx().plan_fallback}</p> })}
         <h2>{move || tx().registers_title}</h2>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="freshness" id="freshness">
                 <thead>
                     <tr>

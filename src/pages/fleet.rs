@@ -164,7 +164,7 @@ fn FleetTable(found: FleetPage, page: RwSignal<u32>) -> impl IntoView {
             view! { <p class="empty">{move || tx().none}</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0">
                     <table class="fleet" id="fleet">
                         <thead>
                             <tr>

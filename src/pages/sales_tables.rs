@@ -97,7 +97,7 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
     let (total, total_figures) = (report.total, report.total_figures);
     view! {
         <p class="compared">{compared}</p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="sales" id="sales-table">
                 <caption>{caption}</caption>
                 <thead>
@@ -173,7 +173,7 @@ pub fn VatTable(report: SalesReport) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="vat" id="vat-table">
                 <caption>{move || t().vat_title}</caption>
                 <thead>
@@ -232,7 +232,7 @@ pub fn PaymentsTable(report: SalesReport) -> impl IntoView {
         .collect_view();
     let total = row(None, report.total_figures.clone());
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="payments" id="payments-table">
                 <caption>{move || t().payments_title}</caption>
                 <thead>

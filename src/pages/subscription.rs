@@ -133,7 +133,7 @@ fn SubscriptionView(subscription: Subscription, setups: Vec<SetupInWords>) -> im
     let next = subscription.next_invoice;
     let history = subscription.history;
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="registers subscription">
                 <thead>
                     <tr>

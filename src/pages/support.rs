@@ -250,7 +250,7 @@ fn RequestQueue() -> impl IntoView {
                 return view! { <p class="muted" id="queue-none">{move || tx().none}</p> }.into_any();
             }
             view! {
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0">
                     <table class="request-queue" id="request-queue">
                         <thead>
                             <tr>
@@ -320,7 +320,7 @@ fn BillingView() -> impl IntoView {
             })
             .collect_view();
         view! {
-            <div class="table-wrap" data-month=shown>
+            <div class="table-wrap" tabindex="0" data-month=shown>
                 <table class="billing" id="billing">
                     <thead>
                         <tr>

@@ -117,7 +117,7 @@ pub fn TicketsPanel(register: Register, period: Memo<SalesPeriod>, zone: String)
                 // the attribute was printed on the page.
                 let (first, last) = (current <= 1, current >= pages);
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="tickets" id="tickets-table">
                             <caption>
                                 {move || format_count(matching, lang.get())} " · "
@@ -326,7 +326,7 @@ fn TicketDetailBody(detail: TicketDetail, zone: String) -> impl IntoView {
         {chain
             .first_break
             .map(|n| view! { <p class="hint">{move || t().first_break} {n}</p> })}
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="ticket-lines">
                 <thead>
                     <tr>
@@ -341,7 +341,7 @@ fn TicketDetailBody(detail: TicketDetail, zone: String) -> impl IntoView {
                 <tbody>{lines}</tbody>
             </table>
         </div>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="ticket-vat">
                 <thead>
                     <tr>
