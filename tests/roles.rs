@@ -218,20 +218,14 @@ async fn an_owner_invites_an_accountant_who_signs_up_from_the_link() {
         members[1].as_str().unwrap().contains(ACCOUNTANT.email),
         "{members}"
     );
-    browser
-        .fill(Locator::Css("#invite-email"), "Nouveau@Cabinet-Brun.fr")
-        .await;
-    browser
-        .click(Locator::Css(".invite-form button[type=submit]"))
-        .await;
     let link = browser
-        .wait_for(
-            "the invitation link",
-            "return (document.querySelector('#invitation-link') || {}).value;",
-            |v| v.as_str().map(str::to_string),
+        .invite(
+            &server,
+            "#invite-email",
+            ".invite-form",
+            "Nouveau@Cabinet-Brun.fr",
         )
         .await;
-    assert!(link.starts_with(&server.url("/invitation/")), "{link}");
     browser
         .wait_for(
             "the pending invitation",

@@ -183,20 +183,14 @@ async fn support_opens_a_shop_and_its_owner_corrects_it() {
     assert_eq!(registers[0]["label"], "Comptoir");
 
     // Its owner invited: the link to send.
-    browser
-        .fill(Locator::Css("#owner-email"), "claire@cave-des-pentes.fr")
-        .await;
-    browser
-        .click(Locator::Css(".owner-invite-form button[type=submit]"))
-        .await;
     let link = browser
-        .wait_for(
-            "the invitation link",
-            "return (document.querySelector('#invitation-link') || {}).value;",
-            |v| v.as_str().map(str::to_string),
+        .invite(
+            &server,
+            "#owner-email",
+            ".owner-invite-form",
+            "claire@cave-des-pentes.fr",
         )
         .await;
-    assert!(link.starts_with(&server.url("/invitation/")), "{link}");
 
     // The same SIRET again is refused by the server, in words the page translates.
     browser

@@ -132,6 +132,36 @@ fn new_password_problem(tx: &PasswordTexts, password: &str, again: &str) -> Opti
     (password != again).then(|| tx.mismatch.to_string())
 }
 
+/// A new password typed twice, and what is wrong with it (`new_password_problem`).
+#[component]
+fn NewPassword(
+    password: RwSignal<String>,
+    again: RwSignal<String>,
+    problem: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let tx = move || texts(lang.get());
+    view! {
+        <Field
+            id="new-password"
+            label=Signal::derive(move || tx().new_password)
+            kind="password"
+            autocomplete="new-password"
+            value=password
+            required=true
+        />
+        <Field
+            id="new-password-again"
+            label=Signal::derive(move || tx().confirm_password)
+            kind="password"
+            autocomplete="new-password"
+            value=again
+            required=true
+        />
+        {move || problem.get().map(|said| view! { <p class="form-error" role="alert">{said}</p> })}
+    }
+}
+
 /// On the sign-in page: the way to a reset link, folded until asked for.
 #[component]
 pub fn ForgotPassword() -> impl IntoView {
@@ -229,23 +259,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 None => view! {
                     <p class="intro">{move || tx().reset_intro}</p>
                     <form class="card form reset-form" novalidate=true on:submit=submit>
-                        <Field
-                            id="new-password"
-                            label=Signal::derive(move || tx().new_password)
-                            kind="password"
-                            autocomplete="new-password"
-                            value=password
-                            required=true
-                        />
-                        <Field
-                            id="new-password-again"
-                            label=Signal::derive(move || tx().confirm_password)
-                            kind="password"
-                            autocomplete="new-password"
-                            value=again
-                            required=true
-                        />
-                        {move || problem.get().map(|said| view! { <p class="form-error" role="alert">{said}</p> })}
+                        <NewPassword password again problem/>
                         {move || error.get().map(|e| view! { <p class="form-error" role="alert">{refusal(e)}</p> })}
                         <button type="submit" class="primary" disabled=move || saving.pending().get()>
                             {move || tx().choose}
@@ -318,23 +332,7 @@ pub fn AccountPage() -> impl IntoView {
                     value=current
                     required=true
                 />
-                <Field
-                    id="new-password"
-                    label=Signal::derive(move || tx().new_password)
-                    kind="password"
-                    autocomplete="new-password"
-                    value=password
-                    required=true
-                />
-                <Field
-                    id="new-password-again"
-                    label=Signal::derive(move || tx().confirm_password)
-                    kind="password"
-                    autocomplete="new-password"
-                    value=again
-                    required=true
-                />
-                {move || problem.get().map(|said| view! { <p class="form-error" role="alert">{said}</p> })}
+                <NewPassword password again problem/>
                 {move || error.get().map(|e| view! { <p class="form-error" role="alert">{refusal(e)}</p> })}
                 {move || ended.get().map(|n| {
                     let (done, others, none) = tx().changed;

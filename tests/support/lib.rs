@@ -246,6 +246,29 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot type into {what}: {e}"));
     }
 
+    /// Types `email` into an invitation form's `input`, sends the form, and returns the link
+    /// the page then shows, checked to lead to the server's invitation page.
+    pub async fn invite(
+        &self,
+        server: &DemoServer,
+        input: &str,
+        form: &str,
+        email: &str,
+    ) -> String {
+        self.fill(Locator::Css(input), email).await;
+        self.click(Locator::Css(&format!("{form} button[type=submit]")))
+            .await;
+        let link = self
+            .wait_for(
+                "the invitation link",
+                "return (document.querySelector('#invitation-link') || {}).value;",
+                |v| v.as_str().map(str::to_string),
+            )
+            .await;
+        assert!(link.starts_with(&server.url("/invitation/")), "{link}");
+        link
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
