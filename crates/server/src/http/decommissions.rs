@@ -177,8 +177,10 @@ async fn store_in_progress(
     scope: InStore,
     ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
 ) -> AppResult<Json<Vec<Decommission>>> {
+    // A store that does not exist is a 404, not an empty list.
+    let store = scope.store(&state).await?;
     let storage = state.storage.as_ref();
     Ok(Json(
-        decommission::in_progress(storage, Some(scope.store_id), Utc::now(), lang).await?,
+        decommission::in_progress(storage, Some(store.id), Utc::now(), lang).await?,
     ))
 }

@@ -229,8 +229,10 @@ async fn fleet(
 }
 
 async fn brief(State(state): State<AppState>, scope: InStore) -> AppResult<Json<Vec<SyncBrief>>> {
+    // A store that does not exist is a 404, not an empty list.
+    let store = scope.store(&state).await?;
     let now = Utc::now();
-    let rows = state.storage.sync_status(scope.store_id).await?;
+    let rows = state.storage.sync_status(store.id).await?;
     Ok(Json(
         rows.into_iter()
             .map(|row| SyncBrief {

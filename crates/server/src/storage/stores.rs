@@ -234,7 +234,11 @@ macro_rules! impl_stores {
                         return Ok(None);
                     };
                     let before: multicaisse_core::store::Store = before.try_into()?;
-                    Self::refuse_taken_siret(&mut tx, &identity.siret, store_id).await?;
+                    // Only a new SIRET is checked: a shop keeps its own even where older
+                    // data shares it.
+                    if identity.siret != before.siret {
+                        Self::refuse_taken_siret(&mut tx, &identity.siret, store_id).await?;
+                    }
                     let calendar_changes = before.time_zone != identity.time_zone
                         || before.fiscal_year_end_month != identity.fiscal_year_end_month;
                     if calendar_changes {
