@@ -143,8 +143,13 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
     decode(&get_text(path).await?)
 }
 
-async fn post_text(path: &str, body: Value) -> Result<String, ClientError> {
-    let mut request: RequestBuilder = Request::post(path).header("Accept", "application/json");
+/// A state-changing request with its JSON body and the session's CSRF token.
+async fn send_json(
+    path: &str,
+    request: RequestBuilder,
+    body: Value,
+) -> Result<String, ClientError> {
+    let mut request = request.header("Accept", "application/json");
     if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
         request = request.header(CSRF_HEADER, &token);
     }
@@ -155,20 +160,16 @@ async fn post_text(path: &str, body: Value) -> Result<String, ClientError> {
     answer_text(path, response).await
 }
 
+async fn post_text(path: &str, body: Value) -> Result<String, ClientError> {
+    send_json(path, Request::post(path), body).await
+}
+
 async fn post<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ClientError> {
     decode(&post_text(path, body).await?)
 }
 
 async fn put<T: DeserializeOwned>(path: &str, body: Value) -> Result<T, ClientError> {
-    let mut request: RequestBuilder = Request::put(path).header("Accept", "application/json");
-    if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
-        request = request.header(CSRF_HEADER, &token);
-    }
-    let response = match request.json(&body) {
-        Ok(request) => request.send().await,
-        Err(e) => return Err(ClientError::Decode(e.to_string())),
-    };
-    decode(&answer_text(path, response).await?)
+    decode(&send_json(path, Request::put(path), body).await?)
 }
 
 /// A forgotten password: the answer is the same whether the address has an account or not.

@@ -50,9 +50,7 @@ impl From<ParamError> for AdminError {
 impl From<StorageError> for AdminError {
     fn from(e: StorageError) -> Self {
         match e {
-            StorageError::Conflict(said) | StorageError::Refused { message: said, .. } => {
-                AdminError::Conflict(said)
-            }
+            StorageError::Conflict(said) => AdminError::Conflict(said),
             other => AdminError::Storage(other),
         }
     }

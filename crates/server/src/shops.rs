@@ -76,14 +76,9 @@ pub async fn open_shop(
             ),
         )
     };
-    storage
+    Ok(storage
         .create_store(&shop, register_label, now, &audit)
-        .await
-        .map_err(|e| match e {
-            // Kept whole for the app, which words it in its reader's language.
-            refused @ crate::storage::StorageError::Refused { .. } => AdminError::Storage(refused),
-            other => other.into(),
-        })
+        .await?)
 }
 
 /// What changed between two states of a shop, field by field, for the audit.
