@@ -176,7 +176,7 @@ pub struct SalesFigures {
 }
 
 /// `numerator / denominator`, rounded half away from zero (0 when the denominator is 0).
-fn ratio_rounded(numerator: i128, denominator: i128) -> i128 {
+pub(crate) fn ratio_rounded(numerator: i128, denominator: i128) -> i128 {
     if denominator == 0 {
         return 0;
     }

@@ -5,7 +5,7 @@
 //! amount never wraps across lines.
 
 use crate::money::Cents;
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Timelike};
 use serde::{Deserialize, Serialize};
 
 /// Languages of the interface. French first.
@@ -213,9 +213,83 @@ pub fn month_name(month: u32, lang: Lang) -> &'static str {
     }
 }
 
+const WEEKDAYS_FR: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+const WEEKDAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// The day of the month as a date says it: French writes the first `1er`.
+fn day_of_month(day: NaiveDate, lang: Lang) -> String {
+    match (lang, day.day()) {
+        (Lang::Fr, 1) => "1er".to_string(),
+        (_, n) => n.to_string(),
+    }
+}
+
+/// `mardi 24 novembre`, `Tuesday 24 November`: a day near enough to need no year.
+pub fn format_day_long(day: NaiveDate, lang: Lang) -> String {
+    let weekday = day.weekday().num_days_from_monday() as usize;
+    let weekday = match lang {
+        Lang::Fr => WEEKDAYS_FR[weekday],
+        Lang::En => WEEKDAYS_EN[weekday],
+    };
+    format!(
+        "{weekday} {} {}",
+        day_of_month(day, lang),
+        month_name(day.month(), lang)
+    )
+}
+
+/// `1er – 14 novembre`, `1–14 November`; one day alone when the range is one day.
+pub fn format_days_of_month(from: NaiveDate, to: NaiveDate, lang: Lang) -> String {
+    let month = month_name(to.month(), lang);
+    if from == to {
+        return format!("{} {month}", day_of_month(to, lang));
+    }
+    match lang {
+        Lang::Fr => format!("{} – {} {month}", day_of_month(from, lang), to.day()),
+        Lang::En => format!("{}–{} {month}", from.day(), to.day()),
+    }
+}
+
+/// `10:15`: a time of day on a 24-hour clock, in both languages.
+pub fn format_clock(time: chrono::NaiveTime) -> String {
+    format!("{:02}:{:02}", time.hour(), time.minute())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_written_in_words() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        assert_eq!(format_day_long(d(11, 24), Lang::Fr), "mardi 24 novembre");
+        assert_eq!(format_day_long(d(11, 1), Lang::Fr), "dimanche 1er novembre");
+        assert_eq!(format_day_long(d(11, 24), Lang::En), "Tuesday 24 November");
+        assert_eq!(
+            format_days_of_month(d(11, 1), d(11, 14), Lang::Fr),
+            "1er – 14 novembre"
+        );
+        assert_eq!(
+            format_days_of_month(d(11, 1), d(11, 14), Lang::En),
+            "1–14 November"
+        );
+        assert_eq!(
+            format_days_of_month(d(11, 1), d(11, 1), Lang::Fr),
+            "1er novembre"
+        );
+        let t = chrono::NaiveTime::from_hms_opt(9, 5, 59).unwrap();
+        assert_eq!(format_clock(t), "09:05");
+    }
 
     #[test]
     fn french_amounts_use_narrow_spaces_and_decimal_comma() {

@@ -11,6 +11,7 @@ pub mod decommission;
 pub mod fec;
 pub mod format;
 pub mod freshness;
+pub mod glance;
 pub mod identity;
 pub mod integrity;
 pub mod labels;

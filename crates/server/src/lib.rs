@@ -11,6 +11,7 @@ pub mod decommission;
 pub mod demo;
 pub mod device;
 pub mod error;
+pub mod glance;
 pub mod http;
 pub mod ingest;
 pub mod lookup;

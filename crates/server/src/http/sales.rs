@@ -18,6 +18,7 @@ use multicaisse_core::api::{
 };
 use multicaisse_core::auth::Capability;
 use multicaisse_core::format::{spreadsheet_amount, Lang};
+use multicaisse_core::glance::{comparison_until, Glance};
 use multicaisse_core::peak::{billed_days, peak_hours, RegisterHours};
 use multicaisse_core::period::{DateRange, PeriodPreset};
 use multicaisse_core::store::{Register, Store};
@@ -119,6 +120,10 @@ pub fn routes() -> ApiRoutes {
             report,
         )
         .add(
+            super::stores::get_doc("/stores/{store_id}/glance", "Today so far against the same weekday last week up to the same time, and the month so far against last month to the same day and time: the shop's and each register's takings, tickets and average basket, with its sync state", schema::<Glance>),
+            glance,
+        )
+        .add(
             get::<PeriodQuery>("/stores/{store_id}/sales/charts", "What the sales charts draw: net sales per day and tickets per hour per register, and the busiest hours against the extra registers' cost", schema::<SalesCharts>),
             charts_data,
         )
@@ -151,6 +156,9 @@ struct Asked {
     store_id: i64,
     preset: Option<PeriodPreset>,
     range: DateRange,
+    /// When the period runs to now: the instant its comparison's last day stops at, the same
+    /// time of day (a morning is compared with a morning, not a whole day).
+    previous_until: Option<chrono::DateTime<Utc>>,
 }
 
 /// Resolves a request's period in its store's clock: a member's is known from the session,
@@ -164,12 +172,15 @@ async fn asked(state: &AppState, scope: &InStore, period: SalesPeriod) -> AppRes
             (store.time_zone, store.fiscal_year_end_month)
         }
     };
-    let today = multicaisse_core::store::business_date(Utc::now(), time_zone);
+    let now = Utc::now();
+    let today = multicaisse_core::store::business_date(now, time_zone);
     let (preset, range) = period.resolve(today, fiscal_year_end_month);
+    let previous_until = comparison_until(range, range.previous(preset), now, time_zone);
     Ok(Asked {
         store_id,
         preset,
         range,
+        previous_until,
     })
 }
 
@@ -186,7 +197,17 @@ async fn build_report(state: &AppState, asked: &Asked) -> AppResult<(SalesReport
         storage.sales_compared(asked.store_id, asked.range, previous_range)
     );
     let (store, registers) = found(store?, asked.store_id)?;
-    let (mut current, previous) = sums?;
+    let (mut current, mut previous) = sums?;
+    if let Some(until) = asked.previous_until {
+        cut_last_day(
+            storage.as_ref(),
+            asked.store_id,
+            previous_range.to,
+            until,
+            &mut previous,
+        )
+        .await?;
+    }
     let registers = registers
         .into_iter()
         .map(|register| {
@@ -202,6 +223,46 @@ async fn build_report(state: &AppState, asked: &Asked) -> AppResult<(SalesReport
         &previous,
     );
     Ok((report, store))
+}
+
+/// Replaces the whole of `day` in each register's takings by its tickets issued before
+/// `until`.
+async fn cut_last_day(
+    storage: &dyn crate::storage::Storage,
+    store_id: i64,
+    day: chrono::NaiveDate,
+    until: chrono::DateTime<Utc>,
+    takings: &mut HashMap<i64, multicaisse_core::Cents>,
+) -> AppResult<()> {
+    let whole = DateRange { from: day, to: day };
+    let (whole, part) = tokio::join!(
+        storage.daily_sales(store_id, whole),
+        storage.day_tallies(store_id, day, Some(until))
+    );
+    let part = part?;
+    for point in whole? {
+        let kept = part
+            .get(&point.register_id)
+            .map(|t| t.ttc)
+            .unwrap_or_default();
+        let sum = takings.entry(point.register_id).or_default();
+        *sum = sum
+            .checked_sub(point.ttc)
+            .and_then(|s| s.checked_add(kept))
+            .ok_or_else(|| {
+                crate::storage::StorageError::Corrupt(format!(
+                    "register {}: the takings up to {day} overflow",
+                    point.register_id
+                ))
+            })?;
+    }
+    Ok(())
+}
+
+/// The first screen of a store: how today and the month are going so far.
+async fn glance(State(state): State<AppState>, scope: InStore) -> AppResult<Json<Glance>> {
+    let glance = crate::glance::glance(state.storage.as_ref(), scope.store_id, Utc::now()).await?;
+    Ok(Json(glance))
 }
 
 /// Sales of each register of a store over a period of local business days, compared with the

@@ -59,6 +59,16 @@ pub trait Rollups: Send + Sync {
         days: &BTreeMap<NaiveDate, DaySales>,
     ) -> StorageResult<bool>;
 
+    /// Each register's tickets of one business day issued before `until` (all of them without
+    /// it), from the tickets themselves: the rollups have whole days only, and "so far today"
+    /// is compared with the same hours of another day.
+    async fn day_tallies(
+        &self,
+        store_id: i64,
+        day: NaiveDate,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> StorageResult<HashMap<i64, multicaisse_core::glance::Tally>>;
+
     /// The registers whose tickets the rollups do not count (a database from before them, or
     /// a rebuild that did not finish).
     async fn registers_without_rollups(&self) -> StorageResult<Vec<i64>>;
@@ -469,6 +479,46 @@ macro_rules! impl_rollups {
                 Self::upsert_rollups(&mut tx, register_id, days).await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn day_tallies(
+                &self,
+                store_id: i64,
+                day: chrono::NaiveDate,
+                until: Option<chrono::DateTime<chrono::Utc>>,
+            ) -> $crate::storage::StorageResult<
+                std::collections::HashMap<i64, multicaisse_core::glance::Tally>,
+            > {
+                // A day's tickets are read through their (register, day) index and cut in
+                // Rust: SQLite keeps instants as text, which does not compare as time.
+                let rows: Vec<(i64, String, chrono::DateTime<chrono::Utc>, i64)> = sqlx::query_as(
+                    "SELECT t.register_id, t.kind, t.issued_at, t.total_ttc FROM tickets t \
+                     JOIN registers r ON r.id = t.register_id \
+                     WHERE r.store_id = $1 AND t.business_date = $2",
+                )
+                .bind(store_id)
+                .bind(day)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out: std::collections::HashMap<i64, multicaisse_core::glance::Tally> =
+                    std::collections::HashMap::new();
+                for (register_id, kind, issued_at, ttc) in rows {
+                    if until.is_some_and(|until| issued_at >= until) {
+                        continue;
+                    }
+                    let kind = $crate::storage::rows::ticket_kind(&kind).ok_or_else(|| {
+                        $crate::storage::StorageError::Corrupt(format!("ticket kind `{kind}`"))
+                    })?;
+                    let tally = out.entry(register_id).or_default();
+                    *tally = tally
+                        .checked_add_ticket(kind, multicaisse_core::Cents(ttc))
+                        .ok_or_else(|| {
+                            $crate::storage::StorageError::Corrupt(format!(
+                                "register {register_id}: the takings of {day} overflow"
+                            ))
+                        })?;
+                }
+                Ok(out)
             }
 
             async fn registers_without_rollups(&self) -> $crate::storage::StorageResult<Vec<i64>> {

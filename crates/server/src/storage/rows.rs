@@ -292,7 +292,7 @@ fn sqlite_utc(text: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-fn ticket_kind(kind: &str) -> Option<TicketKind> {
+pub(super) fn ticket_kind(kind: &str) -> Option<TicketKind> {
     match kind {
         "sale" => Some(TicketKind::Sale),
         "refund" => Some(TicketKind::Refund),

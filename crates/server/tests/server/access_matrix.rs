@@ -345,6 +345,7 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             None,
             OWNER_OR_SUPPORT,
         ),
+        ("GET", "/stores/{store_id}/glance") => (format!("/stores/{store}/glance"), None, READERS),
         ("GET", "/stores/{store_id}/sync-brief") => {
             (format!("/stores/{store}/sync-brief"), None, READERS)
         }

@@ -11,6 +11,7 @@ mod backups;
 mod conformance;
 mod decommission;
 mod freshness;
+mod glance;
 mod hostile_accounts;
 mod hostile_requests;
 mod hostile_sync;
