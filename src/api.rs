@@ -271,6 +271,10 @@ pub async fn sync_status(
 }
 
 /// Each register's sync state, for the pages that show its figures.
+pub async fn glance(store_id: i64) -> Result<multicaisse_core::glance::Glance, ClientError> {
+    get(&format!("/api/stores/{store_id}/glance")).await
+}
+
 pub async fn sync_brief(
     store_id: i64,
 ) -> Result<Vec<multicaisse_core::freshness::SyncBrief>, ClientError> {

@@ -18,6 +18,7 @@ use crate::pages::{
     states::{Empty, ErrorBox, Skeleton},
     subscription::SubscriptionPage,
     support::SupportPage,
+    today::TodayPage,
     z::ZPage,
 };
 use crate::session::{use_session, Session, SessionState};
@@ -82,7 +83,7 @@ fn Home() -> impl IntoView {
         if accountant.get() {
             lazy(z_page()).into_any()
         } else {
-            lazy(sales_page()).into_any()
+            lazy(today_page()).into_any()
         }
     }
 }
@@ -238,6 +239,14 @@ fn Nav() -> impl IntoView {
         if store.is_none() && !me.support {
             return None;
         }
+        // The first screen, for everyone but an accountant, whose first screen is the Z.
+        let today = store
+            .as_ref()
+            .filter(|s| {
+                me.can(s.id, Capability::ViewSales)
+                    && me_role(&session, s.id) != Some(multicaisse_core::auth::Role::Accountant)
+            })
+            .map(|_| view! { <A href="/" exact=true>{move || t().nav_today}</A> });
         let links = PAGES
             .iter()
             .filter(|page| {
@@ -250,7 +259,9 @@ fn Nav() -> impl IntoView {
         let new_shop = me.support.then(|| {
             view! { <A href="/nouvelle-boutique">{move || t().nav_new_shop}</A> }
         });
-        Some(view! { <nav class="tabs" aria-label=move || t().nav_label>{links}{new_shop}</nav> })
+        Some(
+            view! { <nav class="tabs" aria-label=move || t().nav_label>{today}{links}{new_shop}</nav> },
+        )
     }
 }
 
@@ -453,6 +464,7 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
+    today_page => TodayPage,
     sales_page => SalesPage,
     devices_page => DevicesPage,
     fleet_page => FleetPage,

@@ -7,6 +7,8 @@ use multicaisse_core::store::Store;
 use multicaisse_e2e::{Browser, DemoServer, OWNER};
 use serde_json::Value;
 
+mod today;
+
 /// The sales table as the page shows it: one object per row, text exactly as rendered.
 const READ_SALES_TABLE: &str = r#"
     const table = document.querySelector('#sales-table');

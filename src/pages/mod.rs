@@ -18,4 +18,5 @@ pub mod subscription;
 pub mod support;
 pub mod sync_note;
 pub mod tickets;
+pub mod today;
 pub mod z;
