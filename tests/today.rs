@@ -216,3 +216,64 @@ async fn the_first_screen_shows_today_and_the_month_against_the_same_hours() {
     }
     browser.close().await;
 }
+
+/// A day without a sale (a Monday the demo shop is closed, as the 1st of the month before
+/// opening) says so: the VAT table is not left empty, and the peak-hours sentence does not
+/// claim the shop has no extra register.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_day_without_sales_says_so_in_french_and_english() {
+    use chrono::{Datelike, Days, Weekday};
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let glance: Glance = server
+        .api(&format!("/api/stores/{}/glance", stores[0].id))
+        .await;
+    // The latest Monday outside December (the demo opens on December's Mondays).
+    let mut day = glance.windows.today.last_day - Days::new(1);
+    while day.weekday() != Weekday::Mon || day.month() == 12 {
+        day = day - Days::new(1);
+    }
+    let report: multicaisse_core::api::SalesReport = server
+        .api(&format!(
+            "/api/stores/{}/sales?period=custom&from={day}&to={day}",
+            stores[0].id
+        ))
+        .await;
+    assert_eq!(report.total.ticket_count, 0, "{day} is a closed day");
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+    browser
+        .client
+        .goto(&server.url(&format!("/ventes?period=custom&from={day}&to={day}")))
+        .await
+        .unwrap();
+    const READ: &str = r#"
+        return { vat: (document.querySelector('#vat-table .empty-row') || {}).textContent || null,
+                 peak: (document.querySelector('.peak-sentence') || {}).textContent || null };
+    "#;
+    let said = |vat: &'static str, peak: &'static str| {
+        move |v: &Value| (v["vat"] == vat && v["peak"] == peak).then_some(())
+    };
+    browser
+        .wait_for(
+            "the closed day in French",
+            READ,
+            said(
+                "Aucune vente sur la période",
+                "Aucune vente sur cette période : pas d'heure d'affluence à mettre en regard du coût des caisses supplémentaires.",
+            ),
+        )
+        .await;
+    browser.click(Locator::Css("button.lang-switch")).await;
+    browser
+        .wait_for(
+            "the closed day in English",
+            READ,
+            said(
+                "No sales in this period",
+                "No sales in this period: no busy hours to weigh against the extra registers' cost.",
+            ),
+        )
+        .await;
+    browser.close().await;
+}

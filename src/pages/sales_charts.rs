@@ -9,7 +9,7 @@ use crate::session::use_store_id;
 use leptos::prelude::*;
 use multicaisse_core::api::{SalesCharts, SalesPeriod};
 use multicaisse_core::format::{format_count, format_eur};
-use multicaisse_core::peak::PeakHours;
+use multicaisse_core::peak::{PeakHours, PeakVerdict};
 
 #[component]
 pub fn SalesChartsView(period: Memo<SalesPeriod>) -> impl IntoView {
@@ -167,21 +167,23 @@ fn PeakSentence(peak: PeakHours) -> impl IntoView {
     move || {
         let t = t();
         let lang = lang.get();
-        let text = if peak.extra_registers == 0 || peak.hours.is_empty() {
-            t.peak_none.to_string()
-        } else {
-            let [busiest, took, for_a, end] = t.peak;
-            let verdict = if peak.extra_ht_in_peak >= peak.extra_cost_ht {
-                t.peak_verdict.0
-            } else {
-                t.peak_verdict.1
-            };
-            format!(
-                "{busiest} ({}), {took} {} {for_a} {} {end} {verdict}",
-                t.hour_list(&peak.hours),
-                format_eur(peak.extra_ht_in_peak, lang),
-                format_eur(peak.extra_cost_ht, lang),
-            )
+        let text = match peak.verdict() {
+            PeakVerdict::NoExtraRegister => t.peak_none.to_string(),
+            PeakVerdict::NoSales => t.peak_no_sales.to_string(),
+            PeakVerdict::Busiest { paid_for } => {
+                let [busiest, took, for_a, end] = t.peak;
+                let verdict = if paid_for {
+                    t.peak_verdict.0
+                } else {
+                    t.peak_verdict.1
+                };
+                format!(
+                    "{busiest} ({}), {took} {} {for_a} {} {end} {verdict}",
+                    t.hour_list(&peak.hours),
+                    format_eur(peak.extra_ht_in_peak, lang),
+                    format_eur(peak.extra_cost_ht, lang),
+                )
+            }
         };
         view! { <p class="peak-sentence">{text}</p> }
     }

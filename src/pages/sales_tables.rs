@@ -143,6 +143,10 @@ pub fn VatTable(report: SalesReport) -> impl IntoView {
         }
     }
     let totals = report.total_figures.vat.clone();
+    // A period without a sale says so rather than showing an empty table.
+    let empty = rows.is_empty().then(|| {
+        view! { <tr class="empty-row"><td colspan="5">{move || t().no_sales}</td></tr> }
+    });
     let rows = rows
         .into_iter()
         .map(|(number, label, bp, (ht, vat, ttc))| {
@@ -185,7 +189,7 @@ pub fn VatTable(report: SalesReport) -> impl IntoView {
                         <th scope="col" class="num">{move || t().col_ttc}</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody>{rows}{empty}</tbody>
                 <tfoot>{total_rows}</tfoot>
             </table>
         </div>

@@ -32,6 +32,32 @@ pub struct PeakHours {
     pub extra_cost_ht: Cents,
 }
 
+/// What the peak-hours sentence can say of a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeakVerdict {
+    /// No extra register was billed: nothing to weigh.
+    NoExtraRegister,
+    /// Extra registers were billed but nothing sold (the 1st before opening, a closed day):
+    /// there are no busiest hours.
+    NoSales,
+    /// The busiest hours, and whether the extra registers took more there than they cost.
+    Busiest { paid_for: bool },
+}
+
+impl PeakHours {
+    pub fn verdict(&self) -> PeakVerdict {
+        if self.extra_registers == 0 {
+            PeakVerdict::NoExtraRegister
+        } else if self.hours.is_empty() {
+            PeakVerdict::NoSales
+        } else {
+            PeakVerdict::Busiest {
+                paid_for: self.extra_ht_in_peak >= self.extra_cost_ht,
+            }
+        }
+    }
+}
+
 /// The monthly price prorated to the days of `range`, month by month (a day of February is
 /// a 28th of its month's price), rounded to the cent once for the whole range.
 pub fn prorated_cost(monthly: Cents, range: DateRange) -> Cents {
@@ -124,6 +150,28 @@ pub fn peak_hours(registers: &[RegisterHours<'_>]) -> PeakHours {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_without_sales_is_not_one_without_extra_registers() {
+        let billed = PeakHours {
+            extra_registers: 2,
+            extra_cost_ht: Cents(250),
+            ..PeakHours::default()
+        };
+        assert_eq!(billed.verdict(), PeakVerdict::NoSales);
+        assert_eq!(PeakHours::default().verdict(), PeakVerdict::NoExtraRegister);
+        let sold = PeakHours {
+            hours: vec![11, 17, 18],
+            extra_ht_in_peak: Cents(300),
+            ..billed
+        };
+        assert_eq!(sold.verdict(), PeakVerdict::Busiest { paid_for: true });
+        let short = PeakHours {
+            extra_ht_in_peak: Cents(100),
+            ..sold
+        };
+        assert_eq!(short.verdict(), PeakVerdict::Busiest { paid_for: false });
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

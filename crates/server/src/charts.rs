@@ -52,6 +52,10 @@ fn label_font() -> TextStyle<'static> {
     ("sans-serif", 14).into_font().color(&RGBColor(60, 60, 60))
 }
 
+/// The narrowest span of an amount axis: its six labels, in whole euros, stay distinct (a
+/// day without a sale once read "0 €, 1 €, 1 €").
+const MIN_AXIS_SPAN_CENTS: i64 = 10_000;
+
 /// A ceiling with room above the highest value for the legend (and a floor below a negative
 /// one).
 fn y_bounds(values: impl Iterator<Item = i64>) -> (i64, i64) {
@@ -60,10 +64,8 @@ fn y_bounds(values: impl Iterator<Item = i64>) -> (i64, i64) {
         low = low.min(v);
         high = high.max(v);
     }
-    if high == low {
-        high = low + 100;
-    }
-    (low + low / 10, high + high * 2 / 5)
+    let (low, high) = (low + low / 10, high + high * 2 / 5);
+    (low, high.max(low + MIN_AXIS_SPAN_CENTS))
 }
 
 /// Net TTC per day, one line per register.

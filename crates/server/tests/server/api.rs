@@ -30,7 +30,46 @@ on_both_backends!(
     demo_sales_equal_a_direct_sum_over_its_tickets,
     bad_parameters_are_named,
     unknown_stores_are_404,
+    an_empty_periods_charts_have_distinct_axis_labels,
 );
+
+/// The amounts an SVG chart writes on its axis (texts ending in €).
+fn euro_labels(svg: &str) -> Vec<String> {
+    svg.split('<')
+        .filter_map(|part| part.strip_prefix("text").and_then(|t| t.split_once('>')))
+        .map(|(_, text)| text.trim().to_string())
+        .filter(|text| text.ends_with('€') || text.starts_with('€'))
+        .collect()
+}
+
+/// A period without a sale (the 1st of the month before opening) used to have an axis of
+/// "1 €, 1 €, 0 €": each amount on an axis is written once.
+async fn an_empty_periods_charts_have_distinct_axis_labels(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let store = fixture.store.id;
+    for kind in ["daily", "payments"] {
+        for query in [
+            "period=custom&from=2026-02-01&to=2026-02-01",
+            "period=custom&from=2026-02-01&to=2026-02-28",
+        ] {
+            let svg = app
+                .get(&format!(
+                    "/api/stores/{store}/sales/chart?kind={kind}&{query}"
+                ))
+                .await
+                .text()
+                .await
+                .unwrap();
+            let labels = euro_labels(&svg);
+            assert!(labels.len() >= 3, "{kind} {query}: {labels:?}");
+            let mut distinct = labels.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), labels.len(), "{kind} {query}: {labels:?}");
+        }
+    }
+}
 
 async fn health_names_the_backend(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
