@@ -3,6 +3,7 @@
 //! Nothing here does I/O: the server owns persistence and HTTP, the app owns the DOM.
 //! The serde types in [`api`] are the contract between the two.
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod chain;

@@ -104,3 +104,94 @@ mod tests {
             .contains("password"));
     }
 }
+
+/// Alerts that just opened in a shop, each with its start on the shop's clock, and where to
+/// see them. Owners have no language of their own yet: the mail says it in French, then in
+/// English.
+pub fn alerts_opened(
+    store: &str,
+    alerts: &[(crate::alerts::Alert, chrono::NaiveDateTime)],
+    link: &str,
+) -> MailText {
+    let n = alerts.len();
+    let list = |lang: Lang| -> String {
+        alerts
+            .iter()
+            .map(|(alert, since)| {
+                format!(
+                    "• {} ({})\n  {}\n",
+                    alert.title(lang),
+                    crate::alerts::since_words(*since, lang),
+                    alert.what_to_do(lang)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (fr_count, en_count) = if n == 1 {
+        (
+            "Un point demande".to_string(),
+            "One thing needs".to_string(),
+        )
+    } else {
+        (format!("{n} points demandent"), format!("{n} things need"))
+    };
+    MailText {
+        subject: format!(
+            "Multicaisse : {} votre attention à {store}",
+            fr_count.to_lowercase()
+        ),
+        body: format!(
+            "Bonjour,\n\n{fr_count} votre attention à {store} :\n\n{}\n\
+             Le tableau de bord les montre, et les retire d'eux-mêmes une fois réglés :\n{link}\n\n\
+             — Multicaisse\n\n---\n\n{en_count} your attention at {store}:\n\n{}\n\
+             The dashboard shows them, and clears them by itself once dealt with:\n{link}\n\n\
+             — Multicaisse\n",
+            list(Lang::Fr),
+            list(Lang::En),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod alert_mail_tests {
+    use super::*;
+    use crate::alerts::{Alert, AlertDetail, AlertKind};
+    use chrono::NaiveDate;
+
+    #[test]
+    fn an_alert_mail_says_what_when_and_what_to_do_in_both_languages() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let alert = Alert {
+            kind: AlertKind::MissingDailyZ,
+            register_id: 4,
+            register_number: 2,
+            register_label: "Caisse 2".into(),
+            detail: AlertDetail::Day(day),
+            since: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+        };
+        let since = NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap();
+        let mail = alerts_opened(
+            "Cave des Canuts",
+            &[(alert, since)],
+            "https://caisse.example/",
+        );
+        assert_eq!(
+            mail.subject,
+            "Multicaisse : un point demande votre attention à Cave des Canuts"
+        );
+        assert!(mail.body.contains(
+            "• Caisse 2 : Z du lundi 30 novembre manquant (depuis le mardi 1er décembre à 08:00)"
+        ));
+        assert!(mail
+            .body
+            .contains("Faites la clôture du jour sur la caisse"));
+        assert!(mail.body.contains(
+            "• Caisse 2: Z of Monday 30 November missing (since Tuesday 1 December at 08:00)"
+        ));
+        assert!(mail.body.contains("https://caisse.example/"));
+    }
+}

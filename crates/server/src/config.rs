@@ -255,6 +255,10 @@ pub struct ServeConfig {
         default_value = "Multicaisse <multicaisse@localhost>"
     )]
     pub mail_from: String,
+    /// Minutes tickets may stay missing (numbers a register skipped, tickets its Z declare)
+    /// before the shop is alerted: a sync cut short sends them at the next.
+    #[arg(long, env = "MULTICAISSE_ALERT_AFTER_MINUTES", default_value_t = multicaisse_core::alerts::MISSING_GRACE_MINUTES as u32, value_parser = clap::value_parser!(u32).range(0..=10080))]
+    pub alert_after_minutes: u32,
     /// Monthly price of one extra register, HT, in cents.
     #[arg(long, env = "MULTICAISSE_EXTRA_REGISTER_PRICE_CENTS", default_value_t = multicaisse_core::subscription::Prices::default().extra_register_monthly_ht.value())]
     pub extra_register_price_cents: i64,
@@ -288,6 +292,7 @@ impl ServeConfig {
             smtp_url: None,
             mail_from: "Multicaisse <multicaisse@localhost>".into(),
             log_format: LogFormat::Text,
+            alert_after_minutes: multicaisse_core::alerts::MISSING_GRACE_MINUTES as u32,
             extra_register_price_cents: multicaisse_core::subscription::Prices::default()
                 .extra_register_monthly_ht
                 .value(),

@@ -4,6 +4,7 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod admin_command;
+pub mod alerts;
 pub mod backup;
 pub mod charts;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod passwords;
 pub mod register_client;
 pub mod register_requests;
 pub mod secret;
+pub mod setup;
 pub mod shops;
 pub mod simulate;
 pub mod storage;
@@ -68,7 +70,8 @@ pub struct RunningServer {
     pub without_accounts: bool,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    pruner: tokio::task::JoinHandle<()>,
+    /// Pruning and the alerts' schedule.
+    background: Vec<tokio::task::JoinHandle<()>>,
     /// Where `/metrics` is served, when `--metrics-addr` asked for it.
     pub metrics_addr: Option<SocketAddr>,
     metrics: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -117,7 +120,9 @@ impl RunningServer {
                 Stopped::Cut
             }
         };
-        self.pruner.abort();
+        for task in &self.background {
+            task.abort();
+        }
         if let Some(metrics) = &self.metrics {
             metrics.abort();
         }
@@ -129,7 +134,9 @@ impl RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.task.abort();
-        self.pruner.abort();
+        for task in &self.background {
+            task.abort();
+        }
         if let Some(metrics) = &self.metrics {
             metrics.abort();
         }
@@ -190,7 +197,20 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
     };
     let addr = SocketAddr::new(config.host, config.port);
     let (listener, addr) = bind(addr).await?;
+    let alerts = alerts::Evaluator {
+        storage: storage.clone(),
+        mail: mailer.clone().map(|mailer| alerts::AlertMail {
+            mailer,
+            dashboard_url: config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}/")),
+        }),
+        sync_lease,
+        missing_grace: chrono::Duration::minutes(i64::from(config.alert_after_minutes)),
+    };
     let state = http::AppState {
+        alerts: alerts.clone(),
         storage: storage.clone(),
         sync_lease,
         session_lifetime: chrono::Duration::seconds(i64::from(config.session_seconds)),
@@ -211,10 +231,13 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
             (Some(bound), Some(task))
         }
     };
-    let pruner = tokio::spawn(prune_regularly(
-        storage.clone(),
-        chrono::Duration::days(i64::from(config.prune_after_days)),
-    ));
+    let background = vec![
+        tokio::spawn(prune_regularly(
+            storage.clone(),
+            chrono::Duration::days(i64::from(config.prune_after_days)),
+        )),
+        tokio::spawn(alerts::evaluate_regularly(alerts)),
+    ];
     let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -231,7 +254,7 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
         without_accounts: contents.accounts == 0 && !config.demo,
         task,
         stop: Some(stop),
-        pruner,
+        background,
         metrics_addr,
         metrics,
     })

@@ -35,6 +35,9 @@ pub enum Misbehaviour {
     /// This register (by number) never sends the last 3 tickets of each batch, yet its
     /// closures count them: what a register losing sales looks like to the server.
     Withhold(u32),
+    /// This register (by number) never closes its day: its daily Z are missing (its month's
+    /// and year's still come).
+    NoDailyZ(u32),
 }
 
 impl std::str::FromStr for Misbehaviour {
@@ -52,8 +55,12 @@ impl std::str::FromStr for Misbehaviour {
                 .parse()
                 .map(Misbehaviour::Withhold)
                 .map_err(|_| format!("`{n}` is not a register number")),
+            Some(("no-daily-z", n)) => n
+                .parse()
+                .map(Misbehaviour::NoDailyZ)
+                .map_err(|_| format!("`{n}` is not a register number")),
             _ => Err(format!(
-                "`{text}` is not a misbehaviour: concurrent, silent:<register number>, withhold:<register number>, replay, tamper"
+                "`{text}` is not a misbehaviour: concurrent, silent:<register number>, withhold:<register number>, no-daily-z:<register number>, replay, tamper"
             )),
         }
     }
@@ -311,6 +318,13 @@ impl VirtualRegister {
         self.unsent_tickets.push(ticket);
     }
 
+    /// The day ends without its Z: its tickets still count in the month and the year.
+    fn skip_daily_close(&mut self) {
+        let day = std::mem::take(&mut self.day);
+        self.month.extend(day.iter().cloned());
+        self.year.extend(day);
+    }
+
     fn close(&mut self, kind: ClosureKind, start: NaiveDate, end: NaiveDate) {
         let tickets = match kind {
             ClosureKind::Daily => &self.day,
@@ -497,7 +511,12 @@ pub async fn run(config: &SimulateConfig) -> Result<SimulateReport, SimulateErro
                 registers[index].sell(sale, tamper);
             }
             if slot + 1 == slots {
-                close_periods(&mut registers, date, store.fiscal_year_end_month);
+                close_periods(
+                    &mut registers,
+                    date,
+                    store.fiscal_year_end_month,
+                    &config.misbehave,
+                );
             }
             sim.sync_round(&mut registers, slot == 0).await?;
         }
@@ -510,14 +529,22 @@ pub async fn run(config: &SimulateConfig) -> Result<SimulateReport, SimulateErro
     })
 }
 
-fn close_periods(registers: &mut [VirtualRegister], date: NaiveDate, fiscal_end: u8) {
+fn close_periods(
+    registers: &mut [VirtualRegister],
+    date: NaiveDate,
+    fiscal_end: u8,
+    misbehave: &[Misbehaviour],
+) {
     let month_start = date.with_day(1).unwrap_or(date);
     let month_ends = date
         .succ_opt()
         .is_none_or(|next| next.month() != date.month());
     let year_ends = month_ends && date.month() == u32::from(fiscal_end);
     for register in registers.iter_mut() {
-        if !register.day.is_empty() {
+        let forgets = misbehave.contains(&Misbehaviour::NoDailyZ(register.register.number));
+        if forgets {
+            register.skip_daily_close();
+        } else if !register.day.is_empty() {
             register.close(ClosureKind::Daily, date, date);
         }
         if month_ends {

@@ -1,6 +1,7 @@
 //! The HTTP surface: the JSON API under `/api` and the single-page app around it.
 
 mod access;
+mod alerts;
 mod auth;
 pub mod caller;
 mod closures;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub client_free_failures: u32,
     /// Sends invitations and reset links, when `--smtp-url` is set.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
+    /// Evaluates a shop's alerts (after a sync, and when someone looks).
+    pub alerts: crate::alerts::Evaluator,
 }
 
 /// Every API route, documented (paths below `/api`).
@@ -72,6 +75,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(subscription::routes())
         .merge(requests::routes())
         .merge(decommissions::routes())
+        .merge(alerts::routes())
         .add(
             RouteDoc {
                 method: Method::GET,

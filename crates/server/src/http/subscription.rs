@@ -12,8 +12,8 @@ use axum::Json;
 use chrono::NaiveDate;
 use multicaisse_core::api::ParamError;
 use multicaisse_core::auth::Capability;
-use multicaisse_core::setup::{check_setup, RegisterSetup, ShopIdentity};
-use multicaisse_core::store::{Register, RegisterKind, Store};
+use multicaisse_core::setup::RegisterSetup;
+use multicaisse_core::store::{Register, Store};
 use multicaisse_core::subscription::{Billing, ServedRegister, ServiceSpan, Subscription};
 use multicaisse_core::zperiod::ZPeriod;
 use schemars::JsonSchema;
@@ -98,35 +98,18 @@ async fn setup(
     ApiQuery(LangQuery { lang }): ApiQuery<LangQuery>,
 ) -> AppResult<Json<Vec<RegisterSetup>>> {
     let (store, registers) = scope.store_and_registers(&state).await?;
-    let mut reported = Vec::with_capacity(registers.len());
-    for register in &registers {
-        reported.push(state.storage.register_settings(register.id).await?);
-    }
-    let principal = registers
-        .iter()
-        .zip(&reported)
-        .find(|(r, _)| r.kind == RegisterKind::Principal)
-        .and_then(|(_, settings)| settings.as_ref().map(|(s, _)| s));
-    let shop = ShopIdentity {
-        name: &store.name,
-        address: &store.address,
-        siret: &store.siret,
-        fiscal_year_end_month: store.fiscal_year_end_month,
-    };
+    let checked = crate::setup::shop_setup(state.storage.as_ref(), &store, &registers).await?;
     Ok(Json(
         registers
             .iter()
-            .zip(&reported)
-            .map(|(register, settings)| {
-                let checked = settings.as_ref().map_or_else(Default::default, |(s, _)| {
-                    check_setup(&shop, principal, s, register.kind == RegisterKind::Extra)
-                });
+            .zip(checked)
+            .map(|(register, checked)| {
                 RegisterSetup::new(
                     register.id,
                     register.number,
                     register.label.clone(),
-                    settings.as_ref().map(|(_, at)| *at),
-                    checked,
+                    checked.reported_at,
+                    (checked.checks, checked.warnings),
                     lang,
                 )
             })

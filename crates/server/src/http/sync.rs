@@ -236,6 +236,7 @@ async fn begin(
                     &detail,
                 )
                 .await?;
+            state.alerts.evaluate_soon(register.store_id);
             let retry_after_seconds =
                 u64::try_from((expires_at_ms - now.timestamp_millis() + 999) / 1000)
                     .unwrap_or(1)
@@ -312,6 +313,7 @@ async fn push(
             metrics::counter!(crate::metrics::TICKETS_INGESTED).increment(response.accepted);
             metrics::counter!(crate::metrics::CLOSURES_INGESTED)
                 .increment(response.closures_accepted);
+            state.alerts.evaluate_soon(register.store_id);
             Ok(Json(response))
         }
         Err(ingest::IngestError::Refused(refusal)) => {
@@ -401,6 +403,7 @@ async fn end(
             ))
         })?;
     crate::metrics::sync("completed");
+    state.alerts.evaluate_soon(device.register.store_id);
     Ok(Json(EndResponse {
         session_id: request.session_id,
         tickets_pushed: ended.tickets_pushed,

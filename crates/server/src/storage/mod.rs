@@ -3,6 +3,7 @@
 //! [`Storage`]; nothing else in the server talks to a database.
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod checkpoints;
 pub mod decommissions;
@@ -347,6 +348,7 @@ pub trait Storage:
     + instance::Instance
     + instance::Copies
     + pruning::Pruning
+    + alerts::Alerts
     + Send
     + Sync
 {

@@ -66,6 +66,7 @@ super::requests::impl_requests!(PostgresStorage);
 super::checkpoints::impl_checkpoints!(PostgresStorage);
 super::instance::impl_instance!(PostgresStorage);
 super::pruning::impl_pruning!(PostgresStorage);
+super::alerts::impl_alerts!(PostgresStorage);
 super::decommissions::impl_decommissions!(PostgresStorage);
 super::rollups::impl_rollups!(PostgresStorage, sqlx::Postgres);
 super::freshness::impl_freshness!(

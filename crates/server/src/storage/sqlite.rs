@@ -79,6 +79,7 @@ super::requests::impl_requests!(SqliteStorage);
 super::checkpoints::impl_checkpoints!(SqliteStorage);
 super::instance::impl_instance!(SqliteStorage);
 super::pruning::impl_pruning!(SqliteStorage);
+super::alerts::impl_alerts!(SqliteStorage);
 super::decommissions::impl_decommissions!(SqliteStorage);
 super::rollups::impl_rollups!(SqliteStorage, sqlx::Sqlite);
 super::freshness::impl_freshness!(

@@ -462,6 +462,10 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             OWNER_OR_SUPPORT,
         ),
         ("GET", "/fleet") => ("/fleet?state=late".into(), None, SUPPORT_ONLY),
+        ("GET", "/alerts") => ("/alerts".into(), None, SUPPORT_ONLY),
+        ("GET", "/stores/{store_id}/alerts") => {
+            (format!("/stores/{store}/alerts"), None, OWNER_OR_SUPPORT)
+        }
         ("GET", "/billing") => ("/billing?month=2026-11".into(), None, SUPPORT_ONLY),
         ("POST", "/stores/{store_id}/register-requests") => (
             format!("/stores/{store}/register-requests"),

@@ -244,9 +244,22 @@ async fn a_register_goes_only_once_its_sales_are_all_on_the_dashboard(backend: B
         "{cancelled}"
     );
 
+    // Suspended, it waits on the owner: the shop is told so, until the owner confirms.
+    let waiting = |alerts: &Value| {
+        alerts.as_array().unwrap().iter().any(|a| {
+            a["alert"]["kind"] == "decommission_waiting" && a["alert"]["register_id"] == seasonal.id
+        })
+    };
+    let alerts_path = format!("/api/stores/{}/alerts", store.id);
+    let (status, alerts) = owner.get_json(&alerts_path).await;
+    assert_eq!(status, 200, "{alerts}");
+    assert!(waiting(&alerts), "{alerts}");
+
     // The owner confirms the uninstall; the sales and Z files stay.
     let (status, body) = owner.post_json(&uninstall, json!({})).await;
     assert_eq!(status, 200, "{body}");
+    let (_, alerts) = owner.get_json(&alerts_path).await;
+    assert!(!waiting(&alerts), "cleared once confirmed: {alerts}");
     let done: Decommission = serde_json::from_value(body).unwrap();
     assert!(
         done.steps.iter().all(|s| s.state.is_done()),
