@@ -271,6 +271,16 @@ pub async fn sync_status(
 }
 
 /// Each register's sync state, for the pages that show its figures.
+pub async fn store_alerts(
+    store_id: i64,
+) -> Result<Vec<multicaisse_core::alerts::OpenAlert>, ClientError> {
+    get(&format!("/api/stores/{store_id}/alerts")).await
+}
+
+pub async fn fleet_alerts() -> Result<Vec<multicaisse_core::alerts::OpenAlert>, ClientError> {
+    get("/api/alerts").await
+}
+
 pub async fn glance(store_id: i64) -> Result<multicaisse_core::glance::Glance, ClientError> {
     get(&format!("/api/stores/{store_id}/glance")).await
 }

@@ -36,6 +36,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move || apply_lang(lang.get()));
     provide_context(lang);
     Session::provide();
+    crate::pages::alerts::provide_store_alerts();
     let t = use_texts();
 
     view! {
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                     <span class="tagline">{move || t().tagline}</span>
                 </div>
                 <StoreSwitcher/>
+                <AlertCount/>
                 <SignedInAs/>
                 <button
                     class="lang-switch"
@@ -431,6 +433,28 @@ fn SignedInAs() -> impl IntoView {
                     {move || t().sign_out}
                 </button>
             </div>
+        })
+    }
+}
+
+/// How many things need attention in the shop, linking to where they are listed.
+#[component]
+fn AlertCount() -> impl IntoView {
+    let t = use_texts();
+    let alerts = crate::pages::alerts::use_store_alerts();
+    move || {
+        let n = alerts.get()?.ok()??.len();
+        (n > 0).then(|| {
+            let (one, many) = t().alert_count;
+            let words = format!("{n} {}", if n == 1 { one } else { many });
+            let title = words.clone();
+            view! {
+                <A href="/#a-traiter" attr:class="alert-count" attr:title=title>
+                    <span aria-hidden="true">"⚠ "</span>
+                    <span class="alert-number" aria-hidden="true">{n}</span>
+                    <span class="visually-hidden">{words}</span>
+                </A>
+            }
         })
     }
 }

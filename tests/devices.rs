@@ -284,3 +284,168 @@ async fn support_filters_the_fleet() {
         .await;
     browser.close().await;
 }
+
+/// The list of alerts a page shows: kind, register, title, link text, and the header count.
+const READ_ALERTS: &str = r#"
+    const text = (el, sel) => (el.querySelector(sel) || {}).textContent || null;
+    return {
+        path: location.pathname,
+        heading: text(document, 'main h1'),
+        count: text(document, '.alert-count .alert-number'),
+        clear: text(document, '.alerts .all-clear'),
+        alerts: [...document.querySelectorAll('.alert-list .alert')].map(li => ({
+            kind: li.dataset.kind, register: li.dataset.register,
+            store: text(li, '.alert-store'), title: text(li, '.alert-title'),
+            link: text(li, '.alert-link') })),
+    };
+"#;
+
+fn titles(
+    alerts: &[multicaisse_core::alerts::OpenAlert],
+    lang: multicaisse_core::format::Lang,
+) -> Vec<String> {
+    alerts.iter().map(|a| a.alert.title(lang)).collect()
+}
+
+/// A register refused because another holds the lease: the owner's first screen and header
+/// say so, with what to do and a link to *Appareils*; once it has synced, the alert is gone.
+/// Support sees every shop's alerts on *Flotte*.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_needs_attention_comes_to_the_owner_and_clears_itself() {
+    use multicaisse_core::alerts::{AlertKind, OpenAlert};
+    use multicaisse_core::format::Lang;
+    let server = DemoServer::start().await;
+    let stores: Vec<Store> = server.api("/api/stores").await;
+    let store = &stores[0];
+    let registers: Vec<multicaisse_core::store::Register> = server
+        .api(&format!("/api/stores/{}/registers", store.id))
+        .await;
+    let support = SupportClient::sign_in(&server).await;
+    let one = support.pair(&server, registers[0].id).await;
+    let two = support.pair(&server, registers[1].id).await;
+    let (status, held) = device_call(&server, &one, "begin", json!({})).await;
+    assert_eq!(status, 200, "{held}");
+    let (status, _) = device_call(&server, &two, "begin", json!({})).await;
+    assert_eq!(status, 409);
+    let path = format!("/api/stores/{}/alerts", store.id);
+    let expected: Vec<OpenAlert> = server.api(&path).await;
+    let refused = expected
+        .iter()
+        .find(|a| a.alert.kind == AlertKind::SyncFailed)
+        .expect("the refused sync is an alert");
+    assert_eq!(refused.alert.register_id, registers[1].id);
+
+    let browser = Browser::start().await;
+    browser.client.set_window_size(820, 1180).await.unwrap();
+    browser.sign_in(&server, &OWNER).await;
+    let seen = browser
+        .wait_for("the alerts on the first screen", READ_ALERTS, |v| {
+            (v["alerts"].as_array()?.len() == expected.len()).then(|| v.clone())
+        })
+        .await;
+    let shown: Vec<&str> = seen["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, titles(&expected, Lang::Fr), "{seen}");
+    assert_eq!(seen["count"], expected.len().to_string().as_str(), "{seen}");
+    let failed = seen["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "sync_failed")
+        .unwrap();
+    assert_eq!(failed["link"], "Ouvrir Appareils");
+    assert!(failed["title"]
+        .as_str()
+        .unwrap()
+        .ends_with(" : dernière synchronisation refusée ou interrompue"));
+
+    // Its link opens the page where it is dealt with.
+    browser
+        .click(Locator::Css(".alert-sync_failed .alert-link"))
+        .await;
+    browser
+        .wait_for("Appareils", READ_ALERTS, |v| {
+            (v["path"] == "/appareils").then_some(())
+        })
+        .await;
+
+    // The register syncs once the other is done: the alert clears by itself.
+    let session = held["session_id"].clone();
+    let (status, _) = device_call(&server, &one, "end", json!({ "session_id": session })).await;
+    assert_eq!(status, 200);
+    let (status, begun) = device_call(&server, &two, "begin", json!({})).await;
+    assert_eq!(status, 200, "{begun}");
+    let (status, _) = device_call(
+        &server,
+        &two,
+        "end",
+        json!({ "session_id": begun["session_id"] }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    browser.click(Locator::LinkText("Aujourd'hui")).await;
+    let after = browser
+        .wait_for("the alert gone", READ_ALERTS, |v| {
+            let kinds = v["alerts"].as_array()?;
+            (v["path"] == "/" && kinds.iter().all(|a| a["kind"] != "sync_failed"))
+                .then(|| v.clone())
+        })
+        .await;
+    let now: Vec<OpenAlert> = server.api(&path).await;
+    assert_eq!(now.len(), expected.len() - 1);
+    assert_eq!(
+        after["count"].as_str().map(str::to_string),
+        (!now.is_empty()).then(|| now.len().to_string()),
+        "{after}"
+    );
+    // In English, the same alerts in English.
+    browser.click(Locator::Css("button.lang-switch")).await;
+    let english = browser
+        .wait_for("English alerts", READ_ALERTS, |v| {
+            (v["alerts"].as_array()?.len() == now.len()
+                && v["alerts"][0]["title"]
+                    == titles(&now, Lang::En).first().map_or("", |s| s.as_str()))
+            .then(|| v.clone())
+        })
+        .await;
+    if let Some(first) = english["alerts"].as_array().unwrap().first() {
+        assert!(
+            first["link"].as_str().unwrap().starts_with("Open "),
+            "{english}"
+        );
+    }
+    browser.click(Locator::Css("button.lang-switch")).await;
+
+    // Support: every shop's alerts on Flotte, each with its shop.
+    browser.click(Locator::Css("button.sign-out")).await;
+    browser.sign_in(&server, &SUPPORT).await;
+    browser.click(Locator::LinkText("Flotte")).await;
+    let fleet: Vec<OpenAlert> = {
+        let response = support
+            .client
+            .get(server.url("/api/alerts"))
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    };
+    let on_fleet = browser
+        .wait_for("the fleet's alerts", READ_ALERTS, |v| {
+            (v["path"] == "/flotte" && v["alerts"].as_array()?.len() == fleet.len())
+                .then(|| v.clone())
+        })
+        .await;
+    for (shown, alert) in on_fleet["alerts"].as_array().unwrap().iter().zip(&fleet) {
+        assert_eq!(shown["store"], alert.store_name.as_str(), "{on_fleet}");
+        assert_eq!(
+            shown["title"],
+            alert.alert.title(Lang::Fr).as_str(),
+            "{on_fleet}"
+        );
+    }
+    browser.close().await;
+}

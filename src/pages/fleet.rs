@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::i18n::use_lang;
+use crate::pages::alerts::AlertList;
 use crate::pages::states::fetched;
 use leptos::prelude::*;
 use multicaisse_core::format::{format_count, Lang};
@@ -78,12 +79,14 @@ pub fn FleetPage() -> impl IntoView {
     let state: RwSignal<Option<SyncState>> = RwSignal::new(None);
     let page = RwSignal::new(1u32);
     let fleet = LocalResource::new(move || api::fleet(store.get(), state.get(), page.get()));
+    let alerts = LocalResource::new(api::fleet_alerts);
     view! {
         <section class="page fleet-page">
             <div class="page-head">
                 <h1>{move || tx().title}</h1>
             </div>
             <p class="intro">{move || tx().intro}</p>
+            {fetched(alerts, 2, move |alerts| view! { <AlertList alerts show_store=true/> })}
             <div class="filters">
                 <label>
                     {move || tx().store_filter}

@@ -1,4 +1,5 @@
 pub mod access;
+pub mod alerts;
 pub mod audit;
 pub mod decommission;
 pub mod devices;

@@ -4,6 +4,7 @@
 
 use crate::api;
 use crate::i18n::use_lang;
+use crate::pages::alerts::{use_store_alerts, AlertList};
 use crate::pages::states::loaded;
 use crate::session::{store_resource, use_session};
 use crate::time::{local_day, now};
@@ -67,12 +68,18 @@ pub fn TodayPage() -> impl IntoView {
     let lang = use_lang();
     let t = move || texts(lang.get());
     let glance = store_resource(api::glance);
+    let alerts = use_store_alerts();
+    // Coming back to the first screen shows the alerts as they are now, not as first loaded.
+    if alerts.get_untracked().is_some() {
+        alerts.refetch();
+    }
     view! {
         <section class="page today-page">
             <div class="page-head">
                 <h1>{move || t().title}</h1>
                 <A href="/ventes" attr:class="button-link">{move || t().details}</A>
             </div>
+            {move || alerts.get().and_then(|a| a.ok()).flatten().map(|alerts| view! { <AlertList alerts/> })}
             {loaded(glance, 4, move |glance: Glance| view! { <GlanceView glance/> })}
         </section>
     }

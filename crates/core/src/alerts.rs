@@ -71,6 +71,18 @@ impl AlertKind {
         AlertKind::ALL.into_iter().find(|k| k.code() == code)
     }
 
+    /// The name of the page [`AlertKind::link`] opens, as the navigation says it.
+    pub fn page_name(self, lang: Lang) -> &'static str {
+        match (self.link(), lang) {
+            ("/z", Lang::Fr) => "Z de caisse",
+            ("/z", Lang::En) => "Z reports",
+            ("/appareils", Lang::Fr) => "Appareils",
+            ("/appareils", Lang::En) => "Devices",
+            (_, Lang::Fr) => "Mise hors service",
+            (_, Lang::En) => "Decommission",
+        }
+    }
+
     /// The page where it is dealt with.
     pub fn link(self) -> &'static str {
         match self {
@@ -386,6 +398,8 @@ pub struct OpenAlert {
     pub alert: Alert,
     /// When the server first saw it.
     pub opened_at: DateTime<Utc>,
+    /// The alert's start on the shop's clock (the app carries no time-zone database).
+    pub since_local: chrono::NaiveDateTime,
 }
 
 /// What an evaluation changes: alerts to open, and the subjects of open ones to clear.

@@ -80,6 +80,7 @@ pub(super) struct AlertRow {
     pub(super) id: i64,
     pub(super) store_id: i64,
     pub(super) store_name: String,
+    pub(super) time_zone: String,
     pub(super) register_id: i64,
     pub(super) number: i64,
     pub(super) label: String,
@@ -97,7 +98,12 @@ impl TryFrom<AlertRow> for OpenAlert {
         let kind = multicaisse_core::alerts::AlertKind::from_code(&row.kind)
             .ok_or_else(|| corrupt(format!("kind `{}`", row.kind)))?;
         let detail = serde_json::from_str(&row.detail).map_err(|e| corrupt(e.to_string()))?;
+        let zone: chrono_tz::Tz = row
+            .time_zone
+            .parse()
+            .map_err(|_| corrupt(format!("time zone `{}`", row.time_zone)))?;
         Ok(OpenAlert {
+            since_local: row.since.with_timezone(&zone).naive_local(),
             id: row.id,
             store_id: row.store_id,
             store_name: row.store_name,
@@ -192,7 +198,7 @@ macro_rules! impl_alerts {
                 store_id: Option<i64>,
             ) -> $crate::storage::StorageResult<Vec<multicaisse_core::alerts::OpenAlert>> {
                 let rows: Vec<$crate::storage::alerts::AlertRow> = sqlx::query_as(
-                    "SELECT a.id, a.store_id, s.name AS store_name, a.register_id, \
+                    "SELECT a.id, a.store_id, s.name AS store_name, s.time_zone, a.register_id, \
                      CAST(r.number AS BIGINT) AS number, r.label, a.kind, a.detail, a.since, \
                      a.opened_at \
                      FROM alerts a JOIN stores s ON s.id = a.store_id \
