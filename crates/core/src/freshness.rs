@@ -377,6 +377,17 @@ pub struct RegisterSyncStatus {
     pub app_version: Option<String>,
 }
 
+impl RegisterSyncStatus {
+    /// How its figures stand with its syncs at `now`, for the pages that show them.
+    pub fn brief(&self, now: DateTime<Utc>) -> SyncBrief {
+        SyncBrief {
+            register_id: self.register_id,
+            state: self.facts.state(now),
+            last_sync_at: self.facts.last_sync_at,
+        }
+    }
+}
+
 /// One sync attempt of a store's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncAttempt {

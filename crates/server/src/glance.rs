@@ -11,45 +11,55 @@ use multicaisse_core::period::DateRange;
 use multicaisse_core::store::RegisterStatus;
 use std::collections::HashMap;
 
-/// Each register's tickets over a span: its whole days from the rollups, its last day from
-/// the tickets up to the span's instant.
-async fn span_tallies(
+/// Each register's tickets over a span's whole days, from the rollups.
+async fn whole_tallies(
     storage: &dyn Storage,
     store_id: i64,
     span: Span,
 ) -> StorageResult<HashMap<i64, Tally>> {
-    let whole = async {
-        match span.whole_days() {
-            Some((from, to)) => {
-                let range = DateRange { from, to };
-                let days = storage.sales_rollup(store_id, range).await?;
-                Ok(days
-                    .iter()
-                    .map(|(id, day)| (*id, Tally::from(day)))
-                    .collect())
-            }
-            None => Ok(HashMap::new()),
+    match span.whole_days() {
+        Some((from, to)) => {
+            let days = storage
+                .sales_rollup(store_id, DateRange { from, to })
+                .await?;
+            Ok(days
+                .iter()
+                .map(|(id, day)| (*id, Tally::from(day)))
+                .collect())
         }
-    };
-    let last = async {
-        match span.until {
-            Some(until) => {
-                storage
-                    .day_tallies(store_id, span.last_day, Some(until))
-                    .await
-            }
-            None => Ok(HashMap::new()),
-        }
-    };
-    let (whole, last): (StorageResult<HashMap<i64, Tally>>, _) = tokio::join!(whole, last);
-    let mut out = whole?;
-    for (id, tally) in last? {
-        let sum = out.entry(id).or_default();
-        *sum = sum
-            .checked_merge(tally)
-            .ok_or_else(|| overflow(id, span.last_day))?;
+        None => Ok(HashMap::new()),
     }
-    Ok(out)
+}
+
+/// Each register's tickets of a span's last day up to its instant, from the tickets.
+async fn cut_tallies(
+    storage: &dyn Storage,
+    store_id: i64,
+    span: Span,
+) -> StorageResult<HashMap<i64, Tally>> {
+    match span.until {
+        Some(until) => {
+            storage
+                .day_tallies(store_id, span.last_day, Some(until))
+                .await
+        }
+        None => Ok(HashMap::new()),
+    }
+}
+
+/// `whole` with `last` (the span's last day) added to it.
+fn merged(
+    mut whole: HashMap<i64, Tally>,
+    last: &HashMap<i64, Tally>,
+    day: NaiveDate,
+) -> StorageResult<HashMap<i64, Tally>> {
+    for (id, tally) in last {
+        let sum = whole.entry(*id).or_default();
+        *sum = sum
+            .checked_merge(*tally)
+            .ok_or_else(|| overflow(*id, day))?;
+    }
+    Ok(whole)
 }
 
 fn overflow(register_id: i64, day: NaiveDate) -> crate::storage::StorageError {
@@ -65,24 +75,25 @@ pub async fn glance(storage: &dyn Storage, store_id: i64, now: DateTime<Utc>) ->
         .await?
         .ok_or_else(|| AppError::NotFound(format!("store {store_id} does not exist")))?;
     let windows = GlanceWindows::at(now, store.time_zone);
-    let (today, last_week, month, previous_month, syncs) = tokio::join!(
-        span_tallies(storage, store_id, windows.today),
-        span_tallies(storage, store_id, windows.last_week),
-        span_tallies(storage, store_id, windows.month),
-        span_tallies(storage, store_id, windows.previous_month),
+    // The month's last day is today, cut now: today's tickets are read once for both.
+    let (today, last_week, month, previous_whole, previous_cut, syncs) = tokio::join!(
+        cut_tallies(storage, store_id, windows.today),
+        cut_tallies(storage, store_id, windows.last_week),
+        whole_tallies(storage, store_id, windows.month),
+        whole_tallies(storage, store_id, windows.previous_month),
+        cut_tallies(storage, store_id, windows.previous_month),
         storage.sync_status(store_id),
     );
-    let (today, last_week, month, previous_month) = (today?, last_week?, month?, previous_month?);
+    let (today, last_week) = (today?, last_week?);
+    let month = merged(month?, &today, windows.today.last_day)?;
+    let previous_month = merged(
+        previous_whole?,
+        &previous_cut?,
+        windows.previous_month.last_day,
+    )?;
     let syncs: HashMap<i64, SyncBrief> = syncs?
         .into_iter()
-        .map(|row| {
-            let brief = SyncBrief {
-                register_id: row.register_id,
-                state: row.facts.state(now),
-                last_sync_at: row.facts.last_sync_at,
-            };
-            (row.register_id, brief)
-        })
+        .map(|row| (row.register_id, row.brief(now)))
         .collect();
     let of = |tallies: &HashMap<i64, Tally>, id: i64| tallies.get(&id).copied().unwrap_or_default();
     let lines = registers

@@ -233,13 +233,5 @@ async fn brief(State(state): State<AppState>, scope: InStore) -> AppResult<Json<
     let store = scope.store(&state).await?;
     let now = Utc::now();
     let rows = state.storage.sync_status(store.id).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|row| SyncBrief {
-                register_id: row.register_id,
-                state: row.facts.state(now),
-                last_sync_at: row.facts.last_sync_at,
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.iter().map(|row| row.brief(now)).collect()))
 }
