@@ -6,8 +6,8 @@ use multicaisse_core::api::{
     ApiError, Conflict, SalesCharts, SalesPeriod, SalesReport, TicketDetail, TicketPage,
 };
 use multicaisse_core::auth::{
-    AuditEntry, Invitation, InvitationPreview, Me, PasswordChanged, PasswordWasReset, ResetLink,
-    ResetRequested, Role, StoreAccess, CSRF_HEADER,
+    AuditEntry, AuditTopic, Invitation, InvitationPreview, Me, PasswordChanged, PasswordWasReset,
+    ResetLink, ResetRequested, Role, StoreAccess, CSRF_HEADER,
 };
 use multicaisse_core::decommission::Decommission;
 use multicaisse_core::format::Lang;
@@ -37,6 +37,21 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// What went wrong, as the pages word it.
+    pub fn failure(&self) -> multicaisse_core::failure::Failure {
+        use multicaisse_core::failure::Failure;
+        match self {
+            ClientError::Network(_) => Failure::Unreachable,
+            ClientError::Api { status, .. } => Failure::of_status(*status),
+            ClientError::Throttled {
+                retry_after_seconds,
+            } => Failure::Throttled {
+                retry_after_seconds: *retry_after_seconds,
+            },
+            ClientError::Decode(_) => Failure::Misunderstood,
+        }
+    }
+
     /// What to show under a form, in `lang` when the refusal is one the pages word
     /// (`core::api::Conflict`); otherwise the server's own reason (it names what is wrong), or
     /// the whole error.
@@ -536,11 +551,25 @@ pub async fn set_role(store_id: i64, user_id: i64, role: Role) -> Result<StoreAc
 }
 
 /// The store's log, or everything for support staff.
-pub async fn audit(store_id: Option<i64>) -> Result<Vec<AuditEntry>, ClientError> {
-    match store_id {
-        Some(id) => get(&format!("/api/stores/{id}/audit")).await,
-        None => get("/api/audit").await,
+/// A page of the journal: a store's (or every store's, for support), of one topic or all,
+/// older than the entry `before` when given.
+pub async fn audit(
+    store_id: Option<i64>,
+    topic: Option<AuditTopic>,
+    before: Option<i64>,
+) -> Result<Vec<AuditEntry>, ClientError> {
+    let mut query = Vec::new();
+    if let Some(topic) = topic {
+        query.push(format!("topic={}", topic.code()));
     }
+    if let Some(before) = before {
+        query.push(format!("before={before}"));
+    }
+    let path = match store_id {
+        Some(id) => format!("/api/stores/{id}/audit"),
+        None => "/api/audit".to_string(),
+    };
+    get(&format!("{path}?{}", query.join("&"))).await
 }
 
 pub async fn invitation(token: String) -> Result<InvitationPreview, ClientError> {

@@ -20,6 +20,8 @@ const READ_SALES_TABLE: &str = r#"
         tickets: text(tr, '.tickets'),
         ttc: text(tr, '.ttc'),
         ht: text(tr, '.ht'),
+        refunds: text(tr, '.refunds .amount'),
+        refundTickets: text(tr, '.refunds .count'),
     }));
     const total = table.querySelector('tfoot tr');
     return {
@@ -61,6 +63,22 @@ fn assert_table_matches(table: &Value, report: &SalesReport, lang: Lang) {
         );
         assert_eq!(row["ttc"], format_eur(expected.totals.ttc, lang).as_str());
         assert_eq!(row["ht"], format_eur(expected.totals.ht, lang).as_str());
+        // Refunds read as an amount and a count of tickets, not "3 · -78,80 €".
+        let refunds = expected.figures.refund_count;
+        if refunds == 0 {
+            assert_eq!(row["refunds"], "—", "{table}");
+            assert_eq!(row["refundTickets"], Value::Null, "{table}");
+        } else {
+            let tickets = if refunds == 1 { "ticket" } else { "tickets" };
+            assert_eq!(
+                row["refunds"],
+                format_eur(expected.figures.refund_ttc, lang).as_str()
+            );
+            assert_eq!(
+                row["refundTickets"],
+                format!("{} {tickets}", format_count(refunds, lang)).as_str()
+            );
+        }
     }
     assert_eq!(
         table["total"]["ttc"],
@@ -314,9 +332,10 @@ async fn a_registers_tickets_open_from_the_sales_page_and_show_their_chain() {
             .ends_with(&format!("period=last_month&register={}", register.number)),
         "{listed}"
     );
+    // Numbers are grouped as everywhere else: "n° 8 718", not "n°8718".
     assert_eq!(
         listed["rows"][0]["number"],
-        newest.sequence.to_string().as_str()
+        format_count(newest.sequence, Lang::Fr).as_str()
     );
     assert_eq!(
         listed["rows"][0]["ttc"],
@@ -371,10 +390,10 @@ async fn a_registers_tickets_open_from_the_sales_page_and_show_their_chain() {
     assert_eq!(shown["inView"], true, "{shown}");
     assert_eq!(shown["focusInside"], true, "{shown}");
     assert!(
-        shown["title"]
-            .as_str()
-            .unwrap()
-            .starts_with(&format!("Ticket n°{}", newest.sequence)),
+        shown["title"].as_str().unwrap().starts_with(&format!(
+            "Ticket n° {} · ",
+            format_count(newest.sequence, Lang::Fr)
+        )),
         "{shown}"
     );
     // Escape closes it: the ticket leaves the URL and the focus is back on its number.
@@ -407,7 +426,8 @@ async fn a_registers_tickets_open_from_the_sales_page_and_show_their_chain() {
         .await;
     let shown = browser
         .wait_for("the ticket's dialog in English", READ_DIALOG, |v| {
-            (v["open"] == true && v["title"].as_str()?.starts_with("Ticket no.")).then(|| v.clone())
+            let title = format!("Ticket no. {} · ", format_count(newest.sequence, Lang::En));
+            (v["open"] == true && v["title"].as_str()?.starts_with(&title)).then(|| v.clone())
         })
         .await;
     assert_eq!(shown["inView"], true, "{shown}");
@@ -488,7 +508,13 @@ async fn the_ticket_pager_moves_through_every_page_of_a_register() {
         );
         let total = expected.pages;
         move |v: &Value| {
-            (v["first"] == first.as_str()
+            // The number as grouped in either language: "8 686" or "8,686".
+            let shown: String = v["first"]
+                .as_str()?
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            (shown == first
                 && v["rows"] == rows
                 && v["caption"].as_str()?.contains(&format!("Page {n} "))
                 && v["previous"]["disabled"] == (n == 1)

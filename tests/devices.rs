@@ -229,7 +229,8 @@ async fn support_filters_the_fleet() {
     browser.click(Locator::LinkText("Flotte")).await;
     let rows = "return { rows: [...document.querySelectorAll('#fleet tbody tr')].map(r => r.dataset.state), \
                 page: (document.querySelector('#fleet-page')||{}).textContent, \
-                next: [...document.querySelectorAll('#fleet-next')].flatMap(b => [b.textContent.trim(), b.disabled]) };";
+                next: [...document.querySelectorAll('#fleet-next')].flatMap(b => [b.textContent.trim(), b.disabled]), \
+                stores: [...document.querySelectorAll('#fleet tbody tr')].map(r => r.cells[0].textContent) };";
     let all = browser
         .wait_for("the fleet", rows, |v| {
             (v["rows"].as_array().map(Vec::len) == Some(4)).then(|| v.clone())
@@ -239,6 +240,17 @@ async fn support_filters_the_fleet() {
     assert_eq!(all["rows"][0], "late", "{all}");
     assert_eq!(all["rows"][1], "needs_resync", "{all}");
     assert_eq!(all["page"], "page 1 sur 1 · 4 caisses");
+    // A shop is its name, its number said in words beside it ("Cave des Canuts (1)" before).
+    let stores: Vec<multicaisse_core::store::Store> = server.api("/api/stores").await;
+    for shown in all["stores"].as_array().expect("store cells") {
+        let shown = shown.as_str().expect("text");
+        assert!(
+            stores
+                .iter()
+                .any(|s| shown == format!("{}Boutique n° {}", s.name, s.id)),
+            "{shown}"
+        );
+    }
     assert_eq!(
         all["next"],
         serde_json::json!(["Suivante →", true]),

@@ -1,12 +1,17 @@
 //! End to end: each demo role signs in through the page and sees only what it may; an owner
 //! invites an accountant who signs up from the link; support onboards a shop (`shops`);
-//! passwords are changed and reset (`passwords`).
+//! passwords are changed and reset (`passwords`); every page fits every screen (`layout`);
+//! what went wrong is said in the page's words (`errors`); the journal is read by topic and
+//! page (`journal`).
 
 use fantoccini::Locator;
 use multicaisse_core::store::Store;
 use multicaisse_e2e::{Browser, DemoAccount, DemoServer, ACCOUNTANT, OWNER, SUPPORT};
 use serde_json::Value;
 
+mod errors;
+mod journal;
+mod layout;
 mod passwords;
 mod shops;
 

@@ -18,6 +18,8 @@ const READ: &str = r#"
         lines: [...document.querySelectorAll('#next-invoice li')].map(li => li.textContent),
         history: document.querySelectorAll('#invoice-history .invoice').length,
         setup: [...document.querySelectorAll('#setup > li')].map(li => li.dataset.register + '|' + li.textContent),
+        colours: ['li.ok', 'li:not(.ok):not(.warning)'].map(sel =>
+            [...new Set([...document.querySelectorAll('#setup ul > ' + sel)].map(li => getComputedStyle(li).color))]),
     };
 "#;
 
@@ -82,6 +84,16 @@ async fn the_owner_sees_what_the_registers_cost_and_how_they_were_set_up() {
         setup[2].contains("✗ moyens de paiement : la caisse 3 n'a pas « Bon d'achat »"),
         "{setup:?}"
     );
+
+    // A check that passed is not in the colour of one that failed (every line of a register
+    // with a failing check was red before).
+    let colours = shown["colours"].as_array().unwrap();
+    let (passed, failed) = (
+        colours[0].as_array().unwrap(),
+        colours[1].as_array().unwrap(),
+    );
+    assert!(!passed.is_empty() && !failed.is_empty(), "{shown}");
+    assert!(passed.iter().all(|c| !failed.contains(c)), "{shown}");
 
     browser.click(Locator::Css("button.lang-switch")).await;
     browser

@@ -4,6 +4,7 @@
 
 use chrono::{Datelike, Months, Utc};
 use fantoccini::Locator;
+use multicaisse_core::format::{format_date, format_month, format_size, Lang};
 use multicaisse_core::store::{Register, Store};
 use multicaisse_core::verification::{ClosureStatus, RegisterVerification};
 use multicaisse_core::zperiod::ZPeriod;
@@ -98,7 +99,7 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
         ),
     )
     .await;
-    assert_eq!(size, bytes.len() as u64);
+    assert_eq!(size, format_size(bytes.len() as u64, Lang::Fr));
     assert!(bytes.starts_with(b"PK"), "a ZIP");
 
     // The last fiscal year over is chosen: register 1's whole year, every format in one ZIP.
@@ -146,7 +147,56 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
         ),
     )
     .await;
-    assert_eq!(size, bytes.len() as u64);
+    assert_eq!(size, format_size(bytes.len() as u64, Lang::Fr));
+
+    // Words an owner uses: the download lines name the month and the fiscal year ("FY2025"
+    // and "Le mois" before), and the month is chosen from a list of names, not an
+    // `<input type=month>` that Safari on a Mac does not have.
+    const LINES: &str = "return { lines: [...document.querySelectorAll(\
+        'article.register-z[data-register=\"1\"] .downloads > span')].map(s => s.textContent), \
+        month: (document.querySelector('#z-month option:checked')||{}).textContent, \
+        calendar: (document.querySelector('article.register-z[data-register=\"1\"] .z-calendar')||{ariaLabel: null}).ariaLabel, \
+        hashes: /hach/i.test(document.querySelector('main').innerText) };";
+    let words = |month| {
+        serde_json::json!({
+            "lines": [
+                format!("Télécharger — {}", format_month(month, Lang::Fr)),
+                format!("Télécharger — Exercice {}", current - 1),
+            ],
+            "month": format_month(month, Lang::Fr),
+            "calendar": format_month(month, Lang::Fr),
+            "hashes": false,
+        })
+    };
+    browser
+        .wait_for("the months and years in words", LINES, |v| {
+            (*v == words(month)).then_some(())
+        })
+        .await;
+    let before = month.checked_sub_months(Months::new(1)).unwrap();
+    browser
+        .client
+        .find(Locator::Css("#z-month"))
+        .await
+        .expect("the month list")
+        .select_by_value(&before.format("%Y-%m").to_string())
+        .await
+        .expect("choose the month before");
+    browser
+        .wait_for("the month before, in words", LINES, |v| {
+            (*v == words(before)).then_some(())
+        })
+        .await;
+    browser
+        .click(Locator::Css(
+            "article.register-z[data-register='1'] div[data-period=month] button[data-format=csv]",
+        ))
+        .await;
+    downloaded(
+        &browser,
+        &format!("z-caisse-1-{}.csv", before.format("%Y-%m")),
+    )
+    .await;
 
     // The other shop's registers, one click away.
     let other = &stores[1];
@@ -200,8 +250,8 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
     let in_english = format!(
         "Fiscal year {} ({} – {})",
         other_current - 1,
-        first_day.format("%Y-%m-%d"),
-        last_day.format("%Y-%m-%d")
+        format_date(first_day, Lang::En),
+        format_date(last_day, Lang::En)
     );
     browser
         .wait_for("the fiscal year, in English", year_option, |v: &Value| {
@@ -211,8 +261,8 @@ async fn an_accountant_finds_last_months_z_and_downloads_the_zip() {
     browser.close().await;
 }
 
-/// The size the progress line gives once `name` is ready.
-async fn downloaded(browser: &Browser, name: &str) -> u64 {
+/// The size the page says the file it saved has, once it is saved.
+async fn downloaded(browser: &Browser, name: &str) -> String {
     browser
         .wait_for(
             name,
@@ -220,10 +270,7 @@ async fn downloaded(browser: &Browser, name: &str) -> u64 {
             |v: &Value| {
                 let text = v.as_str()?;
                 let rest = text.strip_prefix(&format!("Fichier prêt : {name} ("))?;
-                rest.trim_end_matches(" octets)")
-                    .replace(['\u{202f}', '\u{a0}', ' '], "")
-                    .parse()
-                    .ok()
+                rest.strip_suffix(')').map(str::to_string)
             },
         )
         .await

@@ -76,13 +76,13 @@ fn AccessTables(
         view! {
             <h2>{move || t().pending_title}</h2>
             <div class="table-wrap" tabindex="0">
-                <table class="invitations">
+                <table class="invitations cards">
                     <thead>
                         <tr>
                             <th scope="col">{move || t().email_label}</th>
                             <th scope="col">{move || t().col_role}</th>
                             <th scope="col">{move || t().col_expires}</th>
-                            <th scope="col"></th>
+                            <th scope="col"><span class="visually-hidden">{move || t().col_actions}</span></th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -92,13 +92,13 @@ fn AccessTables(
     });
     view! {
         <div class="table-wrap" tabindex="0">
-            <table class="members" id="members-table">
+            <table class="members cards" id="members-table">
                 <thead>
                     <tr>
                         <th scope="col">{move || t().col_person}</th>
                         <th scope="col">{move || t().col_role}</th>
                         <th scope="col">{move || t().col_since}</th>
-                        <th scope="col"></th>
+                        <th scope="col"><span class="visually-hidden">{move || t().col_actions}</span></th>
                     </tr>
                 </thead>
                 <tbody>{members}</tbody>
@@ -165,9 +165,9 @@ fn MemberRow(
                 {is_me.then(|| view! { " " <span class="you">{move || t().you}</span> })}
                 <span class="hint email">{email}</span>
             </th>
-            <td>{role_cell}</td>
-            <td>{move || multicaisse_core::format::format_date(since.date_naive(), t().lang)}</td>
-            <td>
+            <td data-label=move || t().col_role>{role_cell}</td>
+            <td data-label=move || t().col_since>{move || multicaisse_core::format::format_date(since.date_naive(), t().lang)}</td>
+            <td data-label=move || t().col_actions>
                 {editable
                     .then(|| {
                         view! {
@@ -195,9 +195,9 @@ fn InvitationRow(
     view! {
         <tr data-invitation=id>
             <th scope="row">{invitation.email}</th>
-            <td>{move || t().role(Some(role))}</td>
-            <td>{move || multicaisse_core::format::format_date(invitation.expires_at.date_naive(), t().lang)}</td>
-            <td>
+            <td data-label=move || t().col_role>{move || t().role(Some(role))}</td>
+            <td data-label=move || t().col_expires>{move || multicaisse_core::format::format_date(invitation.expires_at.date_naive(), t().lang)}</td>
+            <td data-label=move || t().col_actions>
                 {manages
                     .then(|| {
                         view! {

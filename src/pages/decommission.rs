@@ -40,6 +40,7 @@ pub struct WizardTexts {
     confirm_no: &'static str,
     start_again: &'static str,
     under_way: &'static str,
+    wizard_column: &'static str,
 }
 
 const FR: WizardTexts = WizardTexts {
@@ -64,6 +65,7 @@ const FR: WizardTexts = WizardTexts {
     confirm_no: "Non, revenir",
     start_again: "Recommencer la mise hors service",
     under_way: "mise hors service en cours",
+    wizard_column: "Assistant",
 };
 
 const EN: WizardTexts = WizardTexts {
@@ -88,6 +90,7 @@ const EN: WizardTexts = WizardTexts {
     confirm_no: "No, go back",
     start_again: "Start the decommission again",
     under_way: "decommission under way",
+    wizard_column: "Wizard",
 };
 
 pub fn wizard_texts(lang: Lang) -> &'static WizardTexts {
@@ -178,8 +181,8 @@ pub fn DecommissionPage() -> impl IntoView {
                         view! {
                             <tr data-register=number>
                                 <th scope="row">{label}</th>
-                                <td>{move || t().kind(kind)}</td>
-                                <td>
+                                <td data-label=move || t().col_kind>{move || t().kind(kind)}</td>
+                                <td data-label=move || t().col_status>
                                     <span class=format!("badge status-{}", status.code())>{move || t().status(status)}</span>
                                     {move || is_under_way(register_id).then(|| view! { " " <span class="badge under-way">{tx().under_way}</span> })}
                                 </td>
@@ -202,13 +205,14 @@ pub fn DecommissionPage() -> impl IntoView {
                     .collect_view();
                 view! {
                     <div class="table-wrap" tabindex="0">
-                        <table class="registers">
+                        <table class="registers cards">
                             <thead>
                                 <tr>
                                     <th scope="col">{move || t().col_register}</th>
                                     <th scope="col">{move || t().col_kind}</th>
                                     <th scope="col">{move || t().col_status}</th>
-                                    <th scope="col"></th>
+                                    // Named for screen readers: an empty header says nothing.
+                                    <th scope="col"><span class="visually-hidden">{move || tx().wizard_column}</span></th>
                                 </tr>
                             </thead>
                             <tbody>{rows}</tbody>

@@ -334,7 +334,7 @@ fn Freshness(f: StoreFreshness, zone: String, now: Signal<DateTime<Utc>>) -> imp
         {all_unknown.then(|| view! { <p class="hint">{move || tx().plan_fallback}</p> })}
         <h2>{move || tx().registers_title}</h2>
         <div class="table-wrap" tabindex="0">
-            <table class="freshness" id="freshness">
+            <table class="freshness cards" id="freshness">
                 <thead>
                     <tr>
                         <th scope="col">{move || tx().col_register}</th>
@@ -410,14 +410,14 @@ fn RegisterRow(
                 {r.register.label.clone()}
                 <span class="device">{device}</span>
             </th>
-            <td class="state">
+            <td class="state" data-label=move || tx().col_state>
                 <span class=format!("badge sync-{}", state.code())>{move || state.label(lang.get())}</span>
                 <span class="behind">{behind_text}</span>
                 <span class="pending">{pending_text}</span>
             </td>
-            <td class="last-sync">{last_sync_text} <span class="ago">{last_sync_ago}</span></td>
-            <td class="last-attempt">{attempt_text}</td>
-            <td class="syncs" class:below-minimum=below_minimum>{syncs}</td>
+            <td class="last-sync" data-label=move || tx().col_last_sync>{last_sync_text} <span class="ago">{last_sync_ago}</span></td>
+            <td class="last-attempt" data-label=move || tx().col_last_attempt>{attempt_text}</td>
+            <td class="syncs" class:below-minimum=below_minimum data-label=move || tx().col_syncs>{syncs}</td>
         </tr>
     }
 }

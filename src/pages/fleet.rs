@@ -13,6 +13,8 @@ struct FleetTexts {
     title: &'static str,
     intro: &'static str,
     store_filter: &'static str,
+    store_number: &'static str,
+    pages: &'static str,
     state_filter: &'static str,
     all_states: &'static str,
     col_store: &'static str,
@@ -31,6 +33,8 @@ const FR: FleetTexts = FleetTexts {
     title: "Flotte",
     intro: "Les caisses de toutes les boutiques, les plus en difficulté d'abord : la plus longue sans synchronisation, puis la plus en retard.",
     store_filter: "Boutique (nom ou numéro)",
+    store_number: "Boutique n°",
+    pages: "Pages de la flotte",
     state_filter: "État",
     all_states: "tous",
     col_store: "Boutique",
@@ -50,6 +54,8 @@ const EN: FleetTexts = FleetTexts {
     intro:
         "Every store's registers, those in trouble first: longest without a sync, then most behind.",
     store_filter: "Store (name or number)",
+    store_number: "Store no.",
+    pages: "Fleet pages",
     state_filter: "State",
     all_states: "all",
     col_store: "Store",
@@ -148,14 +154,19 @@ fn FleetTable(found: FleetPage, page: RwSignal<u32>) -> impl IntoView {
             let state = r.state;
             let last = r.facts.last_sync_at;
             let (behind, pending) = (r.facts.behind, r.facts.pending_local_changes);
+            let store_id = r.store_id;
             view! {
                 <tr data-register=r.register_id data-state=state.code()>
-                    <td>{r.store_name.clone()} " (" {r.store_id} ")"</td>
+                    // The number support searches by, said as a number, under the name.
+                    <td data-label=move || tx().col_store>
+                        {r.store_name.clone()}
+                        <span class="hint">{move || format!("{} {store_id}", tx().store_number)}</span>
+                    </td>
                     <th scope="row">{r.label.clone()}</th>
-                    <td><span class=format!("badge sync-{}", state.code())>{move || state.label(lang.get())}</span></td>
-                    <td>{move || last.map_or_else(|| tx().never.to_string(), |at| ago(at, now, lang.get()))}</td>
-                    <td class="num">{move || format_count(behind, lang.get())}</td>
-                    <td class="num">{move || pending.map_or_else(|| "—".to_string(), |p| format_count(u64::from(p), lang.get()))}</td>
+                    <td data-label=move || tx().col_state><span class=format!("badge sync-{}", state.code())>{move || state.label(lang.get())}</span></td>
+                    <td data-label=move || tx().col_last_sync>{move || last.map_or_else(|| tx().never.to_string(), |at| ago(at, now, lang.get()))}</td>
+                    <td class="num" data-label=move || tx().col_behind>{move || format_count(behind, lang.get())}</td>
+                    <td class="num" data-label=move || tx().col_pending>{move || pending.map_or_else(|| "—".to_string(), |p| format_count(u64::from(p), lang.get()))}</td>
                 </tr>
             }
         })
@@ -168,7 +179,7 @@ fn FleetTable(found: FleetPage, page: RwSignal<u32>) -> impl IntoView {
         } else {
             view! {
                 <div class="table-wrap" tabindex="0">
-                    <table class="fleet" id="fleet">
+                    <table class="fleet cards" id="fleet">
                         <thead>
                             <tr>
                                 <th scope="col">{move || tx().col_store}</th>
@@ -185,7 +196,7 @@ fn FleetTable(found: FleetPage, page: RwSignal<u32>) -> impl IntoView {
             }
                 .into_any()
         }}
-        <nav class="pager" aria-label="pages">
+        <nav class="pager" aria-label=move || tx().pages>
             <button type="button" id="fleet-previous" disabled={current <= 1} on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>
                 {move || tx().previous}
             </button>

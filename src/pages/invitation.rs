@@ -16,14 +16,25 @@ pub fn InvitationPage() -> impl IntoView {
     let t = use_texts();
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let preview = LocalResource::new(move || api::invitation(token()));
+    // A link whose invitation the server does not know (mistyped, cut by a mail reader) is
+    // no longer valid to whoever holds it, as one accepted or cancelled is.
+    let preview = LocalResource::new(move || {
+        let token = token();
+        async move {
+            match api::invitation(token).await {
+                Ok(invitation) => Ok(Some(invitation)),
+                Err(ClientError::Api { status: 404, .. }) => Ok(None),
+                Err(other) => Err(other),
+            }
+        }
+    });
     view! {
         <section class="page invitation-page">
             <h1>{move || t().invitation_title}</h1>
-            {fetched(preview, 2, move |invitation| {
-                if invitation.state != InvitationState::Pending {
+            {fetched(preview, 2, move |invitation: Option<InvitationPreview>| {
+                let Some(invitation) = invitation.filter(|i| i.state == InvitationState::Pending) else {
                     return view! { <p class="notice">{move || t().invitation_gone}</p> }.into_any();
-                }
+                };
                 view! { <AcceptForm invitation token=token()/> }.into_any()
             })}
         </section>

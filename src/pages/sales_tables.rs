@@ -7,7 +7,7 @@ use crate::pages::tickets::ventes_url;
 use leptos::prelude::*;
 use multicaisse_core::api::{SalesFigures, SalesPeriod, SalesReport, SalesTotals};
 use multicaisse_core::format::{
-    format_change, format_count, format_eur, format_percent, format_rate,
+    format_change, format_count, format_eur, format_percent, format_rate, plural,
 };
 use multicaisse_core::freshness::MayLack;
 use multicaisse_core::period::DateRange;
@@ -32,17 +32,19 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
     if report.registers.is_empty() {
         return view! { <Empty message=Signal::derive(move || t().no_registers)/> }.into_any();
     }
+    // Each cell names its column too: at narrow widths a register is a card, not a row.
     let cells = move |totals: SalesTotals, figures: SalesFigures| {
         let change = figures.change_bp;
         let (refunds, refunded) = (figures.refund_count, figures.refund_ttc);
         view! {
-            <td class="num tickets">{move || format_count(totals.ticket_count, lang.get())}</td>
-            <td class="num ttc">{move || format_eur(totals.ttc, lang.get())}</td>
-            <td class="num ht">{move || format_eur(totals.ht, lang.get())}</td>
-            <td class="num basket">{move || format_eur(figures.average_basket, lang.get())}</td>
-            <td class="num share">{move || format_percent(i64::from(figures.share_bp), lang.get())}</td>
+            <td class="num tickets" data-label=move || t().col_tickets>{move || format_count(totals.ticket_count, lang.get())}</td>
+            <td class="num ttc" data-label=move || t().col_ttc>{move || format_eur(totals.ttc, lang.get())}</td>
+            <td class="num ht" data-label=move || t().col_ht>{move || format_eur(totals.ht, lang.get())}</td>
+            <td class="num basket" data-label=move || t().col_basket>{move || format_eur(figures.average_basket, lang.get())}</td>
+            <td class="num share" data-label=move || t().col_share>{move || format_percent(i64::from(figures.share_bp), lang.get())}</td>
             <td
                 class="num change"
+                data-label=move || t().col_change
                 class:up=change.is_some_and(|c| c >= 5)
                 class:down=change.is_some_and(|c| c <= -5)
                 title=move || match change {
@@ -52,12 +54,19 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
             >
                 {move || change.map(|c| format_change(c, lang.get())).unwrap_or_else(|| "—".into())}
             </td>
-            <td class="num refunds">
+            <td class="num refunds" data-label=move || t().col_refunds>
                 {move || {
                     if refunds == 0 {
-                        "—".to_string()
+                        view! { <span class="amount">"—"</span> }.into_any()
                     } else {
-                        format!("{} · {}", format_count(refunds, lang.get()), format_eur(refunded, lang.get()))
+                        let lang = lang.get();
+                        view! {
+                            <span class="amount">{format_eur(refunded, lang)}</span>
+                            <span class="hint count">
+                                {format!("{} {}", format_count(refunds, lang), plural(refunds, "ticket", "tickets"))}
+                            </span>
+                        }
+                            .into_any()
                     }
                 }}
             </td>
@@ -74,6 +83,10 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
                 <tr data-register=number class:no-sales=totals.ticket_count == 0>
                     <th scope="row" class="register-name">
                         <span class="register-label">{row.register.label}</span>
+                        " "
+                        <span class=format!("badge status-{}", status.code())>
+                            {move || t().status(status)}
+                        </span>
                         <a
                             class="show-tickets hint"
                             href=move || ventes_url(period.get(), Some(number), None)
@@ -84,11 +97,6 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
                             .then(|| view! { <span class="hint">{move || t().no_sales}</span> })}
                         <MayLackNote briefs register_id period_last_day=Some(range.to) what=MayLack::Sales/>
                     </th>
-                    <td class="status">
-                        <span class=format!("badge status-{}", status.code())>
-                            {move || t().status(status)}
-                        </span>
-                    </td>
                     {cells(totals, row.figures)}
                 </tr>
             }
@@ -98,12 +106,11 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
     view! {
         <p class="compared">{compared}</p>
         <div class="table-wrap" tabindex="0">
-            <table class="sales" id="sales-table">
+            <table class="sales cards" id="sales-table">
                 <caption>{caption}</caption>
                 <thead>
                     <tr>
                         <th scope="col">{move || t().col_register}</th>
-                        <th scope="col">{move || t().col_status}</th>
                         <th scope="col" class="num">{move || t().col_tickets}</th>
                         <th scope="col" class="num">{move || t().col_ttc}</th>
                         <th scope="col" class="num">{move || t().col_ht}</th>
@@ -117,7 +124,6 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
                 <tfoot>
                     <tr class="total">
                         <th scope="row">{move || t().total_row}</th>
-                        <td></td>
                         {cells(total, total_figures)}
                     </tr>
                 </tfoot>
@@ -153,10 +159,10 @@ pub fn VatTable(report: SalesReport) -> impl IntoView {
             view! {
                 <tr data-register=number>
                     <th scope="row">{label}</th>
-                    <td class="num rate">{move || format_rate(bp, lang.get())}</td>
-                    <td class="num">{move || format_eur(ht, lang.get())}</td>
-                    <td class="num">{move || format_eur(vat, lang.get())}</td>
-                    <td class="num">{move || format_eur(ttc, lang.get())}</td>
+                    <td class="num rate" data-label=move || t().col_rate>{move || format_rate(bp, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_ht>{move || format_eur(ht, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_vat>{move || format_eur(vat, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_ttc>{move || format_eur(ttc, lang.get())}</td>
                 </tr>
             }
         })
@@ -168,17 +174,17 @@ pub fn VatTable(report: SalesReport) -> impl IntoView {
             view! {
                 <tr class="total">
                     <th scope="row">{move || t().total_row}</th>
-                    <td class="num rate">{move || format_rate(bp, lang.get())}</td>
-                    <td class="num">{move || format_eur(line.ht, lang.get())}</td>
-                    <td class="num">{move || format_eur(line.vat, lang.get())}</td>
-                    <td class="num">{move || format_eur(line.ttc, lang.get())}</td>
+                    <td class="num rate" data-label=move || t().col_rate>{move || format_rate(bp, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_ht>{move || format_eur(line.ht, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_vat>{move || format_eur(line.vat, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_ttc>{move || format_eur(line.ttc, lang.get())}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
         <div class="table-wrap" tabindex="0">
-            <table class="vat" id="vat-table">
+            <table class="vat cards" id="vat-table">
                 <caption>{move || t().vat_title}</caption>
                 <thead>
                     <tr>
@@ -219,7 +225,7 @@ pub fn PaymentsTable(report: SalesReport) -> impl IntoView {
             .into_iter()
             .map(|m| {
                 let value = amount(&figures, m);
-                view! { <td class="num">{move || format_eur(value, lang.get())}</td> }
+                view! { <td class="num" data-label=move || t().method(m)>{move || format_eur(value, lang.get())}</td> }
             })
             .collect();
         view! {
@@ -237,7 +243,7 @@ pub fn PaymentsTable(report: SalesReport) -> impl IntoView {
     let total = row(None, report.total_figures.clone());
     view! {
         <div class="table-wrap" tabindex="0">
-            <table class="payments" id="payments-table">
+            <table class="payments cards" id="payments-table">
                 <caption>{move || t().payments_title}</caption>
                 <thead>
                     <tr>

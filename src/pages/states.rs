@@ -1,8 +1,9 @@
 //! Loading, error and empty states every page shares.
 
 use crate::api::ClientError;
-use crate::i18n::use_texts;
+use crate::i18n::{use_lang, use_texts};
 use leptos::prelude::*;
+use multicaisse_core::failure::Remedy;
 
 /// Grey placeholder rows while data is on its way.
 #[component]
@@ -16,15 +17,34 @@ pub fn Skeleton(rows: usize) -> impl IntoView {
     }
 }
 
-/// What failed, and a button to try again.
+/// What failed and what to do, in the page's language; a button only where it can help
+/// (trying again, or reloading the page), and the server's own words for support, folded.
 #[component]
 pub fn ErrorBox(error: ClientError, on_retry: Callback<()>) -> impl IntoView {
     let t = use_texts();
+    let lang = use_lang();
+    let failure = error.failure();
+    let act = move |_| match failure.remedy() {
+        Remedy::Retry => on_retry.run(()),
+        Remedy::Reload => {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        }
+        Remedy::None => {}
+    };
     view! {
         <div class="error-box" role="alert">
             <p><strong>{move || t().error_title}</strong></p>
-            <p class="error-detail">{error.to_string()}</p>
-            <button type="button" on:click=move |_| on_retry.run(())>{move || t().retry}</button>
+            <p class="error-what">{move || failure.what(lang.get())}</p>
+            <p class="error-todo">{move || failure.what_to_do(lang.get())}</p>
+            {move || failure.remedy_label(lang.get()).map(|label| view! {
+                <button type="button" on:click=act>{label}</button>
+            })}
+            <details class="technical">
+                <summary>{move || t().technical_details}</summary>
+                <p class="error-detail">{error.to_string()}</p>
+            </details>
         </div>
     }
 }

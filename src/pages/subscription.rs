@@ -106,11 +106,11 @@ fn SubscriptionView(subscription: Subscription, setups: Vec<SetupInWords>) -> im
             view! {
                 <tr data-register=register.number>
                     <th scope="row">{register.label}</th>
-                    <td>{move || t().kind(kind)}</td>
-                    <td>
+                    <td data-label=move || t().col_kind>{move || t().kind(kind)}</td>
+                    <td data-label=move || t().col_status>
                         <span class=format!("badge status-{}", status.code())>{move || t().status(status)}</span>
                     </td>
-                    <td>
+                    <td data-label=move || t().col_activated>
                         {move || match service {
                             None => "—".to_string(),
                             Some(s) => {
@@ -122,7 +122,7 @@ fn SubscriptionView(subscription: Subscription, setups: Vec<SetupInWords>) -> im
                             }
                         }}
                     </td>
-                    <td class="num">
+                    <td class="num" data-label=move || tx().monthly_price>
                         {move || price.map_or_else(|| tx().base_plan.to_string(), |p| format_eur(p, lang.get()))}
                     </td>
                 </tr>
@@ -134,7 +134,7 @@ fn SubscriptionView(subscription: Subscription, setups: Vec<SetupInWords>) -> im
     let history = subscription.history;
     view! {
         <div class="table-wrap" tabindex="0">
-            <table class="registers subscription">
+            <table class="registers subscription cards">
                 <thead>
                     <tr>
                         <th scope="col">{move || t().col_register}</th>

@@ -12,7 +12,7 @@ use crate::time::local_date_time;
 use chrono::Datelike;
 use leptos::prelude::*;
 use multicaisse_core::decommission::{Decommission, Step, StepState};
-use multicaisse_core::format::{colon, format_eur, month_name, Lang};
+use multicaisse_core::format::{colon, format_eur, format_month, Lang};
 use multicaisse_core::requests::{Activation, RegisterRequest, RequestStatus};
 use multicaisse_core::subscription::Billing;
 use multicaisse_core::zperiod::ZPeriod;
@@ -193,10 +193,10 @@ fn RequestQueue() -> impl IntoView {
         let request = StoredValue::new(request);
         view! {
             <tr data-request=id data-status=request.with_value(|r| r.status.code())>
-                <td>{store}</td>
-                <td>{move || request.with_value(|r| request_outcome(r, SERVICE_ZONE, lang.get()))}</td>
-                <td>{move || format!("{by}, {}", local_date_time(at, SERVICE_ZONE, lang.get()))}</td>
-                <td class="actions">
+                <td data-label=move || tx().col_store>{store}</td>
+                <td data-label=move || tx().col_request>{move || request.with_value(|r| request_outcome(r, SERVICE_ZONE, lang.get()))}</td>
+                <td data-label=move || tx().col_asked>{move || format!("{by}, {}", local_date_time(at, SERVICE_ZONE, lang.get()))}</td>
+                <td class="actions" data-label=move || tx().col_action>
                     // Activating bills the shop: it asks first.
                     {move || (confirming.get() == Some(id)).then(|| view! {
                         <div class="confirm" role="group">
@@ -251,7 +251,7 @@ fn RequestQueue() -> impl IntoView {
             }
             view! {
                 <div class="table-wrap" tabindex="0">
-                    <table class="request-queue" id="request-queue">
+                    <table class="request-queue cards" id="request-queue">
                         <thead>
                             <tr>
                                 <th scope="col">{move || tx().col_store}</th>
@@ -310,10 +310,10 @@ fn BillingView() -> impl IntoView {
                 store.invoice.lines.into_iter().map(move |line| {
                     view! {
                         <tr data-store=name.clone() data-register=line.number>
-                            <td>{name.clone()}</td>
-                            <td>{line.label}</td>
-                            <td class="num">{format!("{}/{}", line.days, line.month_days)}</td>
-                            <td class="num">{move || format_eur(line.ht, lang.get())}</td>
+                            <td data-label=move || tx().col_store>{name.clone()}</td>
+                            <td data-label=move || tx().col_register>{line.label}</td>
+                            <td class="num" data-label=move || tx().col_days>{format!("{}/{}", line.days, line.month_days)}</td>
+                            <td class="num" data-label=move || tx().col_ht>{move || format_eur(line.ht, lang.get())}</td>
                         </tr>
                     }
                 })
@@ -321,7 +321,7 @@ fn BillingView() -> impl IntoView {
             .collect_view();
         view! {
             <div class="table-wrap" tabindex="0" data-month=shown>
-                <table class="billing" id="billing">
+                <table class="billing cards" id="billing">
                     <thead>
                         <tr>
                             <th scope="col">{move || tx().col_store}</th>
@@ -354,7 +354,7 @@ fn BillingView() -> impl IntoView {
                     let selected = code == month_code(this_month);
                     view! {
                         <option value=code selected=selected>
-                            {move || format!("{} {}", month_name(first.month(), lang.get()), first.year())}
+                            {move || format_month(first, lang.get())}
                         </option>
                     }
                 })

@@ -7,7 +7,7 @@ use crate::pages::states::{fetched, Empty};
 use crate::time::local_date_time;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use multicaisse_core::api::{SalesPeriod, TicketDetail, TicketPage, TicketSummary};
+use multicaisse_core::api::{SalesPeriod, TicketDetail, TicketPage, TicketSearch, TicketSummary};
 use multicaisse_core::format::{format_count, format_eur, format_rate};
 use multicaisse_core::store::Register;
 use multicaisse_core::ticket::TicketKind;
@@ -77,10 +77,18 @@ pub fn TicketsPanel(register: Register, period: Memo<SalesPeriod>, zone: String)
             focus_ticket_button(sequence);
         }
     };
+    // What cannot be searched for is said here, in the page's language, and not sent.
+    let refused = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let text = search.get_untracked();
+        if TicketSearch::parse("q", &text).is_err() {
+            refused.set(Some(text));
+            return;
+        }
+        refused.set(None);
         page.set(1);
-        asked.set(search.get_untracked());
+        asked.set(text);
     };
     let label = register.label.clone();
     let detail_zone = zone.clone();
@@ -97,9 +105,14 @@ pub fn TicketsPanel(register: Register, period: Memo<SalesPeriod>, zone: String)
                     type="search"
                     placeholder=move || t().search_hint
                     prop:value=search
+                    aria-invalid=move || refused.get().is_some().to_string()
+                    aria-describedby="ticket-search-error"
                     on:input=move |ev| search.set(event_target_value(&ev))
                 />
                 <button type="submit">{move || t().search_button}</button>
+                <p id="ticket-search-error" class="form-error" role="alert">
+                    {move || refused.get().map(|text| TicketSearch::refusal(&text, lang.get()))}
+                </p>
             </form>
             {fetched(tickets, 5, move |list: TicketPage| {
                 let open = open.clone();
@@ -118,7 +131,7 @@ pub fn TicketsPanel(register: Register, period: Memo<SalesPeriod>, zone: String)
                 let (first, last) = (current <= 1, current >= pages);
                 view! {
                     <div class="table-wrap" tabindex="0">
-                        <table class="tickets" id="tickets-table">
+                        <table class="tickets cards" id="tickets-table">
                             <caption>
                                 {move || format_count(matching, lang.get())} " · "
                                 {move || t().page_of.0} " " {current} " " {move || t().page_of.1} " "
@@ -180,15 +193,15 @@ fn TicketRow(
         <tr data-ticket=sequence class:refund=kind == TicketKind::Refund>
             <th scope="row">
                 <button type="button" class="link" on:click=move |_| open(Some(sequence))>
-                    {sequence}
+                    {move || format_count(sequence, lang.get())}
                 </button>
             </th>
-            <td>{move || local_date_time(at, &zone, lang.get())}</td>
-            <td>{move || kind_word(t(), kind)}</td>
-            <td class="num">{ticket.items}</td>
-            <td class="num ttc">{move || format_eur(ticket.ttc, lang.get())}</td>
-            <td class="num">{move || format_eur(ticket.ht, lang.get())}</td>
-            <td>
+            <td data-label=move || t().col_when>{move || local_date_time(at, &zone, lang.get())}</td>
+            <td data-label=move || t().col_kind>{move || kind_word(t(), kind)}</td>
+            <td class="num" data-label=move || t().col_items>{ticket.items}</td>
+            <td class="num ttc" data-label=move || t().col_ttc>{move || format_eur(ticket.ttc, lang.get())}</td>
+            <td class="num" data-label=move || t().col_ht>{move || format_eur(ticket.ht, lang.get())}</td>
+            <td data-label=move || t().col_payments>
                 {move || {
                     payments
                         .iter()
@@ -284,11 +297,11 @@ fn TicketDetailBody(detail: TicketDetail, zone: String) -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">{line.label}</th>
-                    <td class="num">{line.quantity}</td>
-                    <td class="num">{move || format_eur(price, lang.get())}</td>
-                    <td class="num">{move || format_eur(discount, lang.get())}</td>
-                    <td class="num">{move || format_rate(bp, lang.get())}</td>
-                    <td class="num">{move || format_eur(amount, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_quantity>{line.quantity}</td>
+                    <td class="num" data-label=move || t().col_unit_price>{move || format_eur(price, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_discount>{move || format_eur(discount, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_rate>{move || format_rate(bp, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_ttc>{move || format_eur(amount, lang.get())}</td>
                 </tr>
             }
         })
@@ -302,9 +315,9 @@ fn TicketDetailBody(detail: TicketDetail, zone: String) -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">{move || format_rate(bp, lang.get())}</th>
-                    <td class="num">{move || format_eur(line.ht, lang.get())}</td>
-                    <td class="num">{move || format_eur(line.vat, lang.get())}</td>
-                    <td class="num">{move || format_eur(line.ttc, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_ht>{move || format_eur(line.ht, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_vat>{move || format_eur(line.vat, lang.get())}</td>
+                    <td class="num" data-label=move || t().col_ttc>{move || format_eur(line.ttc, lang.get())}</td>
                 </tr>
             }
         })
@@ -320,14 +333,16 @@ fn TicketDetailBody(detail: TicketDetail, zone: String) -> impl IntoView {
         .collect_view();
     let (kind, number) = (ticket.kind, ticket.sequence);
     view! {
-        <h3 id="ticket-detail-title">{move || t().ticket_title} {number} " · " {move || kind_word(t(), kind)}</h3>
+        <h3 id="ticket-detail-title">
+            {move || format!("{} {} · {}", t().ticket_title, format_count(number, lang.get()), kind_word(t(), kind))}
+        </h3>
         <p class="hint">{move || local_date_time(at, &zone, lang.get())}</p>
         <p class="chain-status" class:broken=!intact role="status">{chain_words}</p>
         {chain
             .first_break
-            .map(|n| view! { <p class="hint">{move || t().first_break} {n}</p> })}
+            .map(|n| view! { <p class="hint">{move || format!("{} {}", t().first_break, format_count(n, lang.get()))}</p> })}
         <div class="table-wrap" tabindex="0">
-            <table class="ticket-lines">
+            <table class="ticket-lines cards">
                 <thead>
                     <tr>
                         <th scope="col">{move || t().col_label}</th>
@@ -342,7 +357,7 @@ fn TicketDetailBody(detail: TicketDetail, zone: String) -> impl IntoView {
             </table>
         </div>
         <div class="table-wrap" tabindex="0">
-            <table class="ticket-vat">
+            <table class="ticket-vat cards">
                 <thead>
                     <tr>
                         <th scope="col">{move || t().col_rate}</th>

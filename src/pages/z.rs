@@ -11,7 +11,7 @@ use crate::session::{use_session, use_store_id};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use leptos::prelude::*;
 use multicaisse_core::closure::ClosureKind;
-use multicaisse_core::format::{format_count, Lang};
+use multicaisse_core::format::{format_size, Lang};
 use multicaisse_core::freshness::MayLack;
 use multicaisse_core::integrity;
 use multicaisse_core::store::Register;
@@ -27,7 +27,6 @@ struct ZTexts {
     download: &'static str,
     preparing: &'static str,
     ready: &'static str,
-    bytes: &'static str,
     verified: &'static str,
     mismatch: &'static str,
     missing: &'static str,
@@ -35,8 +34,6 @@ struct ZTexts {
     monthly: &'static str,
     weekdays: [&'static str; 7],
     fiscal_year: &'static str,
-    of_month: &'static str,
-    of_year: &'static str,
     all_formats: &'static str,
     your_stores: &'static str,
     stores_intro: &'static str,
@@ -46,13 +43,12 @@ struct ZTexts {
 
 const FR: ZTexts = ZTexts {
     title: "Z de caisse",
-    intro: "Chaque caisse tient son propre journal et ses propres clôtures. Le serveur recalcule chaque Z à partir des tickets reçus et vérifie les chaînes de hachage.",
+    intro: "Chaque caisse tient son propre journal et ses propres clôtures. Chaque Z est recalculé à partir des tickets reçus, et chaque ticket est contrôlé : aucun ne peut être modifié ni retiré sans que cela se voie ici.",
     month: "Mois",
     all_registers: "Toutes les caisses du mois (ZIP)",
     download: "Télécharger",
     preparing: "Préparation du fichier…",
     ready: "Fichier prêt :",
-    bytes: "octets",
     verified: "vérifié",
     mismatch: "écart",
     missing: "manquant",
@@ -60,8 +56,6 @@ const FR: ZTexts = ZTexts {
     monthly: "Grand Z du mois",
     weekdays: ["lun", "mar", "mer", "jeu", "ven", "sam", "dim"],
     fiscal_year: "Exercice",
-    of_month: "Le mois",
-    of_year: "L'exercice",
     all_formats: "Tout (ZIP)",
     your_stores: "Vos boutiques",
     stores_intro: "Les Z du mois de chaque boutique qui vous a donné accès, toutes caisses dans un ZIP.",
@@ -71,13 +65,12 @@ const FR: ZTexts = ZTexts {
 
 const EN: ZTexts = ZTexts {
     title: "Z reports",
-    intro: "Each register keeps its own journal and closures. The server recomputes every Z from the tickets it received and checks the hash chains.",
+    intro: "Each register keeps its own journal and closures. Every Z is recomputed from the tickets received, and every ticket is checked: none can be changed or removed without it showing here.",
     month: "Month",
     all_registers: "Every register of the month (ZIP)",
     download: "Download",
     preparing: "Preparing the file…",
     ready: "File ready:",
-    bytes: "bytes",
     verified: "verified",
     mismatch: "mismatch",
     missing: "missing",
@@ -85,8 +78,6 @@ const EN: ZTexts = ZTexts {
     monthly: "Monthly grand Z",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     fiscal_year: "Fiscal year",
-    of_month: "The month",
-    of_year: "The fiscal year",
     all_formats: "All (ZIP)",
     your_stores: "Your stores",
     stores_intro: "The month's Z of every store that gave you access, all registers in one ZIP.",
@@ -207,17 +198,29 @@ pub fn ZPage() -> impl IntoView {
                 <label class="month-picker">
                     {move || tx().month}
                     " "
-                    <input
-                        type="month"
+                    // A select rather than `<input type=month>`, which Safari and Firefox on a
+                    // Mac do not have: every month whose files are kept, the newest first.
+                    <select
                         id="z-month"
-                        prop:value=month_code
                         on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            if let Ok(ZPeriod::Month(first)) = ZPeriod::parse(&value) {
+                            if let Ok(ZPeriod::Month(first)) = ZPeriod::parse(&event_target_value(&ev)) {
                                 month.set(first);
                             }
                         }
-                    />
+                    >
+                        {move || {
+                            let shown = month.get();
+                            ZPeriod::kept_months(store_today(), end_month())
+                                .into_iter()
+                                .map(|m| {
+                                    let text = m.name(lang.get());
+                                    view! {
+                                        <option value=m.to_string() selected={m == ZPeriod::Month(shown)}>{text}</option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
                 </label>
                 <label class="month-picker">
                     {move || tx().fiscal_year}
@@ -311,7 +314,7 @@ pub fn ZPage() -> impl IntoView {
                 {move || match progress.get() {
                     Progress::Idle => String::new(),
                     Progress::Preparing(name) => format!("{} {name}", tx().preparing),
-                    Progress::Ready(name, size) => format!("{} {name} ({} {})", tx().ready, format_count(size as u64, lang.get()), tx().bytes),
+                    Progress::Ready(name, size) => format!("{} {name} ({})", tx().ready, format_size(size as u64, lang.get())),
                     Progress::Failed(error) => error,
                 }}
             </p>
@@ -365,9 +368,9 @@ fn RegisterZ(
                             <span>
                                 {move || tx().download} " — "
                                 {move || if annual {
-                                    format!("{} {}", tx().of_year, year.get())
+                                    year.get().name(lang.get())
                                 } else {
-                                    tx().of_month.to_string()
+                                    ZPeriod::Month(month.get()).name(lang.get())
                                 }}
                             </span>
                             <FormatButtons on_pick=move |format| {
@@ -466,7 +469,7 @@ fn Calendar(v: RegisterVerification, month: RwSignal<NaiveDate>) -> impl IntoVie
         }
         let monthly = status_of(ZPeriod::Month(first).to_string(), ClosureKind::Monthly);
         view! {
-            <ol class="z-calendar" aria-label=ZPeriod::Month(first).to_string()>
+            <ol class="z-calendar" aria-label=move || ZPeriod::Month(first).name(lang.get())>
                 {tx().weekdays.into_iter().map(|w| view! { <li class="weekday" aria-hidden="true">{w}</li> }).collect_view()}
                 {cells}
             </ol>

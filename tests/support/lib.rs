@@ -108,6 +108,7 @@ async fn answer<T: serde::de::DeserializeOwned>(path: &str, request: reqwest::Re
 /// A chromedriver of our own on a free port, and a headless Chromium session through it.
 pub struct Browser {
     pub client: Client,
+    driver_url: String,
     _driver: Child,
     _profile: TempDir,
 }
@@ -170,6 +171,7 @@ impl Browser {
         };
         Browser {
             client,
+            driver_url: url,
             _driver: driver,
             _profile: profile,
         }
@@ -267,6 +269,98 @@ impl Browser {
             .await;
         assert!(link.starts_with(&server.url("/invitation/")), "{link}");
         link
+    }
+
+    /// Cuts the browser off the network, or brings it back, as a shop's Wi-Fi does: through
+    /// Chromium's own network emulation (chromedriver's `network_conditions`).
+    pub async fn set_offline(&self, offline: bool) {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a session");
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/chromium/network_conditions",
+                self.driver_url
+            ))
+            .json(&json!({ "network_conditions": {
+                "offline": offline, "latency": 0,
+                "download_throughput": -1, "upload_throughput": -1,
+            } }))
+            .send()
+            .await
+            .expect("chromedriver answers");
+        assert!(
+            response.status().is_success(),
+            "network conditions: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
+    /// A Chrome DevTools command, through chromedriver's endpoint for them.
+    async fn devtools(&self, cmd: &str, params: Value) -> Value {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a session");
+        reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/goog/cdp/execute",
+                self.driver_url
+            ))
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .expect("chromedriver answers")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    /// The whole page as a PNG, below the fold too: the viewport is made as tall as the page
+    /// for the shot (a window cannot be taller than the screen), then given back.
+    pub async fn full_page_png(&self, width: u32) -> Vec<u8> {
+        use base64::Engine;
+        // The page is re-laid out at its new size while the shot is taken: one that came
+        // back a screen tall is taken again.
+        let mut png = Vec::new();
+        for _ in 0..4 {
+            let metrics = self.devtools("Page.getLayoutMetrics", json!({})).await;
+            let height = metrics["value"]["cssContentSize"]["height"]
+                .as_f64()
+                .unwrap_or(1000.0)
+                .clamp(100.0, 16_000.0)
+                .ceil() as u32;
+            self.devtools(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let shot = self
+                .devtools("Page.captureScreenshot", json!({ "format": "png" }))
+                .await;
+            self.devtools("Emulation.clearDeviceMetricsOverride", json!({}))
+                .await;
+            let data = shot["value"]["data"].as_str().expect("a screenshot");
+            png = base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .expect("base64");
+            let shot_height = png
+                .get(20..24)
+                .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+            if shot_height + 2 >= height {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        png
     }
 
     pub async fn close(self) {

@@ -339,6 +339,19 @@ pub enum TicketSearch {
 }
 
 impl TicketSearch {
+    /// Why `text` finds nothing to search for, in the page's language.
+    pub fn refusal(text: &str, lang: crate::format::Lang) -> String {
+        let text = text.trim();
+        match lang {
+            crate::format::Lang::Fr => {
+                format!("« {text} » n'est ni un numéro de ticket (1041) ni un montant (12,50 €).")
+            }
+            crate::format::Lang::En => {
+                format!("“{text}” is neither a ticket number (1041) nor an amount (12.50).")
+            }
+        }
+    }
+
     pub fn parse(parameter: &str, text: &str) -> Result<TicketSearch, ParamError> {
         let text = text.trim();
         if text.is_empty() {
@@ -596,6 +609,11 @@ mod tests {
         assert_eq!(parse(""), Ok(TicketSearch::All));
         assert_eq!(parse("1041"), Ok(TicketSearch::Number(1041)));
         assert_eq!(parse("n°1041"), Ok(TicketSearch::Number(1041)));
+        assert!(parse("abc").is_err());
+        assert_eq!(
+            TicketSearch::refusal(" abc ", crate::format::Lang::Fr),
+            "« abc » n'est ni un numéro de ticket (1041) ni un montant (12,50 €)."
+        );
         assert_eq!(parse(" #7 "), Ok(TicketSearch::Number(7)));
         assert_eq!(parse("12,50"), Ok(TicketSearch::Amount(Cents(1250))));
         assert_eq!(parse("12.5 €"), Ok(TicketSearch::Amount(Cents(1250))));

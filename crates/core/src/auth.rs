@@ -703,7 +703,107 @@ impl AuditEvent {
     pub fn parse(code: &str) -> Option<AuditEvent> {
         AuditEvent::ALL.into_iter().find(|e| e.code() == code)
     }
+
+    /// What the journal files it under, for its filter.
+    pub fn topic(self) -> AuditTopic {
+        use AuditEvent::*;
+        match self {
+            SignIn | SignInFailed | SignInThrottled | SignOut | PasswordChanged
+            | PasswordResetIssued | PasswordReset => AuditTopic::SignIns,
+            InvitationCreated | InvitationCancelled | InvitationAccepted | AccessRevoked
+            | RoleChanged | AccountCreated | AccountDisabled => AuditTopic::Access,
+            RegisterRequested
+            | RegisterActivated
+            | RegisterRefused
+            | DecommissionStarted
+            | DecommissionSuspended
+            | DecommissionUninstalled
+            | DecommissionCancelled
+            | DevicePaired
+            | DevicesRevoked => AuditTopic::Registers,
+            StoreCreated | StoreIdentityChanged => AuditTopic::Shop,
+        }
+    }
 }
+
+/// The journal's filter: what an entry is about, as an owner asks it.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditTopic {
+    /// Signing in and out, passwords.
+    SignIns,
+    /// Who has access: invitations, roles, revocations, accounts.
+    Access,
+    /// Registers: requests, activations, iPads, decommissions.
+    Registers,
+    /// The shop itself: opened, its information changed.
+    Shop,
+}
+
+impl AuditTopic {
+    pub const ALL: [AuditTopic; 4] = [
+        AuditTopic::SignIns,
+        AuditTopic::Access,
+        AuditTopic::Registers,
+        AuditTopic::Shop,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditTopic::SignIns => "sign_ins",
+            AuditTopic::Access => "access",
+            AuditTopic::Registers => "registers",
+            AuditTopic::Shop => "shop",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<AuditTopic> {
+        AuditTopic::ALL.into_iter().find(|t| t.code() == code)
+    }
+
+    /// `?topic=` as a request gives it: absent or empty for every topic.
+    pub fn from_param(value: Option<&str>) -> Result<Option<AuditTopic>, crate::api::ParamError> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(code) => AuditTopic::parse(code).map(Some).ok_or_else(|| {
+                crate::api::ParamError::new(
+                    "topic",
+                    format!(
+                        "`{code}` is not a topic: {}",
+                        AuditTopic::ALL.map(AuditTopic::code).join(", ")
+                    ),
+                )
+            }),
+        }
+    }
+
+    pub fn label(self, lang: crate::format::Lang) -> &'static str {
+        use crate::format::Lang;
+        match (self, lang) {
+            (AuditTopic::SignIns, Lang::Fr) => "Connexions et mots de passe",
+            (AuditTopic::SignIns, Lang::En) => "Sign-ins and passwords",
+            (AuditTopic::Access, Lang::Fr) => "Accès et rôles",
+            (AuditTopic::Access, Lang::En) => "Access and roles",
+            (AuditTopic::Registers, Lang::Fr) => "Caisses et iPad",
+            (AuditTopic::Registers, Lang::En) => "Registers and iPads",
+            (AuditTopic::Shop, Lang::Fr) => "Boutique",
+            (AuditTopic::Shop, Lang::En) => "Shop",
+        }
+    }
+
+    /// The events filed under it, as their codes.
+    pub fn event_codes(self) -> Vec<&'static str> {
+        AuditEvent::ALL
+            .into_iter()
+            .filter(|e| e.topic() == self)
+            .map(AuditEvent::code)
+            .collect()
+    }
+}
+
+/// Entries in a page of the journal: the app offers an older page when one was full.
+pub const AUDIT_PAGE: u32 = 100;
 
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -722,12 +822,43 @@ pub struct AuditEntry {
     pub previous_role: Option<Role>,
     /// Technical context, in English (counts, reasons).
     pub detail: String,
+    /// Who acted and whom it concerned, by the names their accounts bear now.
+    #[serde(default)]
+    pub actor_name: Option<String>,
+    #[serde(default)]
+    pub subject_name: Option<String>,
+    /// The register it concerned, when it concerned one: its number and name.
+    #[serde(default)]
+    pub register_number: Option<u32>,
+    #[serde(default)]
+    pub register_label: Option<String>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn every_event_is_filed_under_one_topic_of_the_journal() {
+        let filed: usize = AuditTopic::ALL
+            .into_iter()
+            .map(|t| t.event_codes().len())
+            .sum();
+        assert_eq!(filed, AuditEvent::ALL.len());
+        for topic in AuditTopic::ALL {
+            assert_eq!(AuditTopic::parse(topic.code()), Some(topic));
+            assert!(!topic.event_codes().is_empty(), "{topic:?}");
+        }
+        assert_eq!(AuditEvent::DevicePaired.topic(), AuditTopic::Registers);
+        assert_eq!(AuditTopic::parse("caisses"), None);
+        assert_eq!(AuditTopic::from_param(Some("")), Ok(None));
+        assert_eq!(
+            AuditTopic::from_param(Some("access")),
+            Ok(Some(AuditTopic::Access))
+        );
+        assert!(AuditTopic::from_param(Some("caisses")).is_err());
+    }
 
     fn member(store_id: i64, role: Role) -> Membership {
         Membership {

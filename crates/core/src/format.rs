@@ -147,12 +147,18 @@ pub fn colon(lang: Lang) -> &'static str {
     }
 }
 
-/// A day as each language writes it: `31/03/2026`, or ISO `2026-03-31` in English, which no
-/// reader mistakes for 3 December. Not strftime, whose machinery would weigh on the app.
+/// A day as each language writes it: `31/03/2026`, or `31 Mar 2026` in English, which no
+/// reader mistakes for 3 December (nor reads as a machine's date). Not strftime, whose
+/// machinery would weigh on the app.
 pub fn format_date(day: NaiveDate, lang: Lang) -> String {
     match lang {
         Lang::Fr => french_date(day),
-        Lang::En => day.to_string(),
+        Lang::En => format!(
+            "{} {} {}",
+            day.day(),
+            &month_name(day.month(), Lang::En)[..3],
+            day.year()
+        ),
     }
 }
 
@@ -260,6 +266,37 @@ pub fn format_days_of_month(from: NaiveDate, to: NaiveDate, lang: Lang) -> Strin
     }
 }
 
+/// `décembre 2026`, `December 2026`: the month a day falls in.
+pub fn format_month(day: NaiveDate, lang: Lang) -> String {
+    format!("{} {}", month_name(day.month(), lang), day.year())
+}
+
+/// A file's size as a person reads it: `850 octets`, `21,9 ko`, `1,2 Mo` (`21.9 kB` in
+/// English), in decimal units, to a tenth.
+pub fn format_size(bytes: u64, lang: Lang) -> String {
+    let (units, comma) = match lang {
+        Lang::Fr => (["octets", "ko", "Mo", "Go"], ','),
+        Lang::En => (["bytes", "kB", "MB", "GB"], '.'),
+    };
+    if bytes < 1000 {
+        return format!("{} {}", format_count(bytes, lang), units[0]);
+    }
+    let mut unit = 1;
+    let mut scale: u64 = 1000;
+    while unit < 3 && bytes >= scale.saturating_mul(999_950) / 1000 {
+        unit += 1;
+        scale = scale.saturating_mul(1000);
+    }
+    let tenths = (u128::from(bytes) * 10 + u128::from(scale) / 2) / u128::from(scale);
+    let tenths = u64::try_from(tenths).unwrap_or(u64::MAX);
+    format!(
+        "{}{comma}{} {}",
+        format_count(tenths / 10, lang),
+        tenths % 10,
+        units[unit]
+    )
+}
+
 /// `10:15`: a time of day on a 24-hour clock, in both languages.
 pub fn format_clock(time: chrono::NaiveTime) -> String {
     format!("{:02}:{:02}", time.hour(), time.minute())
@@ -273,6 +310,10 @@ mod tests {
     fn days_are_written_in_words() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
         assert_eq!(format_day_long(d(11, 24), Lang::Fr), "mardi 24 novembre");
+        assert_eq!(format_month(d(12, 31), Lang::Fr), "décembre 2026");
+        assert_eq!(format_date(d(3, 31), Lang::Fr), "31/03/2026");
+        assert_eq!(format_date(d(3, 1), Lang::En), "1 Mar 2026");
+        assert_eq!(format_month(d(1, 1), Lang::En), "January 2026");
         assert_eq!(format_day_long(d(11, 1), Lang::Fr), "dimanche 1er novembre");
         assert_eq!(format_day_long(d(11, 24), Lang::En), "Tuesday 24 November");
         assert_eq!(
@@ -289,6 +330,17 @@ mod tests {
         );
         let t = chrono::NaiveTime::from_hms_opt(9, 5, 59).unwrap();
         assert_eq!(format_clock(t), "09:05");
+    }
+
+    #[test]
+    fn sizes_read_in_units_a_person_knows() {
+        assert_eq!(format_size(850, Lang::Fr), "850 octets");
+        assert_eq!(format_size(21_891, Lang::Fr), "21,9 ko");
+        assert_eq!(format_size(21_891, Lang::En), "21.9 kB");
+        assert_eq!(format_size(999_949, Lang::Fr), "999,9 ko");
+        assert_eq!(format_size(999_950, Lang::Fr), "1,0 Mo");
+        assert_eq!(format_size(1_234_567, Lang::En), "1.2 MB");
+        assert_eq!(format_size(5_000_000_000_000, Lang::En), "5,000.0 GB");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod chain;
 pub mod closure;
 pub mod decommission;
+pub mod failure;
 pub mod fec;
 pub mod format;
 pub mod freshness;

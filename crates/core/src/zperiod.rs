@@ -52,8 +52,38 @@ impl ZPeriod {
             .collect()
     }
 
+    /// The months a store's files are kept for on `today`, as `Month`s: from the first month
+    /// of the oldest kept fiscal year to this month, the most recent first.
+    pub fn kept_months(today: NaiveDate, fiscal_year_end_month: u8) -> Vec<ZPeriod> {
+        let oldest = Self::kept_fiscal_years(today, fiscal_year_end_month)
+            .last()
+            .map(|fy| fy.bounds(fiscal_year_end_month).0)
+            .unwrap_or(today);
+        let mut month = today.with_day(1).unwrap_or(today);
+        let mut months = Vec::new();
+        while month >= oldest {
+            months.push(ZPeriod::Month(month));
+            match month.checked_sub_months(Months::new(1)) {
+                Some(before) => month = before,
+                None => break,
+            }
+        }
+        months
+    }
+
+    /// A period as a person names it: `Exercice 2026`, `novembre 2026`, `29/11/2026`.
+    pub fn name(self, lang: crate::format::Lang) -> String {
+        use crate::format::{format_date, format_month, Lang};
+        match (self, lang) {
+            (ZPeriod::FiscalYear(year), Lang::Fr) => format!("Exercice {year}"),
+            (ZPeriod::FiscalYear(year), Lang::En) => format!("Fiscal year {year}"),
+            (ZPeriod::Month(first), _) => format_month(first, lang),
+            (ZPeriod::Day(day), _) => format_date(day, lang),
+        }
+    }
+
     /// A fiscal year as a person reads it: `Exercice 2026 (01/04/2025 – 31/03/2026)` or
-    /// `Fiscal year 2026 (2025-04-01 – 2026-03-31)`; a day or a month as its dates.
+    /// `Fiscal year 2026 (1 Apr 2025 – 31 Mar 2026)`; a day or a month as its dates.
     pub fn describe(self, fiscal_year_end_month: u8, lang: crate::format::Lang) -> String {
         use crate::format::{format_date, Lang};
         let (start, end) = self.bounds(fiscal_year_end_month);
@@ -253,7 +283,7 @@ mod tests {
         );
         assert_eq!(
             fy.describe(3, Lang::En),
-            "Fiscal year 2026 (2025-04-01 – 2026-03-31)"
+            "Fiscal year 2026 (1 Apr 2025 – 31 Mar 2026)"
         );
         let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
         assert_eq!(ZPeriod::fiscal_year_of(day, 3), fy);
@@ -266,6 +296,20 @@ mod tests {
             (kept.len(), kept[0], kept[6]),
             (7, ZPeriod::FiscalYear(2026), ZPeriod::FiscalYear(2020))
         );
+        assert_eq!(ZPeriod::FiscalYear(2025).name(Lang::Fr), "Exercice 2025");
+        assert_eq!(ZPeriod::FiscalYear(2025).name(Lang::En), "Fiscal year 2025");
+    }
+
+    #[test]
+    fn the_months_kept_run_from_the_oldest_fiscal_year_to_this_month() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        // Fiscal years ending in March: the oldest kept (ending March 2021) began April 2020.
+        let months = ZPeriod::kept_months(d(2026, 12, 2), 3);
+        assert_eq!(months[0], ZPeriod::Month(d(2026, 12, 1)));
+        assert_eq!(months.last(), Some(&ZPeriod::Month(d(2020, 4, 1))));
+        assert_eq!(months.len(), 81);
+        assert!(months.windows(2).all(|w| w[0] > w[1]));
+        assert_eq!(months[1].name(Lang::Fr), "novembre 2026");
     }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

@@ -230,6 +230,7 @@ pub async fn authenticate(
         role: None,
         previous_role: None,
         detail,
+        register_id: None,
     };
     let failures = match admit(storage, &email_key, auth::FREE_FAILURES, now).await? {
         Ok(failures) => failures,
@@ -298,6 +299,7 @@ pub async fn sign_in(
         role: None,
         previous_role: None,
         detail: String::new(),
+        register_id: None,
     };
     Ok(open_session(storage, user, now, lifetime, Some(&audit)).await?)
 }
@@ -326,6 +328,7 @@ pub async fn sign_out(
         role: None,
         previous_role: None,
         detail: format!("{reason} ({sessions_ended} session(s))"),
+        register_id: None,
     };
     storage
         .end_sessions(user.id, session, now, reason, &audit)

@@ -66,6 +66,7 @@ pub(crate) fn entry(event: AuditEvent, at: DateTime<Utc>, detail: String) -> New
         role: None,
         previous_role: None,
         detail,
+        register_id: None,
     }
 }
 

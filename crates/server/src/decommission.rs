@@ -82,7 +82,7 @@ fn audit(
         "register {} `{}`: {detail}",
         register.number, register.label
     );
-    NewAuditEntry::by(actor, event, register.store_id, at, detail)
+    NewAuditEntry::by(actor, event, register.store_id, at, detail).on_register(register.id)
 }
 
 /// The register's current wizard (not cancelled).

@@ -82,6 +82,7 @@ pub async fn revoke(
             now,
             detail,
         )
+        .on_register(register.id)
     };
     Ok(storage
         .revoke_devices(register.id, reason, now, &audit)

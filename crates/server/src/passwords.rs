@@ -52,6 +52,7 @@ fn entry(
         role: None,
         previous_role: None,
         detail,
+        register_id: None,
     }
 }
 

@@ -87,6 +87,7 @@ pub async fn activate(
             now,
             format!("{what} as register {}", register.number),
         )
+        .on_register(register.id)
     };
     let (request, register) = storage
         .activate_register_request(request.id, actor.id, now, &entry)

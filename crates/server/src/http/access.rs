@@ -16,13 +16,11 @@ use axum::Json;
 use chrono::Utc;
 use multicaisse_core::api::parse_id;
 use multicaisse_core::auth::{
-    AuditEntry, Capability, Invitation, InvitationRequest, OwnerGrantRequest, RoleChangeRequest,
-    StoreAccess,
+    AuditEntry, AuditTopic, Capability, Invitation, InvitationRequest, OwnerGrantRequest,
+    RoleChangeRequest, StoreAccess, AUDIT_PAGE,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
-
-const AUDIT_PAGE: u32 = 100;
 
 pub fn routes() -> ApiRoutes {
     let owner = Access::Store(Capability::ManageAccess);
@@ -125,6 +123,9 @@ struct AuditQuery {
     /// only entries with an id below this one (the next page)
     #[schemars(range(min = 1))]
     before: Option<i64>,
+    /// only the entries about this: sign_ins, access, registers or shop
+    #[schemars(length(max = 20))]
+    topic: Option<String>,
 }
 
 async fn store_access(
@@ -279,27 +280,29 @@ async fn grant_owner(
 async fn store_audit(
     State(state): State<AppState>,
     scope: InStore,
-    ApiQuery(AuditQuery { before }): ApiQuery<AuditQuery>,
+    ApiQuery(AuditQuery { before, topic }): ApiQuery<AuditQuery>,
 ) -> AppResult<Json<Vec<AuditEntry>>> {
     let store = scope.store(&state).await?;
     let before = before.unwrap_or(i64::MAX);
+    let topic = AuditTopic::from_param(topic.as_deref())?;
     Ok(Json(
         state
             .storage
-            .audit(AuditScope::Store(store.id), before, AUDIT_PAGE)
+            .audit(AuditScope::Store(store.id), topic, before, AUDIT_PAGE)
             .await?,
     ))
 }
 
 async fn full_audit(
     State(state): State<AppState>,
-    ApiQuery(AuditQuery { before }): ApiQuery<AuditQuery>,
+    ApiQuery(AuditQuery { before, topic }): ApiQuery<AuditQuery>,
 ) -> AppResult<Json<Vec<AuditEntry>>> {
     let before = before.unwrap_or(i64::MAX);
+    let topic = AuditTopic::from_param(topic.as_deref())?;
     Ok(Json(
         state
             .storage
-            .audit(AuditScope::All, before, AUDIT_PAGE)
+            .audit(AuditScope::All, topic, before, AUDIT_PAGE)
             .await?,
     ))
 }

@@ -84,9 +84,19 @@ pub struct NewAuditEntry {
     pub role: Option<Role>,
     pub previous_role: Option<Role>,
     pub detail: String,
+    /// The register it concerns, when it concerns one.
+    pub register_id: Option<i64>,
 }
 
 impl NewAuditEntry {
+    /// The same entry, naming the register it concerns.
+    pub fn on_register(self, register_id: i64) -> NewAuditEntry {
+        NewAuditEntry {
+            register_id: Some(register_id),
+            ..self
+        }
+    }
+
     /// `actor`'s decision in a store, concerning no one in particular (add a subject or
     /// roles with struct update syntax).
     pub fn by(
@@ -105,6 +115,7 @@ impl NewAuditEntry {
             role: None,
             previous_role: None,
             detail,
+            register_id: None,
         }
     }
 }
@@ -291,8 +302,30 @@ pub(super) fn invitation(row: InvitationRow, now: DateTime<Utc>) -> StorageResul
     })
 }
 
+/// An entry with the names its people bear now and the register it concerns.
 pub(super) const AUDIT_SELECT: &str = "SELECT a.id, a.at, a.event, a.store_id, a.actor_email, \
-     a.subject_email, a.role, a.previous_role, a.detail FROM audit_log a";
+     a.subject_email, a.role, a.previous_role, a.detail, actor.display_name AS actor_name, \
+     subject.display_name AS subject_name, CAST(r.number AS BIGINT) AS register_number, \
+     r.label AS register_label FROM audit_log a \
+     LEFT JOIN users actor ON actor.id = a.actor_id \
+     LEFT JOIN users subject ON subject.id = a.subject_id \
+     LEFT JOIN registers r ON r.id = a.register_id";
+
+/// The condition that keeps a topic's events, for an `AND` after the scope's; true for none.
+/// The codes are the core's own, never what a request said.
+pub(super) fn audit_topic_filter(topic: Option<multicaisse_core::auth::AuditTopic>) -> String {
+    match topic {
+        None => "TRUE".into(),
+        Some(topic) => {
+            let codes: Vec<String> = topic
+                .event_codes()
+                .into_iter()
+                .map(|code| format!("'{code}'"))
+                .collect();
+            format!("a.event IN ({})", codes.join(", "))
+        }
+    }
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct AuditRow {
@@ -305,6 +338,10 @@ pub(super) struct AuditRow {
     role: Option<String>,
     previous_role: Option<String>,
     detail: String,
+    actor_name: Option<String>,
+    subject_name: Option<String>,
+    register_number: Option<i64>,
+    register_label: Option<String>,
 }
 
 pub(super) fn audit_entry(row: AuditRow) -> StorageResult<AuditEntry> {
@@ -322,6 +359,17 @@ pub(super) fn audit_entry(row: AuditRow) -> StorageResult<AuditEntry> {
         role: optional_role(row.role)?,
         previous_role: optional_role(row.previous_role)?,
         detail: row.detail,
+        actor_name: row.actor_name,
+        subject_name: row.subject_name,
+        register_number: row
+            .register_number
+            .map(|n| {
+                u32::try_from(n).map_err(|_| {
+                    super::StorageError::Corrupt(format!("audit entry {id}: register number {n}"))
+                })
+            })
+            .transpose()?,
+        register_label: row.register_label,
     })
 }
 

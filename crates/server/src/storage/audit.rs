@@ -10,10 +10,11 @@ use multicaisse_core::auth::AuditEntry;
 pub trait AuditLog: Send + Sync {
     async fn append_audit(&self, entry: &NewAuditEntry) -> StorageResult<()>;
 
-    /// Newest first, entries with an id below `before`.
+    /// Newest first, entries with an id below `before`, of `topic` when one is given.
     async fn audit(
         &self,
         scope: AuditScope,
+        topic: Option<multicaisse_core::auth::AuditTopic>,
         before: i64,
         limit: u32,
     ) -> StorageResult<Vec<AuditEntry>>;
@@ -31,8 +32,8 @@ macro_rules! impl_audit {
             let (subject_id, subject_email) = entry.subject.clone().unzip();
             sqlx::query(
                 "INSERT INTO audit_log (at, event, store_id, actor_id, actor_email, \
-                 subject_id, subject_email, role, previous_role, detail) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 subject_id, subject_email, role, previous_role, detail, register_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(entry.at)
             .bind(entry.event.code())
@@ -44,6 +45,7 @@ macro_rules! impl_audit {
             .bind(entry.role.map(|r| r.code()))
             .bind(entry.previous_role.map(|r| r.code()))
             .bind(&entry.detail)
+            .bind(entry.register_id)
             .execute(&mut **tx)
             .await?;
             Ok(())
@@ -64,17 +66,19 @@ macro_rules! impl_audit {
             async fn audit(
                 &self,
                 scope: $crate::storage::accounts::AuditScope,
+                topic: Option<multicaisse_core::auth::AuditTopic>,
                 before: i64,
                 limit: u32,
             ) -> $crate::storage::StorageResult<Vec<multicaisse_core::auth::AuditEntry>> {
                 use $crate::storage::accounts::AUDIT_SELECT as COLUMNS;
+                let topic = $crate::storage::accounts::audit_topic_filter(topic);
                 let rows: Vec<$crate::storage::accounts::AuditRow> = match scope {
                     $crate::storage::accounts::AuditScope::Store(store_id) => {
                         sqlx::query_as(&format!(
                             "{COLUMNS} WHERE a.id < $2 AND (a.store_id = $1 OR \
                              (a.store_id IS NULL AND a.subject_id IN (SELECT user_id FROM \
                              memberships WHERE store_id = $1 AND revoked_at IS NULL))) \
-                             ORDER BY a.id DESC LIMIT $3"
+                             AND {topic} ORDER BY a.id DESC LIMIT $3"
                         ))
                         .bind(store_id)
                         .bind(before)
@@ -84,7 +88,7 @@ macro_rules! impl_audit {
                     }
                     $crate::storage::accounts::AuditScope::All => {
                         sqlx::query_as(&format!(
-                            "{COLUMNS} WHERE a.id < $1 ORDER BY a.id DESC LIMIT $2"
+                            "{COLUMNS} WHERE a.id < $1 AND {topic} ORDER BY a.id DESC LIMIT $2"
                         ))
                         .bind(before)
                         .bind(i64::from(limit))

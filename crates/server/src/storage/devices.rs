@@ -126,7 +126,8 @@ macro_rules! impl_devices {
                     .await?
                     .rows_affected();
                     sqlx::query(
-                        "INSERT INTO audit_log (at, event, store_id, detail) VALUES ($1, $2, $3, $4)",
+                        "INSERT INTO audit_log (at, event, store_id, detail, register_id) \
+                         VALUES ($1, $2, $3, $4, $5)",
                     )
                     .bind(now)
                     .bind(multicaisse_core::auth::AuditEvent::DevicePaired.code())
@@ -135,6 +136,7 @@ macro_rules! impl_devices {
                         "register {register_id}: {device_name} ({device_model}) paired; \
                          {replaced} earlier token(s) revoked"
                     ))
+                    .bind(register_id)
                     .execute(&mut *tx)
                     .await?;
                     sqlx::query(

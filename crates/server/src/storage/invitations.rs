@@ -269,6 +269,7 @@ macro_rules! impl_invitations {
                         role: Some($crate::storage::accounts::role(&role)?),
                         previous_role: None,
                         detail: detail.to_string(),
+                        register_id: None,
                     },
                 )
                 .await?;

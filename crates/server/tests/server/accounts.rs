@@ -349,6 +349,38 @@ async fn an_owner_invites_an_accountant_who_signs_up_reads_and_is_revoked(backen
         (log[1].previous_role, log[1].role),
         (Some(Role::Owner), Some(Role::Accountant))
     );
+    // People by the names their accounts bear, beside their addresses.
+    let (_, me) = owner.get_json("/api/auth/me").await;
+    assert_eq!(
+        log[0].actor_name.as_deref(),
+        me["display_name"].as_str(),
+        "{me}"
+    );
+    assert!(log[0].subject_name.is_some(), "{log:?}");
+    // A filter by topic, and pages of older entries.
+    let (status, sign_ins) = owner
+        .get_json(&format!("/api/stores/{store}/audit?topic=sign_ins"))
+        .await;
+    assert_eq!(status, 200, "{sign_ins}");
+    let sign_ins: Vec<AuditEntry> = serde_json::from_value(sign_ins).unwrap();
+    assert_eq!(
+        sign_ins.iter().map(|e| e.event).collect::<Vec<_>>(),
+        vec![AuditEvent::SignIn]
+    );
+    let (_, access) = owner
+        .get_json(&format!("/api/stores/{store}/audit?topic=access"))
+        .await;
+    assert_eq!(access.as_array().map(Vec::len), Some(5), "{access}");
+    let (_, older) = owner
+        .get_json(&format!("/api/stores/{store}/audit?before={}", log[2].id))
+        .await;
+    let older: Vec<AuditEntry> = serde_json::from_value(older).unwrap();
+    assert_eq!(older, log[3..].to_vec());
+    let (status, body) = owner
+        .get_json(&format!("/api/stores/{store}/audit?topic=caisses"))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("topic"), "{body}");
     let (_, support_log) = app.support.get_json("/api/audit").await;
     assert!(support_log
         .as_array()

@@ -296,6 +296,30 @@ async fn a_register_goes_only_once_its_sales_are_all_on_the_dashboard(backend: B
     ] {
         assert!(text.contains(event), "{event}: {text}");
     }
+    // The journal names the register each step concerned, and files them under registers.
+    let (status, registers_log) = app
+        .support
+        .get_json(&format!("/api/stores/{}/audit?topic=registers", store.id))
+        .await;
+    assert_eq!(status, 200, "{registers_log}");
+    let registers_log: Vec<multicaisse_core::auth::AuditEntry> =
+        serde_json::from_value(registers_log).unwrap();
+    let steps: Vec<_> = registers_log
+        .iter()
+        .filter(|e| e.event.code().starts_with("decommission_"))
+        .collect();
+    assert_eq!(steps.len(), 3, "{registers_log:?}");
+    for step in steps {
+        assert_eq!(step.register_number, Some(seasonal.number), "{step:?}");
+        assert_eq!(
+            step.register_label.as_deref(),
+            Some(seasonal.label.as_str())
+        );
+        assert!(step.actor_name.is_some(), "{step:?}");
+    }
+    assert!(registers_log
+        .iter()
+        .all(|e| e.event.topic() == multicaisse_core::auth::AuditTopic::Registers));
     assert!(
         text.contains(&closure.hash.to_hex()),
         "the closure hash is kept: {text}"
@@ -440,7 +464,7 @@ async fn a_decision_whose_audit_entry_fails_is_not_taken(backend: Backend) {
     let wizard = format!("/api/registers/{}/decommission", register.id);
     let entries = || async {
         app.storage()
-            .audit(AuditScope::Store(store.id), i64::MAX, 100)
+            .audit(AuditScope::Store(store.id), None, i64::MAX, 100)
             .await
             .unwrap()
             .into_iter()

@@ -77,6 +77,7 @@ async fn raw_invitation(app: &TestApp, store: i64, email: &str, role: Role, by: 
                 role: Some(role),
                 previous_role: None,
                 detail: "written straight into the database".into(),
+                register_id: None,
             },
         )
         .await

@@ -338,7 +338,7 @@ async fn the_admin_command_onboards_support_and_a_shop_and_disables_an_account(b
     let audit = db
         .open()
         .await
-        .audit(AuditScope::All, i64::MAX, 100)
+        .audit(AuditScope::All, None, i64::MAX, 100)
         .await
         .unwrap();
     let of = |event: AuditEvent| {

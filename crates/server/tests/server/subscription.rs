@@ -408,7 +408,7 @@ async fn a_request_or_decision_whose_audit_entry_fails_is_not_taken(backend: Bac
     let storage = app.storage();
     let entries = || async {
         storage
-            .audit(AuditScope::Store(store.id), i64::MAX, 100)
+            .audit(AuditScope::Store(store.id), None, i64::MAX, 100)
             .await
             .unwrap()
             .into_iter()
