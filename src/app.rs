@@ -29,6 +29,7 @@ use leptos_router::components::{Route, RouteChildren, RouteProps, Router, Routes
 use leptos_router::{path, StaticSegment};
 use multicaisse_core::auth::Capability;
 use multicaisse_core::format::Lang;
+use wasm_bindgen::JsCast;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -41,6 +42,14 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
+            // The router would take `#main` for a route: the focus is moved by hand.
+            <a class="skip-link" href="#main" on:click=|ev: leptos::ev::MouseEvent| {
+                ev.prevent_default();
+                focus_main();
+            }>
+                {move || t().skip_to_content}
+            </a>
+            <PageTitle/>
             <header class="topbar">
                 <div class="brand">
                     <span class="logo" aria-hidden="true">"◆"</span>
@@ -60,10 +69,83 @@ pub fn App() -> impl IntoView {
                 </button>
             </header>
             <Nav/>
-            <main>
+            // Focusable, so that the skip link and a change of page can bring the focus here.
+            <main id="main" tabindex="-1">
                 {routes(t)}
             </main>
         </Router>
+    }
+}
+
+/// What a page is called: in the tab's title (`Ventes · Cave des Canuts — Multicaisse`),
+/// for a person with several tabs open and for screen readers.
+fn page_name(path: &str, t: &Texts, signed_in: bool, accountant: bool) -> &'static str {
+    if !signed_in {
+        return if path.starts_with("/invitation/") {
+            t.invitation_title
+        } else if path.starts_with("/reinitialiser/") {
+            t.reset_page
+        } else {
+            t.sign_in_title
+        };
+    }
+    match path {
+        "/" if accountant => t.nav_z,
+        "/" => t.nav_today,
+        "/compte" => t.account_page,
+        "/nouvelle-boutique" => t.nav_new_shop,
+        other => PAGES
+            .iter()
+            .find(|page| page.path == other)
+            .map_or("Multicaisse", |page| (page.label)(t)),
+    }
+}
+
+/// The document's title follows the page, the shop and the language; a new page takes the
+/// focus to its content, as a page load would, so a screen reader starts there.
+#[component]
+fn PageTitle() -> impl IntoView {
+    let t = use_texts();
+    let session = use_session();
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move || {
+        let path = location.pathname.get();
+        let me = session.me();
+        let store = session.current_store();
+        let accountant = me.as_ref().zip(store.as_ref()).is_some_and(|(me, store)| {
+            me.principal().role_in(store.id) == Some(multicaisse_core::auth::Role::Accountant)
+        });
+        let name = page_name(&path, t(), me.is_some(), accountant);
+        let title = match store.filter(|_| me.is_some()) {
+            Some(store) => format!("{name} · {} — Multicaisse", store.name),
+            None => format!("{name} — Multicaisse"),
+        };
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(&title);
+        }
+    });
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|p| p != path) {
+            focus_main();
+        }
+        path
+    });
+}
+
+/// The focus on the page's content, past the header and the tabs.
+pub fn focus_main() {
+    focus_element("main");
+}
+
+/// The focus on the element `id`, when it is on the page.
+pub fn focus_element(id: &str) {
+    if let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
     }
 }
 

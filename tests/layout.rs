@@ -66,6 +66,8 @@ const PROBE: &str = r#"
         scrolling, past, small, headerRows,
         signedIn: !!document.querySelector('button.sign-out'),
         lang: document.documentElement.lang,
+        title: document.title,
+        current: [...document.querySelectorAll('nav.tabs a[aria-current=page]')].map(a => a.textContent),
     };
 "#;
 
@@ -93,6 +95,19 @@ async fn fits(browser: &Browser, what: &str, screen: (u32, u32), faults: &Faults
     ] {
         for part in seen[key].as_array().into_iter().flatten() {
             found.push(format!("{at}: {part} {fault}"));
+        }
+    }
+    // Each page names itself in the tab's title, and its tab says it is the current one
+    // (the account page has no tab).
+    let title = seen["title"].as_str().unwrap_or_default();
+    let current = seen["current"].as_array().cloned().unwrap_or_default();
+    if !title.ends_with(" — Multicaisse") {
+        found.push(format!("{at}: the title is {title:?}"));
+    }
+    if seen["signedIn"] == true && what != "/compte" {
+        match current.as_slice() {
+            [tab] if title.starts_with(&format!("{} · ", tab.as_str().unwrap_or_default())) => {}
+            _ => found.push(format!("{at}: current tab {current:?}, title {title:?}")),
         }
     }
     // On an iPad and wider, the header is one line: it took 198 px before any content.

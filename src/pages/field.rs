@@ -13,12 +13,20 @@ pub fn Field(
     autocomplete: &'static str,
     value: RwSignal<String>,
     #[prop(optional)] required: bool,
+    /// True while what was typed is refused: said to screen readers beside the message.
+    #[prop(optional, into)]
+    invalid: Signal<bool>,
+    /// The id of the message that says why, when there is one.
+    #[prop(optional)]
+    described_by: Option<&'static str>,
 ) -> impl IntoView {
     view! {
         <label for=id>{label}</label>
         <input
             id=id
             type=kind
+            aria-invalid=move || invalid.get().to_string()
+            aria-describedby=described_by
             autocomplete=autocomplete
             required=required
             maxlength=if kind == "password" { "128" } else { "254" }

@@ -14,6 +14,9 @@ use multicaisse_core::api::{SalesPeriod, SalesReport};
 use multicaisse_core::period::PeriodPreset;
 use multicaisse_core::store::Register;
 
+/// How long the period select stays on a choice before the page follows it.
+const PERIOD_SETTLES_MS: u64 = 400;
+
 fn period_pairs(query: &leptos_router::params::ParamsMap) -> Vec<(String, String)> {
     ["period", "from", "to"]
         .into_iter()
@@ -119,14 +122,29 @@ fn PeriodPicker(period: Memo<SalesPeriod>) -> impl IntoView {
         let navigate = navigate.clone();
         move |query: String| navigate(&format!("/ventes?{query}"), Default::default())
     };
+    // Arrow keys on the closed select change it at every step: the figures follow the period
+    // the person stops on, not each one passed, which loaded every period in turn and left a
+    // step in the history for each.
+    let steps = StoredValue::new(0u64);
     let choose = {
         let go = go.clone();
         move |ev: leptos::ev::Event| {
             let code = event_target_value(&ev);
+            steps.update_value(|n| *n += 1);
+            let step = steps.get_value();
             match PeriodPreset::from_code(&code) {
                 Some(preset) => {
                     custom.set(false);
-                    go(SalesPeriod::Preset(preset).query());
+                    let go = go.clone();
+                    set_timeout(
+                        move || {
+                            // Gone from the page meanwhile: nothing to follow.
+                            if steps.try_get_value() == Some(step) {
+                                go(SalesPeriod::Preset(preset).query());
+                            }
+                        },
+                        std::time::Duration::from_millis(PERIOD_SETTLES_MS),
+                    );
                 }
                 None => custom.set(true),
             }

@@ -35,14 +35,19 @@ pub fn SignInPage() -> impl IntoView {
             Ok(me) => {
                 error.set(None);
                 session.signed_in(me);
+                // Signed in: the focus goes to the page the person came for.
+                crate::app::focus_main();
             }
             Err(e) => {
+                // The password goes; the focus stays in the form, on the field to type again.
                 password.set(String::new());
                 error.set(Some(e));
+                crate::app::focus_element("password");
             }
         }
     });
     let busy = move || signing_in.pending().get();
+    let refused = Signal::derive(move || error.with(Option::is_some));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         signing_in.send(());
@@ -59,6 +64,8 @@ pub fn SignInPage() -> impl IntoView {
                     autocomplete="username"
                     value=email
                     required=true
+                    invalid=refused
+                    described_by="sign-in-error"
                 />
                 <Field
                     id="password"
@@ -67,11 +74,13 @@ pub fn SignInPage() -> impl IntoView {
                     autocomplete="current-password"
                     value=password
                     required=true
+                    invalid=refused
+                    described_by="sign-in-error"
                 />
                 {move || {
                     error
                         .get()
-                        .map(|e| view! { <p class="form-error" role="alert">{refusal(t(), &e)}</p> })
+                        .map(|e| view! { <p class="form-error" id="sign-in-error" role="alert">{refusal(t(), &e)}</p> })
                 }}
                 <button type="submit" class="primary" disabled=busy>
                     {move || t().sign_in_button}
