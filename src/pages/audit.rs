@@ -21,7 +21,6 @@ struct JournalTexts {
     newest: &'static str,
     no_older: &'static str,
     table: &'static str,
-    register_number: &'static str,
     pages: &'static str,
 }
 
@@ -33,7 +32,6 @@ const FR: JournalTexts = JournalTexts {
     newest: "← Revenir aux plus récentes",
     no_older: "Aucune entrée plus ancienne.",
     table: "Journal, les entrées les plus récentes en premier",
-    register_number: "n°",
     pages: "Pages du journal",
 };
 
@@ -45,7 +43,6 @@ const EN: JournalTexts = JournalTexts {
     newest: "← Back to the newest",
     no_older: "No older entry.",
     table: "Journal, newest entries first",
-    register_number: "no.",
     pages: "Journal pages",
 };
 
@@ -226,15 +223,12 @@ fn AuditTable(entries: Vec<AuditEntry>, zone: String) -> impl IntoView {
                     format!("{} → {}", t().role(Some(before)), t().role(Some(after)))
                 }
                 (None, Some(role)) => t().role(Some(role)).to_string(),
-                _ => String::new(),
+                _ => "—".to_string(),
             };
-            let register = match (entry.register_label, entry.register_number) {
-                (Some(label), Some(number)) => view! {
-                    <span class="register-label">{label}</span>
-                    <span class="hint">{move || format!("{} {number}", tx().register_number)}</span>
-                }
-                .into_any(),
-                _ => view! { "—" }.into_any(),
+            // The register by the name its owner gave it (which says its number).
+            let register = match entry.register_label {
+                Some(label) => view! { <span class="register-label">{label}</span> }.into_any(),
+                None => view! { "—" }.into_any(),
             };
             view! {
                 <tr data-event=event.code() data-entry=entry.id>
