@@ -12,6 +12,7 @@ ensure_build_tools
 ensure_browser
 ensure_pdf_tools
 ensure_smtp_server
+ensure_axe
 
 say "rustfmt"
 cargo fmt --all -- --check

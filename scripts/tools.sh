@@ -3,11 +3,13 @@
 #   ensure_build_tools    wasm target, trunk, wasm-bindgen-cli, wasm-opt (binaryen),
 #                         wasm-split-cli (splits the app into a module per page)
 #   ensure_browser        chromium + chromedriver
+#   ensure_axe            axe-core (npm), the accessibility rules the browser tests run
 # Tools installed outside cargo live in $MULTICAISSE_TOOLS (default ~/.multicaisse-tools).
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
 WASM_SPLIT_VERSION=0.2.4
+AXE_VERSION=4.10.3
 MULTICAISSE_TOOLS=${MULTICAISSE_TOOLS:-$HOME/.multicaisse-tools}
 export PATH="$MULTICAISSE_TOOLS/bin:$MULTICAISSE_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
@@ -83,6 +85,19 @@ ensure_smtp_server() {
     python3 -m pip install --user --quiet aiosmtpd 2>/dev/null \
       || python3 -m pip install --user --quiet --break-system-packages aiosmtpd
   fi
+}
+
+# axe-core, whose rules the browser tests run on every page: its one script, from npm, read
+# by the tests at $MULTICAISSE_AXE and run inside the page.
+ensure_axe() {
+  local axe="$MULTICAISSE_TOOLS/node_modules/axe-core"
+  if [ "$(node -p "require('$axe/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]; then
+    say "installing axe-core $AXE_VERSION (npm)"
+    command -v npm >/dev/null || apt_install nodejs npm
+    mkdir -p "$MULTICAISSE_TOOLS"
+    npm install --prefix "$MULTICAISSE_TOOLS" --no-audit --no-fund --silent "axe-core@$AXE_VERSION" >/dev/null
+  fi
+  export MULTICAISSE_AXE="$axe/axe.min.js"
 }
 
 build_app() {

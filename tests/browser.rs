@@ -407,7 +407,10 @@ async fn a_registers_tickets_open_from_the_sales_page_and_show_their_chain() {
         .unwrap();
     let closed = browser
         .wait_for("the dialog closed by Escape", READ_DIALOG, |v| {
-            (v["open"] == false).then(|| v.clone())
+            // The dialog closes at once; the URL follows when the page has heard it.
+            let back = v["focused"] == newest.sequence.to_string().as_str();
+            (v["open"] == false && !v["url"].as_str()?.contains("ticket=") && back)
+                .then(|| v.clone())
         })
         .await;
     assert!(

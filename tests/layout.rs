@@ -1,6 +1,7 @@
 //! Every page fits the screen it is used on and is worked with a finger: at an iPad held
 //! upright (820 px), a 320 px phone and a desktop, in French and in English, nothing scrolls
-//! sideways (neither the page nor any part of it) and every control is at least 44 px tall.
+//! sideways (neither the page nor any part of it), every control is at least 44 px tall, and
+//! axe-core finds nothing to say.
 //! The sales table used to run 400 px past an iPad's edge, "Se déconnecter" was cut at 320 px,
 //! and the Z download buttons were 21 px tall.
 //!
@@ -116,6 +117,10 @@ async fn fits(browser: &Browser, what: &str, screen: (u32, u32), faults: &Faults
             "{at}: the header wraps onto {} rows",
             seen["headerRows"]
         ));
+    }
+    // axe-core's rules, every one (WCAG A and AA, best practices), none broken.
+    for violation in browser.axe_violations().await {
+        found.push(format!("{at}: axe: {violation}"));
     }
     faults.lock().expect("faults").extend(found);
     if let Ok(dir) = std::env::var("MULTICAISSE_SCREENSHOTS") {

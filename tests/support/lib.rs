@@ -363,6 +363,56 @@ impl Browser {
         png
     }
 
+    /// What axe-core finds wrong with the page as it is now, one line a rule broken: its
+    /// id, impact, where (three places at most) and what it asks. axe's script comes from
+    /// npm (`scripts/tools.sh` `ensure_axe`, at `$MULTICAISSE_AXE`) and runs in the page.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let source = AXE.get_or_init(|| {
+            let path = std::env::var("MULTICAISSE_AXE").unwrap_or_else(|_| {
+                format!(
+                    "{}/.multicaisse-tools/node_modules/axe-core/axe.min.js",
+                    std::env::var("HOME").unwrap_or_default()
+                )
+            });
+            std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!("axe-core is not at {path} ({e}): scripts/test.sh installs it (ensure_axe)")
+            })
+        });
+        let loaded = self
+            .client
+            .execute("return typeof window.axe === 'object';", vec![])
+            .await
+            .expect("a page");
+        if loaded != true {
+            self.client
+                .execute(&format!("{source}\n;return true;"), vec![])
+                .await
+                .expect("axe-core loads in the page");
+        }
+        let found = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document)
+                    .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): '
+                        + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')
+                        + ' — ' + v.help)
+                        // A run that checked nothing would pass anything.
+                        .concat(r.passes.length < 10 ? ['axe checked only ' + r.passes.length + ' rules'] : [])))
+                    .catch(e => done(['axe failed: ' + e]));"#,
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
