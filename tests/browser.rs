@@ -7,6 +7,7 @@ use multicaisse_core::store::Store;
 use multicaisse_e2e::{Browser, DemoServer, OWNER};
 use serde_json::Value;
 
+mod home_screen;
 mod today;
 
 /// The sales table as the page shows it: one object per row, text exactly as rendered.
