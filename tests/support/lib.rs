@@ -274,25 +274,15 @@ impl Browser {
     /// Cuts the browser off the network, or brings it back, as a shop's Wi-Fi does: through
     /// Chromium's own network emulation (chromedriver's `network_conditions`).
     pub async fn set_offline(&self, offline: bool) {
-        let session = self
-            .client
-            .session_id()
-            .await
-            .ok()
-            .flatten()
-            .expect("a session");
-        let response = reqwest::Client::new()
-            .post(format!(
-                "{}/session/{session}/chromium/network_conditions",
-                self.driver_url
-            ))
-            .json(&json!({ "network_conditions": {
-                "offline": offline, "latency": 0,
-                "download_throughput": -1, "upload_throughput": -1,
-            } }))
-            .send()
-            .await
-            .expect("chromedriver answers");
+        let response = self
+            .driver_post(
+                "chromium/network_conditions",
+                json!({ "network_conditions": {
+                    "offline": offline, "latency": 0,
+                    "download_throughput": -1, "upload_throughput": -1,
+                } }),
+            )
+            .await;
         assert!(
             response.status().is_success(),
             "network conditions: {}",
@@ -300,8 +290,9 @@ impl Browser {
         );
     }
 
-    /// A Chrome DevTools command, through chromedriver's endpoint for them.
-    async fn devtools(&self, cmd: &str, params: Value) -> Value {
+    /// A command of chromedriver's own for this session (`/session/{id}/{command}`), beyond
+    /// what WebDriver and fantoccini have.
+    async fn driver_post(&self, command: &str, body: Value) -> reqwest::Response {
         let session = self
             .client
             .session_id()
@@ -310,14 +301,17 @@ impl Browser {
             .flatten()
             .expect("a session");
         reqwest::Client::new()
-            .post(format!(
-                "{}/session/{session}/goog/cdp/execute",
-                self.driver_url
-            ))
-            .json(&json!({ "cmd": cmd, "params": params }))
+            .post(format!("{}/session/{session}/{command}", self.driver_url))
+            .json(&body)
             .send()
             .await
             .expect("chromedriver answers")
+    }
+
+    /// A Chrome DevTools command, through chromedriver's endpoint for them.
+    async fn devtools(&self, cmd: &str, params: Value) -> Value {
+        self.driver_post("goog/cdp/execute", json!({ "cmd": cmd, "params": params }))
+            .await
             .json()
             .await
             .expect("JSON")
