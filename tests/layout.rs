@@ -68,6 +68,9 @@ const PROBE: &str = r#"
         signedIn: !!document.querySelector('button.sign-out'),
         lang: document.documentElement.lang,
         title: document.title,
+        // Badges written one way: each starts with a capital as shown.
+        badges: [...document.querySelectorAll('.badge')].filter(shown)
+            .map(b => b.innerText.trim()).filter(t => t && t[0] !== t[0].toUpperCase()),
         current: [...document.querySelectorAll('nav.tabs a[aria-current=page]')].map(a => a.textContent),
     };
 "#;
@@ -93,6 +96,7 @@ async fn fits(browser: &Browser, what: &str, screen: (u32, u32), faults: &Faults
         ("scrolling", "scrolls or clips sideways"),
         ("past", "runs past the screen's edge"),
         ("small", "is shorter than 44 px"),
+        ("badges", "is a badge written otherwise than the others"),
     ] {
         for part in seen[key].as_array().into_iter().flatten() {
             found.push(format!("{at}: {part} {fault}"));
