@@ -112,10 +112,7 @@ fn PageTitle() -> impl IntoView {
         let path = location.pathname.get();
         let me = session.me();
         let store = session.current_store();
-        let accountant = me.as_ref().zip(store.as_ref()).is_some_and(|(me, store)| {
-            me.principal().role_in(store.id) == Some(multicaisse_core::auth::Role::Accountant)
-        });
-        let name = page_name(&path, t(), me.is_some(), accountant);
+        let name = page_name(&path, t(), me.is_some(), session.accountant_here());
         let title = match store.filter(|_| me.is_some()) {
             Some(store) => format!("{name} · {} — Multicaisse", store.name),
             None => format!("{name} — Multicaisse"),
@@ -155,14 +152,7 @@ fn Home() -> impl IntoView {
     let session = use_session();
     // A memo, so that choosing another store of the same role keeps the page (and its state)
     // rather than loading it again.
-    let accountant = Memo::new(move |_| {
-        session
-            .me()
-            .zip(session.current_store())
-            .is_some_and(|(me, store)| {
-                me.principal().role_in(store.id) == Some(multicaisse_core::auth::Role::Accountant)
-            })
-    });
+    let accountant = Memo::new(move |_| session.accountant_here());
     move || {
         if accountant.get() {
             lazy(z_page()).into_any()

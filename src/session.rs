@@ -85,6 +85,16 @@ impl Session {
     }
 
     /// The store being looked at: the chosen one if this account sees it, else its first.
+    /// Whether the signed-in person keeps the books of the chosen shop: their home is the Z
+    /// files, not the sales.
+    pub fn accountant_here(&self) -> bool {
+        self.me()
+            .zip(self.current_store())
+            .is_some_and(|(me, store)| {
+                me.principal().role_in(store.id) == Some(multicaisse_core::auth::Role::Accountant)
+            })
+    }
+
     pub fn current_store(&self) -> Option<Store> {
         let stores = self.stores.get()?.ok()?;
         let chosen = self.chosen_store.get();

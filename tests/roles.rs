@@ -1,8 +1,8 @@
 //! End to end: each demo role signs in through the page and sees only what it may; an owner
 //! invites an accountant who signs up from the link; support onboards a shop (`shops`);
-//! passwords are changed and reset (`passwords`); every page fits every screen (`layout`);
-//! what went wrong is said in the page's words (`errors`); the journal is read by topic and
-//! page (`journal`); the dashboard is worked from the keyboard (`keyboard`).
+//! passwords are changed and reset (`passwords`); what went wrong is said in the page's words
+//! (`errors`); the journal is read by topic and page (`journal`); the dashboard is worked from
+//! the keyboard (`keyboard`).
 
 use fantoccini::Locator;
 use multicaisse_core::store::Store;
@@ -12,7 +12,6 @@ use serde_json::Value;
 mod errors;
 mod journal;
 mod keyboard;
-mod layout;
 mod passwords;
 mod shops;
 
