@@ -558,18 +558,15 @@ pub async fn audit(
     topic: Option<AuditTopic>,
     before: Option<i64>,
 ) -> Result<Vec<AuditEntry>, ClientError> {
-    let mut query = Vec::new();
-    if let Some(topic) = topic {
-        query.push(format!("topic={}", topic.code()));
-    }
-    if let Some(before) = before {
-        query.push(format!("before={before}"));
-    }
     let path = match store_id {
         Some(id) => format!("/api/stores/{id}/audit"),
         None => "/api/audit".to_string(),
     };
-    get(&format!("{path}?{}", query.join("&"))).await
+    get(&format!(
+        "{path}?{}",
+        multicaisse_core::auth::audit_query(topic, before)
+    ))
+    .await
 }
 
 pub async fn invitation(token: String) -> Result<InvitationPreview, ClientError> {

@@ -10,7 +10,7 @@ use crate::time::local_date_time;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use multicaisse_core::auth::{AuditEntry, AuditTopic, AUDIT_PAGE};
+use multicaisse_core::auth::{audit_query, AuditEntry, AuditTopic, AUDIT_PAGE};
 use multicaisse_core::format::Lang;
 
 struct JournalTexts {
@@ -54,17 +54,9 @@ fn texts(lang: Lang) -> &'static JournalTexts {
 }
 
 fn journal_url(topic: Option<AuditTopic>, before: Option<i64>) -> String {
-    let mut query = Vec::new();
-    if let Some(topic) = topic {
-        query.push(format!("topic={}", topic.code()));
-    }
-    if let Some(before) = before {
-        query.push(format!("before={before}"));
-    }
-    if query.is_empty() {
-        "/journal".into()
-    } else {
-        format!("/journal?{}", query.join("&"))
+    match audit_query(topic, before) {
+        query if query.is_empty() => "/journal".into(),
+        query => format!("/journal?{query}"),
     }
 }
 

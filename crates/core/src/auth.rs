@@ -805,6 +805,18 @@ impl AuditTopic {
 /// Entries in a page of the journal: the app offers an older page when one was full.
 pub const AUDIT_PAGE: u32 = 100;
 
+/// The query of a journal page, for the audit routes and the page's own URL alike:
+/// `topic=registers&before=812`, empty for the newest entries of every topic.
+pub fn audit_query(topic: Option<AuditTopic>, before: Option<i64>) -> String {
+    let topic = topic.map(|t| format!("topic={}", t.code()));
+    let before = before.map(|b| format!("before={b}"));
+    [topic, before]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -858,6 +870,12 @@ mod tests {
             Ok(Some(AuditTopic::Access))
         );
         assert!(AuditTopic::from_param(Some("caisses")).is_err());
+        assert_eq!(audit_query(None, None), "");
+        assert_eq!(
+            audit_query(Some(AuditTopic::Registers), Some(812)),
+            "topic=registers&before=812"
+        );
+        assert_eq!(audit_query(None, Some(7)), "before=7");
     }
 
     fn member(store_id: i64, role: Role) -> Membership {
