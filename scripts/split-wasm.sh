@@ -3,7 +3,9 @@
 # loads when first opened, not with the shell. Trunk 0.21 cannot split (trunk-rs/trunk#1022),
 # so this redoes its last steps on cargo's output, which keeps the relocations the split
 # needs (`--emit-relocs`, .cargo/config.toml):
-#   wasm-split-cli: the main module, one module per page, shared chunks and their loader;
+#   wasm-split-cli: the main module, one module per page, the chunk of code several pages
+#     share (--merge-chunks, our patch: upstream makes one chunk per set of pages sharing
+#     code, 206 of them, and a page opened with up to 72 requests for code) and their loader;
 #   wasm-bindgen on the main module, under the hashed name Trunk's index.html loads, keeping
 #     the table and memory exports the page modules link against;
 #   wasm-opt -Oz on every module (release);
@@ -21,7 +23,7 @@ name=${bindings%.js}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-wasm-split-cli "$source_wasm" "$work" --out-name "$name" >/dev/null
+wasm-split-cli "$source_wasm" "$work" --out-name "$name" --max-chunks "${MULTICAISSE_MAX_CHUNKS:-4}" >/dev/null
 wasm-bindgen --target web --no-typescript --keep-lld-exports \
   --out-dir "$work/bound" --out-name "$name" "$work/$name.wasm"
 mv "$work/bound/${name}_bg.wasm" "$work/bound/$name.js" "$work/"
@@ -41,7 +43,7 @@ content_hash() { sha256sum "$1" | cut -c1-16; }
 # Into the work directory first: a failed background job leaves no file, and the copies
 # below then fail instead of shipping Trunk's unsplit module.
 optimise "$work/${name}_bg.wasm" "$work/main.opt" &
-# The modules are many and small: optimised side by side, on every core.
+# The page modules are many: optimised side by side, on every core.
 for module in "$work"/split_*.wasm "$work"/chunk_*.wasm; do
   [ -e "$module" ] || continue
   while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done

@@ -9,8 +9,12 @@
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
 WASM_SPLIT_VERSION=0.2.4
+# crates.io's sha256 of that version's .crate (index.crates.io/wa/sm/wasm_split_cli_support)
+WASM_SPLIT_SHA256=f6c1f994b196e31969f4cdbe37d051362659567efc0f5c90cb931a8a5cdc530f
+WASM_SPLIT_BUILD="$WASM_SPLIT_VERSION+max-chunks"
 AXE_VERSION=4.10.3
 MULTICAISSE_TOOLS=${MULTICAISSE_TOOLS:-$HOME/.multicaisse-tools}
+MULTICAISSE_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export PATH="$MULTICAISSE_TOOLS/bin:$MULTICAISSE_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -53,13 +57,27 @@ ensure_build_tools() {
     mkdir -p "$MULTICAISSE_TOOLS"
     npm install --prefix "$MULTICAISSE_TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" >/dev/null
   fi
-  # The split tool of the wasm_split_helpers that Leptos's #[lazy] uses (scripts/split-wasm.sh).
+  # The split tool of the wasm_split_helpers that Leptos's #[lazy] uses (scripts/split-wasm.sh),
+  # with our patch (scripts/patches/): the crate's source from crates.io, checked against the
+  # registry's checksum, then patched and built.
   if [ ! -x "$MULTICAISSE_TOOLS/bin/wasm-split-cli" ] \
-    || [ "$(cat "$MULTICAISSE_TOOLS/wasm-split.version" 2>/dev/null)" != "$WASM_SPLIT_VERSION" ]; then
-    say "installing wasm-split-cli $WASM_SPLIT_VERSION (about a minute, once)"
-    cargo install --locked wasm_split_cli_support --version "$WASM_SPLIT_VERSION" \
-      --features build-binary --root "$MULTICAISSE_TOOLS"
-    echo "$WASM_SPLIT_VERSION" >"$MULTICAISSE_TOOLS/wasm-split.version"
+    || [ "$(cat "$MULTICAISSE_TOOLS/wasm-split.version" 2>/dev/null)" != "$WASM_SPLIT_BUILD" ]; then
+    say "installing wasm-split-cli $WASM_SPLIT_BUILD (about a minute, once)"
+    local src
+    src=$(mktemp -d)
+    curl -fsSL "https://static.crates.io/crates/wasm_split_cli_support/wasm_split_cli_support-$WASM_SPLIT_VERSION.crate" \
+      -o "$src/crate.tar.gz" || die "could not download wasm_split_cli_support $WASM_SPLIT_VERSION from crates.io"
+    echo "$WASM_SPLIT_SHA256  $src/crate.tar.gz" | sha256sum -c --quiet \
+      || die "wasm_split_cli_support $WASM_SPLIT_VERSION: checksum differs from crates.io's index"
+    tar xzf "$src/crate.tar.gz" -C "$src"
+    patch -s -d "$src/wasm_split_cli_support-$WASM_SPLIT_VERSION" -p1 \
+      <"$MULTICAISSE_SCRIPTS/patches/wasm-split-cli-max-chunks.patch" \
+      || die "the wasm-split-cli patch does not apply"
+    cargo install --locked --path "$src/wasm_split_cli_support-$WASM_SPLIT_VERSION" \
+      --features build-binary --root "$MULTICAISSE_TOOLS" \
+      || die "wasm-split-cli $WASM_SPLIT_BUILD did not build"
+    rm -rf "$src"
+    echo "$WASM_SPLIT_BUILD" >"$MULTICAISSE_TOOLS/wasm-split.version"
   fi
 }
 

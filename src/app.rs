@@ -308,7 +308,17 @@ fn Nav() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     move || {
-        let me = session.me()?;
+        // Until the person and their shops are known, an empty bar holds the tabs' place:
+        // appearing later, it pushed the page down.
+        let placeholder = || view! { <nav class="tabs" aria-hidden="true"></nav> }.into_any();
+        let me = match session.state.get() {
+            SessionState::SignedOut => return None,
+            SessionState::Checking => return session.was_signed_in().then(placeholder),
+            SessionState::SignedIn(me) => me,
+        };
+        if session.stores.get().is_none() {
+            return Some(placeholder());
+        }
         let store = session.current_store();
         if store.is_none() && !me.support {
             return None;
@@ -334,7 +344,8 @@ fn Nav() -> impl IntoView {
             view! { <A href="/nouvelle-boutique">{move || t().nav_new_shop}</A> }
         });
         Some(
-            view! { <nav class="tabs" aria-label=move || t().nav_label>{today}{links}{new_shop}</nav> },
+            view! { <nav class="tabs" aria-label=move || t().nav_label>{today}{links}{new_shop}</nav> }
+                .into_any(),
         )
     }
 }

@@ -26,6 +26,9 @@ pub struct Session {
 }
 
 const STORE_KEY: &str = "multicaisse.store";
+/// Set while this browser has a session: only a hint for drawing the page before the server
+/// has said who is signed in (the tabs' place is kept or not), never a proof of anything.
+const SIGNED_IN_KEY: &str = "multicaisse.signed-in";
 
 impl Session {
     /// Created once by the shell: checks the cookie with the server.
@@ -62,12 +65,25 @@ impl Session {
 
     pub fn signed_in(&self, me: Me) {
         api::remember_session(Some(&me));
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(SIGNED_IN_KEY, "1");
+        }
         self.state.set(SessionState::SignedIn(me));
     }
 
     pub fn signed_out(&self) {
         api::remember_session(None);
+        if let Some(storage) = local_storage() {
+            let _ = storage.remove_item(SIGNED_IN_KEY);
+        }
         self.state.set(SessionState::SignedOut);
+    }
+
+    /// Whether the server will probably say someone is signed in, while it has not yet.
+    pub fn was_signed_in(&self) -> bool {
+        local_storage()
+            .and_then(|s| s.get_item(SIGNED_IN_KEY).ok().flatten())
+            .is_some()
     }
 
     pub fn me(&self) -> Option<Me> {

@@ -4,7 +4,7 @@
 use crate::api;
 use crate::i18n::use_lang;
 use crate::pages::alerts::AlertList;
-use crate::pages::states::fetched;
+use crate::pages::states::{fetched, Together};
 use leptos::prelude::*;
 use multicaisse_core::format::{format_count, Lang};
 use multicaisse_core::freshness::{ago, FleetPage, SyncState};
@@ -92,6 +92,7 @@ pub fn FleetPage() -> impl IntoView {
                 <h1>{move || tx().title}</h1>
             </div>
             <p class="intro">{move || tx().intro}</p>
+            <Together rows=6>
             {fetched(alerts, 2, move |alerts| view! { <AlertList alerts show_store=true/> })}
             <div class="filters">
                 <label>
@@ -124,6 +125,7 @@ pub fn FleetPage() -> impl IntoView {
                 </label>
             </div>
             {fetched(fleet, 6, move |found| view! { <FleetTable found page/> })}
+            </Together>
         </section>
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::i18n::use_texts;
-use crate::pages::sales_charts::SalesChartsView;
+use crate::pages::sales_charts::{sales_charts, SalesChartsView};
 use crate::pages::sales_tables::{PaymentsTable, SalesTable, VatTable};
 use crate::pages::states::loaded;
 use crate::pages::tickets::TicketsPanel;
@@ -59,6 +59,7 @@ pub fn SalesPage() -> impl IntoView {
             }
         }
     });
+    let charts = sales_charts(store_id, period);
     let csv = move || {
         store_id
             .get()
@@ -96,9 +97,12 @@ pub fn SalesPage() -> impl IntoView {
                         <VatTable report=report.clone()/>
                         <PaymentsTable report/>
                     </div>
+                    // Below the tables once they are there, whichever answer came first:
+                    // shown before them, the charts were pushed down the screen when the
+                    // tables arrived. Their data is asked for with the report's.
+                    <SalesChartsView charts period/>
                 }
             })}
-            <SalesChartsView period/>
         </section>
     }
 }

@@ -3,6 +3,7 @@
 //! that answers "was the extra register worth it?".
 
 use crate::api;
+use crate::api::ClientError;
 use crate::i18n::{use_lang, use_texts};
 use crate::pages::states::loaded;
 use crate::session::use_store_id;
@@ -11,10 +12,12 @@ use multicaisse_core::api::{SalesCharts, SalesPeriod};
 use multicaisse_core::format::{format_count, format_eur};
 use multicaisse_core::peak::{PeakHours, PeakVerdict};
 
-#[component]
-pub fn SalesChartsView(period: Memo<SalesPeriod>) -> impl IntoView {
-    let store_id = use_store_id();
-    let charts = LocalResource::new(move || {
+/// The charts' data for the store and period: asked for by the page, shown below its tables.
+pub fn sales_charts(
+    store_id: Memo<Option<i64>>,
+    period: Memo<SalesPeriod>,
+) -> LocalResource<Result<Option<SalesCharts>, ClientError>> {
+    LocalResource::new(move || {
         let (store, period) = (store_id.get(), period.get());
         async move {
             match store {
@@ -22,7 +25,14 @@ pub fn SalesChartsView(period: Memo<SalesPeriod>) -> impl IntoView {
                 None => Ok(None),
             }
         }
-    });
+    })
+}
+
+#[component]
+pub fn SalesChartsView(
+    charts: LocalResource<Result<Option<SalesCharts>, ClientError>>,
+    period: Memo<SalesPeriod>,
+) -> impl IntoView {
     loaded(charts, 3, move |data| view! { <Charts data period/> })
 }
 

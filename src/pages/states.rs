@@ -92,6 +92,7 @@ where
     T: Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
+    shown_together(resource);
     let pending = RwSignal::new(false);
     view! {
         <div class="loaded" aria-busy=move || pending.get().to_string()>
@@ -110,6 +111,57 @@ where
                 }}
             </Transition>
         </div>
+    }
+}
+
+/// The first answers a [`Together`] is waiting for.
+#[derive(Clone, Copy)]
+struct TogetherGate {
+    waiting: RwSignal<usize>,
+}
+
+impl TogetherGate {
+    fn wait_for<T: Clone + Send + Sync + 'static>(self, resource: LocalResource<T>) {
+        self.waiting.update(|n| *n += 1);
+        let came = StoredValue::new(false);
+        Effect::new(move || {
+            if resource.get().is_some() && !came.get_value() {
+                came.set_value(true);
+                self.waiting.update(|n| *n = n.saturating_sub(1));
+            }
+        });
+    }
+}
+
+/// Makes the [`Together`] this is in, if any, wait for the first answer of a resource shown
+/// otherwise than through [`fetched`] or [`loaded`].
+pub fn shown_together<T: Clone + Send + Sync + 'static>(resource: LocalResource<T>) {
+    if let Some(gate) = use_context::<TogetherGate>() {
+        gate.wait_for(resource);
+    }
+}
+
+/// Parts of a page shown at once, when every [`fetched`] and [`loaded`] among them has had
+/// its first answer; one skeleton of `rows` before. Each shown as it came, the parts pushed
+/// those below them down the screen while the person was reading (Lighthouse's layout
+/// shift of 0.1 to 0.4). Later reloads are each part's own, as before.
+#[component]
+pub fn Together(rows: usize, children: Children) -> impl IntoView {
+    let gate = TogetherGate {
+        waiting: RwSignal::new(0),
+    };
+    provide_context(gate);
+    // Made now, so that the parts' requests leave now; put on the page when all came.
+    let parts = StoredValue::new_local(Some(children()));
+    let all_came = Memo::new(move |before: Option<&bool>| {
+        before.copied().unwrap_or(false) || gate.waiting.get() == 0
+    });
+    move || {
+        if all_came.get() {
+            parts.try_update_value(Option::take).flatten().into_any()
+        } else {
+            view! { <Skeleton rows/> }.into_any()
+        }
     }
 }
 

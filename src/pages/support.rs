@@ -6,7 +6,7 @@ use crate::api::{self, ClientError};
 use crate::i18n::use_lang;
 use crate::pages::decommission::{step_line, wizard_texts};
 use crate::pages::register_requests::request_outcome;
-use crate::pages::states::{fetched, Mutation};
+use crate::pages::states::{fetched, Mutation, Together};
 use crate::pages::subscription::amounts_text;
 use crate::time::local_date_time;
 use chrono::Datelike;
@@ -136,10 +136,12 @@ pub fn SupportPage() -> impl IntoView {
                 <h1>{move || tx().title}</h1>
             </div>
             <p class="intro">{move || tx().intro}</p>
-            <RequestQueue/>
-            <Decommissions/>
-            <BillingView/>
-            <crate::pages::password::SupportResetLink/>
+            <Together rows=6>
+                <RequestQueue/>
+                <Decommissions/>
+                <BillingView/>
+                <crate::pages::password::SupportResetLink/>
+            </Together>
         </section>
     }
 }

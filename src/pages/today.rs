@@ -5,7 +5,7 @@
 use crate::api;
 use crate::i18n::use_lang;
 use crate::pages::alerts::{use_store_alerts, AlertList};
-use crate::pages::states::loaded;
+use crate::pages::states::{loaded, shown_together, Together};
 use crate::session::{store_resource, use_session};
 use crate::time::{local_day, now};
 use leptos::prelude::*;
@@ -79,8 +79,11 @@ pub fn TodayPage() -> impl IntoView {
                 <h1>{move || t().title}</h1>
                 <A href="/ventes" attr:class="button-link">{move || t().details}</A>
             </div>
-            {move || alerts.get().and_then(|a| a.ok()).flatten().map(|alerts| view! { <AlertList alerts/> })}
-            {loaded(glance, 4, move |glance: Glance| view! { <GlanceView glance/> })}
+            <Together rows=4>
+                {shown_together(alerts)}
+                {move || alerts.get().and_then(|a| a.ok()).flatten().map(|alerts| view! { <AlertList alerts/> })}
+                {loaded(glance, 4, move |glance: Glance| view! { <GlanceView glance/> })}
+            </Together>
         </section>
     }
 }

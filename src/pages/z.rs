@@ -5,7 +5,7 @@
 use crate::api;
 use crate::api::ClientError;
 use crate::i18n::use_lang;
-use crate::pages::states::{fetched, loaded};
+use crate::pages::states::loaded;
 use crate::pages::sync_note::{sync_briefs, Briefs, MayLackNote};
 use crate::session::{use_session, use_store_id};
 use chrono::{Datelike, Days, Months, NaiveDate};
@@ -170,7 +170,16 @@ pub fn ZPage() -> impl IntoView {
         })
     };
     let progress = RwSignal::new(Progress::Idle);
-    let registers = crate::session::store_resource(api::registers);
+    // The registers with their verifications, shown together: each register's calendar
+    // arriving on its own pushed the registers below it down the page.
+    let registers = crate::session::store_resource(|store| async move {
+        let list = api::registers(store).await?;
+        let checks = futures::future::join_all(list.iter().map(|r| api::verification(r.id))).await;
+        list.into_iter()
+            .zip(checks)
+            .map(|(register, check)| Ok((register, check?)))
+            .collect::<Result<Vec<_>, api::ClientError>>()
+    });
     let briefs = sync_briefs();
     let fetch_file = move |path: String, name: String, mime: &'static str| {
         progress.set(Progress::Preparing(name.clone()));
@@ -318,9 +327,9 @@ pub fn ZPage() -> impl IntoView {
                     Progress::Failed(error) => error,
                 }}
             </p>
-            {loaded(registers, 4, move |list: Vec<Register>| {
+            {loaded(registers, 4, move |list: Vec<(Register, RegisterVerification)>| {
                 list.into_iter()
-                    .map(|register| view! { <RegisterZ register month year=Signal::derive(chosen_year) fetch_file=fetch_file briefs/> })
+                    .map(|(register, verification)| view! { <RegisterZ register verification month year=Signal::derive(chosen_year) fetch_file=fetch_file briefs/> })
                     .collect_view()
             })}
         </section>
@@ -330,6 +339,7 @@ pub fn ZPage() -> impl IntoView {
 #[component]
 fn RegisterZ(
     register: Register,
+    verification: RegisterVerification,
     month: RwSignal<NaiveDate>,
     year: Signal<ZPeriod>,
     fetch_file: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static,
@@ -338,21 +348,23 @@ fn RegisterZ(
     let lang = use_lang();
     let tx = move || texts(lang.get());
     let id = register.id;
-    let verification = LocalResource::new(move || api::verification(id));
     let number = register.number;
     let label = register.label.clone();
     view! {
         <article class="register-z" data-register=number>
             <h2>{label}</h2>
             <MayLackNote briefs register_id=id period_last_day=None what=MayLack::Closures/>
-            {fetched(verification, 2, move |v: RegisterVerification| {
-                let summary = integrity::summary(&v, lang.get());
-                let intact = v.is_intact();
+            {
+                let intact = verification.is_intact();
+                let summary = {
+                    let v = verification.clone();
+                    move || integrity::summary(&v, lang.get())
+                };
                 view! {
                     <p class="integrity" class:ok=intact class:broken=!intact>{summary}</p>
-                    <Calendar v month/>
+                    <Calendar v=verification month/>
                 }
-            })}
+            }
             {[false, true]
                 .into_iter()
                 .map(|annual| {

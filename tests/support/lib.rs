@@ -274,11 +274,21 @@ impl Browser {
     /// Cuts the browser off the network, or brings it back, as a shop's Wi-Fi does: through
     /// Chromium's own network emulation (chromedriver's `network_conditions`).
     pub async fn set_offline(&self, offline: bool) {
+        self.network_conditions(offline, 0).await;
+    }
+
+    /// Makes every request wait `latency_ms` before its answer, as a shop's Wi-Fi or a phone
+    /// network does: answers then arrive in the order they do for a person, not all at once.
+    pub async fn set_latency(&self, latency_ms: u32) {
+        self.network_conditions(false, latency_ms).await;
+    }
+
+    async fn network_conditions(&self, offline: bool, latency_ms: u32) {
         let response = self
             .driver_post(
                 "chromium/network_conditions",
                 json!({ "network_conditions": {
-                    "offline": offline, "latency": 0,
+                    "offline": offline, "latency": latency_ms,
                     "download_throughput": -1, "upload_throughput": -1,
                 } }),
             )

@@ -1,0 +1,147 @@
+//! Opening a page on an iPad: each page, loaded afresh at 820 × 1180 with a shop's Wi-Fi
+//! latency, asks for at most 10 files of code, and nothing on it moves once shown (the
+//! layout shifts Chromium records add up to at most 0.05, Lighthouse's "good").
+//! *Ventes* used to ask for up to 72 (one small wasm chunk per set of pages sharing code),
+//! and its charts and tables pushed each other down as they arrived (a shift of 0.4 to 0.75).
+
+use multicaisse_e2e::{Browser, DemoAccount, DemoServer, OWNER, SUPPORT};
+use serde_json::Value;
+
+const MAX_CODE_REQUESTS: u64 = 10;
+const MAX_LAYOUT_SHIFT: f64 = 0.05;
+/// A shop's Wi-Fi to a server in France: enough for answers to arrive one after the other.
+const LATENCY_MS: u32 = 120;
+
+/// Started as the page loads: Chromium records the page's layout shifts from its start
+/// (`buffered`), those a person caused by touching the page excepted.
+const WATCH: &str = r#"
+    if (!window.__shifts) {
+        window.__shifts = [];
+        new PerformanceObserver(list => window.__shifts.push(...list.getEntries()))
+            .observe({ type: 'layout-shift', buffered: true });
+    }
+    const main = document.querySelector('main');
+    const heading = main && main.querySelector('h1');
+    const images = [...document.images];
+    const settled = !!heading && heading.getBoundingClientRect().height > 0
+        && main.querySelectorAll('.skeleton, [aria-busy=true]').length === 0
+        && images.every(img => img.complete)
+        && main.innerText.trim().length > 40;
+    const tag = el => !el ? '?' : el.nodeType !== 1 ? '#text in ' + tag(el.parentElement)
+        : el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+            + [...el.classList].map(c => '.' + c).join('');
+    const code = performance.getEntriesByType('resource')
+        .map(entry => new URL(entry.name).pathname)
+        .filter(path => /\.(js|wasm)$/.test(path));
+    const shifts = window.__shifts.filter(shift => !shift.hadRecentInput);
+    return {
+        settled,
+        path: location.pathname,
+        code,
+        shift: shifts.reduce((sum, shift) => sum + shift.value, 0),
+        moved: shifts.flatMap(shift => (shift.sources || []).map(source =>
+            tag(source.node) + ' ' + Math.round(source.previousRect.y) + '→'
+                + Math.round(source.currentRect.y) + ' (' + shift.value.toFixed(3) + ')')),
+    };
+"#;
+
+async fn open_each(
+    browser: &Browser,
+    server: &DemoServer,
+    account: &DemoAccount,
+    paths: &[&str],
+    faults: &mut Vec<String>,
+) {
+    browser.sign_in(server, account).await;
+    browser.set_latency(LATENCY_MS).await;
+    for path in paths {
+        browser.client.goto(&server.url(path)).await.expect("open");
+        let mut seen = browser
+            .wait_for(&format!("{path} shown"), WATCH, |v| {
+                (v["settled"] == true).then(|| v.clone())
+            })
+            .await;
+        // Whatever was still on its way when the page looked done has had time to arrive.
+        tokio::time::sleep(std::time::Duration::from_millis(4 * LATENCY_MS as u64)).await;
+        seen = browser
+            .wait_for("the page, again", WATCH, |v| Some(v.clone()))
+            .await;
+        let code: Vec<&str> = seen["code"]
+            .as_array()
+            .expect("code")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        // The page's own module came, so the count counts what opening a page costs.
+        if !code.iter().any(|file| file.starts_with("/split_")) {
+            faults.push(format!("{path}: no page module among {code:?}"));
+        }
+        if code.len() as u64 > MAX_CODE_REQUESTS {
+            faults.push(format!(
+                "{path}: {} requests for code, over {MAX_CODE_REQUESTS}: {code:?}",
+                code.len()
+            ));
+        }
+        let shift = seen["shift"].as_f64().expect("shift");
+        if shift > MAX_LAYOUT_SHIFT {
+            faults.push(format!(
+                "{path}: the layout shifted by {shift:.3} (over {MAX_LAYOUT_SHIFT}): {}",
+                seen["moved"]
+            ));
+        }
+    }
+    browser.set_latency(0).await;
+    browser
+        .client
+        .execute("document.querySelector('button.sign-out').click();", vec![])
+        .await
+        .expect("sign out");
+    browser
+        .wait_for(
+            "signed out",
+            "return !!document.querySelector('#email');",
+            |v| (v == true).then_some(()),
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_opens_with_few_requests_for_code_and_nothing_moves() {
+    let server = DemoServer::start().await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .set_window_size(820, 1180)
+        .await
+        .expect("window size");
+    let mut faults = Vec::new();
+    open_each(
+        &browser,
+        &server,
+        &OWNER,
+        &[
+            "/",
+            "/ventes",
+            "/appareils",
+            "/abonnement",
+            "/z",
+            "/mise-hors-service",
+            "/acces",
+            "/boutique",
+            "/journal",
+            "/compte",
+        ],
+        &mut faults,
+    )
+    .await;
+    open_each(
+        &browser,
+        &server,
+        &SUPPORT,
+        &["/flotte", "/demandes", "/nouvelle-boutique"],
+        &mut faults,
+    )
+    .await;
+    browser.close().await;
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+}
