@@ -36,6 +36,9 @@ pub fn App() -> impl IntoView {
     let lang = RwSignal::new(saved_lang());
     Effect::new(move || apply_lang(lang.get()));
     provide_context(lang);
+    // The page's module is asked for with the session: waiting for the router, it came only
+    // after the server had said who is signed in and which shops they have.
+    preload_opened_page();
     Session::provide();
     crate::pages::alerts::provide_store_alerts();
     let t = use_texts();
@@ -162,6 +165,21 @@ fn Home() -> impl IntoView {
     }
 }
 
+/// Fetches the module of the page the browser opens at, if it is one of [`PAGES`] or the
+/// first screen. Signed out, it is the page shown after signing in; the sign-in page itself
+/// is in the main module, and the fetch starts once that module runs, so it does not slow it.
+fn preload_opened_page() {
+    let Some(path) = web_sys::window().and_then(|w| w.location().pathname().ok()) else {
+        return;
+    };
+    match PAGES.iter().find(|page| page.path == path) {
+        Some(page) => (page.preload)(),
+        // An accountant's first screen is the Z: the one module it may not need.
+        None if path == "/" => leptos::task::spawn_local(__preload_today_page()),
+        None => {}
+    }
+}
+
 /// A page of the dashboard: where it is, what it needs, what the navigation calls it, and
 /// what it shows. The routes and the navigation are both made from [`PAGES`].
 struct Page {
@@ -170,6 +188,8 @@ struct Page {
     capability: Capability,
     label: fn(&Texts) -> &'static str,
     show: fn() -> AnyView,
+    /// Fetches the page's module without opening it (`#[lazy]`'s preload).
+    preload: fn(),
 }
 
 /// The pages in the navigation's order: it shows only those the signed-in person may open
@@ -180,12 +200,14 @@ const PAGES: [Page; 10] = [
         capability: Capability::ViewSales,
         label: |t| t.nav_sales,
         show: || lazy(sales_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_sales_page()),
     },
     Page {
         path: "/appareils",
         capability: Capability::ViewSync,
         label: |t| t.nav_devices,
         show: || lazy(devices_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_devices_page()),
     },
     // Only support staff enrol registers: the fleet across stores is theirs.
     Page {
@@ -193,6 +215,7 @@ const PAGES: [Page; 10] = [
         capability: Capability::EnrolRegisters,
         label: |t| t.nav_fleet,
         show: || lazy(fleet_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_fleet_page()),
     },
     // Activating a request enrols a register: support's too.
     Page {
@@ -200,42 +223,49 @@ const PAGES: [Page; 10] = [
         capability: Capability::EnrolRegisters,
         label: |t| t.nav_requests,
         show: || lazy(support_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_support_page()),
     },
     Page {
         path: "/abonnement",
         capability: Capability::ViewSubscription,
         label: |t| t.nav_subscription,
         show: || lazy(subscription_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_subscription_page()),
     },
     Page {
         path: "/z",
         capability: Capability::ViewClosures,
         label: |t| t.nav_z,
         show: || lazy(z_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_z_page()),
     },
     Page {
         path: "/mise-hors-service",
         capability: Capability::Decommission,
         label: |t| t.nav_decommission,
         show: || lazy(decommission_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_decommission_page()),
     },
     Page {
         path: "/acces",
         capability: Capability::ViewAccess,
         label: |t| t.nav_access,
         show: || lazy(access_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_access_page()),
     },
     Page {
         path: "/boutique",
         capability: Capability::EditShop,
         label: |t| t.nav_shop,
         show: || lazy(shop_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_shop_page()),
     },
     Page {
         path: "/journal",
         capability: Capability::ViewAudit,
         label: |t| t.nav_audit,
         show: || lazy(audit_page()).into_any(),
+        preload: || leptos::task::spawn_local(__preload_audit_page()),
     },
 ];
 
@@ -308,15 +338,17 @@ fn Nav() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     move || {
-        // Until the person and their shops are known, an empty bar holds the tabs' place:
-        // appearing later, it pushed the page down.
+        // Until the person's shops are known, an empty bar holds the tabs' place: appearing
+        // later, the tabs pushed the page down.
         let placeholder = || view! { <nav class="tabs" aria-hidden="true"></nav> }.into_any();
         let me = match session.state.get() {
             SessionState::SignedOut => return None,
-            SessionState::Checking => return session.was_signed_in().then(placeholder),
+            // Nothing is drawn below the header until the server has said who this is: no
+            // bar to take away from the sign-in page, nothing for the tabs to push down.
+            SessionState::Checking => return None,
             SessionState::SignedIn(me) => me,
         };
-        if session.stores.get().is_none() {
+        if session.shops().is_none() {
             return Some(placeholder());
         }
         let store = session.current_store();
@@ -338,7 +370,21 @@ fn Nav() -> impl IntoView {
                     .as_ref()
                     .is_some_and(|s| me.can(s.id, page.capability))
             })
-            .map(|page| view! { <A href=page.path>{move || (page.label)(t())}</A> })
+            .map(|page| {
+                // Asked for as the finger lands or the pointer arrives, the page's module is
+                // on its way before the click: the page opens without a blank moment.
+                let preload = page.preload;
+                view! {
+                    <A
+                        href=page.path
+                        on:pointerdown=move |_| preload()
+                        on:pointerenter=move |_| preload()
+                        on:focusin=move |_| preload()
+                    >
+                        {move || (page.label)(t())}
+                    </A>
+                }
+            })
             .collect_view();
         let new_shop = me.support.then(|| {
             view! { <A href="/nouvelle-boutique">{move || t().nav_new_shop}</A> }
@@ -372,7 +418,7 @@ fn Gate(capability: Capability, children: ChildrenFn) -> impl IntoView {
     let admission = Memo::new(move |_| match session.state.get() {
         SessionState::Checking => Admission::Checking,
         SessionState::SignedOut => Admission::SignedOut,
-        SessionState::SignedIn(me) => match session.stores.get() {
+        SessionState::SignedIn(me) => match session.shops() {
             None => Admission::LoadingStores,
             Some(Err(_)) => Admission::StoresFailed,
             Some(Ok(_)) => match session.current_store() {
@@ -383,7 +429,9 @@ fn Gate(capability: Capability, children: ChildrenFn) -> impl IntoView {
         },
     });
     move || match admission.get() {
-        Admission::Checking | Admission::LoadingStores => view! { <Skeleton rows=3/> }.into_any(),
+        // Empty, like the tabs' place (see `Nav`).
+        Admission::Checking => ().into_any(),
+        Admission::LoadingStores => view! { <Skeleton rows=3/> }.into_any(),
         Admission::SignedOut => view! { <SignInPage/> }.into_any(),
         Admission::StoresFailed => match session.stores.get_untracked() {
             Some(Err(error)) => view! {
@@ -426,6 +474,7 @@ fn PersonGate(#[prop(optional)] support_only: bool, children: ChildrenFn) -> imp
         Admission::Refused => {
             view! { <p class="notice no-access">{move || t().no_access}</p> }.into_any()
         }
+        Admission::Checking => ().into_any(),
         _ => view! { <Skeleton rows=3/> }.into_any(),
     }
 }
@@ -437,7 +486,7 @@ fn StoreSwitcher() -> impl IntoView {
     let t = use_texts();
     move || {
         session.me()?;
-        let stores = session.stores.get()?.ok()?;
+        let stores = session.shops()?.ok()?;
         let current = session.current_store()?;
         if stores.len() < 2 {
             return Some(

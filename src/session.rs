@@ -23,25 +23,31 @@ pub struct Session {
     pub stores: StoresResource,
     /// The store chosen in the switcher (remembered in this browser).
     pub chosen_store: RwSignal<Option<i64>>,
+    /// Whose shops `stores` holds (`None`: nobody's, signed out). Read on its own, `stores`
+    /// holds the last answer while the next one travels: just signed in, the empty list of
+    /// the signed-out page, and the dashboard said "no shop" until the shops came.
+    stores_of: RwSignal<Option<i64>>,
 }
 
 const STORE_KEY: &str = "multicaisse.store";
-/// Set while this browser has a session: only a hint for drawing the page before the server
-/// has said who is signed in (the tabs' place is kept or not), never a proof of anything.
-const SIGNED_IN_KEY: &str = "multicaisse.signed-in";
 
 impl Session {
     /// Created once by the shell: checks the cookie with the server.
     pub fn provide() -> Session {
         let state = RwSignal::new(SessionState::Checking);
+        let stores_of = RwSignal::new(None);
         let stores: StoresResource = LocalResource::new(move || {
-            let signed_in = matches!(state.get(), SessionState::SignedIn(_));
+            let person = match state.get() {
+                SessionState::SignedIn(me) => Some(me.user_id),
+                _ => None,
+            };
             async move {
-                if signed_in {
-                    api::stores().await
-                } else {
-                    Ok(Vec::new())
-                }
+                let answer = match person {
+                    Some(_) => api::stores().await,
+                    None => Ok(Vec::new()),
+                };
+                stores_of.set(person);
+                answer
             }
         });
         let chosen = local_storage()
@@ -51,6 +57,7 @@ impl Session {
             state,
             stores,
             chosen_store: RwSignal::new(chosen),
+            stores_of,
         };
         api::on_signed_out(move || session.signed_out());
         leptos::task::spawn_local(async move {
@@ -65,25 +72,19 @@ impl Session {
 
     pub fn signed_in(&self, me: Me) {
         api::remember_session(Some(&me));
-        if let Some(storage) = local_storage() {
-            let _ = storage.set_item(SIGNED_IN_KEY, "1");
-        }
         self.state.set(SessionState::SignedIn(me));
     }
 
     pub fn signed_out(&self) {
         api::remember_session(None);
-        if let Some(storage) = local_storage() {
-            let _ = storage.remove_item(SIGNED_IN_KEY);
-        }
         self.state.set(SessionState::SignedOut);
     }
 
-    /// Whether the server will probably say someone is signed in, while it has not yet.
-    pub fn was_signed_in(&self) -> bool {
-        local_storage()
-            .and_then(|s| s.get_item(SIGNED_IN_KEY).ok().flatten())
-            .is_some()
+    /// The signed-in person's shops; `None` while they are on their way.
+    pub fn shops(&self) -> Option<Result<Vec<Store>, ClientError>> {
+        let me = self.me()?;
+        let answer = self.stores.get()?;
+        (self.stores_of.get() == Some(me.user_id)).then_some(answer)
     }
 
     pub fn me(&self) -> Option<Me> {
@@ -112,7 +113,7 @@ impl Session {
     }
 
     pub fn current_store(&self) -> Option<Store> {
-        let stores = self.stores.get()?.ok()?;
+        let stores = self.shops()?.ok()?;
         let chosen = self.chosen_store.get();
         stores
             .iter()

@@ -260,7 +260,7 @@ pub fn ZPage() -> impl IntoView {
             </div>
             <p class="intro">{move || tx().intro}</p>
             {move || {
-                let stores = session.stores.get().and_then(Result::ok).unwrap_or_default();
+                let stores = session.shops().and_then(Result::ok).unwrap_or_default();
                 if stores.len() < 2 {
                     return view! {
                         <div class="downloads" id="z-all">

@@ -63,7 +63,12 @@ pub fn router(dist: &Path) -> Router {
     if index.is_file() {
         let root = std::sync::Arc::new(dist.to_path_buf());
         Router::new()
-            .fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)))
+            // The app's code, compressed at build time (scripts/split-wasm.sh).
+            .fallback_service(
+                ServeDir::new(dist)
+                    .precompressed_br()
+                    .fallback(ServeFile::new(index)),
+            )
             .layer(axum::middleware::from_fn(move |request, next| {
                 cache_policy(root.clone(), request, next)
             }))

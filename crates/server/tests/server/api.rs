@@ -126,6 +126,8 @@ async fn the_apps_files_say_how_long_to_keep_them(backend: Backend) {
     std::fs::write(dist.path().join("index.html"), TEST_INDEX_HTML).unwrap();
     let module = "chunk_7-0123456789abcdef.wasm";
     std::fs::write(dist.path().join(module), vec![0u8; 4096]).unwrap();
+    // Not real brotli: what is sent must be the file, not a compression of it.
+    std::fs::write(dist.path().join(format!("{module}.br")), b"brotli bytes").unwrap();
     let app = TestApp::spawn_serving(&backend, dist).await;
     let get = |path: String| {
         let app = &app;
@@ -158,6 +160,23 @@ async fn the_apps_files_say_how_long_to_keep_them(backend: Backend) {
     );
     let api = get("/api/health".into()).await;
     assert_eq!(api.headers()["cache-control"], "no-store");
+
+    // Compressed at build time: the `.br` beside a file goes to a browser that takes brotli,
+    // kept as long; one that takes only gzip gets the file compressed on the fly.
+    let brotli = app
+        .client
+        .get(format!("{}/{module}", app.server.url()))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(brotli.status(), 200);
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    assert_eq!(
+        brotli.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(brotli.bytes().await.unwrap().as_ref(), b"brotli bytes");
 }
 
 async fn stores_and_registers_are_listed(backend: Backend) {
