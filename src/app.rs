@@ -338,38 +338,27 @@ fn Nav() -> impl IntoView {
     let t = use_texts();
     let session = use_session();
     move || {
-        // Until the person's shops are known, an empty bar holds the tabs' place: appearing
-        // later, the tabs pushed the page down.
-        let placeholder = || view! { <nav class="tabs" aria-hidden="true"></nav> }.into_any();
+        // Nothing is drawn below the header until the server has said who this is and which
+        // shops they have: the tabs, a row or two, then appear with the page, and push
+        // nothing down (see `Gate`).
         let me = match session.state.get() {
-            SessionState::SignedOut => return None,
-            // Nothing is drawn below the header until the server has said who this is: no
-            // bar to take away from the sign-in page, nothing for the tabs to push down.
-            SessionState::Checking => return None,
-            SessionState::SignedIn(me) => me,
+            SessionState::SignedIn(me) if session.shops().is_some() => me,
+            _ => return None,
         };
-        if session.shops().is_none() {
-            return Some(placeholder());
-        }
-        let store = session.current_store();
+        let store = session.current_store().map(|s| s.id);
         if store.is_none() && !me.support {
             return None;
         }
         // The first screen, for everyone but an accountant, whose first screen is the Z.
         let today = store
-            .as_ref()
-            .filter(|s| {
-                me.can(s.id, Capability::ViewSales)
-                    && me_role(&session, s.id) != Some(multicaisse_core::auth::Role::Accountant)
+            .filter(|&id| {
+                me.can(id, Capability::ViewSales)
+                    && me_role(&session, id) != Some(multicaisse_core::auth::Role::Accountant)
             })
             .map(|_| view! { <A href="/" exact=true>{move || t().nav_today}</A> });
         let links = PAGES
             .iter()
-            .filter(|page| {
-                store
-                    .as_ref()
-                    .is_some_and(|s| me.can(s.id, page.capability))
-            })
+            .filter(|page| store.is_some_and(|id| me.can(id, page.capability)))
             .map(|page| {
                 // Asked for as the finger lands or the pointer arrives, the page's module is
                 // on its way before the click: the page opens without a blank moment.
@@ -429,9 +418,8 @@ fn Gate(capability: Capability, children: ChildrenFn) -> impl IntoView {
         },
     });
     move || match admission.get() {
-        // Empty, like the tabs' place (see `Nav`).
-        Admission::Checking => ().into_any(),
-        Admission::LoadingStores => view! { <Skeleton rows=3/> }.into_any(),
+        // Empty until the person and their shops are known, like the tabs' place (`Nav`).
+        Admission::Checking | Admission::LoadingStores => ().into_any(),
         Admission::SignedOut => view! { <SignInPage/> }.into_any(),
         Admission::StoresFailed => match session.stores.get_untracked() {
             Some(Err(error)) => view! {
@@ -465,6 +453,8 @@ fn PersonGate(#[prop(optional)] support_only: bool, children: ChildrenFn) -> imp
     let admission = Memo::new(move |_| match session.state.get() {
         SessionState::Checking => Admission::Checking,
         SessionState::SignedOut => Admission::SignedOut,
+        // Waits for the shops too, which the tabs above it wait for (`Nav`).
+        SessionState::SignedIn(_) if session.shops().is_none() => Admission::LoadingStores,
         SessionState::SignedIn(me) if me.support || !support_only => Admission::Admitted,
         SessionState::SignedIn(_) => Admission::Refused,
     });
@@ -474,7 +464,7 @@ fn PersonGate(#[prop(optional)] support_only: bool, children: ChildrenFn) -> imp
         Admission::Refused => {
             view! { <p class="notice no-access">{move || t().no_access}</p> }.into_any()
         }
-        Admission::Checking => ().into_any(),
+        Admission::Checking | Admission::LoadingStores => ().into_any(),
         _ => view! { <Skeleton rows=3/> }.into_any(),
     }
 }

@@ -8,7 +8,7 @@
 //! With `MULTICAISSE_SCREENSHOTS=dir`, each page is also saved whole as `dir/PAGE-WIDTH.png`.
 
 use fantoccini::Locator;
-use multicaisse_e2e::{Browser, DemoAccount, DemoServer, OWNER, SUPPORT};
+use multicaisse_e2e::{Browser, DemoAccount, DemoServer, OWNER, OWNER_PAGES, SUPPORT};
 
 /// What a person would find wrong with the page at this size: the page wider than the
 /// screen, a part of it scrolling or clipped sideways, a control shorter than a fingertip.
@@ -166,26 +166,7 @@ async fn every_page(server: &DemoServer, browser: &Browser, screen: (u32, u32), 
         .expect("window size");
     browser.client.goto(&server.url("/")).await.expect("open");
     fits(browser, "/connexion", screen, faults).await;
-    as_person(
-        browser,
-        server,
-        &OWNER,
-        &[
-            "/",
-            "/appareils",
-            "/abonnement",
-            "/z",
-            "/mise-hors-service",
-            "/acces",
-            "/boutique",
-            "/journal",
-            "/compte",
-            "/ventes",
-        ],
-        screen,
-        faults,
-    )
-    .await;
+    as_person(browser, server, &OWNER, &OWNER_PAGES, screen, faults).await;
     browser
         .click(Locator::Css("#sales-table a.show-tickets"))
         .await;

@@ -1,10 +1,10 @@
-//! Opening a page on an iPad: each page, loaded afresh at 820 × 1180 with a shop's Wi-Fi
-//! latency, asks for at most 10 files of code, and nothing on it moves once shown (the
+//! Opening a page on an iPad: each page, loaded afresh at 820 × 1180 (and on a desktop)
+//! with a shop's Wi-Fi latency, asks for at most 10 files of code, and nothing on it moves once shown (the
 //! layout shifts Chromium records add up to at most 0.05, Lighthouse's "good").
 //! *Ventes* used to ask for up to 72 (one small wasm chunk per set of pages sharing code),
 //! and its charts and tables pushed each other down as they arrived (a shift of 0.4 to 0.75).
 
-use multicaisse_e2e::{Browser, DemoAccount, DemoServer, OWNER, SUPPORT};
+use multicaisse_e2e::{Browser, DemoAccount, DemoServer, OWNER, OWNER_PAGES, SUPPORT};
 use serde_json::Value;
 
 const MAX_CODE_REQUESTS: u64 = 10;
@@ -91,57 +91,37 @@ async fn open_each(
         }
     }
     browser.set_latency(0).await;
-    browser
-        .client
-        .execute("document.querySelector('button.sign-out').click();", vec![])
-        .await
-        .expect("sign out");
-    browser
-        .wait_for(
-            "signed out",
-            "return !!document.querySelector('#email');",
-            |v| (v == true).then_some(()),
-        )
-        .await;
+    browser.sign_out().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_page_opens_with_few_requests_for_code_and_nothing_moves() {
     let server = DemoServer::start().await;
     let browser = Browser::start().await;
-    browser
-        .client
-        .set_window_size(820, 1180)
-        .await
-        .expect("window size");
     let mut faults = Vec::new();
-    open_each(
-        &browser,
-        &server,
-        &OWNER,
-        &[
-            "/",
-            "/ventes",
-            "/appareils",
-            "/abonnement",
-            "/z",
-            "/mise-hors-service",
-            "/acces",
-            "/boutique",
-            "/journal",
-            "/compte",
-        ],
-        &mut faults,
-    )
-    .await;
-    open_each(
-        &browser,
-        &server,
-        &SUPPORT,
-        &["/flotte", "/demandes", "/nouvelle-boutique"],
-        &mut faults,
-    )
-    .await;
+    // An iPad held upright, and a desktop (Lighthouse's desktop size).
+    for (width, height) in [(820, 1180), (1350, 940)] {
+        browser
+            .client
+            .set_window_size(width, height)
+            .await
+            .expect("window size");
+        let mut found = Vec::new();
+        open_each(&browser, &server, &OWNER, &OWNER_PAGES, &mut found).await;
+        open_each(
+            &browser,
+            &server,
+            &SUPPORT,
+            &["/flotte", "/demandes", "/nouvelle-boutique"],
+            &mut found,
+        )
+        .await;
+        faults.extend(
+            found
+                .into_iter()
+                .map(|fault| format!("{width} px, {fault}")),
+        );
+    }
     browser.close().await;
     assert!(faults.is_empty(), "{}", faults.join("\n"));
 }

@@ -89,10 +89,13 @@ pub fn AlertList(alerts: Vec<OpenAlert>, #[prop(optional)] show_store: bool) -> 
 /// chosen or someone else signs in.
 pub type StoreAlerts = LocalResource<Result<Option<Vec<OpenAlert>>, crate::api::ClientError>>;
 
-pub fn provide_store_alerts() {
+/// The open alerts of the store being looked at, for whoever may see them (`None` for the
+/// others). The header's count shares one ([`provide_store_alerts`]); the first screen asks
+/// for its own, so that it knows when the answer is about this store and not the last one.
+pub fn store_alerts_resource() -> StoreAlerts {
     let session = use_session();
     let store_id = crate::session::use_store_id();
-    let alerts: StoreAlerts = LocalResource::new(move || {
+    LocalResource::new(move || {
         let id = store_id.get();
         let may = session
             .me()
@@ -104,8 +107,11 @@ pub fn provide_store_alerts() {
                 _ => Ok(None),
             }
         }
-    });
-    provide_context(alerts);
+    })
+}
+
+pub fn provide_store_alerts() {
+    provide_context(store_alerts_resource());
 }
 
 pub fn use_store_alerts() -> StoreAlerts {

@@ -194,6 +194,9 @@ pub fn DevicesPage() -> impl IntoView {
         }
     });
     let unfinished_setups = move || {
+        // Below the registers' freshness, once it is there: shown first, the checklist was
+        // pushed down the screen when the freshness came.
+        status.with(|s| s.is_some()).then_some(())?;
         let pending: Vec<SetupInWords> = setups
             .get()
             .and_then(|answer| answer.ok().flatten())?

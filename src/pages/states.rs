@@ -92,7 +92,9 @@ where
     T: Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    shown_together(resource);
+    if let Some(gate) = use_context::<TogetherGate>() {
+        gate.wait_for(resource);
+    }
     let pending = RwSignal::new(false);
     view! {
         <div class="loaded" aria-busy=move || pending.get().to_string()>
@@ -130,14 +132,6 @@ impl TogetherGate {
                 self.waiting.update(|n| *n = n.saturating_sub(1));
             }
         });
-    }
-}
-
-/// Makes the [`Together`] this is in, if any, wait for the first answer of a resource shown
-/// otherwise than through [`fetched`] or [`loaded`].
-pub fn shown_together<T: Clone + Send + Sync + 'static>(resource: LocalResource<T>) {
-    if let Some(gate) = use_context::<TogetherGate>() {
-        gate.wait_for(resource);
     }
 }
 

@@ -4,12 +4,13 @@
 
 use crate::api;
 use crate::i18n::use_lang;
-use crate::pages::alerts::{use_store_alerts, AlertList};
-use crate::pages::states::{loaded, shown_together, Together};
+use crate::pages::alerts::{store_alerts_resource, use_store_alerts, AlertList};
+use crate::pages::states::{fetched, loaded, Together};
 use crate::session::{store_resource, use_session};
 use crate::time::{local_day, now};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use multicaisse_core::alerts::OpenAlert;
 use multicaisse_core::format::{format_change, format_count, format_eur, Lang};
 use multicaisse_core::freshness::{ago, may_lack_note, MayLack};
 use multicaisse_core::glance::{Compared, Glance, RegisterGlance};
@@ -68,10 +69,12 @@ pub fn TodayPage() -> impl IntoView {
     let lang = use_lang();
     let t = move || texts(lang.get());
     let glance = store_resource(api::glance);
-    let alerts = use_store_alerts();
-    // Coming back to the first screen shows the alerts as they are now, not as first loaded.
-    if alerts.get_untracked().is_some() {
-        alerts.refetch();
+    // Asked for again each time the first screen opens: the alerts as they are now. The
+    // header's count follows.
+    let alerts = store_alerts_resource();
+    let count = use_store_alerts();
+    if count.get_untracked().is_some() {
+        count.refetch();
     }
     view! {
         <section class="page today-page">
@@ -80,8 +83,9 @@ pub fn TodayPage() -> impl IntoView {
                 <A href="/ventes" attr:class="button-link">{move || t().details}</A>
             </div>
             <Together rows=4>
-                {shown_together(alerts)}
-                {move || alerts.get().and_then(|a| a.ok()).flatten().map(|alerts| view! { <AlertList alerts/> })}
+                {fetched(alerts, 0, |alerts: Option<Vec<OpenAlert>>| {
+                    alerts.map(|alerts| view! { <AlertList alerts/> })
+                })}
                 {loaded(glance, 4, move |glance: Glance| view! { <GlanceView glance/> })}
             </Together>
         </section>

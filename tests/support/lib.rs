@@ -105,6 +105,20 @@ async fn answer<T: serde::de::DeserializeOwned>(path: &str, request: reqwest::Re
     response.json().await.expect("API JSON")
 }
 
+/// Every page the demo's owner opens, *Ventes* last (the sweeps open its tickets from there).
+pub const OWNER_PAGES: [&str; 10] = [
+    "/",
+    "/appareils",
+    "/abonnement",
+    "/z",
+    "/mise-hors-service",
+    "/acces",
+    "/boutique",
+    "/journal",
+    "/compte",
+    "/ventes",
+];
+
 /// A chromedriver of our own on a free port, and a headless Chromium session through it.
 pub struct Browser {
     pub client: Client,
@@ -228,6 +242,18 @@ impl Browser {
             &format!("{} signed in", account.email),
             "return document.querySelectorAll('nav.tabs a').length;",
             |v| (v.as_u64()? > 0).then_some(()),
+        )
+        .await;
+    }
+
+    /// Signs out through the header's button, as a person would, and waits for the sign-in
+    /// page.
+    pub async fn sign_out(&self) {
+        self.click(Locator::Css("button.sign-out")).await;
+        self.wait_for(
+            "the sign-in page",
+            "return !!document.querySelector('#email');",
+            |v| (v == true).then_some(()),
         )
         .await;
     }
