@@ -341,10 +341,7 @@ fn Nav() -> impl IntoView {
         // Nothing is drawn below the header until the server has said who this is and which
         // shops they have: the tabs, a row or two, then appear with the page, and push
         // nothing down (see `Gate`).
-        let me = match session.state.get() {
-            SessionState::SignedIn(me) if session.shops().is_some() => me,
-            _ => return None,
-        };
+        let me = session.shops().and_then(|_| session.me())?;
         let store = session.current_store().map(|s| s.id);
         if store.is_none() && !me.support {
             return None;
@@ -379,8 +376,7 @@ fn Nav() -> impl IntoView {
             view! { <A href="/nouvelle-boutique">{move || t().nav_new_shop}</A> }
         });
         Some(
-            view! { <nav class="tabs" aria-label=move || t().nav_label>{today}{links}{new_shop}</nav> }
-                .into_any(),
+            view! { <nav class="tabs" aria-label=move || t().nav_label>{today}{links}{new_shop}</nav> },
         )
     }
 }
