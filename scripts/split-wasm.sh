@@ -72,6 +72,30 @@ cp "$loader" "$staging/$loader_name.js"
 sed "s|from \"\./__wasm_split\.js\"|from \"./$loader_name.js\"|" "$work/$name.js" >"$staging/$name.js"
 grep -q "from \"./$loader_name.js\"" "$staging/$name.js" || { echo "split-wasm: the bindings do not import the loader" >&2; exit 1; }
 
+# Which files each page's module needs, read from the loader: the server names them in the
+# `Link` header of the page (crates/server/src/http/spa.rs), so that the browser fetches them
+# with the shell rather than once the shell runs. Every page must be found, with its files.
+node -e '
+  const fs = require("fs");
+  const [loader, loaderName, out] = process.argv.slice(1);
+  const text = fs.readFileSync(loader, "utf8");
+  const file = body => /fetch\(new URL\("\.\/([^"]+)"/.exec(body)[1];
+  const chunks = {};
+  for (const m of text.matchAll(/const (__chunk_\d+) = makeLoad\(\(\) => \{([\s\S]*?)\n\}/g)) chunks[m[1]] = file(m[2]);
+  const pages = {};
+  const page = /export const __wasm_split_load_([a-z_]+?)_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{([\s\S]*?)\n\}\s*,\s*\[([^\]]*)\]\)\)/g;
+  for (const m of text.matchAll(page)) {
+    const deps = m[3].split(",").map(d => d.trim()).filter(Boolean).map(d => {
+      if (!chunks[d]) throw new Error("split-wasm: " + m[1] + " needs " + d + ", not in the loader");
+      return chunks[d];
+    });
+    pages[m[1]] = [file(m[2]), ...deps];
+  }
+  const found = (text.match(/export const __wasm_split_load_/g) || []).length;
+  if (found === 0 || Object.keys(pages).length !== found) throw new Error("split-wasm: read " + Object.keys(pages).length + " of the " + found + " pages in the loader");
+  fs.writeFileSync(out, JSON.stringify({ shell: [loaderName + ".js"], pages }, null, 1) + "\n");
+' "$loader" "$loader_name" "$staging/page-modules.json"
+
 # Brotli at its best, once here rather than at every request (the server sends `file.br` to a
 # browser that takes it, and compresses the rest on the fly): the code a page loads is 15 to
 # 20 % lighter than gzipped. Node's zlib, which every machine building the app has for npm.

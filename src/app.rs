@@ -29,6 +29,7 @@ use leptos_router::components::{Route, RouteChildren, RouteProps, Router, Routes
 use leptos_router::{path, StaticSegment};
 use multicaisse_core::auth::Capability;
 use multicaisse_core::format::Lang;
+use multicaisse_core::pages as paths;
 use wasm_bindgen::JsCast;
 
 #[component]
@@ -84,9 +85,9 @@ pub fn App() -> impl IntoView {
 /// for a person with several tabs open and for screen readers.
 fn page_name(path: &str, t: &Texts, signed_in: bool, accountant: bool) -> &'static str {
     if !signed_in {
-        return if path.starts_with("/invitation/") {
+        return if path.starts_with(paths::INVITATION) {
             t.invitation_title
-        } else if path.starts_with("/reinitialiser/") {
+        } else if path.starts_with(paths::RESET_PASSWORD) {
             t.reset_page
         } else {
             t.sign_in_title
@@ -95,8 +96,8 @@ fn page_name(path: &str, t: &Texts, signed_in: bool, accountant: bool) -> &'stat
     match path {
         "/" if accountant => t.nav_z,
         "/" => t.nav_today,
-        "/compte" => t.account_page,
-        "/nouvelle-boutique" => t.nav_new_shop,
+        paths::ACCOUNT => t.account_page,
+        paths::NEW_SHOP => t.nav_new_shop,
         other => PAGES
             .iter()
             .find(|page| page.path == other)
@@ -196,14 +197,14 @@ struct Page {
 /// in the store being looked at.
 const PAGES: [Page; 10] = [
     Page {
-        path: "/ventes",
+        path: paths::SALES,
         capability: Capability::ViewSales,
         label: |t| t.nav_sales,
         show: || lazy(sales_page()).into_any(),
         preload: || leptos::task::spawn_local(__preload_sales_page()),
     },
     Page {
-        path: "/appareils",
+        path: paths::DEVICES,
         capability: Capability::ViewSync,
         label: |t| t.nav_devices,
         show: || lazy(devices_page()).into_any(),
@@ -211,7 +212,7 @@ const PAGES: [Page; 10] = [
     },
     // Only support staff enrol registers: the fleet across stores is theirs.
     Page {
-        path: "/flotte",
+        path: paths::FLEET,
         capability: Capability::EnrolRegisters,
         label: |t| t.nav_fleet,
         show: || lazy(fleet_page()).into_any(),
@@ -219,49 +220,49 @@ const PAGES: [Page; 10] = [
     },
     // Activating a request enrols a register: support's too.
     Page {
-        path: "/demandes",
+        path: paths::REQUESTS,
         capability: Capability::EnrolRegisters,
         label: |t| t.nav_requests,
         show: || lazy(support_page()).into_any(),
         preload: || leptos::task::spawn_local(__preload_support_page()),
     },
     Page {
-        path: "/abonnement",
+        path: paths::SUBSCRIPTION,
         capability: Capability::ViewSubscription,
         label: |t| t.nav_subscription,
         show: || lazy(subscription_page()).into_any(),
         preload: || leptos::task::spawn_local(__preload_subscription_page()),
     },
     Page {
-        path: "/z",
+        path: paths::Z,
         capability: Capability::ViewClosures,
         label: |t| t.nav_z,
         show: || lazy(z_page()).into_any(),
         preload: || leptos::task::spawn_local(__preload_z_page()),
     },
     Page {
-        path: "/mise-hors-service",
+        path: paths::DECOMMISSION,
         capability: Capability::Decommission,
         label: |t| t.nav_decommission,
         show: || lazy(decommission_page()).into_any(),
         preload: || leptos::task::spawn_local(__preload_decommission_page()),
     },
     Page {
-        path: "/acces",
+        path: paths::ACCESS,
         capability: Capability::ViewAccess,
         label: |t| t.nav_access,
         show: || lazy(access_page()).into_any(),
         preload: || leptos::task::spawn_local(__preload_access_page()),
     },
     Page {
-        path: "/boutique",
+        path: paths::SHOP,
         capability: Capability::EditShop,
         label: |t| t.nav_shop,
         show: || lazy(shop_page()).into_any(),
         preload: || leptos::task::spawn_local(__preload_shop_page()),
     },
     Page {
-        path: "/journal",
+        path: paths::AUDIT,
         capability: Capability::ViewAudit,
         label: |t| t.nav_audit,
         show: || lazy(audit_page()).into_any(),
@@ -302,13 +303,13 @@ fn routes(t: impl Fn() -> &'static Texts + Copy + Send + Sync + 'static) -> impl
     // Support opens a shop from here, with or without a shop to look at.
     let new_shop = Route(
         RouteProps::builder()
-            .path(path!("/nouvelle-boutique"))
+            .path((StaticSegment(&paths::NEW_SHOP[1..]),))
             .view(|| view! { <PersonGate support_only=true>{lazy(new_shop_page())}</PersonGate> })
             .build(),
     );
     let account = Route(
         RouteProps::builder()
-            .path(path!("/compte"))
+            .path((StaticSegment(&paths::ACCOUNT[1..]),))
             .view(|| view! { <PersonGate>{lazy(account_page())}</PersonGate> })
             .build(),
     );
@@ -373,7 +374,7 @@ fn Nav() -> impl IntoView {
             })
             .collect_view();
         let new_shop = me.support.then(|| {
-            view! { <A href="/nouvelle-boutique">{move || t().nav_new_shop}</A> }
+            view! { <A href=paths::NEW_SHOP>{move || t().nav_new_shop}</A> }
         });
         Some(
             view! { <nav class="tabs" aria-label=move || t().nav_label>{today}{links}{new_shop}</nav> },
@@ -429,7 +430,7 @@ fn Gate(capability: Capability, children: ChildrenFn) -> impl IntoView {
             view! {
                 <Empty message=Signal::derive(move || t().no_store)/>
                 {support.then(|| view! {
-                    <p class="notice"><A href="/nouvelle-boutique">{move || t().nav_new_shop}</A></p>
+                    <p class="notice"><A href=paths::NEW_SHOP>{move || t().nav_new_shop}</A></p>
                 })}
             }
             .into_any()
@@ -539,7 +540,7 @@ fn SignedInAs() -> impl IntoView {
         });
         Some(view! {
             <div class="signed-in">
-                <A href="/compte" attr:class="user-name" attr:title=me.email.clone()>{name}</A>
+                <A href=paths::ACCOUNT attr:class="user-name" attr:title=me.email.clone()>{name}</A>
                 " "
                 <span class="badge role-badge">{role}</span>
                 <button

@@ -1,6 +1,7 @@
 //! Opening a page on an iPad: each page, loaded afresh at 820 × 1180 (and on a desktop)
 //! with a shop's Wi-Fi latency, asks for at most 10 files of code, and nothing on it moves once shown (the
 //! layout shifts Chromium records add up to at most 0.05, Lighthouse's "good").
+//! The page's modules and the first answers are asked for with the shell, not after it.
 //! *Ventes* used to ask for up to 72 (one small wasm chunk per set of pages sharing code),
 //! and its charts and tables pushed each other down as they arrived (a shift of 0.4 to 0.75).
 
@@ -34,7 +35,10 @@ const WATCH: &str = r#"
         .map(entry => new URL(entry.name).pathname)
         .filter(path => /\.(js|wasm)$/.test(path));
     const shifts = window.__shifts.filter(shift => !shift.hadRecentInput);
+    const fetched = performance.getEntriesByType('resource').map(entry => ({
+        path: new URL(entry.name).pathname, start: entry.startTime, end: entry.responseEnd }));
     return {
+        fetched,
         settled,
         path: location.pathname,
         code,
@@ -82,6 +86,7 @@ async fn open_each(
                 code.len()
             ));
         }
+        faults.extend(early_fetches(path, &seen["fetched"]));
         let shift = seen["shift"].as_f64().expect("shift");
         if shift > MAX_LAYOUT_SHIFT {
             faults.push(format!(
@@ -92,6 +97,51 @@ async fn open_each(
     }
     browser.set_latency(0).await;
     browser.sign_out().await;
+}
+
+/// The page's module and the first answers were fetched with the shell (the server names them
+/// in the page's `Link` header), not once the shell had run, and each file only once: a hint
+/// the app did not pick up would be fetched twice. Before, the page's module was asked for only
+/// after the shell's code had arrived and started.
+fn early_fetches(path: &str, fetched: &Value) -> Vec<String> {
+    let fetched: Vec<(&str, f64, f64)> = fetched
+        .as_array()
+        .expect("fetched")
+        .iter()
+        .map(|e| {
+            let time = |key: &str| e[key].as_f64().expect("a time");
+            (
+                e["path"].as_str().expect("a path"),
+                time("start"),
+                time("end"),
+            )
+        })
+        .collect();
+    let mut faults = Vec::new();
+    let Some(shell) = fetched
+        .iter()
+        .find(|(file, ..)| file.starts_with("/multicaisse-app-") && file.ends_with(".js"))
+    else {
+        return vec![format!("{path}: the shell's code is not among {fetched:?}")];
+    };
+    for (file, start, _) in &fetched {
+        let early =
+            file.starts_with("/split_") || *file == "/api/auth/me" || *file == "/api/stores";
+        if early && *start >= shell.2 {
+            faults.push(format!(
+                "{path}: {file} was asked for at {start:.0} ms, once the shell's code had come ({:.0} ms)",
+                shell.2
+            ));
+        }
+        let times = fetched.iter().filter(|(other, ..)| other == file).count();
+        if times > 1 && (file.ends_with(".wasm") || file.starts_with("/api/auth/me")) {
+            faults.push(format!("{path}: {file} fetched {times} times"));
+        }
+    }
+    if !fetched.iter().any(|(file, ..)| *file == "/api/auth/me") {
+        faults.push(format!("{path}: /api/auth/me was not fetched"));
+    }
+    faults
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -19,6 +19,7 @@ pub mod integrity;
 pub mod labels;
 pub mod mail;
 pub mod money;
+pub mod pages;
 pub mod peak;
 pub mod period;
 pub mod requests;

@@ -11,6 +11,7 @@ mod freshness;
 mod headers;
 mod health;
 mod json;
+mod page_hints;
 pub mod query;
 mod requests;
 pub mod routes;
@@ -106,10 +107,10 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .layer(Extension(document))
         .fallback(unknown_api_route)
         .method_not_allowed_fallback(wrong_method)
-        .with_state(state);
+        .with_state(state.clone());
     let app = Router::new()
         .nest("/api", headers::no_store(api))
-        .merge(spa::router(dist))
+        .merge(spa::router(dist, state))
         .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .layer(CompressionLayer::new())
         // Every log line of a request carries its id, which its answer carries too

@@ -3,6 +3,8 @@
 //! its content's hash (`chunk_12-0123456789abcdef.wasm`) never changes: browsers keep it a
 //! year; `index.html`, which names the current ones, is asked again each time.
 
+use super::page_hints::{add_link_header, PageFiles};
+use super::AppState;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -58,10 +60,11 @@ async fn cache_policy(
     response
 }
 
-pub fn router(dist: &Path) -> Router {
+pub fn router(dist: &Path, state: AppState) -> Router {
     let index = dist.join("index.html");
     if index.is_file() {
         let root = std::sync::Arc::new(dist.to_path_buf());
+        let files = std::sync::Arc::new(PageFiles::load(dist));
         Router::new()
             // The app's code, compressed at build time (scripts/split-wasm.sh).
             .fallback_service(
@@ -72,6 +75,10 @@ pub fn router(dist: &Path) -> Router {
             .layer(axum::middleware::from_fn(move |request, next| {
                 cache_policy(root.clone(), request, next)
             }))
+            .layer(axum::middleware::from_fn_with_state(
+                (state, files),
+                add_link_header,
+            ))
     } else {
         let message = format!(
             "<!doctype html><meta charset=utf-8><title>Multicaisse</title>\

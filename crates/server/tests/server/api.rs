@@ -16,6 +16,7 @@ use support::{Backend, TestApp, TEST_INDEX_HTML};
 
 on_both_backends!(
     the_apps_files_say_how_long_to_keep_them,
+    a_page_names_what_it_needs_before_the_app_asks,
     tickets_drill_down,
     charts_and_csv_agree_with_the_report,
     sales_figures_match_hand_computed_ones,
@@ -177,6 +178,89 @@ async fn the_apps_files_say_how_long_to_keep_them(backend: Backend) {
         "public, max-age=31536000, immutable"
     );
     assert_eq!(brotli.bytes().await.unwrap().as_ref(), b"brotli bytes");
+}
+
+/// A page's answer names, in its `Link` header, the page's modules and the loader of modules,
+/// and for a live session the first two answers the app asks for: the browser fetches them
+/// with the shell. They used to come one after the other, each once the previous had run.
+async fn a_page_names_what_it_needs_before_the_app_asks(backend: Backend) {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), TEST_INDEX_HTML).unwrap();
+    let files = serde_json::json!({
+        "shell": ["__wasm_split-0123456789abcdef.js"],
+        "pages": {
+            "z_page": ["split_z_page_1-0123456789abcdef.wasm", "chunk_3-0123456789abcdef.wasm"],
+            "today_page": ["split_today_page_1-0123456789abcdef.wasm"],
+        }
+    });
+    std::fs::write(dist.path().join("page-modules.json"), files.to_string()).unwrap();
+    std::fs::write(dist.path().join("chunk_3-0123456789abcdef.wasm"), [0u8; 8]).unwrap();
+    let app = TestApp::spawn_serving(&backend, dist).await;
+    let anonymous = reqwest::Client::new();
+    let link = |response: reqwest::Response| {
+        assert_eq!(response.status(), 200, "{}", response.url());
+        assert!(response.headers().get("last-modified").is_none());
+        response
+            .headers()
+            .get("link")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let url = |path: &str| format!("{}{path}", app.server.url());
+
+    let z = link(app.client.get(url("/z")).send().await.unwrap());
+    for hint in [
+        "</__wasm_split-0123456789abcdef.js>; rel=modulepreload",
+        "</split_z_page_1-0123456789abcdef.wasm>; rel=preload; as=fetch; crossorigin",
+        "</chunk_3-0123456789abcdef.wasm>; rel=preload; as=fetch; crossorigin",
+        "</api/auth/me>; rel=preload; as=fetch; crossorigin",
+        "</api/stores>; rel=preload; as=fetch; crossorigin",
+    ] {
+        assert!(z.contains(hint), "{hint} missing from {z}");
+    }
+    assert!(!z.contains("today"), "{z}");
+    let home = link(app.client.get(url("/")).send().await.unwrap());
+    assert!(home.contains("split_today_page_1"), "{home}");
+    assert!(!home.contains("split_z_page"), "{home}");
+
+    // Signed out, or with a session that is no more: the code, not the answers.
+    for cookie in ["", "multicaisse_session=not-a-session"] {
+        let mut request = anonymous.get(url("/z"));
+        if !cookie.is_empty() {
+            request = request.header("cookie", cookie);
+        }
+        let z = link(request.send().await.unwrap());
+        assert!(z.contains("split_z_page_1"), "{cookie}: {z}");
+        assert!(!z.contains("/api/"), "{cookie}: {z}");
+    }
+    // A path that is no page gets the loader only; a file of code and the API get nothing.
+    let other = link(anonymous.get(url("/nulle-part")).send().await.unwrap());
+    assert_eq!(
+        other,
+        "</__wasm_split-0123456789abcdef.js>; rel=modulepreload"
+    );
+    let chunk = app
+        .client
+        .get(url("/chunk_3-0123456789abcdef.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert!(chunk.headers().get("link").is_none());
+    let api = app.client.get(url("/api/health")).send().await.unwrap();
+    assert!(api.headers().get("link").is_none());
+
+    // A list the server cannot read: the pages still open, without hints for code.
+    let (db, dist) = app.into_parts();
+    std::fs::write(dist.path().join("page-modules.json"), "{ not json").unwrap();
+    let app = TestApp::restart(db, dist, |_| {}).await;
+    let z = link(
+        app.client
+            .get(format!("{}/z", app.server.url()))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert!(!z.contains(".wasm") && !z.contains(".js"), "{z}");
 }
 
 async fn stores_and_registers_are_listed(backend: Backend) {
