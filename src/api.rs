@@ -330,10 +330,12 @@ fn form_urlencoded_pair(name: &str, value: &str) -> String {
     )
 }
 
-pub async fn verification(
+/// What the Z page shows of a register's verification: not the closures' figures, a tenth of
+/// the bytes over a year.
+pub async fn verification_brief(
     register_id: i64,
-) -> Result<multicaisse_core::verification::RegisterVerification, ClientError> {
-    get(&format!("/api/registers/{register_id}/verification")).await
+) -> Result<multicaisse_core::verification::VerificationBrief, ClientError> {
+    get(&format!("/api/registers/{register_id}/verification/brief")).await
 }
 
 /// A file the server produces (a Z file, a ZIP): its bytes, once all arrived.

@@ -138,6 +138,17 @@ fn early_fetches(path: &str, fetched: &Value) -> Vec<String> {
             faults.push(format!("{path}: {file} fetched {times} times"));
         }
     }
+    // The header's count and the first screen's list: the page asked a third time once.
+    let alerts: Vec<_> = fetched
+        .iter()
+        .filter(|(file, ..)| file.starts_with("/api/stores/") && file.ends_with("/alerts"))
+        .collect();
+    if alerts.len() > 2 {
+        faults.push(format!(
+            "{path}: the alerts asked for {} times",
+            alerts.len()
+        ));
+    }
     if !fetched.iter().any(|(file, ..)| *file == "/api/auth/me") {
         faults.push(format!("{path}: /api/auth/me was not fetched"));
     }

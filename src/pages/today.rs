@@ -70,12 +70,15 @@ pub fn TodayPage() -> impl IntoView {
     let t = move || texts(lang.get());
     let glance = store_resource(api::glance);
     // Asked for again each time the first screen opens: the alerts as they are now. The
-    // header's count follows.
+    // header's count takes that answer rather than asking again (it asked a third time when
+    // the page opened first).
     let alerts = store_alerts_resource();
     let count = use_store_alerts();
-    if count.get_untracked().is_some() {
-        count.refetch();
-    }
+    Effect::new(move || {
+        if let Some(Ok(answer)) = alerts.get() {
+            count.set(Some(Ok(answer)));
+        }
+    });
     view! {
         <section class="page today-page">
             <div class="page-head">

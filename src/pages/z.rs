@@ -15,7 +15,7 @@ use multicaisse_core::format::{format_size, Lang};
 use multicaisse_core::freshness::MayLack;
 use multicaisse_core::integrity;
 use multicaisse_core::store::Register;
-use multicaisse_core::verification::RegisterVerification;
+use multicaisse_core::verification::VerificationBrief;
 use multicaisse_core::zperiod::ZPeriod;
 use wasm_bindgen::JsCast;
 
@@ -174,7 +174,8 @@ pub fn ZPage() -> impl IntoView {
     // arriving on its own pushed the registers below it down the page.
     let registers = crate::session::store_resource(|store| async move {
         let list = api::registers(store).await?;
-        let checks = futures::future::join_all(list.iter().map(|r| api::verification(r.id))).await;
+        let checks =
+            futures::future::join_all(list.iter().map(|r| api::verification_brief(r.id))).await;
         list.into_iter()
             .zip(checks)
             .map(|(register, check)| Ok((register, check?)))
@@ -327,7 +328,7 @@ pub fn ZPage() -> impl IntoView {
                     Progress::Failed(error) => error,
                 }}
             </p>
-            {loaded(registers, 4, move |list: Vec<(Register, RegisterVerification)>| {
+            {loaded(registers, 4, move |list: Vec<(Register, VerificationBrief)>| {
                 list.into_iter()
                     .map(|(register, verification)| view! { <RegisterZ register verification month year=Signal::derive(chosen_year) fetch_file=fetch_file briefs/> })
                     .collect_view()
@@ -339,7 +340,7 @@ pub fn ZPage() -> impl IntoView {
 #[component]
 fn RegisterZ(
     register: Register,
-    verification: RegisterVerification,
+    verification: VerificationBrief,
     month: RwSignal<NaiveDate>,
     year: Signal<ZPeriod>,
     fetch_file: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static,
@@ -431,30 +432,26 @@ fn FormatButtons(on_pick: impl Fn(&'static str) + Copy + Send + Sync + 'static) 
 /// The month's days, Monday first: each day's Z as received (and verified or not), missing, or
 /// not due (no sale); then the monthly grand Z.
 #[component]
-fn Calendar(v: RegisterVerification, month: RwSignal<NaiveDate>) -> impl IntoView {
+fn Calendar(v: VerificationBrief, month: RwSignal<NaiveDate>) -> impl IntoView {
     let lang = use_lang();
     let tx = move || texts(lang.get());
     move || {
         let first = month.get();
         let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
         let offset = first.weekday().num_days_from_monday() as usize;
-        let status_of =
-            |period: String, kind: ClosureKind| {
-                // The closure in force: the last one of the period, which corrects any before.
-                if let Some(c) = v.closures.iter().rev().find(|c| {
-                    c.period.as_deref() == Some(period.as_str()) && c.closure.kind == kind
-                }) {
-                    if c.is_fault() {
-                        "mismatch"
-                    } else {
-                        "verified"
-                    }
-                } else if v.missing.contains(&period) {
-                    "missing"
+        let status_of = |period: String, kind: ClosureKind| {
+            if let Some(c) = v.closure_for(&period, kind) {
+                if c.fault {
+                    "mismatch"
                 } else {
-                    "none"
+                    "verified"
                 }
-            };
+            } else if v.missing.contains(&period) {
+                "missing"
+            } else {
+                "none"
+            }
+        };
         let word = move |status: &str| match status {
             "verified" => tx().verified,
             "mismatch" => tx().mismatch,

@@ -3,7 +3,7 @@
 //! the result is shown.
 
 use crate::format::{format_count, Lang};
-use crate::verification::{ChainBreak, ChainReport, RegisterVerification};
+use crate::verification::{ChainBreak, ChainReport, RegisterVerification, VerificationBrief};
 use serde::{Deserialize, Serialize};
 
 /// Which of a register's two chains.
@@ -125,15 +125,11 @@ pub fn chain_state(chain: Chain, report: &ChainReport, lang: Lang) -> String {
 
 /// The register's integrity in one to three sentences: its tickets' chain, its closures, and
 /// its closures' chain when that breaks.
-pub fn summary(v: &RegisterVerification, lang: Lang) -> String {
+pub fn summary(v: &VerificationBrief, lang: Lang) -> String {
     let count = |n: u64| format_count(n, lang);
     let tickets = chain_state(Chain::Tickets, &v.tickets, lang);
-    let mismatches = v.closures.iter().filter(|c| c.is_fault()).count() as u64;
-    let corrected = v
-        .closures
-        .iter()
-        .filter(|c| c.corrected_by.is_some())
-        .count() as u64;
+    let mismatches = v.closures.iter().filter(|c| c.fault).count() as u64;
+    let corrected = v.closures.iter().filter(|c| c.corrected).count() as u64;
     let closures = match lang {
         Lang::Fr => format!(
             "{} clôtures reçues, {} ; {} manquante{}.",
@@ -238,7 +234,7 @@ mod tests {
         }
         let v = verification(report(Some(12), None), report(None, None));
         assert_eq!(
-            summary(&v, Lang::En),
+            summary(&v.brief(), Lang::En),
             "Ticket chain intact from no. 1 to no. 12. 0 closures received, all verified; 0 missing."
         );
     }

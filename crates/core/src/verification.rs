@@ -301,10 +301,77 @@ pub struct RegisterVerification {
 impl RegisterVerification {
     /// Everything received verifies and nothing due is missing.
     pub fn is_intact(&self) -> bool {
+        self.brief().is_intact()
+    }
+
+    /// The verification without the closures' figures and hashes.
+    pub fn brief(&self) -> VerificationBrief {
+        VerificationBrief {
+            tickets: self.tickets,
+            closures_chain: self.closures_chain,
+            closures: self
+                .closures
+                .iter()
+                .map(|c| ClosureBrief {
+                    sequence: c.closure.sequence,
+                    kind: c.closure.kind,
+                    period: c.period.clone(),
+                    fault: c.is_fault(),
+                    corrected: c.corrected_by.is_some(),
+                })
+                .collect(),
+            missing: self.missing.clone(),
+        }
+    }
+}
+
+/// A register's verification as the Z page shows it: both chains, and of each closure only its
+/// period and whether it holds. A year of closures is 270 KB in full, figures and hashes
+/// included, and about a tenth of that brief.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationBrief {
+    pub tickets: ChainReport,
+    pub closures_chain: ChainReport,
+    /// Every closure received, by number.
+    pub closures: Vec<ClosureBrief>,
+    /// Periods over whose closure has not been received.
+    pub missing: Vec<String>,
+}
+
+/// One closure received: which period it closes, and whether it leaves that period in doubt.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureBrief {
+    pub sequence: u64,
+    pub kind: crate::closure::ClosureKind,
+    /// `2026-11-29`, `2026-11` or `FY2026`; absent when the period fits no period of the store.
+    pub period: Option<String>,
+    /// [`ClosureCheck::is_fault`].
+    pub fault: bool,
+    /// A later closure corrects it.
+    pub corrected: bool,
+}
+
+impl VerificationBrief {
+    /// Everything received verifies and nothing due is missing.
+    pub fn is_intact(&self) -> bool {
         self.tickets.first_break.is_none()
             && self.closures_chain.first_break.is_none()
             && self.missing.is_empty()
-            && !self.closures.iter().any(ClosureCheck::is_fault)
+            && !self.closures.iter().any(|c| c.fault)
+    }
+
+    /// The closure in force for a period: the last one received, which corrects any before.
+    pub fn closure_for(
+        &self,
+        period: &str,
+        kind: crate::closure::ClosureKind,
+    ) -> Option<&ClosureBrief> {
+        self.closures
+            .iter()
+            .rev()
+            .find(|c| c.period.as_deref() == Some(period) && c.kind == kind)
     }
 }
 
@@ -969,6 +1036,53 @@ mod tests {
         body.sequence = closures.len() as u64 + 1;
         let previous = closures.last().map_or(ChainHash::GENESIS, |c| c.hash);
         closures.push(body.seal(previous));
+    }
+
+    /// The brief the Z page reads says what the full verification says: the fault while the
+    /// wrong closure stands, then the correction in force for its day.
+    #[test]
+    fn the_brief_says_what_the_verification_says() {
+        use crate::closure::ClosureKind;
+        let (tickets, closures) = spring_register();
+        let today = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
+        let mut wrong = closures[0].body.clone();
+        wrong.total_ttc += Cents(1000);
+        let mut chain = Vec::new();
+        append(&mut chain, wrong);
+        for closure in &closures[1..] {
+            append(&mut chain, closure.body.clone());
+        }
+        let full = verify(&tickets, &chain, today);
+        let brief = full.brief();
+        assert_eq!(brief.is_intact(), full.is_intact());
+        assert!(!brief.is_intact());
+        let day = brief
+            .closure_for("2026-03-31", ClosureKind::Daily)
+            .expect("31 March");
+        assert!(day.fault && !day.corrected && day.sequence == 1);
+        assert!(brief
+            .closure_for("2026-03-31", ClosureKind::Monthly)
+            .is_none());
+
+        let mut correction = closures[0].body.clone();
+        correction.corrects = Some(1);
+        correction.closed_at += chrono::Duration::days(1);
+        append(&mut chain, correction);
+        let full = verify(&tickets, &chain, today);
+        let brief = full.brief();
+        assert!(brief.is_intact() && full.is_intact());
+        let day = brief
+            .closure_for("2026-03-31", ClosureKind::Daily)
+            .expect("31 March");
+        assert_eq!((day.sequence, day.fault), (5, false));
+        assert!(brief.closures[0].corrected);
+        assert_eq!(brief.closures.len(), full.closures.len());
+        assert_eq!(brief.missing, full.missing);
+        assert!(
+            serde_json::to_string(&brief).unwrap().len() * 3
+                < serde_json::to_string(&full).unwrap().len(),
+            "the brief is much lighter"
+        );
     }
 
     #[test]

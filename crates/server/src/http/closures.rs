@@ -18,7 +18,7 @@ use multicaisse_core::auth::Capability;
 use multicaisse_core::fec::FecAccounts;
 use multicaisse_core::format::slug;
 use multicaisse_core::store::{Register, Store};
-use multicaisse_core::verification::RegisterVerification;
+use multicaisse_core::verification::{RegisterVerification, VerificationBrief};
 use multicaisse_core::zperiod::ZPeriod;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -85,6 +85,15 @@ pub fn routes() -> ApiRoutes {
             )
             .with_access(readers),
             verification,
+        )
+        .add(
+            super::stores::get_doc(
+                "/registers/{register_id}/verification/brief",
+                "A register's verification in brief, as the Z page shows it: both chains, each closure's period and whether it holds (without its figures and hashes), and closures due but not received",
+                schema::<VerificationBrief>,
+            )
+            .with_access(readers),
+            verification_brief,
         )
         .add(
             super::stores::get_doc(
@@ -164,6 +173,17 @@ async fn verification(
     let store = scope.store(&state).await?;
     let register = scope.register;
     Ok(Json(verified_today(&state, &store, &register).await?))
+}
+
+async fn verification_brief(
+    State(state): State<AppState>,
+    scope: OnRegister,
+) -> AppResult<Json<VerificationBrief>> {
+    let store = scope.store(&state).await?;
+    let register = scope.register;
+    Ok(Json(
+        verified_today(&state, &store, &register).await?.brief(),
+    ))
 }
 
 /// A register verified as of the store's business day now: closures of periods over before

@@ -5,7 +5,7 @@ use crate::support;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use multicaisse_core::store::Store;
-use multicaisse_core::verification::{ClosureStatus, RegisterVerification};
+use multicaisse_core::verification::{ClosureStatus, RegisterVerification, VerificationBrief};
 use multicaisse_server::simulate::{run, SimulateConfig, SyncOrder};
 use multicaisse_server::storage::DatabaseTarget;
 use support::fixture::store_with_registers;
@@ -285,6 +285,17 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
     assert!(march.chain_fault, "its hash no longer gives its content");
     assert_eq!(march.differences[0].field, "total_ttc");
     assert!(tampered.closures_chain.first_break.is_some());
+    // The Z page's brief says the same, without the figures.
+    let brief_path = format!("/api/registers/{}/verification/brief", register.id);
+    let (status, body) = app.get_json(&brief_path).await;
+    assert_eq!(status, 200, "{body}");
+    let brief: VerificationBrief = serde_json::from_value(body).unwrap();
+    assert_eq!(brief, tampered.brief());
+    assert!(!brief.is_intact());
+    let march = brief
+        .closure_for("2026-03", multicaisse_core::closure::ClosureKind::Monthly)
+        .unwrap();
+    assert!(march.fault);
     let csv = z("period=2026-03&format=csv").await;
     assert_eq!(csv.headers()["x-z-verification"], "mismatch");
     assert!(csv.text().await.unwrap().contains("total_ttc : déclaré"));
@@ -292,6 +303,12 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
     let (status, body) = app.get_json("/api/registers/abc/verification").await;
     assert_eq!(status, 400, "{body}");
     let (status, _) = app.get_json("/api/registers/999999/verification").await;
+    assert_eq!(status, 404);
+    let (status, body) = app.get_json("/api/registers/abc/verification/brief").await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = app
+        .get_json("/api/registers/999999/verification/brief")
+        .await;
     assert_eq!(status, 404);
 }
 
