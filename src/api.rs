@@ -330,12 +330,12 @@ fn form_urlencoded_pair(name: &str, value: &str) -> String {
     )
 }
 
-/// What the Z page shows of a register's verification: not the closures' figures, a tenth of
-/// the bytes over a year.
-pub async fn verification_brief(
-    register_id: i64,
-) -> Result<multicaisse_core::verification::VerificationBrief, ClientError> {
-    get(&format!("/api/registers/{register_id}/verification/brief")).await
+/// What the Z page shows of each register's verification: not the closures' figures, a tenth
+/// of the bytes over a year; every register in one answer.
+pub async fn verification_briefs(
+    store_id: i64,
+) -> Result<Vec<multicaisse_core::verification::RegisterBrief>, ClientError> {
+    get(&format!("/api/stores/{store_id}/verification/brief")).await
 }
 
 /// A file the server produces (a Z file, a ZIP): its bytes, once all arrived.

@@ -15,7 +15,7 @@ use multicaisse_core::format::{format_size, Lang};
 use multicaisse_core::freshness::MayLack;
 use multicaisse_core::integrity;
 use multicaisse_core::store::Register;
-use multicaisse_core::verification::VerificationBrief;
+use multicaisse_core::verification::{RegisterBrief, VerificationBrief};
 use multicaisse_core::zperiod::ZPeriod;
 use wasm_bindgen::JsCast;
 
@@ -170,17 +170,9 @@ pub fn ZPage() -> impl IntoView {
         })
     };
     let progress = RwSignal::new(Progress::Idle);
-    // The registers with their verifications, shown together: each register's calendar
-    // arriving on its own pushed the registers below it down the page.
-    let registers = crate::session::store_resource(|store| async move {
-        let list = api::registers(store).await?;
-        let checks =
-            futures::future::join_all(list.iter().map(|r| api::verification_brief(r.id))).await;
-        list.into_iter()
-            .zip(checks)
-            .map(|(register, check)| Ok((register, check?)))
-            .collect::<Result<Vec<_>, api::ClientError>>()
-    });
+    // The registers with their verifications, in one answer and shown together: each
+    // register's calendar arriving on its own pushed the registers below it down the page.
+    let registers = crate::session::store_resource(api::verification_briefs);
     let briefs = sync_briefs();
     let fetch_file = move |path: String, name: String, mime: &'static str| {
         progress.set(Progress::Preparing(name.clone()));
@@ -328,9 +320,9 @@ pub fn ZPage() -> impl IntoView {
                     Progress::Failed(error) => error,
                 }}
             </p>
-            {loaded(registers, 4, move |list: Vec<(Register, VerificationBrief)>| {
+            {loaded(registers, 4, move |list: Vec<RegisterBrief>| {
                 list.into_iter()
-                    .map(|(register, verification)| view! { <RegisterZ register verification month year=Signal::derive(chosen_year) fetch_file=fetch_file briefs/> })
+                    .map(|RegisterBrief { register, brief: verification }| view! { <RegisterZ register verification month year=Signal::derive(chosen_year) fetch_file=fetch_file briefs/> })
                     .collect_view()
             })}
         </section>
@@ -469,7 +461,7 @@ fn Calendar(v: VerificationBrief, month: RwSignal<NaiveDate>) -> impl IntoView {
                 view! {
                     <li class=format!("day z-{status}") data-day=day.to_string() data-status=status>
                         <span class="number">{day.day()}</span>
-                        <span class="word">{move || word(status)}</span>
+                        <span class="word">{word(status)}</span>
                     </li>
                 }
                 .into_any(),
@@ -483,7 +475,7 @@ fn Calendar(v: VerificationBrief, month: RwSignal<NaiveDate>) -> impl IntoView {
                 {cells}
             </ol>
             <p class=format!("monthly z-{monthly}") data-status=monthly>
-                {move || tx().monthly} " : " {move || word(monthly)}
+                {tx().monthly} " : " {word(monthly)}
             </p>
         }
     }

@@ -339,6 +339,16 @@ pub struct VerificationBrief {
     pub missing: Vec<String>,
 }
 
+/// A register and its verification in brief: what the Z page draws for each register of a
+/// store, asked for in one request (the list, then each register's brief, was two round trips
+/// before anything could be drawn).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterBrief {
+    pub register: crate::store::Register,
+    pub brief: VerificationBrief,
+}
+
 /// One closure received: which period it closes, and whether it leaves that period in doubt.
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1038,13 +1048,9 @@ mod tests {
         closures.push(body.seal(previous));
     }
 
-    /// The brief the Z page reads says what the full verification says: the fault while the
-    /// wrong closure stands, then the correction in force for its day.
-    #[test]
-    fn the_brief_says_what_the_verification_says() {
-        use crate::closure::ClosureKind;
-        let (tickets, closures) = spring_register();
-        let today = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
+    /// The spring register's closures resealed with 31 March's daily Z declaring 10 € too
+    /// much, and the chain going on from it.
+    fn first_declares_too_much(closures: &[Closure]) -> Vec<Closure> {
         let mut wrong = closures[0].body.clone();
         wrong.total_ttc += Cents(1000);
         let mut chain = Vec::new();
@@ -1052,6 +1058,17 @@ mod tests {
         for closure in &closures[1..] {
             append(&mut chain, closure.body.clone());
         }
+        chain
+    }
+
+    /// The brief the Z page reads says what the full verification says: the fault while the
+    /// wrong closure stands, then the correction in force for its day.
+    #[test]
+    fn the_brief_says_what_the_verification_says() {
+        use crate::closure::ClosureKind;
+        let (tickets, closures) = spring_register();
+        let today = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
+        let mut chain = first_declares_too_much(&closures);
         let full = verify(&tickets, &chain, today);
         let brief = full.brief();
         assert_eq!(brief.is_intact(), full.is_intact());
@@ -1089,14 +1106,7 @@ mod tests {
     fn a_wrong_closure_is_corrected_by_a_new_one_that_refers_to_it() {
         let (tickets, closures) = spring_register();
         let today = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
-        // 31 March's daily Z declared 10 € too much, and the chain went on from it.
-        let mut wrong = closures[0].body.clone();
-        wrong.total_ttc += Cents(1000);
-        let mut chain = Vec::new();
-        append(&mut chain, wrong);
-        for closure in &closures[1..] {
-            append(&mut chain, closure.body.clone());
-        }
+        let mut chain = first_declares_too_much(&closures);
         let report = verify(&tickets, &chain, today);
         assert!(report.closures[0].is_fault());
         assert!(!report.is_intact());

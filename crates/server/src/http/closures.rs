@@ -18,7 +18,7 @@ use multicaisse_core::auth::Capability;
 use multicaisse_core::fec::FecAccounts;
 use multicaisse_core::format::slug;
 use multicaisse_core::store::{Register, Store};
-use multicaisse_core::verification::{RegisterVerification, VerificationBrief};
+use multicaisse_core::verification::{RegisterBrief, RegisterVerification};
 use multicaisse_core::zperiod::ZPeriod;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -88,12 +88,12 @@ pub fn routes() -> ApiRoutes {
         )
         .add(
             super::stores::get_doc(
-                "/registers/{register_id}/verification/brief",
-                "A register's verification in brief, as the Z page shows it: both chains, each closure's period and whether it holds (without its figures and hashes), and closures due but not received",
-                schema::<VerificationBrief>,
+                "/stores/{store_id}/verification/brief",
+                "Each register of the store with its verification in brief, as the Z page shows it: both chains, each closure's period and whether it holds (without its figures and hashes), and closures due but not received",
+                schema::<Vec<RegisterBrief>>,
             )
-            .with_access(readers),
-            verification_brief,
+            .with_access(Access::Store(Capability::ViewClosures)),
+            verification_briefs,
         )
         .add(
             super::stores::get_doc(
@@ -175,15 +175,26 @@ async fn verification(
     Ok(Json(verified_today(&state, &store, &register).await?))
 }
 
-async fn verification_brief(
+async fn verification_briefs(
     State(state): State<AppState>,
-    scope: OnRegister,
-) -> AppResult<Json<VerificationBrief>> {
-    let store = scope.store(&state).await?;
-    let register = scope.register;
-    Ok(Json(
-        verified_today(&state, &store, &register).await?.brief(),
-    ))
+    scope: InStore,
+) -> AppResult<Json<Vec<RegisterBrief>>> {
+    let (store, registers) = scope.store_and_registers(&state).await?;
+    // Side by side: each verification reads and rehashes a register's whole journal.
+    let mut verifying = tokio::task::JoinSet::new();
+    for (index, register) in registers.into_iter().enumerate() {
+        let (state, store) = (state.clone(), store.clone());
+        verifying.spawn(async move {
+            let brief = verified_today(&state, &store, &register).await?.brief();
+            AppResult::Ok((index, RegisterBrief { register, brief }))
+        });
+    }
+    let mut briefs = Vec::with_capacity(verifying.len());
+    while let Some(done) = verifying.join_next().await {
+        briefs.push(done.map_err(|e| AppError::Internal(format!("a verification stopped: {e}")))??);
+    }
+    briefs.sort_by_key(|(index, _)| *index);
+    Ok(Json(briefs.into_iter().map(|(_, brief)| brief).collect()))
 }
 
 /// A register verified as of the store's business day now: closures of periods over before

@@ -398,11 +398,9 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
         ("GET", "/registers/{register_id}/verification") => {
             (format!("/registers/{register}/verification"), None, READERS)
         }
-        ("GET", "/registers/{register_id}/verification/brief") => (
-            format!("/registers/{register}/verification/brief"),
-            None,
-            READERS,
-        ),
+        ("GET", "/stores/{store_id}/verification/brief") => {
+            (format!("/stores/{store}/verification/brief"), None, READERS)
+        }
         ("GET", "/registers/{register_id}/integrity") => {
             (format!("/registers/{register}/integrity"), None, READERS)
         }

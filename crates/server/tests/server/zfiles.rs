@@ -5,7 +5,7 @@ use crate::support;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use multicaisse_core::store::Store;
-use multicaisse_core::verification::{ClosureStatus, RegisterVerification, VerificationBrief};
+use multicaisse_core::verification::{ClosureStatus, RegisterBrief, RegisterVerification};
 use multicaisse_server::simulate::{run, SimulateConfig, SyncOrder};
 use multicaisse_server::storage::DatabaseTarget;
 use support::fixture::store_with_registers;
@@ -286,11 +286,21 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
     assert_eq!(march.differences[0].field, "total_ttc");
     assert!(tampered.closures_chain.first_break.is_some());
     // The Z page's brief says the same, without the figures.
-    let brief_path = format!("/api/registers/{}/verification/brief", register.id);
+    let brief_path = format!("/api/stores/{}/verification/brief", register.store_id);
     let (status, body) = app.get_json(&brief_path).await;
     assert_eq!(status, 200, "{body}");
-    let brief: VerificationBrief = serde_json::from_value(body).unwrap();
-    assert_eq!(brief, tampered.brief());
+    let briefs: Vec<RegisterBrief> = serde_json::from_value(body).unwrap();
+    let numbers: Vec<u32> = briefs.iter().map(|b| b.register.number).collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] < w[1]),
+        "by number: {numbers:?}"
+    );
+    let brief = &briefs
+        .iter()
+        .find(|b| b.register.id == register.id)
+        .expect("the register is in its store's briefs")
+        .brief;
+    assert_eq!(brief, &tampered.brief());
     assert!(!brief.is_intact());
     let march = brief
         .closure_for("2026-03", multicaisse_core::closure::ClosureKind::Monthly)
@@ -304,11 +314,9 @@ print(len(per_entry), sum(d for d, _ in per_entry.values()))
     assert_eq!(status, 400, "{body}");
     let (status, _) = app.get_json("/api/registers/999999/verification").await;
     assert_eq!(status, 404);
-    let (status, body) = app.get_json("/api/registers/abc/verification/brief").await;
+    let (status, body) = app.get_json("/api/stores/abc/verification/brief").await;
     assert_eq!(status, 400, "{body}");
-    let (status, _) = app
-        .get_json("/api/registers/999999/verification/brief")
-        .await;
+    let (status, _) = app.get_json("/api/stores/999999/verification/brief").await;
     assert_eq!(status, 404);
 }
 
