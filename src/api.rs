@@ -1,6 +1,7 @@
 //! The one typed client of the server's API. Every request of the app goes through here and
 //! decodes into `multicaisse-core` types, so the app and the server cannot drift apart.
 
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use multicaisse_core::api::{
     ApiError, Conflict, SalesCharts, SalesPeriod, SalesReport, TicketDetail, TicketPage,
@@ -18,6 +19,7 @@ use multicaisse_core::subscription::Billing;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// What went wrong, in words the page can show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,12 +148,51 @@ fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ClientError> {
     serde_json::from_str(text).map_err(|e| ClientError::Decode(e.to_string()))
 }
 
-async fn get_text(path: &str) -> Result<String, ClientError> {
+async fn fetch_text(path: &str) -> Result<String, ClientError> {
     let response = Request::get(path)
         .header("Accept", "application/json")
         .send()
         .await;
     answer_text(path, response).await
+}
+
+type Answer = Shared<LocalBoxFuture<'static, Result<String, ClientError>>>;
+
+thread_local! {
+    /// Answers asked for ahead of the page that reads them ([`fetch_ahead`]), with when.
+    static AHEAD: RefCell<HashMap<String, (f64, Answer)>> = RefCell::new(HashMap::new());
+}
+
+/// An answer asked for ahead is taken by the first read of its path within this time; an older
+/// one (the person went elsewhere) is not the state of things any more.
+const AHEAD_FOR_MS: f64 = 10_000.0;
+
+/// Asks for `path` now, for the page about to read it: the answer travels while the page is
+/// drawn, and the page's first read of it takes this answer instead of asking again.
+pub fn fetch_ahead(path: String) {
+    let answer: Answer = {
+        let path = path.clone();
+        async move { fetch_text(&path).await }
+            .boxed_local()
+            .shared()
+    };
+    AHEAD.with(|ahead| {
+        ahead
+            .borrow_mut()
+            .insert(path, (js_sys::Date::now(), answer.clone()))
+    });
+    // Driven from here, so it arrives whether or not the page has asked yet.
+    leptos::task::spawn_local(async move {
+        let _ = answer.await;
+    });
+}
+
+async fn get_text(path: &str) -> Result<String, ClientError> {
+    let ahead = AHEAD.with(|ahead| ahead.borrow_mut().remove(path));
+    match ahead {
+        Some((at, answer)) if js_sys::Date::now() - at < AHEAD_FOR_MS => answer.await,
+        _ => fetch_text(path).await,
+    }
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
@@ -289,7 +330,11 @@ pub async fn sync_status(
 pub async fn store_alerts(
     store_id: i64,
 ) -> Result<Vec<multicaisse_core::alerts::OpenAlert>, ClientError> {
-    get(&format!("/api/stores/{store_id}/alerts")).await
+    get(&store_alerts_path(store_id)).await
+}
+
+pub fn store_alerts_path(store_id: i64) -> String {
+    format!("/api/stores/{store_id}/alerts")
 }
 
 pub async fn fleet_alerts() -> Result<Vec<multicaisse_core::alerts::OpenAlert>, ClientError> {
@@ -297,7 +342,11 @@ pub async fn fleet_alerts() -> Result<Vec<multicaisse_core::alerts::OpenAlert>, 
 }
 
 pub async fn glance(store_id: i64) -> Result<multicaisse_core::glance::Glance, ClientError> {
-    get(&format!("/api/stores/{store_id}/glance")).await
+    get(&glance_path(store_id)).await
+}
+
+pub fn glance_path(store_id: i64) -> String {
+    format!("/api/stores/{store_id}/glance")
 }
 
 pub async fn sync_brief(

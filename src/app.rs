@@ -27,9 +27,10 @@ use leptos::prelude::*;
 use leptos::tachys::view::iterators::StaticVec;
 use leptos_router::components::{Route, RouteChildren, RouteProps, Router, Routes, RoutesProps, A};
 use leptos_router::{path, StaticSegment};
-use multicaisse_core::auth::Capability;
+use multicaisse_core::auth::{Capability, Me, Role};
 use multicaisse_core::format::Lang;
 use multicaisse_core::pages as paths;
+use multicaisse_core::store::Store;
 use wasm_bindgen::JsCast;
 
 #[component]
@@ -178,6 +179,23 @@ fn preload_opened_page() {
         // An accountant's first screen is the Z: the one module it may not need.
         None if path == "/" => leptos::task::spawn_local(__preload_today_page()),
         None => {}
+    }
+}
+
+/// The first screen's answers, asked for as soon as the shop it shows is known (by the shops'
+/// answer, before anything is drawn). Asked for by the page, they left only once the tabs and
+/// the page had been drawn, and its largest paint (an alert, a figure) waited for them.
+pub fn ask_ahead(me: &Me, store: &Store) {
+    let Some(path) = web_sys::window().and_then(|w| w.location().pathname().ok()) else {
+        return;
+    };
+    let accountant = me.principal().role_in(store.id) == Some(Role::Accountant);
+    if path != "/" || accountant || !me.can(store.id, Capability::ViewSales) {
+        return;
+    }
+    api::fetch_ahead(api::glance_path(store.id));
+    if me.can(store.id, Capability::ViewSync) {
+        api::fetch_ahead(api::store_alerts_path(store.id));
     }
 }
 
@@ -350,8 +368,7 @@ fn Nav() -> impl IntoView {
         // The first screen, for everyone but an accountant, whose first screen is the Z.
         let today = store
             .filter(|&id| {
-                me.can(id, Capability::ViewSales)
-                    && me_role(&session, id) != Some(multicaisse_core::auth::Role::Accountant)
+                me.can(id, Capability::ViewSales) && me_role(&session, id) != Some(Role::Accountant)
             })
             .map(|_| view! { <A href="/" exact=true>{move || t().nav_today}</A> });
         let links = PAGES
@@ -579,7 +596,7 @@ fn AlertCount() -> impl IntoView {
 }
 
 /// The person's role in a store; None for support staff (who have none and see every store).
-fn me_role(session: &Session, store_id: i64) -> Option<multicaisse_core::auth::Role> {
+fn me_role(session: &Session, store_id: i64) -> Option<Role> {
     let me = session.me()?;
     if me.support {
         return None;

@@ -36,9 +36,13 @@ impl Session {
     pub fn provide() -> Session {
         let state = RwSignal::new(SessionState::Checking);
         let stores_of = RwSignal::new(None);
+        let chosen = local_storage()
+            .and_then(|s| s.get_item(STORE_KEY).ok().flatten())
+            .and_then(|id| id.parse().ok());
+        let chosen_store = RwSignal::new(chosen);
         let stores: StoresResource = LocalResource::new(move || {
             let person = match state.get() {
-                SessionState::SignedIn(me) => Some(me.user_id),
+                SessionState::SignedIn(me) => Some(me),
                 _ => None,
             };
             async move {
@@ -46,17 +50,21 @@ impl Session {
                     Some(_) => api::stores().await,
                     None => Ok(Vec::new()),
                 };
-                stores_of.set(person);
+                // Before the tabs and the page are drawn: the page's first answers then
+                // travel while it is drawn.
+                if let (Some(me), Ok(stores)) = (&person, &answer) {
+                    if let Some(store) = shown_store(stores, chosen_store.get_untracked()) {
+                        crate::app::ask_ahead(me, store);
+                    }
+                }
+                stores_of.set(person.map(|me| me.user_id));
                 answer
             }
         });
-        let chosen = local_storage()
-            .and_then(|s| s.get_item(STORE_KEY).ok().flatten())
-            .and_then(|id| id.parse().ok());
         let session = Session {
             state,
             stores,
-            chosen_store: RwSignal::new(chosen),
+            chosen_store,
             stores_of,
         };
         api::on_signed_out(move || session.signed_out());
@@ -114,13 +122,16 @@ impl Session {
 
     pub fn current_store(&self) -> Option<Store> {
         let stores = self.shops()?.ok()?;
-        let chosen = self.chosen_store.get();
-        stores
-            .iter()
-            .find(|s| Some(s.id) == chosen)
-            .or(stores.first())
-            .cloned()
+        shown_store(&stores, self.chosen_store.get()).cloned()
     }
+}
+
+/// The store being looked at: the chosen one if this account sees it, else its first.
+fn shown_store(stores: &[Store], chosen: Option<i64>) -> Option<&Store> {
+    stores
+        .iter()
+        .find(|s| Some(s.id) == chosen)
+        .or(stores.first())
 }
 
 pub fn use_session() -> Session {

@@ -187,6 +187,77 @@ async fn every_page_opens_with_few_requests_for_code_and_nothing_moves() {
     assert!(faults.is_empty(), "{}", faults.join("\n"));
 }
 
+/// Records each request the page makes with `fetch`, and whether the page was drawn then.
+const RECORD_ASKED: &str = r#"
+    window.__asked = [];
+    const fetchFirst = window.fetch;
+    window.fetch = function (input) {
+        const url = typeof input === 'string' ? input : input.url;
+        window.__asked.push({
+            path: new URL(url, location.href).pathname,
+            drawn: !!document.querySelector('main h1'),
+        });
+        return fetchFirst.apply(this, arguments);
+    };
+"#;
+
+/// The first screen asks for its figures and alerts once the shops are known, before the
+/// tabs and the page are drawn: they travel while it is drawn, and the page takes those
+/// answers rather than asking again. Before, the page asked once drawn, and its largest paint
+/// (an alert, a figure) waited for that round trip after the render.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_screen_asks_for_its_figures_before_it_is_drawn() {
+    let server = DemoServer::start().await;
+    let browser = Browser::start().await;
+    browser.sign_in(&server, &OWNER).await;
+    browser.run_at_document_start(RECORD_ASKED).await;
+    for (lang, heading) in [("fr", "Ce mois-ci"), ("en", "This month")] {
+        if lang == "en" {
+            // The language is remembered: the page opens afresh in English.
+            browser
+                .click(fantoccini::Locator::Css("button.lang-switch"))
+                .await;
+        }
+        browser.client.goto(&server.url("/")).await.expect("open");
+        let asked = browser
+            .wait_for(
+                &format!("the first screen's figures ({lang})"),
+                r#"const month = document.querySelector('.glance-month h2');
+                   return month && window.__asked
+                       ? { asked: window.__asked, month: month.innerText } : null;"#,
+                |v| (!v.is_null()).then(|| v.clone()),
+            )
+            .await;
+        assert_eq!(asked["month"], heading, "{lang}");
+        let asked: Vec<(&str, bool)> = asked["asked"]
+            .as_array()
+            .expect("asked")
+            .iter()
+            .map(|a| (a["path"].as_str().expect("path"), a["drawn"] == true))
+            .collect();
+        let glance: Vec<_> = asked
+            .iter()
+            .filter(|(p, _)| p.ends_with("/glance"))
+            .collect();
+        assert_eq!(
+            glance.len(),
+            1,
+            "{lang}: the figures asked for once: {asked:?}"
+        );
+        assert!(
+            !glance[0].1,
+            "{lang}: the figures asked for once the page was drawn: {asked:?}"
+        );
+        assert!(
+            asked
+                .iter()
+                .any(|(p, drawn)| p.ends_with("/alerts") && !drawn),
+            "{lang}: the alerts asked for only once the page was drawn: {asked:?}"
+        );
+    }
+    browser.close().await;
+}
+
 /// The page's module, fetched already? (`split_<page>_…`, among what Chromium fetched.)
 async fn fetched_module(browser: &Browser, page: &str) -> bool {
     let script = format!(

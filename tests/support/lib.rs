@@ -326,6 +326,22 @@ impl Browser {
         );
     }
 
+    /// A script run in every document this browser opens from now on, before the page's own
+    /// (DevTools' `Page.addScriptToEvaluateOnNewDocument`, through chromedriver).
+    pub async fn run_at_document_start(&self, source: &str) {
+        let response = self
+            .driver_post(
+                "goog/cdp/execute",
+                json!({ "cmd": "Page.addScriptToEvaluateOnNewDocument", "params": { "source": source } }),
+            )
+            .await;
+        assert!(
+            response.status().is_success(),
+            "a script at document start: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
     /// A command of chromedriver's own for this session (`/session/{id}/{command}`), beyond
     /// what WebDriver and fantoccini have.
     async fn driver_post(&self, command: &str, body: Value) -> reqwest::Response {
