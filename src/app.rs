@@ -21,7 +21,7 @@ use crate::pages::{
     today::TodayPage,
     z::ZPage,
 };
-use crate::session::{use_session, Session, SessionState};
+use crate::session::{keeps_books, use_session, Session, SessionState};
 use leptos::children::ToChildren;
 use leptos::prelude::*;
 use leptos::tachys::view::iterators::StaticVec;
@@ -189,8 +189,7 @@ pub fn ask_ahead(me: &Me, store: &Store) {
     let Some(path) = web_sys::window().and_then(|w| w.location().pathname().ok()) else {
         return;
     };
-    let accountant = me.principal().role_in(store.id) == Some(Role::Accountant);
-    if path != "/" || accountant || !me.can(store.id, Capability::ViewSales) {
+    if path != "/" || keeps_books(me, store.id) || !me.can(store.id, Capability::ViewSales) {
         return;
     }
     api::fetch_ahead(api::glance_path(store.id));

@@ -109,21 +109,23 @@ impl Session {
         self.chosen_store.set(Some(id));
     }
 
-    /// The store being looked at: the chosen one if this account sees it, else its first.
     /// Whether the signed-in person keeps the books of the chosen shop: their home is the Z
     /// files, not the sales.
     pub fn accountant_here(&self) -> bool {
         self.me()
             .zip(self.current_store())
-            .is_some_and(|(me, store)| {
-                me.principal().role_in(store.id) == Some(multicaisse_core::auth::Role::Accountant)
-            })
+            .is_some_and(|(me, store)| keeps_books(&me, store.id))
     }
 
     pub fn current_store(&self) -> Option<Store> {
         let stores = self.shops()?.ok()?;
         shown_store(&stores, self.chosen_store.get()).cloned()
     }
+}
+
+/// Whether `me` is the shop's accountant, whose first screen is the Z files.
+pub fn keeps_books(me: &Me, store_id: i64) -> bool {
+    me.principal().role_in(store_id) == Some(multicaisse_core::auth::Role::Accountant)
 }
 
 /// The store being looked at: the chosen one if this account sees it, else its first.

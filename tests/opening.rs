@@ -209,6 +209,12 @@ const RECORD_ASKED: &str = r#"
 async fn the_first_screen_asks_for_its_figures_before_it_is_drawn() {
     let server = DemoServer::start().await;
     let browser = Browser::start().await;
+    // An iPad held upright.
+    browser
+        .client
+        .set_window_size(820, 1180)
+        .await
+        .expect("window size");
     browser.sign_in(&server, &OWNER).await;
     browser.run_at_document_start(RECORD_ASKED).await;
     for (lang, heading) in [("fr", "Ce mois-ci"), ("en", "This month")] {
