@@ -7,7 +7,7 @@
 # code), built into target/lighthouse/dist-baseline, side by side in the same run (Aujourd'hui,
 # Ventes, Appareils and Z, the pages issue 19 measured).
 #
-#   scripts/lighthouse.sh [--baseline] [--runs N (3)] [--pages "/ /ventes …"]
+#   scripts/lighthouse.sh [--baseline] [--runs N (3)] [--pages "/ /ventes …"] [--support-pages "/flotte …"]
 #
 # A benchmark, not a test: the scores depend on the machine's speed. It prints the table
 # docs/pages.md reports, and keeps each page's report in target/lighthouse/.
@@ -23,9 +23,10 @@ support_pages="/flotte /demandes /nouvelle-boutique"
 while [ $# -gt 0 ]; do
   case "$1" in
     --baseline) baseline=1 ;;
-    --pages) pages=$2; support_pages=; shift ;;
+    --pages) pages=$2; [ -n "${support_chosen:-}" ] || support_pages=; shift ;;
+    --support-pages) support_pages=$2; support_chosen=1; shift ;;
     --runs) runs=$2; shift ;;
-    *) die "unknown option $1 (--baseline, --runs N, --pages \"/ /ventes\")" ;;
+    *) die "unknown option $1 (--baseline, --runs N, --pages \"/ /ventes\", --support-pages \"/flotte\")" ;;
   esac
   shift
 done

@@ -190,9 +190,28 @@ pub fn fetch_ahead(path: String) {
 async fn get_text(path: &str) -> Result<String, ClientError> {
     let ahead = AHEAD.with(|ahead| ahead.borrow_mut().remove(path));
     match ahead {
-        Some((at, answer)) if js_sys::Date::now() - at < AHEAD_FOR_MS => answer.await,
+        Some((at, answer)) if js_sys::Date::now() - at < AHEAD_FOR_MS => {
+            let answer = answer.await;
+            // Often there before the page: without a pause the page and its figures would be
+            // drawn in one long task, with no paint and no touch handled in between.
+            yield_to_browser().await;
+            answer
+        }
         _ => fetch_text(path).await,
     }
+}
+
+/// Goes on in a task of its own, once the browser has had its turn (a timer of 0 ms).
+async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let waited = web_sys::window()
+            .map(|window| window.set_timeout_with_callback(&resolve).is_ok())
+            .unwrap_or(false);
+        if !waited {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
@@ -322,8 +341,12 @@ pub async fn sync_status(
     store_id: i64,
     since: chrono::DateTime<chrono::Utc>,
 ) -> Result<multicaisse_core::freshness::StoreFreshness, ClientError> {
+    get(&sync_status_path(store_id, since)).await
+}
+
+pub fn sync_status_path(store_id: i64, since: chrono::DateTime<chrono::Utc>) -> String {
     let since = since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    get(&format!("/api/stores/{store_id}/sync-status?since={since}")).await
+    format!("/api/stores/{store_id}/sync-status?since={since}")
 }
 
 /// Each register's sync state, for the pages that show its figures.
@@ -352,7 +375,11 @@ pub fn glance_path(store_id: i64) -> String {
 pub async fn sync_brief(
     store_id: i64,
 ) -> Result<Vec<multicaisse_core::freshness::SyncBrief>, ClientError> {
-    get(&format!("/api/stores/{store_id}/sync-brief")).await
+    get(&sync_brief_path(store_id)).await
+}
+
+pub fn sync_brief_path(store_id: i64) -> String {
+    format!("/api/stores/{store_id}/sync-brief")
 }
 
 pub async fn fleet(
@@ -384,7 +411,11 @@ fn form_urlencoded_pair(name: &str, value: &str) -> String {
 pub async fn verification_briefs(
     store_id: i64,
 ) -> Result<Vec<multicaisse_core::verification::RegisterBrief>, ClientError> {
-    get(&format!("/api/stores/{store_id}/verification/brief")).await
+    get(&verification_briefs_path(store_id)).await
+}
+
+pub fn verification_briefs_path(store_id: i64) -> String {
+    format!("/api/stores/{store_id}/verification/brief")
 }
 
 /// A file the server produces (a Z file, a ZIP): its bytes, once all arrived.
@@ -414,11 +445,11 @@ pub async fn setup(
     store_id: i64,
     lang: Lang,
 ) -> Result<Vec<multicaisse_core::setup::SetupInWords>, ClientError> {
-    get(&format!(
-        "/api/stores/{store_id}/setup?lang={}",
-        lang.code()
-    ))
-    .await
+    get(&setup_path(store_id, lang)).await
+}
+
+pub fn setup_path(store_id: i64, lang: Lang) -> String {
+    format!("/api/stores/{store_id}/setup?lang={}", lang.code())
 }
 
 pub async fn register_requests(store_id: i64) -> Result<Vec<RegisterRequest>, ClientError> {
@@ -438,8 +469,12 @@ pub async fn request_register(
 
 /// Support's queue across stores: the pending requests, or every one.
 pub async fn request_queue(all: bool) -> Result<Vec<RegisterRequest>, ClientError> {
+    get(&request_queue_path(all)).await
+}
+
+pub fn request_queue_path(all: bool) -> String {
     let status = if all { "all" } else { "pending" };
-    get(&format!("/api/register-requests?status={status}")).await
+    format!("/api/register-requests?status={status}")
 }
 
 pub async fn activate_request(request_id: i64) -> Result<Activation, ClientError> {
@@ -463,9 +498,13 @@ pub async fn refuse_request(
 
 /// What the service bills for `month` (`2026-11`), or this month.
 pub async fn billing(month: Option<String>) -> Result<Billing, ClientError> {
+    get(&billing_path(month.as_deref())).await
+}
+
+pub fn billing_path(month: Option<&str>) -> String {
     match month {
-        Some(month) => get(&format!("/api/billing?month={month}")).await,
-        None => get("/api/billing").await,
+        Some(month) => format!("/api/billing?month={month}"),
+        None => "/api/billing".to_string(),
     }
 }
 
@@ -501,7 +540,11 @@ pub async fn decommission_action(
 
 /// Support's view: every decommission in progress across stores.
 pub async fn decommissions(lang: Lang) -> Result<Vec<Decommission>, ClientError> {
-    get(&format!("/api/decommissions?lang={}", lang.code())).await
+    get(&decommissions_path(lang)).await
+}
+
+pub fn decommissions_path(lang: Lang) -> String {
+    format!("/api/decommissions?lang={}", lang.code())
 }
 
 /// A store's decommissions in progress.
@@ -514,15 +557,19 @@ pub async fn registers(store_id: i64) -> Result<Vec<Register>, ClientError> {
 }
 
 pub async fn sales(store_id: i64, period: SalesPeriod) -> Result<SalesReport, ClientError> {
-    get(&format!("/api/stores/{store_id}/sales?{}", period.query())).await
+    get(&sales_path(store_id, &period)).await
+}
+
+pub fn sales_path(store_id: i64, period: &SalesPeriod) -> String {
+    format!("/api/stores/{store_id}/sales?{}", period.query())
 }
 
 pub async fn sales_charts(store_id: i64, period: SalesPeriod) -> Result<SalesCharts, ClientError> {
-    get(&format!(
-        "/api/stores/{store_id}/sales/charts?{}",
-        period.query()
-    ))
-    .await
+    get(&sales_charts_path(store_id, &period)).await
+}
+
+pub fn sales_charts_path(store_id: i64, period: &SalesPeriod) -> String {
+    format!("/api/stores/{store_id}/sales/charts?{}", period.query())
 }
 
 pub async fn tickets(

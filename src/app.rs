@@ -182,20 +182,93 @@ fn preload_opened_page() {
     }
 }
 
-/// The first screen's answers, asked for as soon as the shop it shows is known (by the shops'
-/// answer, before anything is drawn). Asked for by the page, they left only once the tabs and
-/// the page had been drawn, and its largest paint (an alert, a figure) waited for them.
+/// The opened page's first answers, asked for as soon as the shop it shows is known (by the
+/// shops' answer, before anything is drawn). Asked for by the page, they left only once the
+/// tabs and the page had been drawn, and its largest paint (an alert, a figure, a note)
+/// waited for them.
 pub fn ask_ahead(me: &Me, store: &Store) {
-    let Some(path) = web_sys::window().and_then(|w| w.location().pathname().ok()) else {
+    use leptos_router::location::{BrowserUrl, LocationProvider};
+    let Ok(url) = BrowserUrl::current() else {
         return;
     };
-    if path != "/" || keeps_books(me, store.id) || !me.can(store.id, Capability::ViewSales) {
-        return;
+    let opened = OpenedPage {
+        path: url.path().to_string(),
+        query: query_pairs(url.search_params()),
+        lang: saved_lang(),
+        at: crate::time::now(),
+    };
+    for path in first_answers(&opened, me, store) {
+        api::fetch_ahead(path);
     }
-    api::fetch_ahead(api::glance_path(store.id));
-    if me.can(store.id, Capability::ViewSync) {
-        api::fetch_ahead(api::store_alerts_path(store.id));
+    OPENED_AT.with(|at| at.set(Some((opened.path, opened.at))));
+}
+
+/// A page's address parameters, the last value of each.
+pub fn query_pairs(query: &leptos_router::params::ParamsMap) -> Vec<(String, String)> {
+    query
+        .latest_values()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+/// The page the browser opened at, as [`first_answers`] reads it.
+struct OpenedPage {
+    path: String,
+    query: Vec<(String, String)>,
+    lang: Lang,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+thread_local! {
+    /// When the opened page's answers were asked for ahead, and for which page: a page whose
+    /// question holds its opening time (*Appareils*: the syncs since it was opened) asks with
+    /// this one, and takes the answer.
+    static OPENED_AT: std::cell::Cell<Option<(String, chrono::DateTime<chrono::Utc>)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// When the page at `path` was opened, if its answers were asked for ahead; taken once.
+pub fn opened_ahead(path: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    OPENED_AT
+        .with(|at| at.take())
+        .and_then(|(opened, at)| (opened == path).then_some(at))
+}
+
+/// What the page asks for first, and the header's alert count with it, where `me` may see
+/// them: the same paths as the page's own requests, or the answers would not be taken.
+fn first_answers(page: &OpenedPage, me: &Me, store: &Store) -> Vec<String> {
+    let id = store.id;
+    let may = |capability| me.can(id, capability);
+    let home_is_z = page.path == "/" && keeps_books(me, id);
+    let mut paths = match page.path.as_str() {
+        "/" if home_is_z => vec![],
+        "/" if may(Capability::ViewSales) => vec![api::glance_path(id)],
+        paths::SALES if may(Capability::ViewSales) => {
+            let period = multicaisse_core::api::SalesPeriod::of_page(&page.query);
+            vec![
+                api::sales_path(id, &period),
+                api::sales_charts_path(id, &period),
+                api::sync_brief_path(id),
+            ]
+        }
+        paths::DEVICES if may(Capability::ViewSync) => vec![
+            api::sync_status_path(id, page.at),
+            api::setup_path(id, page.lang),
+        ],
+        paths::REQUESTS if may(Capability::EnrolRegisters) => vec![
+            api::request_queue_path(false),
+            api::decommissions_path(page.lang),
+            api::billing_path(None),
+        ],
+        _ => vec![],
+    };
+    if (page.path == paths::Z || home_is_z) && may(Capability::ViewClosures) {
+        paths.extend([api::verification_briefs_path(id), api::sync_brief_path(id)]);
     }
+    if may(Capability::ViewSync) {
+        paths.push(api::store_alerts_path(id));
+    }
+    paths
 }
 
 /// A page of the dashboard: where it is, what it needs, what the navigation calls it, and

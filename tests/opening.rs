@@ -264,6 +264,95 @@ async fn the_first_screen_asks_for_its_figures_before_it_is_drawn() {
     browser.close().await;
 }
 
+/// Every page opened afresh asks for its first answers with the shops, before it is drawn,
+/// and once each (the header's alert count with them): *Ventes* its figures, charts and sync
+/// states, *Appareils* its freshness and checklists, *Z* its registers' verifications, and
+/// support's *Demandes* its three lists. Before, each asked once drawn, *Ventes* asked for its
+/// sync states only once its table was drawn, and *Appareils* asked for its checklists twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_page_asks_for_its_answers_before_it_is_drawn() {
+    let server = DemoServer::start().await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .set_window_size(820, 1180)
+        .await
+        .expect("window size");
+    browser.run_at_document_start(RECORD_ASKED).await;
+    let owner_pages: [(&str, &str, &[&str]); 3] = [
+        (
+            "/ventes?period=last_month",
+            ".sales-page tr[data-register]",
+            &["/sales", "/sales/charts", "/sync-brief", "/alerts"],
+        ),
+        (
+            "/appareils",
+            "#sync-plan, #plan-done",
+            &["/sync-status", "/setup", "/alerts"],
+        ),
+        (
+            "/z",
+            ".z-page .register-z",
+            &["/verification/brief", "/sync-brief", "/alerts"],
+        ),
+    ];
+    let support_pages: [(&str, &str, &[&str]); 1] = [(
+        "/demandes",
+        "#billing",
+        &["/register-requests", "/decommissions", "/billing"],
+    )];
+    for (account, pages) in [(&OWNER, &owner_pages[..]), (&SUPPORT, &support_pages[..])] {
+        browser.sign_in(&server, account).await;
+        for lang in ["fr", "en"] {
+            if lang == "en" {
+                browser
+                    .click(fantoccini::Locator::Css("button.lang-switch"))
+                    .await;
+            }
+            for (page, drawn_with_data, answers) in pages {
+                browser.client.goto(&server.url(page)).await.expect("open");
+                let script = format!(
+                    "return document.querySelector({drawn_with_data:?}) && window.__asked \
+                         ? window.__asked : null;"
+                );
+                let asked = browser
+                    .wait_for(&format!("{page}'s answers ({lang})"), &script, |v| {
+                        (!v.is_null()).then(|| v.clone())
+                    })
+                    .await;
+                let asked: Vec<(String, bool)> = asked
+                    .as_array()
+                    .expect("asked")
+                    .iter()
+                    .map(|a| {
+                        let path = a["path"].as_str().expect("path").to_string();
+                        (path, a["drawn"] == true)
+                    })
+                    .collect();
+                for answer in *answers {
+                    let times: Vec<bool> = asked
+                        .iter()
+                        .filter(|(p, _)| p.ends_with(answer))
+                        .map(|(_, drawn)| *drawn)
+                        .collect();
+                    assert_eq!(
+                        times,
+                        [false],
+                        "{page} ({lang}): {answer} asked for once, before the page was drawn: {asked:?}"
+                    );
+                }
+            }
+            if lang == "en" {
+                browser
+                    .click(fantoccini::Locator::Css("button.lang-switch"))
+                    .await;
+            }
+        }
+        browser.sign_out().await;
+    }
+    browser.close().await;
+}
+
 /// The page's module, fetched already? (`split_<page>_…`, among what Chromium fetched.)
 async fn fetched_module(browser: &Browser, page: &str) -> bool {
     let script = format!(

@@ -18,6 +18,7 @@ use multicaisse_core::freshness::{
     ago, outcome_label, refused_sync_sentence, syncs_sentence, unsent_changes_sentence,
     RegisterFreshness, StepReason, StoreFreshness, SyncState, MIN_SYNCS_PER_DAY,
 };
+use multicaisse_core::pages as paths;
 use multicaisse_core::setup::SetupInWords;
 use std::time::Duration;
 
@@ -119,7 +120,10 @@ pub fn DevicesPage() -> impl IntoView {
     let session = use_session();
     let store_id = use_store_id();
     // The plan's done steps are the syncs completed since the page was opened.
-    let opened: DateTime<Utc> = crate::time::now();
+    // Asked for ahead when the browser opened at this page: the same instant, or the answer
+    // would not be the page's.
+    let opened: DateTime<Utc> =
+        crate::app::opened_ahead(paths::DEVICES).unwrap_or_else(crate::time::now);
     let status: RwSignal<Option<Result<StoreFreshness, ClientError>>> = RwSignal::new(None);
     // When the server last answered: only the relative times follow it. The rest of the page
     // is drawn again only when the answer changed, so that a screen reader is not told the
@@ -183,9 +187,25 @@ pub fn DevicesPage() -> impl IntoView {
             .map(|s| s.time_zone.name().to_string())
             .unwrap_or_else(|| "Europe/Paris".into())
     };
+    // The syncs attempted since the page was opened: none when its first answer comes, so
+    // that answer does not ask for the checklists a second time.
+    let attempted_since_opened = Memo::new(move |_| {
+        status
+            .with(|s| {
+                let f = s.as_ref()?.as_ref().ok()?;
+                let at: Vec<DateTime<Utc>> = f
+                    .registers
+                    .iter()
+                    .filter_map(|r| r.last_attempt.as_ref().map(|a| a.at))
+                    .filter(|at| *at > opened)
+                    .collect();
+                Some(at)
+            })
+            .unwrap_or_default()
+    });
     // Read again when a sync was attempted (the settings come with it) or the language changed.
     let setups = LocalResource::new(move || {
-        let (id, lang, _attempts) = (store_id.get(), lang.get(), timeline_src.get());
+        let (id, lang, _attempts) = (store_id.get(), lang.get(), attempted_since_opened.get());
         async move {
             match id {
                 Some(id) => api::setup(id, lang).await.map(Some),

@@ -6,6 +6,7 @@ use crate::i18n::use_texts;
 use crate::pages::sales_charts::{sales_charts, SalesChartsView};
 use crate::pages::sales_tables::{PaymentsTable, SalesTable, VatTable};
 use crate::pages::states::loaded;
+use crate::pages::sync_note::sync_briefs;
 use crate::pages::tickets::TicketsPanel;
 use crate::session::{use_session, use_store_id};
 use leptos::prelude::*;
@@ -17,22 +18,15 @@ use multicaisse_core::store::Register;
 /// How long the period select stays on a choice before the page follows it.
 const PERIOD_SETTLES_MS: u64 = 400;
 
-fn period_pairs(query: &leptos_router::params::ParamsMap) -> Vec<(String, String)> {
-    ["period", "from", "to"]
-        .into_iter()
-        .filter_map(|name| query.get(name).map(|value| (name.to_string(), value)))
-        .collect()
-}
-
 /// The period the URL asks for; this month when it asks for nothing usable.
 fn period_of(query: &leptos_router::params::ParamsMap) -> SalesPeriod {
-    SalesPeriod::parse(&period_pairs(query)).unwrap_or(SalesPeriod::Preset(PeriodPreset::ThisMonth))
+    SalesPeriod::of_page(&crate::app::query_pairs(query))
 }
 
 /// The URL asks for a period it cannot have (a reversed range in a link, say): the page says
 /// so above this month's figures.
 fn period_unusable(query: &leptos_router::params::ParamsMap) -> bool {
-    let pairs = period_pairs(query);
+    let pairs = SalesPeriod::period_pairs(&crate::app::query_pairs(query));
     !pairs.is_empty() && SalesPeriod::parse(&pairs).is_err()
 }
 
@@ -60,6 +54,7 @@ pub fn SalesPage() -> impl IntoView {
         }
     });
     let charts = sales_charts(store_id, period);
+    let briefs = sync_briefs();
     let csv = move || {
         store_id
             .get()
@@ -91,7 +86,7 @@ pub fn SalesPage() -> impl IntoView {
                     registers.iter().find(|r| r.number == number).cloned()
                 };
                 view! {
-                    <SalesTable report=report.clone() period/>
+                    <SalesTable report=report.clone() period briefs/>
                     {move || chosen().map(|register| view! { <TicketsPanel register period zone=zone.clone()/> })}
                     <div class="breakdowns">
                         <VatTable report=report.clone()/>

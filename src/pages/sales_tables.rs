@@ -2,7 +2,7 @@
 
 use crate::i18n::{use_lang, use_texts};
 use crate::pages::states::Empty;
-use crate::pages::sync_note::{sync_briefs, MayLackNote};
+use crate::pages::sync_note::{Briefs, MayLackNote};
 use crate::pages::tickets::ventes_url;
 use leptos::prelude::*;
 use multicaisse_core::api::{SalesFigures, SalesPeriod, SalesReport, SalesTotals};
@@ -23,7 +23,13 @@ fn range_words(t: &crate::i18n::Texts, range: DateRange) -> String {
 }
 
 #[component]
-pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoView {
+pub fn SalesTable(
+    report: SalesReport,
+    period: Memo<SalesPeriod>,
+    /// The registers' sync states, asked for with the report (by the page) rather than once
+    /// the table is drawn: the note they make is often the largest thing on the screen.
+    briefs: Briefs,
+) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let (range, previous) = (report.range, report.previous_range);
@@ -72,7 +78,6 @@ pub fn SalesTable(report: SalesReport, period: Memo<SalesPeriod>) -> impl IntoVi
             </td>
         }
     };
-    let briefs = sync_briefs();
     let rows = report
         .registers
         .into_iter()

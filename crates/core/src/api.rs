@@ -507,6 +507,23 @@ fn parse_date(parameter: &str, value: &str) -> Result<NaiveDate, ParamError> {
 }
 
 impl SalesPeriod {
+    /// The period a page's address asks for, among its other parameters (`register=2`…):
+    /// this month when it asks for none it can have. The sales page and the answers asked
+    /// for ahead of it read the address the same way.
+    pub fn of_page(query: &[(String, String)]) -> SalesPeriod {
+        SalesPeriod::parse(&Self::period_pairs(query))
+            .unwrap_or(SalesPeriod::Preset(PeriodPreset::ThisMonth))
+    }
+
+    /// The page's parameters that say its period.
+    pub fn period_pairs(query: &[(String, String)]) -> Vec<(String, String)> {
+        query
+            .iter()
+            .filter(|(name, _)| ["period", "from", "to"].contains(&name.as_str()))
+            .cloned()
+            .collect()
+    }
+
     /// Parses the query string pairs of a sales request; unknown or repeated parameters are
     /// refused so a typo never silently falls back to a default.
     pub fn parse(params: &[(String, String)]) -> Result<SalesPeriod, ParamError> {
@@ -602,6 +619,39 @@ pub fn parse_id(parameter: &str, value: &str) -> Result<i64, ParamError> {
 #[cfg(test)]
 mod tests {
     use crate::rollup::DaySales;
+
+    #[test]
+    fn a_page_reads_its_period_among_its_other_parameters() {
+        let query = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let november = query(&[
+            ("register", "2"),
+            ("period", "custom"),
+            ("from", "2026-11-01"),
+            ("to", "2026-11-30"),
+        ]);
+        assert_eq!(
+            SalesPeriod::of_page(&november).query(),
+            "period=custom&from=2026-11-01&to=2026-11-30"
+        );
+        let this_month = SalesPeriod::Preset(PeriodPreset::ThisMonth);
+        assert_eq!(
+            SalesPeriod::of_page(&query(&[("register", "2")])),
+            this_month
+        );
+        // A reversed range is not a period: the page shows this month, and says so.
+        let reversed = query(&[
+            ("period", "custom"),
+            ("from", "2026-11-30"),
+            ("to", "2026-11-01"),
+        ]);
+        assert_eq!(SalesPeriod::of_page(&reversed), this_month);
+        assert_eq!(SalesPeriod::period_pairs(&reversed).len(), 3);
+    }
 
     #[test]
     fn ticket_searches_tell_numbers_from_amounts() {
