@@ -873,12 +873,7 @@ async fn a_silent_registers_figures_say_they_may_be_missing() {
         panic!("the lease is free");
     };
     storage
-        .end_sync(
-            store.id,
-            register.id,
-            session_id,
-            then + Duration::seconds(30),
-        )
+        .end_sync(register.id, session_id, then + Duration::seconds(30))
         .await
         .unwrap();
 

@@ -19,7 +19,7 @@ const READ: &str = "return { \
     done: [...document.querySelectorAll('#sync-plan li.done')].map(li => li.dataset.register), \
     first_reason: (document.querySelector('#sync-plan li.todo')||{}).textContent, \
     incidents: document.querySelectorAll('#incidents li').length, \
-    lease: ((document.querySelector('#sync-lease.busy')||{}).dataset||{}).register || null, \
+    syncing: [...document.querySelectorAll('#sync-lease .busy')].map(p => p.dataset.register), \
     timeline: (document.querySelector('#sync-timeline')||{}).naturalWidth || 0 };";
 
 fn state_of(v: &Value, register: &str) -> String {
@@ -115,49 +115,63 @@ async fn the_devices_page_follows_a_sync_without_a_reload() {
     assert_eq!(todo, planned.iter().map(String::as_str).collect::<Vec<_>>());
     assert_ne!(now.plan, before.plan);
 
-    // A sync in progress shows with the register holding the lease, and a register pressing
-    // "synchroniser" meanwhile shows as a refused attempt, without a reload.
+    // Two registers sync at once, and both show as syncing; register 1 beginning a second
+    // sync meanwhile (an iPad restarted in the middle of one) shows as a refused attempt,
+    // without a reload.
     let support = SupportClient::sign_in(&server).await;
     let one = support.pair(&server, before.registers[0].register.id).await;
     let three = support.pair(&server, before.registers[2].register.id).await;
     let session = device_call(&server, &one, "begin", json!({})).await;
     assert_eq!(session.0, 200);
     browser
-        .wait_for("register 1 holding the lease", READ, |v| {
-            (v["lease"] == "1").then_some(())
+        .wait_for("register 1 syncing", READ, |v| {
+            (v["syncing"] == json!(["1"])).then_some(())
         })
         .await;
-    assert_eq!(
-        device_call(&server, &three, "begin", json!({})).await.0,
-        409
-    );
+    let other = device_call(&server, &three, "begin", json!({})).await;
+    assert_eq!(other.0, 200, "{}", other.1);
+    browser
+        .wait_for("registers 1 and 3 syncing at once", READ, |v| {
+            (v["syncing"] == json!(["1", "3"])).then_some(())
+        })
+        .await;
+    assert_eq!(device_call(&server, &one, "begin", json!({})).await.0, 409);
     browser
         .wait_for("the refused attempt", READ, |v| {
             (v["incidents"] == 3).then_some(())
         })
         .await;
-    let ended = device_call(
-        &server,
-        &one,
-        "end",
-        json!({ "session_id": session.1["session_id"] }),
-    )
-    .await;
-    assert_eq!(ended.0, 200);
+    for (device, begun) in [(&one, &session), (&three, &other)] {
+        let ended = device_call(
+            &server,
+            device,
+            "end",
+            json!({ "session_id": begun.1["session_id"] }),
+        )
+        .await;
+        assert_eq!(ended.0, 200);
+    }
     let idle = browser
-        .wait_for("the lease released", READ, |v| {
-            v["lease"].is_null().then(|| v.clone())
+        .wait_for("no sync under way", READ, |v| {
+            (v["syncing"] == json!([])).then(|| v.clone())
         })
         .await;
     assert_eq!(idle["marker"], true, "still the same page");
 
-    // In English, the state badges and the plan speak English.
+    // In English, the state badges and the plan speak English: register 3's state, whatever
+    // its sync above made of it, in the words core gives it.
+    let now: StoreFreshness = server
+        .api(&format!("/api/stores/{}/sync-status", store.id))
+        .await;
+    let three_state = now.registers[2]
+        .state
+        .label(multicaisse_core::format::Lang::En);
     browser.click(Locator::Css("button.lang-switch")).await;
     browser
         .wait_for(
             "English badges",
             "return (document.querySelector('#freshness tr[data-register=\"3\"] .badge')||{}).textContent;",
-            |v| (v == "late").then_some(()),
+            |v| (v == three_state).then_some(()),
         )
         .await;
     browser.close().await;
@@ -319,7 +333,7 @@ fn titles(
     alerts.iter().map(|a| a.alert.title(lang)).collect()
 }
 
-/// A register refused because another holds the lease: the owner's first screen and header
+/// A register refused because a sync of its own was under way: the owner's first screen and header
 /// say so, with what to do and a link to *Appareils*; once it has synced, the alert is gone.
 /// Support sees every shop's alerts on *Flotte*.
 #[tokio::test(flavor = "multi_thread")]
@@ -337,6 +351,9 @@ async fn what_needs_attention_comes_to_the_owner_and_clears_itself() {
     let two = support.pair(&server, registers[1].id).await;
     let (status, held) = device_call(&server, &one, "begin", json!({})).await;
     assert_eq!(status, 200, "{held}");
+    // Another register syncs meanwhile; the same one a second time does not.
+    let (status, beside) = device_call(&server, &two, "begin", json!({})).await;
+    assert_eq!(status, 200, "{beside}");
     let (status, _) = device_call(&server, &two, "begin", json!({})).await;
     assert_eq!(status, 409);
     let path = format!("/api/stores/{}/alerts", store.id);
@@ -385,9 +402,12 @@ async fn what_needs_attention_comes_to_the_owner_and_clears_itself() {
         })
         .await;
 
-    // The register syncs once the other is done: the alert clears by itself.
+    // The register syncs once its first sync is over: the alert clears by itself.
     let session = held["session_id"].clone();
     let (status, _) = device_call(&server, &one, "end", json!({ "session_id": session })).await;
+    assert_eq!(status, 200);
+    let session = beside["session_id"].clone();
+    let (status, _) = device_call(&server, &two, "end", json!({ "session_id": session })).await;
     assert_eq!(status, 200);
     let (status, begun) = device_call(&server, &two, "begin", json!({})).await;
     assert_eq!(status, 200, "{begun}");

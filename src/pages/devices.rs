@@ -1,5 +1,5 @@
 //! Appareils: each register's sync freshness, the order to sync them in (ticking off live), the
-//! register holding the lease, refused simultaneous attempts, and two weeks of history.
+//! registers syncing now, refused duplicate syncs, and two weeks of history.
 //!
 //! The page polls the server every few seconds while it is visible (see docs/decisions.md: polling
 //! works through any proxy and across server instances, which a push channel would not).
@@ -56,7 +56,7 @@ const FR: DevicesTexts = DevicesTexts {
     setup_title: "Installation à vérifier",
     setup_intro: "D'après les réglages envoyés à leur dernière synchronisation, ces caisses ne sont pas encore réglées comme il faut. Chacune reste ici jusqu'à ce que tout soit conforme.",
     title: "Appareils",
-    intro: "Ne synchronisez jamais deux caisses en même temps. Chaque caisse doit synchroniser au moins une fois par jour ; l'ordre ci-dessous est le plus court qui met toutes les caisses à jour.",
+    intro: "Vos caisses peuvent synchroniser en même temps. Chaque caisse doit synchroniser au moins une fois par jour ; l'ordre ci-dessous est le plus court qui met toutes les caisses à jour.",
     syncing: "Synchronisation en cours :",
     since: "depuis",
     idle: "Aucune synchronisation en cours.",
@@ -72,8 +72,8 @@ const FR: DevicesTexts = DevicesTexts {
     col_register: "Caisse",
     never: "jamais",
     unknown_pending: "modifications locales : jamais signalées",
-    incidents_title: "Tentatives simultanées refusées",
-    no_incidents: "Aucune tentative simultanée ces 14 derniers jours.",
+    incidents_title: "Synchronisations en double refusées",
+    no_incidents: "Aucune synchronisation en double ces 14 derniers jours.",
     timeline_title: "Les 14 derniers jours",
     timeline_alt: "Chronologie des synchronisations par caisse sur 14 jours",
     updated: "Mis à jour à",
@@ -83,7 +83,7 @@ const EN: DevicesTexts = DevicesTexts {
     setup_title: "Set-up to check",
     setup_intro: "From the settings they sent at their last sync, these registers are not set up right yet. Each stays here until everything is as it should be.",
     title: "Devices",
-    intro: "Never sync two registers at once. Each register must sync at least once a day; the order below is the shortest that brings every register up to date.",
+    intro: "Your registers may sync at the same time. Each register must sync at least once a day; the order below is the shortest that brings every register up to date.",
     syncing: "Sync in progress:",
     since: "since",
     idle: "No sync in progress.",
@@ -99,8 +99,8 @@ const EN: DevicesTexts = DevicesTexts {
     col_register: "Register",
     never: "never",
     unknown_pending: "local changes: never reported",
-    incidents_title: "Refused simultaneous attempts",
-    no_incidents: "No simultaneous attempt over the last 14 days.",
+    incidents_title: "Refused duplicate syncs",
+    no_incidents: "No duplicate sync over the last 14 days.",
     timeline_title: "The last 14 days",
     timeline_alt: "Timeline of syncs per register over 14 days",
     updated: "Updated at",
@@ -269,22 +269,30 @@ fn Freshness(f: StoreFreshness, zone: String, now: Signal<DateTime<Utc>>) -> imp
         let zone = zone.clone();
         move |at: DateTime<Utc>| local_date_time(at, &zone, lang.get())
     };
-    let lease = f.lease.clone().map(|l| {
-        let since = when.clone()(l.since);
-        view! {
-            <p class="lease busy" id="sync-lease" data-register=l.register role="status">
-                <strong>{move || tx().syncing}</strong>
-                " "
-                {l.label.clone()}
-                " ("
-                {move || tx().since}
-                " "
-                {since}
-                ")"
-            </p>
-        }
-        .into_any()
-    });
+    // Several registers sync at once: one line each, in the order of their numbers.
+    let syncing = f
+        .syncing
+        .iter()
+        .map(|l| {
+            let since = when.clone()(l.since);
+            view! {
+                <p class="lease busy" data-register=l.register>
+                    <strong>{move || tx().syncing}</strong>
+                    " "
+                    {l.label.clone()}
+                    " ("
+                    {move || tx().since}
+                    " "
+                    {since}
+                    ")"
+                </p>
+            }
+        })
+        .collect_view();
+    let idle = f
+        .syncing
+        .is_empty()
+        .then(|| view! { <p class="lease idle">{move || tx().idle}</p> });
     let all_unknown = !f.plan.is_empty()
         && f.registers
             .iter()
@@ -347,7 +355,7 @@ fn Freshness(f: StoreFreshness, zone: String, now: Signal<DateTime<Utc>>) -> imp
         move || when(now.get())
     };
     view! {
-        {lease.unwrap_or_else(|| view! { <p class="lease idle" id="sync-lease" role="status">{move || tx().idle}</p> }.into_any())}
+        <div id="sync-lease" role="status">{syncing}{idle}</div>
         <h2>{move || tx().plan_title}</h2>
         <ol class="sync-plan" id="sync-plan">
             {done}

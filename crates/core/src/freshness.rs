@@ -151,7 +151,7 @@ pub struct RegisterFreshness {
     pub syncs_7_days: u32,
 }
 
-/// The register holding the store's sync lease: a sync in progress.
+/// A register holding its sync lease: a sync in progress.
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeaseHolder {
@@ -169,7 +169,7 @@ pub struct CompletedSync {
     pub at: DateTime<Utc>,
 }
 
-/// A sync attempt refused because another register held the lease.
+/// A sync attempt refused because another session of the same register was under way.
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefusedAttempt {
@@ -185,12 +185,14 @@ pub struct RefusedAttempt {
 pub struct StoreFreshness {
     pub as_of: DateTime<Utc>,
     pub registers: Vec<RegisterFreshness>,
-    pub lease: Option<LeaseHolder>,
+    /// The registers syncing now, by number: several at once is normal.
+    pub syncing: Vec<LeaseHolder>,
     /// What remains to do, now.
     pub plan: Vec<PlanStep>,
     /// Syncs completed since the `since` the page asked about (the steps already done).
     pub done: Vec<CompletedSync>,
-    /// Refused simultaneous attempts over the last [`TIMELINE_DAYS`] days, newest first.
+    /// Refused attempts (a second session of a register already syncing) over the last
+    /// [`TIMELINE_DAYS`] days, newest first.
     pub refused: Vec<RefusedAttempt>,
 }
 
@@ -430,7 +432,7 @@ pub fn store_freshness(
     registers: &[Register],
     statuses: Vec<RegisterSyncStatus>,
     attempts: &[SyncAttempt],
-    lease: Option<HeldLease>,
+    leases: &[HeldLease],
     at: Moments,
 ) -> StoreFreshness {
     let number = |id: i64| registers.iter().find(|r| r.id == id).map(|r| r.number);
@@ -489,21 +491,23 @@ pub fn store_freshness(
             })
         })
         .collect();
-    let lease = lease.and_then(|held| {
-        let holder = registers.iter().find(|r| r.id == held.register_id)?;
-        Some(LeaseHolder {
-            register: holder.number,
-            label: holder.label.clone(),
-            since: held.since,
-            expires_at: held.expires_at,
+    let mut syncing: Vec<LeaseHolder> = leases
+        .iter()
+        .filter_map(|held| {
+            let holder = registers.iter().find(|r| r.id == held.register_id)?;
+            Some(LeaseHolder {
+                register: holder.number,
+                label: holder.label.clone(),
+                since: held.since,
+                expires_at: held.expires_at,
+            })
         })
-    });
+        .collect();
+    syncing.sort_by_key(|l| l.register);
     // A session still marked in progress whose register no longer holds the lease was
     // abandoned (an iPad that crashed or lost the network): it expired.
     for row in &mut rows {
-        let holds = lease
-            .as_ref()
-            .is_some_and(|l| l.register == row.register.number);
+        let holds = syncing.iter().any(|l| l.register == row.register.number);
         if let Some(attempt) = row.last_attempt.as_mut() {
             if attempt.outcome == "in_progress" && !holds {
                 attempt.outcome = "expired".into();
@@ -513,7 +517,7 @@ pub fn store_freshness(
     StoreFreshness {
         as_of: at.now,
         registers: rows,
-        lease,
+        syncing,
         plan,
         done,
         refused,
@@ -526,9 +530,12 @@ pub fn ritual(n: u32) -> Vec<u32> {
 }
 
 /// A sync refused because another was under way, in words: `holder` is the register that
-/// held the lease, when known.
+/// held the lease, when known. Since issue 20 that is the register itself (its own earlier
+/// sync not finished); before, another register of the store could be.
 pub fn refused_sync_sentence(register: u32, holder: Option<u32>, lang: Lang) -> String {
     match (lang, holder) {
+        (Lang::Fr, Some(h)) if h == register => format!("La caisse {register} a lancé une synchronisation avant la fin de la précédente : refusée."),
+        (Lang::En, Some(h)) if h == register => format!("Register {register} began a sync before its previous one had finished: refused."),
         (Lang::Fr, Some(h)) => format!("La caisse {register} a voulu synchroniser pendant que la caisse {h} synchronisait : refusée."),
         (Lang::Fr, None) => format!("La caisse {register} a voulu synchroniser pendant une autre synchronisation : refusée."),
         (Lang::En, Some(h)) => format!("Register {register} tried to sync while register {h} was syncing: refused."),
@@ -731,6 +738,14 @@ mod tests {
         assert_eq!(
             refused_sync_sentence(3, None, Lang::En),
             "Register 3 tried to sync during another sync: refused."
+        );
+        assert_eq!(
+            refused_sync_sentence(2, Some(2), Lang::Fr),
+            "La caisse 2 a lancé une synchronisation avant la fin de la précédente : refusée."
+        );
+        assert_eq!(
+            refused_sync_sentence(2, Some(2), Lang::En),
+            "Register 2 began a sync before its previous one had finished: refused."
         );
         assert_eq!(
             syncs_sentence(1, 5, Lang::Fr),

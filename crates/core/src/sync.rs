@@ -1,7 +1,9 @@
 //! The sync protocol a register (iPad) speaks, and the rules for ingesting what it pushes.
 //!
-//! A sync is a session under the store's lease: `begin` → `push`… → `end`. Only one register of
-//! a store holds the lease at a time (the seed: never two syncs at once). Pushing is idempotent
+//! A sync is a session under the register's lease: `begin` → `push`… → `end`. The registers of
+//! a store sync at the same time (the seed's "never two at once" is not needed: each register's
+//! records have one writer, and shared stock and loyalty move by deltas that add up in any
+//! order); only two sessions of one register are refused. Pushing is idempotent
 //! per (register, ticket number): the same ticket twice changes nothing; the same number with
 //! other content is refused. What a register sent is never dropped nor rewritten: a ticket whose
 //! hash or link does not verify is kept and the break recorded; a skipped number is a gap, kept
@@ -26,7 +28,7 @@ pub const MAX_CLOSURES_PER_PUSH: usize = 500;
 pub const MAX_CHANGES_PER_PUSH: usize = 5_000;
 /// Request bodies above this get 413 before being read.
 pub const MAX_PUSH_BODY_BYTES: usize = 8 * 1024 * 1024;
-/// A lease not renewed for this long is over: a crashed iPad must not block the shop.
+/// A lease not renewed for this long is over: a crashed iPad must not block its own next sync.
 pub const LEASE_SECONDS: i64 = 120;
 /// How long a pairing code stays usable.
 pub const PAIRING_CODE_HOURS: i64 = 24;

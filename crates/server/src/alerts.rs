@@ -31,6 +31,24 @@ pub struct Evaluator {
     pub sync_lease: Duration,
     /// How long tickets may stay missing before they are an alert.
     pub missing_grace: Duration,
+    /// One evaluation of a shop at a time in this process: an evaluation started after a
+    /// refused sync and finishing after a later one would open again what the later one
+    /// closed, from facts that were no longer true.
+    pub evaluating: StoreLocks,
+}
+
+/// A lock per shop, made on first use.
+#[derive(Clone, Default)]
+pub struct StoreLocks(Arc<std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl StoreLocks {
+    fn of(&self, store_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        locks.entry(store_id).or_default().clone()
+    }
 }
 
 /// Leases a sync may stay "in progress" before it counts as interrupted.
@@ -124,6 +142,8 @@ impl Evaluator {
     /// Brings a shop's alerts to what the rule finds at `now`, mails the owners of those
     /// that opened, and returns the open ones.
     pub async fn evaluate(&self, store_id: i64, now: DateTime<Utc>) -> AppResult<Vec<OpenAlert>> {
+        let lock = self.evaluating.of(store_id);
+        let _alone = lock.lock().await;
         let storage = self.storage.as_ref();
         let (store, facts) = self.facts(store_id, now).await?;
         let found: Vec<Alert> = facts

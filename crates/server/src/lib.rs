@@ -208,6 +208,7 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
         }),
         sync_lease,
         missing_grace: chrono::Duration::minutes(i64::from(config.alert_after_minutes)),
+        evaluating: alerts::StoreLocks::default(),
     };
     let state = http::AppState {
         alerts: alerts.clone(),

@@ -24,7 +24,8 @@ use std::fmt;
 /// What a simulated register can do wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Misbehaviour {
-    /// Registers 1 and 2 start their first sync of the day at the same moment.
+    /// Registers 1 and 2 make their first sync of the day at the same moment, begin to end:
+    /// both go through (what the seed forbade), and their shared changes reach each other.
     Concurrent,
     /// This register (by number) sells but never syncs.
     Silent(u32),
@@ -573,20 +574,11 @@ impl Simulation<'_> {
         let n = registers.len();
         let order = self.config.order.sequence(n);
         if first_of_day && n >= 2 && self.config.misbehave.contains(&Misbehaviour::Concurrent) {
-            // Two iPads pressing "synchroniser" together: one must be refused.
-            let (a, b) = (registers[0].client.clone(), registers[1].client.clone());
-            let (ra, rb) = tokio::join!(a.begin(), b.begin());
-            for (index, result) in [(0, ra), (1, rb)] {
-                match result {
-                    Ok(begun) => {
-                        registers[index].client.end(begun.session_id).await?;
-                    }
-                    Err(refused) if refused.status().is_some() => {
-                        registers[index].report.syncs_refused += 1
-                    }
-                    Err(unreachable) => return Err(unreachable.into()),
-                }
-            }
+            // Two iPads pressing "synchroniser" together: both sync, side by side.
+            let (first, rest) = registers.split_at_mut(1);
+            let (a, b) = tokio::join!(self.sync(&mut first[0]), self.sync(&mut rest[0]));
+            a?;
+            b?;
         }
         for index in order {
             if self

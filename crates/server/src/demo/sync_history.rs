@@ -1,7 +1,7 @@
 //! Two weeks of syncs for the demo stores, played through the same storage calls as a real
 //! sync (lease, push, pull, end) at past instants, so the devices page has something to say:
 //! the principal register fresh, the second one behind, the seasonal one silent for three
-//! days, and two refused simultaneous attempts.
+//! days, and two refused duplicate syncs (a register restarted in the middle of its sync).
 
 use crate::device::{new_token, secret_hash};
 use crate::ingest::{self, IngestError, Push};
@@ -26,8 +26,9 @@ enum Event {
         changes: u32,
         pending: u32,
     },
-    /// `index` tries to sync while `holder` does.
-    Refused { index: usize, holder: usize },
+    /// `index` begins a second sync while its first is still under way (an iPad restarted
+    /// in the middle of one): refused until the first ends or its lease runs out.
+    Refused { index: usize },
 }
 
 fn local(store: &Store, day: chrono::NaiveDate, hour: u32, minute: u32) -> Option<DateTime<Utc>> {
@@ -90,9 +91,7 @@ pub async fn seed(
         }
         if lively && (back == 4 || back == 9) {
             let index = if back == 4 { 1 } else { 2 };
-            events.extend(
-                local(store, day, 18, 10).map(|t| (t, Event::Refused { index, holder: 0 })),
-            );
+            events.extend(local(store, day, 18, 10).map(|t| (t, Event::Refused { index })));
         }
     }
     // Nothing routine in the last hours: today's story below must be the latest word.
@@ -139,18 +138,17 @@ pub async fn seed(
                 };
                 sync(storage, store, register, at, serial, changes, pending).await?;
             }
-            Event::Refused { index, holder } => {
-                let (Some(register), Some(holder)) = (registers.get(index), registers.get(holder))
-                else {
+            Event::Refused { index } => {
+                let Some(register) = registers.get(index) else {
                     continue;
                 };
                 let lease_end = (at + Duration::minutes(2)).timestamp_millis();
-                let held = begin(storage, holder, at, lease_end).await?;
+                let held = begin(storage, register, at, lease_end).await?;
                 storage
                     .begin_sync(store.id, register.id, at + Duration::seconds(20), lease_end)
                     .await?;
                 storage
-                    .end_sync(store.id, holder.id, held, at + Duration::seconds(50))
+                    .end_sync(register.id, held, at + Duration::seconds(50))
                     .await?;
             }
         }
@@ -269,7 +267,7 @@ async fn sync(
         > 0
     {}
     storage
-        .end_sync(store.id, register.id, session, at + Duration::seconds(40))
+        .end_sync(register.id, session, at + Duration::seconds(40))
         .await?;
     Ok(())
 }

@@ -134,14 +134,14 @@ async fn status(
     let storage = state.storage.as_ref();
     let statuses = storage.sync_status(store.id).await?;
     let attempts = storage.sync_history(store.id, history_start(now)).await?;
-    let lease = storage.lease(store.id, now.timestamp_millis()).await?;
+    let leases = storage.leases(store.id, now.timestamp_millis()).await?;
     let moments = Moments {
         now,
         today_start: today_start(&store, now),
         since,
     };
     Ok(Json(store_freshness(
-        &registers, statuses, &attempts, lease, moments,
+        &registers, statuses, &attempts, &leases, moments,
     )))
 }
 

@@ -223,8 +223,8 @@ async fn begin(
             metrics::counter!(crate::metrics::LEASE_REFUSALS).increment(1);
             let holder = register_or_404(state.storage.as_ref(), holder_register_id).await?;
             let detail = format!(
-                "register {} tried to sync while register {} held the lease",
-                register.number, holder.number
+                "register {} began a sync while one of its own was under way",
+                register.number
             );
             state
                 .storage
@@ -243,7 +243,7 @@ async fn begin(
                     .max(1);
             Err(AppError::LeaseBusy(LeaseBusy {
                 error: format!(
-                    "register {} ({}) is syncing: never sync two registers at once; try again in {retry_after_seconds} s",
+                    "register {} ({}) is already syncing (another session of it, from a restart or a second app): one sync per register at a time; try again in {retry_after_seconds} s",
                     holder.number, holder.label
                 ),
                 holder_register_number: holder.number,
@@ -260,7 +260,6 @@ async fn live_session(state: &AppState, device: &DeviceAuth, session_id: i64) ->
     let renewed = state
         .storage
         .renew_lease(
-            device.register.store_id,
             device.register.id,
             session_id,
             now.timestamp_millis(),
@@ -281,7 +280,7 @@ async fn live_session(state: &AppState, device: &DeviceAuth, session_id: i64) ->
         )
         .await?;
     Err(AppError::Conflict(format!(
-        "sync session {session_id} does not hold the store's lease (it expired, ended, or is not this register's): begin a new sync"
+        "sync session {session_id} does not hold the register's lease (it expired, ended, or is not this register's): begin a new sync"
     )))
 }
 
@@ -394,7 +393,7 @@ async fn end(
     let now = Utc::now();
     let ended = state
         .storage
-        .end_sync(device.register.store_id, device.register.id, request.session_id, now)
+        .end_sync(device.register.id, request.session_id, now)
         .await?
         .ok_or_else(|| {
             AppError::Conflict(format!(

@@ -52,8 +52,9 @@ pub trait Freshness: Send + Sync {
         since: DateTime<Utc>,
     ) -> StorageResult<Vec<SessionRow>>;
 
-    /// The lease of a store if it is held at `now_ms`.
-    async fn lease(&self, store_id: i64, now_ms: i64) -> StorageResult<Option<LeaseRow>>;
+    /// The leases held at `now_ms` by registers of a store (the syncs under way), by
+    /// register.
+    async fn leases(&self, store_id: i64, now_ms: i64) -> StorageResult<Vec<LeaseRow>>;
 
     /// One page of the fleet, worst first (see `SyncFacts::fleet_key`), with the number of
     /// registers per state among those matching the store filter.
@@ -217,7 +218,7 @@ pub(super) const STATUS_FROM_HISTORY_SQL: &str = "(SELECT r0.id AS register_id, 
          ORDER BY x.id DESC LIMIT 1) AS last_attempt_outcome, \
        (SELECT COUNT(*) FROM store_changes c \
          WHERE c.store_id = r0.store_id AND c.origin_register_id <> r0.id \
-           AND c.id > COALESCE((SELECT k.cursor FROM register_cursors k \
+           AND c.seq > COALESCE((SELECT k.cursor FROM register_cursors k \
                                 WHERE k.register_id = r0.id), 0)) AS behind, \
        (SELECT {pending} FROM register_settings rs WHERE rs.register_id = r0.id) AS pending_local_changes, \
        CASE WHEN EXISTS (SELECT 1 FROM device_tokens d WHERE d.register_id = r0.id) \
@@ -305,28 +306,28 @@ macro_rules! impl_freshness {
                     .collect())
             }
 
-            async fn lease(
+            async fn leases(
                 &self,
                 store_id: i64,
                 now_ms: i64,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::freshness::LeaseRow>> {
-                let row: Option<(i64, chrono::DateTime<chrono::Utc>, i64)> = sqlx::query_as(
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::freshness::LeaseRow>> {
+                let rows: Vec<(i64, chrono::DateTime<chrono::Utc>, i64)> = sqlx::query_as(
                     "SELECT l.register_id, ss.started_at, l.expires_at_ms FROM sync_leases l \
                      JOIN sync_sessions ss ON ss.id = l.session_id \
-                     WHERE l.store_id = $1 AND l.expires_at_ms > $2",
+                     WHERE l.store_id = $1 AND l.expires_at_ms > $2 ORDER BY l.register_id",
                 )
                 .bind(store_id)
                 .bind(now_ms)
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await?;
-                Ok(row.map(|(register_id, since, expires_at_ms)| {
+                Ok(rows.into_iter().map(|(register_id, since, expires_at_ms)| {
                     $crate::storage::freshness::LeaseRow {
                         register_id,
                         since,
                         expires_at: chrono::DateTime::from_timestamp_millis(expires_at_ms)
                             .unwrap_or(since),
                     }
-                }))
+                }).collect())
             }
 
             async fn fleet(

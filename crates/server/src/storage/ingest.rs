@@ -65,10 +65,34 @@ macro_rules! impl_ingest {
                 /// A push's shared changes, in a few multi-row statements whatever their
                 /// number: each balance moves once by the sum of its deltas (so concurrent pushes
                 /// still add up), and each log entry keeps the balance its movement left.
+                /// Takes the store's next `count` change numbers. The counter row stays
+                /// locked until the push commits, so a change numbered lower has committed
+                /// before a higher number is handed out: a pull reading up to the counter's
+                /// committed value never passes a change that commits later.
+                async fn take_change_numbers_in(
+                    tx: &mut sqlx::Transaction<'_, $db>,
+                    store_id: i64,
+                    count: usize,
+                ) -> StorageResult<i64> {
+                    let count = i64::try_from(count)
+                        .map_err(|_| StorageError::Corrupt("too many changes in one push".into()))?;
+                    let (last,): (i64,) = sqlx::query_as(
+                        "INSERT INTO store_change_heads (store_id, seq) VALUES ($1, $2) \
+                         ON CONFLICT (store_id) DO UPDATE SET seq = store_change_heads.seq + excluded.seq \
+                         RETURNING seq",
+                    )
+                    .bind(store_id)
+                    .bind(count)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    Ok(last - count + 1)
+                }
+
                 async fn insert_changes_in(
                     tx: &mut sqlx::Transaction<'_, $db>,
                     register: &multicaisse_core::store::Register,
                     changes: &[&multicaisse_core::sync::SharedChange],
+                    first_seq: i64,
                     now: DateTime<Utc>,
                 ) -> StorageResult<()> {
                     use multicaisse_core::sync::Balance;
@@ -110,17 +134,19 @@ macro_rules! impl_ingest {
                     let rows = changes
                         .iter()
                         .zip(after)
-                        .map(|(shared, level_after)| {
-                            Ok((shared, to_json(&shared.change)?, level_after))
+                        .zip(first_seq..)
+                        .map(|((shared, level_after), seq)| {
+                            Ok((shared, to_json(&shared.change)?, level_after, seq))
                         })
                         .collect::<StorageResult<Vec<_>>>()?;
                     for chunk in rows.chunks(CHANGE_INSERT_CHUNK) {
                         let mut insert = sqlx::QueryBuilder::<$db>::new(
-                            "INSERT INTO store_changes (store_id, origin_register_id, change_id, \
+                            "INSERT INTO store_changes (store_id, seq, origin_register_id, change_id, \
                              kind, entity, payload, at, received_at, level_after) ",
                         );
-                        insert.push_values(chunk, |mut row, (shared, payload, level_after)| {
+                        insert.push_values(chunk, |mut row, (shared, payload, level_after, seq)| {
                             row.push_bind(register.store_id)
+                                .push_bind(*seq)
                                 .push_bind(register.id)
                                 .push_bind(shared.id.clone())
                                 .push_bind(shared.change.kind())
@@ -245,6 +271,14 @@ macro_rules! impl_ingest {
                             register.number
                         )));
                     }
+                    // First of the store's rows this push locks, so that pushes of one store
+                    // carrying shared changes queue here, not in a cycle over each other's
+                    // sync status rows (their settings, then the others' `behind`).
+                    let first_seq = if plan.changes.is_empty() {
+                        None
+                    } else {
+                        Some(Self::take_change_numbers_in(&mut tx, register.store_id, plan.changes.len()).await?)
+                    };
                     for chunk in rows.chunks(q::TICKET_INSERT_CHUNK) {
                         let mut insert = sqlx::QueryBuilder::<$db>::new(
                             "INSERT INTO tickets (register_id, sequence, kind, issued_at, business_date, \
@@ -365,8 +399,8 @@ macro_rules! impl_ingest {
                     if let Some(settings) = plan.settings {
                         Self::report_settings_in(&mut tx, register_id, settings, now).await?;
                     }
-                    if !plan.changes.is_empty() {
-                        Self::insert_changes_in(&mut tx, register, &plan.changes, now).await?;
+                    if let Some(first_seq) = first_seq {
+                        Self::insert_changes_in(&mut tx, register, &plan.changes, first_seq, now).await?;
                     }
                     if !plan.changes.is_empty() {
                         // Every other register of the store now lacks these changes.

@@ -1,13 +1,15 @@
-//! The store's sync lease and the sessions that hold it or were refused it, and the incidents they record.
+//! Each register's sync lease (one session of a register at a time; the registers of a store
+//! sync side by side), the sessions that hold it or were refused it, and the incidents they record.
 
 #[allow(unused_imports)]
 use super::*;
 
 #[async_trait]
 pub trait Leases: Send + Sync {
-    /// Opens a sync session and takes the store's lease if it is free, expired, or already
-    /// the register's own; otherwise records the attempt as refused. Atomic across server
-    /// processes sharing the database.
+    /// Opens a sync session and takes the register's lease if it is free or expired; while
+    /// another session of the same register holds it, records the attempt as refused. Other
+    /// registers of the store do not matter. Atomic across server processes sharing the
+    /// database.
     async fn begin_sync(
         &self,
         store_id: i64,
@@ -19,7 +21,6 @@ pub trait Leases: Send + Sync {
     /// Extends the lease of a live session of `register_id`; false when it no longer holds it.
     async fn renew_lease(
         &self,
-        store_id: i64,
         register_id: i64,
         session_id: i64,
         now_ms: i64,
@@ -29,7 +30,6 @@ pub trait Leases: Send + Sync {
     /// Completes a session of `register_id` holding the lease and releases the lease.
     async fn end_sync(
         &self,
-        store_id: i64,
         register_id: i64,
         session_id: i64,
         now: DateTime<Utc>,
@@ -66,8 +66,8 @@ macro_rules! impl_leases {
 
             impl $storage {
                 /// Refuses, inside the caller's transaction, a session that does not hold its
-                /// store's lease at `now_ms`; on PostgreSQL the lease row stays locked until
-                /// the transaction ends, so no other register takes the lease meanwhile.
+                /// register's lease at `now_ms`; on PostgreSQL the lease row stays locked until
+                /// the transaction ends, so no other session of the register takes it meanwhile.
                 async fn hold_lease_in(
                     tx: &mut sqlx::Transaction<'_, $db>,
                     register: &multicaisse_core::store::Register,
@@ -75,11 +75,10 @@ macro_rules! impl_leases {
                     now_ms: i64,
                 ) -> StorageResult<()> {
                     let held: Option<(i64,)> = sqlx::query_as(&format!(
-                        "SELECT session_id FROM sync_leases WHERE store_id = $1 AND register_id = $2 \
-                         AND session_id = $3 AND expires_at_ms > $4{}",
+                        "SELECT session_id FROM sync_leases WHERE register_id = $1 \
+                         AND session_id = $2 AND expires_at_ms > $3{}",
                         Self::ROW_LOCK
                     ))
-                    .bind(register.store_id)
                     .bind(register.id)
                     .bind(session_id)
                     .bind(now_ms)
@@ -88,7 +87,7 @@ macro_rules! impl_leases {
                     match held {
                         Some(_) => Ok(()),
                         None => Err(StorageError::Conflict(format!(
-                            "sync session {session_id} does not hold the store's lease (it expired, ended, or is not this register's): begin a new sync"
+                            "sync session {session_id} does not hold the register's lease (it expired, ended, or is not this register's): begin a new sync"
                         ))),
                     }
                 }
@@ -113,50 +112,41 @@ macro_rules! impl_leases {
                     .bind(now)
                     .fetch_one(&mut *tx)
                     .await?;
-                    // One row per store: the conflict clause is the arbiter between racing
-                    // registers, in one process or several.
+                    // One row per register: the conflict clause is the arbiter between two
+                    // sessions of one register, in one process or several.
                     let won: Option<(i64,)> = sqlx::query_as(
-                        "INSERT INTO sync_leases (store_id, register_id, session_id, expires_at_ms) \
+                        "INSERT INTO sync_leases (register_id, store_id, session_id, expires_at_ms) \
                          VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (store_id) DO UPDATE SET register_id = excluded.register_id, \
+                         ON CONFLICT (register_id) DO UPDATE SET \
                          session_id = excluded.session_id, expires_at_ms = excluded.expires_at_ms \
                          WHERE sync_leases.expires_at_ms <= $5 \
-                            OR sync_leases.register_id = excluded.register_id \
                          RETURNING session_id",
                     )
-                    .bind(store_id)
                     .bind(register_id)
+                    .bind(store_id)
                     .bind(session_id)
                     .bind(expires_at_ms)
                     .bind(now.timestamp_millis())
                     .fetch_optional(&mut *tx)
                     .await?;
                     let outcome = if won == Some((session_id,)) {
-                        sqlx::query(
-                            "UPDATE register_sync_status SET last_attempt_outcome = 'expired' \
-                             WHERE register_id IN (SELECT register_id FROM sync_sessions \
-                             WHERE store_id = $1 AND outcome = 'in_progress' AND id <> $2) \
-                             AND last_attempt_outcome = 'in_progress'",
-                        )
-                        .bind(store_id)
-                        .bind(session_id)
-                        .execute(&mut *tx)
-                        .await?;
+                        // The register's earlier sessions still in progress lost their lease
+                        // to this one: they expired. Other registers' sessions go on.
                         sqlx::query(
                             "UPDATE sync_sessions SET outcome = 'expired', ended_at = $1 \
-                             WHERE store_id = $2 AND outcome = 'in_progress' AND id <> $3",
+                             WHERE register_id = $2 AND outcome = 'in_progress' AND id <> $3",
                         )
                         .bind(now)
-                        .bind(store_id)
+                        .bind(register_id)
                         .bind(session_id)
                         .execute(&mut *tx)
                         .await?;
                         $crate::storage::LeaseOutcome::Acquired { session_id }
                     } else {
                         let (holder_register_id, expires): (i64, i64) = sqlx::query_as(
-                            "SELECT register_id, expires_at_ms FROM sync_leases WHERE store_id = $1",
+                            "SELECT register_id, expires_at_ms FROM sync_leases WHERE register_id = $1",
                         )
-                        .bind(store_id)
+                        .bind(register_id)
                         .fetch_one(&mut *tx)
                         .await?;
                         sqlx::query(
@@ -164,7 +154,7 @@ macro_rules! impl_leases {
                              blocked_by_register_id = $4 WHERE id = $3",
                         )
                         .bind(now)
-                        .bind(format!("lease held by register id {holder_register_id}"))
+                        .bind(format!("another session of register id {holder_register_id} is in progress"))
                         .bind(session_id)
                         .bind(holder_register_id)
                         .execute(&mut *tx)
@@ -194,18 +184,16 @@ macro_rules! impl_leases {
 
                 async fn renew_lease(
                     &self,
-                    store_id: i64,
                     register_id: i64,
                     session_id: i64,
                     now_ms: i64,
                     expires_at_ms: i64,
                 ) -> StorageResult<bool> {
                     let renewed = sqlx::query(
-                        "UPDATE sync_leases SET expires_at_ms = $1 WHERE store_id = $2 \
-                         AND register_id = $3 AND session_id = $4 AND expires_at_ms > $5",
+                        "UPDATE sync_leases SET expires_at_ms = $1 WHERE register_id = $2 \
+                         AND session_id = $3 AND expires_at_ms > $4",
                     )
                     .bind(expires_at_ms)
-                    .bind(store_id)
                     .bind(register_id)
                     .bind(session_id)
                     .bind(now_ms)
@@ -216,7 +204,6 @@ macro_rules! impl_leases {
 
                 async fn end_sync(
                     &self,
-                    store_id: i64,
                     register_id: i64,
                     session_id: i64,
                     now: DateTime<Utc>,
@@ -225,10 +212,9 @@ macro_rules! impl_leases {
                     // An expired lease completes nothing: a decommission counts completed syncs,
                     // and one that lost its lease may have been overtaken.
                     let released = sqlx::query(
-                        "DELETE FROM sync_leases WHERE store_id = $1 AND register_id = $2 \
-                         AND session_id = $3 AND expires_at_ms > $4",
+                        "DELETE FROM sync_leases WHERE register_id = $1 \
+                         AND session_id = $2 AND expires_at_ms > $3",
                     )
-                    .bind(store_id)
                     .bind(register_id)
                     .bind(session_id)
                     .bind(now.timestamp_millis())

@@ -52,20 +52,24 @@ macro_rules! impl_shared {
                             .fetch_optional(&mut *tx)
                             .await?;
                     let cursor = cursor.map_or(0, |c| c.0);
-                    let (head,): (Option<i64>,) =
-                        sqlx::query_as("SELECT MAX(id) FROM store_changes WHERE store_id = $1")
+                    // The counter's committed value, read before the changes: every change
+                    // numbered up to it has committed (see `take_change_numbers_in`), and none
+                    // above it is read, so a push committing meanwhile is not skipped.
+                    let head: Option<(i64,)> =
+                        sqlx::query_as("SELECT seq FROM store_change_heads WHERE store_id = $1")
                             .bind(register.store_id)
-                            .fetch_one(&mut *tx)
+                            .fetch_optional(&mut *tx)
                             .await?;
-                    let head = head.unwrap_or(0);
+                    let head = head.map_or(0, |h| h.0).max(cursor);
                     let rows: Vec<(i64, i64, String, String, DateTime<Utc>, Option<i64>)> =
                         sqlx::query_as(
-                            "SELECT id, origin_register_id, change_id, payload, at, level_after \
-                             FROM store_changes WHERE store_id = $1 AND id > $2 \
-                             AND origin_register_id <> $3 ORDER BY id LIMIT $4",
+                            "SELECT seq, origin_register_id, change_id, payload, at, level_after \
+                             FROM store_changes WHERE store_id = $1 AND seq > $2 AND seq <= $3 \
+                             AND origin_register_id <> $4 ORDER BY seq LIMIT $5",
                         )
                         .bind(register.store_id)
                         .bind(cursor)
+                        .bind(head)
                         .bind(register.id)
                         .bind(i64::from(limit))
                         .fetch_all(&mut *tx)
@@ -79,7 +83,7 @@ macro_rules! impl_shared {
                     };
                     let (remaining,): (i64,) = sqlx::query_as(
                         "SELECT CAST(COUNT(*) AS BIGINT) FROM store_changes WHERE store_id = $1 \
-                         AND id > $2 AND origin_register_id <> $3",
+                         AND seq > $2 AND origin_register_id <> $3",
                     )
                     .bind(register.store_id)
                     .bind(new_cursor)

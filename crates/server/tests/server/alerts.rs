@@ -211,6 +211,8 @@ async fn a_refused_sync_is_an_alert_until_the_register_syncs(backend: Backend) {
     let one = Device::pair(&base, fixture.registers[0].id).await;
     let two = Device::pair(&base, fixture.registers[1].id).await;
     let held = one.begin().await;
+    // Register 2 syncs beside it; its second session at once is refused.
+    let beside = two.begin().await;
     let refused = two.begin_raw().await;
     assert_eq!(refused.status(), 409);
     let open = alerts(&app, store).await;
@@ -229,8 +231,9 @@ async fn a_refused_sync_is_an_alert_until_the_register_syncs(backend: Backend) {
         .expect("a silent register");
     assert_eq!(silent.alert.register_id, fixture.registers[2].id);
     assert_eq!(Some(silent.alert.since), fixture.registers[2].activated_at);
-    // The first register ends, the second syncs: its alert clears by itself.
+    // Both end, and the second syncs again: its alert clears by itself.
     assert_eq!(one.end(held).await.status(), 200);
+    assert_eq!(two.end(beside).await.status(), 200);
     let session = two.begin().await;
     assert_eq!(two.end(session).await.status(), 200);
     let after = alerts(&app, store).await;

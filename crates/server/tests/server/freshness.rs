@@ -132,31 +132,43 @@ fn urlencoding(text: &str) -> String {
     text.replace('+', "%2B")
 }
 
-async fn lease_holder_and_refused_attempts_show(backend: Backend) {
+async fn syncs_under_way_and_refused_attempts_show(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let (store, registers) = store_with(&app, "Cave d'essai", 2).await;
     let one = Device::pair(&app.server.url(), registers[0].id).await;
     let two = Device::pair(&app.server.url(), registers[1].id).await;
     let session = one.begin().await;
     let f = freshness(&app, store.id, "2026-01-01T00:00:00Z").await;
-    let lease = f.lease.expect("register 1 is syncing");
-    assert_eq!(lease.register, 1);
+    let syncing: Vec<u32> = f.syncing.iter().map(|l| l.register).collect();
+    assert_eq!(syncing, [1], "register 1 is syncing");
     assert_eq!(
         f.registers[0].last_attempt.as_ref().unwrap().outcome,
         "in_progress"
     );
-    assert_eq!(two.begin_raw().await.status(), 409);
+    // Register 2 syncs meanwhile: both show.
+    let beside = two.begin().await;
+    let f = freshness(&app, store.id, "2026-01-01T00:00:00Z").await;
+    let syncing: Vec<u32> = f.syncing.iter().map(|l| l.register).collect();
+    assert_eq!(syncing, [1, 2]);
+    assert!(f.refused.is_empty());
+    // Register 1 beginning a second sync of its own is refused, and shows.
+    assert_eq!(one.begin_raw().await.status(), 409);
     let f = freshness(&app, store.id, "2026-01-01T00:00:00Z").await;
     assert_eq!(f.refused.len(), 1);
-    assert_eq!((f.refused[0].register, f.refused[0].holder), (2, Some(1)));
+    assert_eq!((f.refused[0].register, f.refused[0].holder), (1, Some(1)));
     assert_eq!(
-        f.registers[1].last_attempt.as_ref().unwrap().outcome,
+        f.registers[0].last_attempt.as_ref().unwrap().outcome,
         "refused"
     );
-    assert_eq!(f.registers[1].state, SyncState::NeverSynced);
+    assert_eq!(f.registers[0].state, SyncState::NeverSynced);
     one.end(session).await;
+    two.end(beside).await;
     let f = freshness(&app, store.id, "2026-01-01T00:00:00Z").await;
-    assert!(f.lease.is_none());
+    assert!(f.syncing.is_empty());
+    assert_eq!(
+        f.registers[0].last_attempt.as_ref().unwrap().outcome,
+        "completed"
+    );
     // An iPad that begins and never comes back: once its lease is over, its attempt shows as
     // interrupted, not in progress.
     two.begin().await;
@@ -171,7 +183,7 @@ async fn lease_holder_and_refused_attempts_show(backend: Backend) {
     );
     app.db.execute_raw(&lapsed).await.unwrap();
     let f = freshness(&app, store.id, "2026-01-01T00:00:00Z").await;
-    assert!(f.lease.is_none());
+    assert!(f.syncing.is_empty());
     assert_eq!(
         f.registers[1].last_attempt.as_ref().unwrap().outcome,
         "expired"
@@ -333,6 +345,6 @@ async fn the_fleet_lists_the_worst_first(backend: Backend) {
 
 on_both_backends!(
     states_and_plan_follow_the_syncs,
-    lease_holder_and_refused_attempts_show,
+    syncs_under_way_and_refused_attempts_show,
     the_fleet_lists_the_worst_first
 );

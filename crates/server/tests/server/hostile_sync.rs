@@ -497,14 +497,14 @@ async fn pushes_of_too_many_changes_or_closures_are_refused_with_the_limit(backe
 }
 
 /// PostgreSQL draws ids and takes row locks per transaction, so a slow push can be held
-/// exactly: a lock on its register's row stalls its first insert while its lease runs out.
+/// exactly: a lock on its register's row stalls its first insert while its lease runs out, and
+/// the same register, restarted, begins a new session meanwhile.
 async fn a_push_that_outlives_its_lease_never_lands_after_a_takeover(backend: Backend) {
     use sqlx::Executor;
     let app = TestApp::spawn_with(&backend, |config| config.sync_lease_seconds = 1).await;
     let fixture = small_store(app.storage().as_ref()).await;
     let base = app.server.url();
     let slow = Device::pair(&base, fixture.registers[2].id).await;
-    let other = Device::pair(&base, fixture.registers[1].id).await;
     let session = slow.begin().await;
     let mut holder = app.db.lock_register_row(fixture.registers[2].id).await;
     let batch = tickets(1, 3, ChainHash::GENESIS);
@@ -512,7 +512,7 @@ async fn a_push_that_outlives_its_lease_never_lands_after_a_takeover(backend: Ba
     let takeover = async {
         // The slow push's lease expires while it waits on the lock.
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        let begin = other.begin_raw();
+        let begin = slow.begin_raw();
         tokio::pin!(begin);
         let early = tokio::time::timeout(Duration::from_millis(700), &mut begin).await;
         let took_over_during_push = early.is_ok();
@@ -527,12 +527,12 @@ async fn a_push_that_outlives_its_lease_never_lands_after_a_takeover(backend: Ba
     let push_status = push.status().as_u16();
     assert_eq!(
         begin_status, 200,
-        "the other register syncs once the push is over"
+        "the register's new session begins once the push is over"
     );
     assert!(
         !(took_over_during_push && push_status == 200),
-        "register 2 took the lease while register 3's push was being written, and that push \
-         still landed (push {push_status})"
+        "a new session of register 3 took its lease while the old session's push was being \
+         written, and that push still landed (push {push_status})"
     );
 }
 

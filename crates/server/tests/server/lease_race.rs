@@ -1,5 +1,6 @@
-//! Two server processes on one PostgreSQL database: two registers racing for the store's lease,
-//! one through each process, get exactly one winner every time.
+//! Two server processes on one PostgreSQL database. Two sessions of one register racing for
+//! its lease, one through each process, get exactly one winner every time; three registers
+//! syncing at once through both processes never miss a shared change nor see one twice.
 
 use crate::support;
 
@@ -39,7 +40,7 @@ async fn server_process(database_url: &str) -> (Child, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn exactly_one_register_wins_the_lease_across_two_processes() {
+async fn one_register_s_two_sessions_get_one_winner_across_two_processes() {
     let Some(backend) = Backend::postgres() else {
         return;
     };
@@ -50,8 +51,12 @@ async fn exactly_one_register_wins_the_lease_across_two_processes() {
     let url = db.database_url.clone().expect("a PostgreSQL URL");
     let (_one, first_server) = server_process(&url).await;
     let (_two, second_server) = server_process(&url).await;
+    // The same iPad's token on both servers: an app restarted mid-sync, answered elsewhere.
     let a = Device::pair(&first_server, fixture.registers[0].id).await;
-    let b = Device::pair(&second_server, fixture.registers[1].id).await;
+    let b = a.via(&second_server);
+    // Another register of the store syncs all along: it never stands in the way.
+    let other = Device::pair(&second_server, fixture.registers[1].id).await;
+    let beside = other.begin().await;
     for round in 0..25 {
         let (ra, rb) = tokio::join!(a.begin_raw(), b.begin_raw());
         let statuses = (ra.status().as_u16(), rb.status().as_u16());
@@ -67,4 +72,113 @@ async fn exactly_one_register_wins_the_lease_across_two_processes() {
             "round {round}"
         );
     }
+    assert_eq!(other.end(beside).await.status(), 200);
+}
+
+/// A register's whole sync: begin, push `changes`, pull every page, end. Returns the ids of
+/// the changes pulled, in order.
+async fn sync_once(device: &Device, changes: Vec<serde_json::Value>) -> Vec<String> {
+    let session = device.begin().await;
+    if !changes.is_empty() {
+        device
+            .push_json(session, serde_json::json!({ "changes": changes }))
+            .await;
+    }
+    let mut pulled = Vec::new();
+    loop {
+        let page = device.pull(session, 7).await;
+        pulled.extend(page.changes.iter().map(|c| c.change.id.clone()));
+        if page.remaining == 0 {
+            break;
+        }
+    }
+    assert_eq!(device.end(session).await.status(), 200);
+    pulled
+}
+
+/// Issue 20: the store's change log is read in commit order. Three registers sync at the same
+/// time, round after round, two through one process and one through the other, each pushing
+/// stock movements of its own products (so that no stock row orders their transactions). A
+/// change numbered by arrival rather than by commit is skipped by a pull that reads past it
+/// before it commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn registers_syncing_at_once_through_two_processes_miss_no_change() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let db = TestDb::fresh(&backend).await;
+    let storage = db.open().await;
+    let fixture = small_store(storage.as_ref()).await;
+    support::session::add_support(storage.as_ref()).await;
+    let url = db.database_url.clone().expect("a PostgreSQL URL");
+    let (_one, first_server) = server_process(&url).await;
+    let (_two, second_server) = server_process(&url).await;
+    let devices = [
+        Device::pair(&first_server, fixture.registers[0].id).await,
+        Device::pair(&second_server, fixture.registers[1].id).await,
+        Device::pair(&first_server, fixture.registers[2].id).await,
+    ];
+    let mut pushed: Vec<Vec<String>> = vec![Vec::new(); 3];
+    let mut pulled: Vec<Vec<String>> = vec![Vec::new(); 3];
+    let mut expected_stock: BTreeMap<String, i64> = BTreeMap::new();
+    for round in 0..20usize {
+        let batches: Vec<Vec<serde_json::Value>> = (0..3)
+            .map(|r| {
+                // 1 to 4 changes, varying by round and register, none on the last register
+                // every third round (a sync with nothing to push).
+                let count = if r == 2 && round % 3 == 0 { 0 } else { 1 + (round + r) % 4 };
+                (0..count)
+                    .map(|k| {
+                        let id = format!("r{r}-{round}-{k}");
+                        let product = format!("vin-{r}-{}", k % 2);
+                        let delta = -1 - (k as i64);
+                        *expected_stock.entry(product.clone()).or_default() += delta;
+                        pushed[r].push(id.clone());
+                        serde_json::json!({ "id": id, "at": chrono::Utc::now(),
+                            "change": { "kind": "stock_movement", "product": product, "delta": delta } })
+                    })
+                    .collect()
+            })
+            .collect();
+        let [a, b, c] = &devices;
+        let [ba, bb, bc]: [Vec<serde_json::Value>; 3] = batches.try_into().unwrap();
+        let (pa, pb, pc) = tokio::join!(sync_once(a, ba), sync_once(b, bb), sync_once(c, bc));
+        for (r, ids) in [pa, pb, pc].into_iter().enumerate() {
+            pulled[r].extend(ids);
+        }
+    }
+    // A last sync each, one after the other: everything is there to pull now.
+    for (r, device) in devices.iter().enumerate() {
+        let ids = sync_once(device, Vec::new()).await;
+        pulled[r].extend(ids);
+    }
+    for (r, pulled) in pulled.iter().enumerate() {
+        let seen: BTreeSet<&String> = pulled.iter().collect();
+        assert_eq!(
+            seen.len(),
+            pulled.len(),
+            "register {r} pulled a change twice"
+        );
+        let others: BTreeSet<&String> = (0..3)
+            .filter(|o| *o != r)
+            .flat_map(|o| pushed[o].iter())
+            .collect();
+        let missed: Vec<&&String> = others.difference(&seen).collect();
+        assert!(missed.is_empty(), "register {r} never pulled {missed:?}");
+        assert!(
+            seen.is_subset(&others),
+            "register {r} pulled its own changes"
+        );
+    }
+    let levels: BTreeMap<String, i64> = storage
+        .stock_levels(fixture.store.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        levels, expected_stock,
+        "the server's stock is the sum of every delta"
+    );
 }

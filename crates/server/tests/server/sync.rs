@@ -14,7 +14,7 @@ use support::{Backend, TestApp};
 on_both_backends!(
     a_pairing_code_is_single_use,
     tokens_are_checked_and_reach_only_their_register,
-    one_register_syncs_at_a_time,
+    registers_sync_side_by_side_each_one_session_at_a_time,
     a_silent_lease_expires_and_its_holder_is_refused,
     a_replayed_batch_changes_nothing,
     a_conflicting_replay_is_refused_and_writes_nothing,
@@ -159,14 +159,17 @@ async fn tokens_are_checked_and_reach_only_their_register(backend: Backend) {
     );
 }
 
-async fn one_register_syncs_at_a_time(backend: Backend) {
+async fn registers_sync_side_by_side_each_one_session_at_a_time(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let fixture = small_store(app.storage().as_ref()).await;
     let base = app.server.url();
     let first = Device::pair(&base, fixture.registers[0].id).await;
     let second = Device::pair(&base, fixture.registers[1].id).await;
     let session = first.begin().await;
-    let refused = second.begin_raw().await;
+    // Another register of the store syncs meanwhile: nothing of the seed's ritual.
+    let beside = second.begin().await;
+    // A second session of the same register is refused while the first holds its lease.
+    let refused = first.begin_raw().await;
     assert_eq!(refused.status(), 409);
     let retry_after: u64 = refused.headers()["retry-after"]
         .to_str()
@@ -178,18 +181,18 @@ async fn one_register_syncs_at_a_time(backend: Backend) {
     assert_eq!(busy.holder_register_number, 1);
     assert_eq!(busy.holder_label, "Caisse 1");
     assert!(
-        busy.error.contains("register 1 (Caisse 1) is syncing"),
+        busy.error
+            .contains("register 1 (Caisse 1) is already syncing"),
         "{}",
         busy.error
     );
-    // The holder may begin again (a retried request), others must wait for the end.
-    let ended = first.end(session).await;
-    assert_eq!(ended.status(), 200);
-    let session_2 = second.begin().await;
-    assert_ne!(session, session_2);
-    assert_eq!(second.end(session_2).await.status(), 200);
+    assert_eq!(first.end(session).await.status(), 200);
+    assert_eq!(second.end(beside).await.status(), 200);
+    let again = first.begin().await;
+    assert_ne!(session, again);
+    assert_eq!(first.end(again).await.status(), 200);
     // Ending twice is refused: the lease is gone.
-    assert_eq!(second.end(session_2).await.status(), 409);
+    assert_eq!(first.end(again).await.status(), 409);
     // Every attempt is on record, the refused one included.
     let (status, sessions) = app
         .get_json(&format!("/api/stores/{}/sync-sessions", fixture.store.id))
@@ -209,13 +212,18 @@ async fn one_register_syncs_at_a_time(backend: Backend) {
     let (r1, r2) = (fixture.registers[0].id, fixture.registers[1].id);
     assert_eq!(
         outcomes,
-        vec![(r2, "completed"), (r2, "refused"), (r1, "completed")]
+        vec![
+            (r1, "completed"),
+            (r1, "refused"),
+            (r2, "completed"),
+            (r1, "completed")
+        ]
     );
     assert!(sessions[0]["duration_ms"].as_i64().unwrap() >= 0);
     assert!(sessions[1]["detail"]
         .as_str()
         .unwrap()
-        .contains("lease held by register"));
+        .contains("another session of register"));
 }
 
 async fn a_silent_lease_expires_and_its_holder_is_refused(backend: Backend) {
@@ -225,9 +233,12 @@ async fn a_silent_lease_expires_and_its_holder_is_refused(backend: Backend) {
     let crashed = Device::pair(&base, fixture.registers[0].id).await;
     let other = Device::pair(&base, fixture.registers[1].id).await;
     let stale = crashed.begin().await;
-    assert_eq!(other.begin_raw().await.status(), 409);
+    // The crashed iPad blocks only itself.
+    let beside = other.begin().await;
+    assert_eq!(crashed.begin_raw().await.status(), 409);
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
-    let session = other.begin().await;
+    // Restarted, it begins again once its old lease is over.
+    let session = crashed.begin().await;
     let (status, message) = error_of(
         crashed
             .push_raw(stale, &tickets(4, 4, ChainHash::GENESIS))
@@ -236,11 +247,13 @@ async fn a_silent_lease_expires_and_its_holder_is_refused(backend: Backend) {
     .await;
     assert_eq!(status, 409);
     assert!(
-        message.contains("does not hold the store's lease"),
+        message.contains("does not hold the register's lease"),
         "{message}"
     );
     assert_eq!(crashed.end(stale).await.status(), 409);
-    assert_eq!(other.end(session).await.status(), 200);
+    assert_eq!(crashed.end(session).await.status(), 200);
+    // The other register's lease ran out too (1 s, never renewed): its end completes nothing.
+    assert_eq!(other.end(beside).await.status(), 409);
 }
 
 async fn a_replayed_batch_changes_nothing(backend: Backend) {

@@ -377,7 +377,7 @@ macro_rules! seed_fleet {
             let mut by_change = std::collections::HashMap::new();
             for chunk in changes.chunks(1000) {
                 let mut insert = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO store_changes (store_id, origin_register_id, change_id, kind, \
+                    "INSERT INTO store_changes (store_id, seq, origin_register_id, change_id, kind, \
                      entity, payload, at, received_at, level_after) ",
                 );
                 insert.push_values(chunk, |mut row, &(s, k)| {
@@ -386,7 +386,9 @@ macro_rules! seed_fleet {
                         product: format!("vin-{}", (s * 7 + k * 13) % 400),
                         delta: -1,
                     };
+                    // Numbered in the store's order, as pushes number them.
                     row.push_bind(store_ids[s])
+                        .push_bind(k as i64 + 1)
                         .push_bind(id_of(s, origin))
                         .push_bind(format!("bench-{s}-{k}"))
                         .push_bind(change.kind())
@@ -396,11 +398,23 @@ macro_rules! seed_fleet {
                         .push_bind(at)
                         .push_bind(None::<i64>);
                 });
-                insert.push(" RETURNING id, change_id");
+                insert.push(" RETURNING seq, change_id");
                 let rows: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
                 by_change.extend(rows.into_iter().map(|(id, change_id)| (change_id, id)));
             }
-            // Each store's log as (id, origin register id), in arrival order.
+            let counted: Vec<usize> = (0..fleet.stores.len())
+                .filter(|&s| !fleet.stores[s].changes.is_empty())
+                .collect();
+            for chunk in counted.chunks(1000) {
+                let mut insert =
+                    sqlx::QueryBuilder::<$db>::new("INSERT INTO store_change_heads (store_id, seq) ");
+                insert.push_values(chunk, |mut row, &s| {
+                    row.push_bind(store_ids[s])
+                        .push_bind(fleet.stores[s].changes.len() as i64);
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+            // Each store's log as (number, origin register id), in arrival order.
             let mut logs = Vec::with_capacity(fleet.stores.len());
             for (s, store) in fleet.stores.iter().enumerate() {
                 let mut log = Vec::with_capacity(store.changes.len());
