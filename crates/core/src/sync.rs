@@ -422,6 +422,14 @@ pub struct PulledChange {
     pub level_after: Option<i64>,
 }
 
+/// The data of a `changes` event on `GET /api/sync/events`: the store's change log goes up to
+/// `head` now (the event's id too). A register whose cursor is below it pulls.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesEvent {
+    pub head: i64,
+}
+
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullResponse {

@@ -31,7 +31,7 @@ pub struct Push<'a> {
     pub settings: Option<&'a RegisterSettings>,
     pub changes: &'a [SharedChange],
     pub gap_explanations: &'a [GapExplanation],
-    /// The register's request is under the store's lease, re-checked when writing (the
+    /// The register's request is under its register's lease, re-checked when writing (the
     /// sync API); the demo's seeded history is not.
     pub under_lease: bool,
 }

@@ -19,6 +19,7 @@ pub mod lookup;
 pub mod mail;
 pub mod metrics;
 pub mod passwords;
+pub mod pokes;
 pub mod register_client;
 pub mod register_requests;
 pub mod secret;
@@ -70,7 +71,7 @@ pub struct RunningServer {
     pub without_accounts: bool,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    /// Pruning and the alerts' schedule.
+    /// Pruning, the alerts' schedule, and the listener of other processes' pokes.
     background: Vec<tokio::task::JoinHandle<()>>,
     /// Where `/metrics` is served, when `--metrics-addr` asked for it.
     pub metrics_addr: Option<SocketAddr>,
@@ -210,7 +211,10 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
         missing_grace: chrono::Duration::minutes(i64::from(config.alert_after_minutes)),
         evaluating: alerts::StoreLocks::default(),
     };
+    let pokes = pokes::Pokes::default();
+    let listening = storage.listen_for_pokes(pokes.clone()).await?;
     let state = http::AppState {
+        pokes: pokes.clone(),
         alerts: alerts.clone(),
         storage: storage.clone(),
         sync_lease,
@@ -232,18 +236,21 @@ pub async fn start(config: &ServeConfig) -> Result<RunningServer, StartError> {
             (Some(bound), Some(task))
         }
     };
-    let background = vec![
+    let mut background = vec![
         tokio::spawn(prune_regularly(
             storage.clone(),
             chrono::Duration::days(i64::from(config.prune_after_days)),
         )),
         tokio::spawn(alerts::evaluate_regularly(alerts)),
     ];
+    background.extend(listening);
     let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stopping.await;
+                // Open event streams end, or they would hold the drain until its grace ran out.
+                pokes.stop();
             })
             .await
     });

@@ -22,6 +22,7 @@ mod spa;
 mod stores;
 mod subscription;
 mod sync;
+mod sync_events;
 
 use crate::error::AppError;
 use crate::storage::Storage;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// Evaluates a shop's alerts (after a sync, and when someone looks).
     pub alerts: crate::alerts::Evaluator,
+    /// Tells the registers' open event streams of each commit of shared changes.
+    pub pokes: crate::pokes::Pokes,
 }
 
 /// Every API route, documented (paths below `/api`).
@@ -71,6 +74,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(shops::routes())
         .merge(sales::routes())
         .merge(sync::routes())
+        .merge(sync_events::routes())
         .merge(freshness::routes())
         .merge(closures::routes())
         .merge(subscription::routes())

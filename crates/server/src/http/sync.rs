@@ -1,4 +1,4 @@
-//! The API a register (iPad) calls: pair once, then sync in sessions under the store's lease.
+//! The API a register (iPad) calls: pair once, then sync in sessions under its own lease.
 //! Also the pairing-code route support uses to enrol a register.
 
 use super::device_auth::DeviceAuth;
@@ -40,7 +40,7 @@ pub fn routes() -> ApiRoutes {
         .map_router(|router| router.layer(DefaultBodyLimit::max(super::auth::MAX_AUTH_BODY_BYTES)));
     pairing.merge(ApiRoutes::default()
         .add(
-            RouteDoc::new(Method::POST, "/sync/begin", "Take the store's sync lease (409 with Retry-After while another register holds it)", device, None, schema::<BeginResponse>),
+            RouteDoc::new(Method::POST, "/sync/begin", "Take the register's sync lease (409 with Retry-After while another session of it holds it); other registers sync meanwhile", device, None, schema::<BeginResponse>),
             begin,
         )
         .add(
@@ -313,6 +313,15 @@ async fn push(
             metrics::counter!(crate::metrics::CLOSURES_INGESTED)
                 .increment(response.closures_accepted);
             state.alerts.evaluate_soon(register.store_id);
+            if !request.changes.is_empty() {
+                // After the commit: the registers holding a stream pull at once. (On
+                // PostgreSQL every process hears it again through NOTIFY; streams skip repeats.)
+                let head = state.storage.change_head(register.store_id).await?;
+                state.pokes.send(crate::pokes::Poke {
+                    store_id: register.store_id,
+                    head,
+                });
+            }
             Ok(Json(response))
         }
         Err(ingest::IngestError::Refused(refusal)) => {
@@ -397,7 +406,7 @@ async fn end(
         .await?
         .ok_or_else(|| {
             AppError::Conflict(format!(
-                "sync session {} does not hold the store's lease (it expired, ended, or is not this register's)",
+                "sync session {} does not hold the register's lease (it expired, ended, or is not this register's)",
                 request.session_id
             ))
         })?;

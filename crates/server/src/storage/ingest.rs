@@ -401,6 +401,14 @@ macro_rules! impl_ingest {
                     }
                     if let Some(first_seq) = first_seq {
                         Self::insert_changes_in(&mut tx, register, &plan.changes, first_seq, now).await?;
+                        if let Some(notify) = Self::NOTIFY_CHANGES {
+                            // Delivered to every process's listener on commit, never before.
+                            let poke = $crate::pokes::Poke {
+                                store_id: register.store_id,
+                                head: first_seq + plan.changes.len() as i64 - 1,
+                            };
+                            sqlx::query(notify).bind(poke.payload()).execute(&mut *tx).await?;
+                        }
                     }
                     if !plan.changes.is_empty() {
                         // Every other register of the store now lacks these changes.

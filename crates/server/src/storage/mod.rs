@@ -248,7 +248,7 @@ pub struct PushPlan<'a> {
     /// The batch's digest and the answer it gets, kept in the transaction that writes it:
     /// a crash cannot leave a written batch without its answer.
     pub receipt: (&'a str, String),
-    /// When set, the push's session must hold the store's lease at this instant (ms since
+    /// When set, the push's session must hold its register's lease at this instant (ms since
     /// the epoch), checked in the writing transaction: a push that outlived its lease is
     /// refused instead of landing after another register took over.
     pub lease_held_at_ms: Option<i64>,

@@ -41,6 +41,38 @@ impl PostgresStorage {
     /// this way cannot be taken over before the write that relied on it is in.
     const ROW_LOCK: &'static str = " FOR UPDATE";
 
+    /// Tells every server process on the database that a store's changes went up (see
+    /// `crate::pokes`): `NOTIFY` is transactional, so only a committed push is told.
+    const NOTIFY_CHANGES: Option<&'static str> =
+        Some("SELECT pg_notify('multicaisse_changes', $1)");
+
+    /// The pokes every process's pushes notify, handed to this process's streams.
+    async fn listen_for_pokes_in(
+        &self,
+        pokes: crate::pokes::Pokes,
+    ) -> super::StorageResult<Option<tokio::task::JoinHandle<()>>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(crate::pokes::CHANNEL).await?;
+        Ok(Some(tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(notification) => {
+                        if let Some(poke) = crate::pokes::Poke::from_payload(notification.payload())
+                        {
+                            pokes.send(poke);
+                        }
+                    }
+                    // The listener reconnects on its next call; a stream's own periodic look at
+                    // the head covers what was said meanwhile.
+                    Err(error) => {
+                        tracing::warn!(%error, "pokes: the PostgreSQL listener lost its connection");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        })))
+    }
+
     /// Taken before a new shop's SIRET is checked free (SQLite's write lock already is one).
     const STORE_CREATION_LOCK: &'static str = "LOCK TABLE stores IN SHARE ROW EXCLUSIVE MODE";
 

@@ -18,6 +18,16 @@ pub trait SharedData: Send + Sync {
 
     /// The store's stock levels, by product.
     async fn stock_levels(&self, store_id: i64) -> StorageResult<Vec<(String, i64)>>;
+
+    /// The number of the store's last committed shared change (0 before the first).
+    async fn change_head(&self, store_id: i64) -> StorageResult<i64>;
+
+    /// Hands the pokes of every server process on this database to `pokes`, from a task it
+    /// returns (PostgreSQL: a `LISTEN`); `None` where this process is the only one (SQLite).
+    async fn listen_for_pokes(
+        &self,
+        pokes: crate::pokes::Pokes,
+    ) -> StorageResult<Option<tokio::task::JoinHandle<()>>>;
 }
 
 /// The SQL of [`SharedData`], for either backend's storage.
@@ -131,6 +141,22 @@ macro_rules! impl_shared {
                         head,
                         remaining: u64::try_from(remaining).unwrap_or(0),
                     })
+                }
+
+                async fn change_head(&self, store_id: i64) -> StorageResult<i64> {
+                    let head: Option<(i64,)> =
+                        sqlx::query_as("SELECT seq FROM store_change_heads WHERE store_id = $1")
+                            .bind(store_id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    Ok(head.map_or(0, |h| h.0))
+                }
+
+                async fn listen_for_pokes(
+                    &self,
+                    pokes: $crate::pokes::Pokes,
+                ) -> StorageResult<Option<tokio::task::JoinHandle<()>>> {
+                    self.listen_for_pokes_in(pokes).await
                 }
 
                 async fn stock_levels(

@@ -50,6 +50,16 @@ impl SqliteStorage {
     /// Taken before a new shop's SIRET is checked free (SQLite's write lock already is one).
     const STORE_CREATION_LOCK: &'static str = "";
 
+    /// One process holds a SQLite database: the push's own handler tells its streams.
+    const NOTIFY_CHANGES: Option<&'static str> = None;
+
+    async fn listen_for_pokes_in(
+        &self,
+        _pokes: crate::pokes::Pokes,
+    ) -> super::StorageResult<Option<tokio::task::JoinHandle<()>>> {
+        Ok(None)
+    }
+
     /// A write transaction. A deferred `BEGIN` (sqlx's default) that reads first cannot
     /// upgrade to a write once another connection has committed since its read: SQLite
     /// answers "database is locked" at once, the busy timeout notwithstanding. `IMMEDIATE`

@@ -550,6 +550,8 @@ fn row(world: &World, method: &str, path: &str, actor: usize) -> (String, Option
             EVERYONE,
         ),
         ("POST", "/sync/begin") => (path.into(), Some(json!({})), DEVICE_ONLY),
+        // A stream: its status is all the matrix reads before letting it go.
+        ("GET", "/sync/events") => (path.into(), None, DEVICE_ONLY),
         ("POST", "/sync/push") => (
             path.into(),
             Some(json!({ "session_id": session, "tickets": [] })),

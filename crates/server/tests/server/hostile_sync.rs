@@ -323,7 +323,10 @@ async fn ending_after_the_lease_expired_completes_nothing(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let (status, error) = status_and_error(device.end(session).await).await;
     assert_eq!(status, 409, "{error}");
-    assert!(error.contains("does not hold the store's lease"), "{error}");
+    assert!(
+        error.contains("does not hold the register's lease"),
+        "{error}"
+    );
     let (_, sessions) = app
         .get_json(&format!("/api/stores/{}/sync-sessions", fixture.store.id))
         .await;

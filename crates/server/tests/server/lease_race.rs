@@ -182,3 +182,36 @@ async fn registers_syncing_at_once_through_two_processes_miss_no_change() {
         "the server's stock is the sum of every delta"
     );
 }
+
+/// Issue 20: a register holding its event stream on one process hears of a change another
+/// register pushed through the other process within a second (PostgreSQL `NOTIFY`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_change_pushed_through_one_process_is_heard_on_the_other() {
+    use crate::sync_events::{push_changes, Changes, EventStream};
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let db = TestDb::fresh(&backend).await;
+    let storage = db.open().await;
+    let fixture = small_store(storage.as_ref()).await;
+    support::session::add_support(storage.as_ref()).await;
+    let url = db.database_url.clone().expect("a PostgreSQL URL");
+    let (_one, first_server) = server_process(&url).await;
+    let (_two, second_server) = server_process(&url).await;
+    let listening = Device::pair(&first_server, fixture.registers[0].id).await;
+    let selling = Device::pair(&second_server, fixture.registers[1].id).await;
+    let mut stream = EventStream::new(&first_server, listening.token(), Some("0")).await;
+    for round in 1..=3i64 {
+        let change = serde_json::json!({ "id": format!("s{round}"), "at": chrono::Utc::now(),
+            "change": { "kind": "stock_movement", "product": "chablis", "delta": -1 } });
+        push_changes(&selling, vec![change]).await;
+        assert_eq!(
+            stream.next_within(std::time::Duration::from_secs(1)).await,
+            Some(Changes {
+                id: round,
+                head: round
+            }),
+            "round {round}"
+        );
+    }
+}

@@ -28,5 +28,6 @@ mod simulate;
 mod startup;
 mod subscription;
 mod sync;
+mod sync_events;
 mod watching;
 mod zfiles;

@@ -482,6 +482,46 @@ async fn a_sigterm_during_a_large_push_lets_it_finish_and_exits_zero(backend: Ba
     assert_eq!(db.count_rows("tickets").await, 5000);
 }
 
+/// SIGTERM while registers hold their event streams open (issue 20): the streams end and the
+/// server drains at once, rather than waiting out its grace period with them open.
+async fn a_sigterm_ends_the_registers_event_streams_and_drains(backend: Backend) {
+    use crate::sync_events::EventStream;
+    let db = TestDb::fresh(&backend).await;
+    let mut shop = vec!["create-shop"];
+    shop.extend(SHOP);
+    assert!(admin(&db, &shop, "").0);
+    let support = [
+        "create-support",
+        "--email",
+        SUPPORT.email,
+        "--name",
+        "Support",
+    ];
+    assert!(admin(&db, &support, &format!("{}\n", SUPPORT.password)).0);
+    let server = serve(&db, &["--shutdown-grace-seconds", "30"]).await;
+    let store = db.open().await.stores().await.unwrap()[0].id;
+    let register_id = db.open().await.registers(store).await.unwrap()[0].id;
+    let device = Device::pair(&server.url, register_id).await;
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let mut stream = EventStream::new(&server.url, device.token(), None).await;
+        assert!(stream.next_within(Duration::from_secs(1)).await.is_some());
+        streams.push(stream);
+    }
+    let asked = server.signal();
+    for stream in &mut streams {
+        assert_eq!(stream.next_within(Duration::from_secs(10)).await, None);
+    }
+    let (status, took, said) = server.stopped(asked).await;
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(10), "stopped in {took:?}");
+    assert!(
+        said.iter()
+            .any(|l| l.contains("toutes les requêtes en cours ont abouti")),
+        "{said:?}"
+    );
+}
+
 /// `--log-format json`: one JSON object per line, each request's lines carrying the id its
 /// answer gives in `x-request-id`.
 #[tokio::test]
@@ -540,4 +580,5 @@ on_both_backends!(
     the_demo_is_refused_on_a_database_that_is_not_the_demos,
     the_demo_starts_again_on_its_own_data,
     a_sigterm_during_a_large_push_lets_it_finish_and_exits_zero,
+    a_sigterm_ends_the_registers_event_streams_and_drains,
 );
