@@ -201,22 +201,27 @@ const RECORD_ASKED: &str = r#"
     };
 "#;
 
+/// The demo, and Chromium as an iPad held upright, recording every fetch ([`RECORD_ASKED`]).
+async fn recording_ipad() -> (DemoServer, Browser) {
+    let server = DemoServer::start().await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .set_window_size(820, 1180)
+        .await
+        .expect("window size");
+    browser.run_at_document_start(RECORD_ASKED).await;
+    (server, browser)
+}
+
 /// The first screen asks for its figures and alerts once the shops are known, before the
 /// tabs and the page are drawn: they travel while it is drawn, and the page takes those
 /// answers rather than asking again. Before, the page asked once drawn, and its largest paint
 /// (an alert, a figure) waited for that round trip after the render.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_screen_asks_for_its_figures_before_it_is_drawn() {
-    let server = DemoServer::start().await;
-    let browser = Browser::start().await;
-    // An iPad held upright.
-    browser
-        .client
-        .set_window_size(820, 1180)
-        .await
-        .expect("window size");
+    let (server, browser) = recording_ipad().await;
     browser.sign_in(&server, &OWNER).await;
-    browser.run_at_document_start(RECORD_ASKED).await;
     for (lang, heading) in [("fr", "Ce mois-ci"), ("en", "This month")] {
         if lang == "en" {
             // The language is remembered: the page opens afresh in English.
@@ -271,14 +276,7 @@ async fn the_first_screen_asks_for_its_figures_before_it_is_drawn() {
 /// sync states only once its table was drawn, and *Appareils* asked for its checklists twice.
 #[tokio::test(flavor = "multi_thread")]
 async fn each_page_asks_for_its_answers_before_it_is_drawn() {
-    let server = DemoServer::start().await;
-    let browser = Browser::start().await;
-    browser
-        .client
-        .set_window_size(820, 1180)
-        .await
-        .expect("window size");
-    browser.run_at_document_start(RECORD_ASKED).await;
+    let (server, browser) = recording_ipad().await;
     let owner_pages: [(&str, &str, &[&str]); 3] = [
         (
             "/ventes?period=last_month",

@@ -39,23 +39,49 @@ async fn server_process(database_url: &str) -> (Child, String) {
     (child, url)
 }
 
+/// Two `multicaisse serve` processes on one fresh PostgreSQL database holding the small
+/// store and the support account; `None` when PostgreSQL tests are explicitly skipped.
+struct TwoProcesses {
+    storage: std::sync::Arc<dyn multicaisse_server::storage::Storage>,
+    fixture: support::fixture::Fixture,
+    first: String,
+    second: String,
+    _processes: (Child, Child),
+    _db: TestDb,
+}
+
+impl TwoProcesses {
+    async fn start() -> Option<TwoProcesses> {
+        let backend = Backend::postgres()?;
+        let db = TestDb::fresh(&backend).await;
+        let storage = db.open().await;
+        let fixture = small_store(storage.as_ref()).await;
+        support::session::add_support(storage.as_ref()).await;
+        let url = db.database_url.clone().expect("a PostgreSQL URL");
+        let (one, first) = server_process(&url).await;
+        let (two, second) = server_process(&url).await;
+        Some(TwoProcesses {
+            storage,
+            fixture,
+            first,
+            second,
+            _processes: (one, two),
+            _db: db,
+        })
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_register_s_two_sessions_get_one_winner_across_two_processes() {
-    let Some(backend) = Backend::postgres() else {
+    let Some(two) = TwoProcesses::start().await else {
         return;
     };
-    let db = TestDb::fresh(&backend).await;
-    let storage = db.open().await;
-    let fixture = small_store(storage.as_ref()).await;
-    support::session::add_support(storage.as_ref()).await;
-    let url = db.database_url.clone().expect("a PostgreSQL URL");
-    let (_one, first_server) = server_process(&url).await;
-    let (_two, second_server) = server_process(&url).await;
+    let (fixture, first_server, second_server) = (&two.fixture, &two.first, &two.second);
     // The same iPad's token on both servers: an app restarted mid-sync, answered elsewhere.
-    let a = Device::pair(&first_server, fixture.registers[0].id).await;
-    let b = a.via(&second_server);
+    let a = Device::pair(first_server, fixture.registers[0].id).await;
+    let b = a.via(second_server);
     // Another register of the store syncs all along: it never stands in the way.
-    let other = Device::pair(&second_server, fixture.registers[1].id).await;
+    let other = Device::pair(second_server, fixture.registers[1].id).await;
     let beside = other.begin().await;
     for round in 0..25 {
         let (ra, rb) = tokio::join!(a.begin_raw(), b.begin_raw());
@@ -104,20 +130,14 @@ async fn sync_once(device: &Device, changes: Vec<serde_json::Value>) -> Vec<Stri
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn registers_syncing_at_once_through_two_processes_miss_no_change() {
     use std::collections::{BTreeMap, BTreeSet};
-    let Some(backend) = Backend::postgres() else {
+    let Some(two) = TwoProcesses::start().await else {
         return;
     };
-    let db = TestDb::fresh(&backend).await;
-    let storage = db.open().await;
-    let fixture = small_store(storage.as_ref()).await;
-    support::session::add_support(storage.as_ref()).await;
-    let url = db.database_url.clone().expect("a PostgreSQL URL");
-    let (_one, first_server) = server_process(&url).await;
-    let (_two, second_server) = server_process(&url).await;
+    let (fixture, first_server, second_server) = (&two.fixture, &two.first, &two.second);
     let devices = [
-        Device::pair(&first_server, fixture.registers[0].id).await,
-        Device::pair(&second_server, fixture.registers[1].id).await,
-        Device::pair(&first_server, fixture.registers[2].id).await,
+        Device::pair(first_server, fixture.registers[0].id).await,
+        Device::pair(second_server, fixture.registers[1].id).await,
+        Device::pair(first_server, fixture.registers[2].id).await,
     ];
     let mut pushed: Vec<Vec<String>> = vec![Vec::new(); 3];
     let mut pulled: Vec<Vec<String>> = vec![Vec::new(); 3];
@@ -171,7 +191,8 @@ async fn registers_syncing_at_once_through_two_processes_miss_no_change() {
             "register {r} pulled its own changes"
         );
     }
-    let levels: BTreeMap<String, i64> = storage
+    let levels: BTreeMap<String, i64> = two
+        .storage
         .stock_levels(fixture.store.id)
         .await
         .unwrap()
@@ -188,19 +209,13 @@ async fn registers_syncing_at_once_through_two_processes_miss_no_change() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_change_pushed_through_one_process_is_heard_on_the_other() {
     use crate::sync_events::{push_changes, Changes, EventStream};
-    let Some(backend) = Backend::postgres() else {
+    let Some(two) = TwoProcesses::start().await else {
         return;
     };
-    let db = TestDb::fresh(&backend).await;
-    let storage = db.open().await;
-    let fixture = small_store(storage.as_ref()).await;
-    support::session::add_support(storage.as_ref()).await;
-    let url = db.database_url.clone().expect("a PostgreSQL URL");
-    let (_one, first_server) = server_process(&url).await;
-    let (_two, second_server) = server_process(&url).await;
-    let listening = Device::pair(&first_server, fixture.registers[0].id).await;
-    let selling = Device::pair(&second_server, fixture.registers[1].id).await;
-    let mut stream = EventStream::new(&first_server, listening.token(), Some("0")).await;
+    let (fixture, first_server, second_server) = (&two.fixture, &two.first, &two.second);
+    let listening = Device::pair(first_server, fixture.registers[0].id).await;
+    let selling = Device::pair(second_server, fixture.registers[1].id).await;
+    let mut stream = EventStream::new(first_server, listening.token(), Some("0")).await;
     for round in 1..=3i64 {
         let change = serde_json::json!({ "id": format!("s{round}"), "at": chrono::Utc::now(),
             "change": { "kind": "stock_movement", "product": "chablis", "delta": -1 } });

@@ -414,14 +414,11 @@ async fn the_demo_starts_again_on_its_own_data(backend: Backend) {
     assert_eq!(contents, seeded);
 }
 
-/// SIGTERM while a register pushes 5 000 tickets: the push is answered and wholly stored,
-/// then the process exits 0, well within its grace period.
-async fn a_sigterm_during_a_large_push_lets_it_finish_and_exits_zero(backend: Backend) {
-    let _shared = support::MACHINE.read().await;
-    let db = TestDb::fresh(&backend).await;
+/// A shop and the support account, made by the admin command as an operator would.
+fn onboard(db: &TestDb) {
     let mut shop = vec!["create-shop"];
     shop.extend(SHOP);
-    assert!(admin(&db, &shop, "").0);
+    assert!(admin(db, &shop, "").0);
     let support = [
         "create-support",
         "--email",
@@ -429,7 +426,15 @@ async fn a_sigterm_during_a_large_push_lets_it_finish_and_exits_zero(backend: Ba
         "--name",
         "Support",
     ];
-    assert!(admin(&db, &support, &format!("{}\n", SUPPORT.password)).0);
+    assert!(admin(db, &support, &format!("{}\n", SUPPORT.password)).0);
+}
+
+/// SIGTERM while a register pushes 5 000 tickets: the push is answered and wholly stored,
+/// then the process exits 0, well within its grace period.
+async fn a_sigterm_during_a_large_push_lets_it_finish_and_exits_zero(backend: Backend) {
+    let _shared = support::MACHINE.read().await;
+    let db = TestDb::fresh(&backend).await;
+    onboard(&db);
     let server = serve(&db, &["--shutdown-grace-seconds", "30"]).await;
     let register_id = db.open().await.stores().await.unwrap()[0].id;
     let register_id = db.open().await.registers(register_id).await.unwrap()[0].id;
@@ -487,17 +492,7 @@ async fn a_sigterm_during_a_large_push_lets_it_finish_and_exits_zero(backend: Ba
 async fn a_sigterm_ends_the_registers_event_streams_and_drains(backend: Backend) {
     use crate::sync_events::EventStream;
     let db = TestDb::fresh(&backend).await;
-    let mut shop = vec!["create-shop"];
-    shop.extend(SHOP);
-    assert!(admin(&db, &shop, "").0);
-    let support = [
-        "create-support",
-        "--email",
-        SUPPORT.email,
-        "--name",
-        "Support",
-    ];
-    assert!(admin(&db, &support, &format!("{}\n", SUPPORT.password)).0);
+    onboard(&db);
     let server = serve(&db, &["--shutdown-grace-seconds", "30"]).await;
     let store = db.open().await.stores().await.unwrap()[0].id;
     let register_id = db.open().await.registers(store).await.unwrap()[0].id;
