@@ -24,7 +24,9 @@ pub struct Mail {
 const READ_MAILDIR: &str = r#"
 import email, email.policy, json, pathlib, sys
 out = []
-for path in sorted(pathlib.Path(sys.argv[1], "new").glob("*")):
+# In the order they arrived: a maildir's names hold the microseconds unpadded, so by name
+# a mail can sort before one received earlier in the same second.
+for path in sorted(pathlib.Path(sys.argv[1], "new").glob("*"), key=lambda p: (p.stat().st_mtime_ns, p.name)):
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     out.append({"to": str(message["To"]), "from": str(message["From"]),
                 "subject": str(message["Subject"]), "body": message.get_content()})
