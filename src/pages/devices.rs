@@ -1,8 +1,9 @@
 //! Appareils: each register's sync freshness, the order to sync them in (ticking off live), the
 //! registers syncing now, refused duplicate syncs, and two weeks of history.
 //!
-//! The page polls the server every few seconds while it is visible (see docs/decisions.md: polling
-//! works through any proxy and across server instances, which a push channel would not).
+//! The page polls the server every few seconds while it is visible (see docs/decisions.md). The
+//! registers now hear of changes through their own stream (`GET /api/sync/events`); the
+//! dashboard's stream, with this polling as its fallback, is the next step of issue 20.
 
 use crate::api;
 use crate::api::ClientError;
