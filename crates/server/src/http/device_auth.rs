@@ -13,6 +13,8 @@ use multicaisse_core::store::{Register, Store};
 pub struct DeviceAuth {
     pub register: Register,
     pub store: Store,
+    /// What the token is stored as: an open event stream checks it again at each heartbeat.
+    pub token_hash: String,
 }
 
 const REPAIR: &str = "ask support for a new pairing code and pair this iPad again";
@@ -38,7 +40,8 @@ impl FromRequestParts<AppState> for DeviceAuth {
                 )
             })?;
         let storage = &state.storage;
-        let Some(device) = storage.device(&secret_hash(token)).await? else {
+        let token_hash = secret_hash(token);
+        let Some(device) = storage.device(&token_hash).await? else {
             storage
                 .record_incident(
                     None,
@@ -75,6 +78,10 @@ impl FromRequestParts<AppState> for DeviceAuth {
             return Err(super::sync::out_of_service(register.status));
         }
         let store = store_or_404(storage.as_ref(), register.store_id).await?;
-        Ok(DeviceAuth { register, store })
+        Ok(DeviceAuth {
+            register,
+            store,
+            token_hash,
+        })
     }
 }

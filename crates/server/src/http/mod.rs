@@ -65,6 +65,9 @@ pub struct AppState {
     pub pokes: crate::pokes::Pokes,
 }
 
+/// How often a register's event stream beats, and checks its token again.
+pub use sync_events::HEARTBEAT as SYNC_EVENTS_HEARTBEAT;
+
 /// Every API route, documented (paths below `/api`).
 pub fn api_routes() -> ApiRoutes {
     health::routes()

@@ -21,7 +21,8 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 
 /// How often an idle stream says it is alive, and looks at its store's head itself: a poke
-/// lost meanwhile (a PostgreSQL listener reconnecting) is then told late, not never.
+/// lost meanwhile (a PostgreSQL listener reconnecting) is then told late, not never. At the
+/// same time it checks that its token still holds: a revoked iPad's stream ends.
 pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(15);
 
 pub fn routes() -> ApiRoutes {
@@ -66,6 +67,7 @@ async fn events(
     let head = state.storage.change_head(store_id).await?;
     let listening = Listening {
         storage: state.storage.clone(),
+        token_hash: device.token_hash,
         store_id,
         pokes,
         stopping: state.pokes.stopping(),
@@ -87,6 +89,7 @@ async fn events(
 /// One open stream: what it has told, and where it hears from.
 struct Listening {
     storage: Arc<dyn Storage>,
+    token_hash: String,
     store_id: i64,
     pokes: broadcast::Receiver<Poke>,
     stopping: watch::Receiver<bool>,
@@ -126,7 +129,27 @@ async fn next_change(mut listening: Listening) -> Option<(Result<Event, Infallib
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             },
-            _ = listening.look.tick() => listening.storage.change_head(listening.store_id).await.ok(),
+            _ = listening.look.tick() => {
+                if !still_paired(listening.storage.as_ref(), &listening.token_hash).await {
+                    return None;
+                }
+                listening.storage.change_head(listening.store_id).await.ok()
+            }
         };
+    }
+}
+
+/// Whether the stream's token still opens a sync: not revoked (support, or the iPad paired
+/// again), its register still in service. A database that does not answer ends nothing.
+async fn still_paired(storage: &dyn Storage, token_hash: &str) -> bool {
+    let Ok(device) = storage.device(token_hash).await else {
+        return true;
+    };
+    let Some(device) = device.filter(|d| d.revoked_at.is_none()) else {
+        return false;
+    };
+    match storage.register(device.register_id).await {
+        Ok(register) => register.is_some_and(|r| r.status.may_sync()),
+        Err(_) => true,
     }
 }

@@ -14,6 +14,7 @@ on_both_backends!(
     a_register_hears_of_another_s_changes_at_once,
     a_reconnect_with_the_last_event_id_misses_nothing,
     the_stream_refuses_what_is_not_a_register_s,
+    a_revoked_ipad_s_stream_ends,
 );
 
 /// One `changes` event: its id and its data's head.
@@ -81,6 +82,20 @@ impl EventStream {
                 .expect("the stream reads")?;
             self.buffer
                 .push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+        }
+    }
+}
+
+impl EventStream {
+    /// Whether the server ends the stream within `wait` (heartbeats and events read past).
+    pub async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return false,
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+                Ok(Ok(Some(_))) => continue,
+            }
         }
     }
 }
@@ -187,5 +202,31 @@ async fn the_stream_refuses_what_is_not_a_register_s(backend: Backend) {
     let response = reqwest::get(format!("{base}/api/sync/events"))
         .await
         .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+/// Support revokes the iPad while it holds its stream: the stream ends at its next heartbeat,
+/// and a new one is refused.
+async fn a_revoked_ipad_s_stream_ends(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let fixture = small_store(app.storage().as_ref()).await;
+    let base = app.server.url();
+    let device = Device::pair(&base, fixture.registers[0].id).await;
+    let mut stream = EventStream::new(&base, device.token(), None).await;
+    assert!(stream.next_within(Duration::from_secs(1)).await.is_some());
+    let (status, _) = app
+        .support
+        .post_json(
+            &format!("/api/registers/{}/revoke-devices", fixture.registers[0].id),
+            json!({ "reason": "iPad perdu" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let heartbeat = multicaisse_server::http::SYNC_EVENTS_HEARTBEAT;
+    assert!(
+        stream.ends_within(heartbeat + Duration::from_secs(3)).await,
+        "the revoked iPad's stream is still open"
+    );
+    let response = EventStream::open(&base, device.token(), None).await;
     assert_eq!(response.status(), 401);
 }
