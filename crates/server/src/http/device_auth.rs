@@ -41,42 +41,50 @@ impl FromRequestParts<AppState> for DeviceAuth {
             })?;
         let storage = &state.storage;
         let token_hash = secret_hash(token);
-        let Some(device) = storage.device(&token_hash).await? else {
-            storage
-                .record_incident(
-                    None,
-                    None,
-                    None,
-                    "unknown_token",
-                    "a sync request with an unknown device token",
-                )
-                .await?;
-            return Err(AppError::Unauthorized(format!(
-                "unknown device token: {REPAIR}"
-            )));
+        let register = match token_register(storage.as_ref(), &token_hash).await? {
+            Ok(register) => register,
+            Err(TokenRefusal::Unknown) => {
+                storage
+                    .record_incident(
+                        None,
+                        None,
+                        None,
+                        "unknown_token",
+                        "a sync request with an unknown device token",
+                    )
+                    .await?;
+                return Err(AppError::Unauthorized(format!(
+                    "unknown device token: {REPAIR}"
+                )));
+            }
+            Err(TokenRefusal::RegisterGone) => {
+                return Err(AppError::Unauthorized(format!(
+                    "this token's register no longer exists: {REPAIR}"
+                )))
+            }
+            Err(TokenRefusal::Revoked {
+                register,
+                at,
+                reason,
+            }) => {
+                storage
+                    .record_incident(
+                        Some(register.store_id),
+                        Some(register.id),
+                        None,
+                        "revoked_token",
+                        &reason,
+                    )
+                    .await?;
+                return Err(AppError::Unauthorized(format!(
+                    "this device token was revoked on {} ({reason}); {REPAIR}",
+                    at.format("%Y-%m-%d %H:%M UTC")
+                )));
+            }
+            Err(TokenRefusal::OutOfService(status)) => {
+                return Err(super::sync::out_of_service(status))
+            }
         };
-        let register = storage.register(device.register_id).await?.ok_or_else(|| {
-            AppError::Unauthorized(format!("this token's register no longer exists: {REPAIR}"))
-        })?;
-        if let Some(revoked_at) = device.revoked_at {
-            let reason = device.revoked_reason.unwrap_or_default();
-            storage
-                .record_incident(
-                    Some(register.store_id),
-                    Some(register.id),
-                    None,
-                    "revoked_token",
-                    &reason,
-                )
-                .await?;
-            return Err(AppError::Unauthorized(format!(
-                "this device token was revoked on {} ({reason}); {REPAIR}",
-                revoked_at.format("%Y-%m-%d %H:%M UTC")
-            )));
-        }
-        if !register.status.may_sync() {
-            return Err(super::sync::out_of_service(register.status));
-        }
         let store = store_or_404(storage.as_ref(), register.store_id).await?;
         Ok(DeviceAuth {
             register,
@@ -84,4 +92,41 @@ impl FromRequestParts<AppState> for DeviceAuth {
             token_hash,
         })
     }
+}
+
+/// Why a stored token no longer opens a sync.
+pub(super) enum TokenRefusal {
+    Unknown,
+    RegisterGone,
+    Revoked {
+        register: Register,
+        at: chrono::DateTime<chrono::Utc>,
+        reason: String,
+    },
+    OutOfService(multicaisse_core::store::RegisterStatus),
+}
+
+/// The register a token (by its hash) opens a sync of, or why it does not: what every sync
+/// request checks, and an open event stream again at each heartbeat.
+pub(super) async fn token_register(
+    storage: &dyn crate::storage::Storage,
+    token_hash: &str,
+) -> crate::storage::StorageResult<Result<Register, TokenRefusal>> {
+    let Some(device) = storage.device(token_hash).await? else {
+        return Ok(Err(TokenRefusal::Unknown));
+    };
+    let Some(register) = storage.register(device.register_id).await? else {
+        return Ok(Err(TokenRefusal::RegisterGone));
+    };
+    if let Some(at) = device.revoked_at {
+        return Ok(Err(TokenRefusal::Revoked {
+            register,
+            at,
+            reason: device.revoked_reason.unwrap_or_default(),
+        }));
+    }
+    if !register.status.may_sync() {
+        return Ok(Err(TokenRefusal::OutOfService(register.status)));
+    }
+    Ok(Ok(register))
 }

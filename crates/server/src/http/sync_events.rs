@@ -142,14 +142,7 @@ async fn next_change(mut listening: Listening) -> Option<(Result<Event, Infallib
 /// Whether the stream's token still opens a sync: not revoked (support, or the iPad paired
 /// again), its register still in service. A database that does not answer ends nothing.
 async fn still_paired(storage: &dyn Storage, token_hash: &str) -> bool {
-    let Ok(device) = storage.device(token_hash).await else {
-        return true;
-    };
-    let Some(device) = device.filter(|d| d.revoked_at.is_none()) else {
-        return false;
-    };
-    match storage.register(device.register_id).await {
-        Ok(register) => register.is_some_and(|r| r.status.may_sync()),
-        Err(_) => true,
-    }
+    super::device_auth::token_register(storage, token_hash)
+        .await
+        .map_or(true, |register| register.is_ok())
 }

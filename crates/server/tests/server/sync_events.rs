@@ -113,12 +113,18 @@ pub async fn push_changes(device: &Device, changes: Vec<serde_json::Value>) {
     assert_eq!(device.end(session).await.status(), 200);
 }
 
-async fn a_register_hears_of_another_s_changes_at_once(backend: Backend) {
-    let app = TestApp::spawn(&backend).await;
+/// The small store, with its first register listening and its second selling.
+async fn listening_and_selling(backend: &Backend) -> (TestApp, String, Device, Device) {
+    let app = TestApp::spawn(backend).await;
     let fixture = small_store(app.storage().as_ref()).await;
     let base = app.server.url();
     let listening = Device::pair(&base, fixture.registers[0].id).await;
     let selling = Device::pair(&base, fixture.registers[1].id).await;
+    (app, base, listening, selling)
+}
+
+async fn a_register_hears_of_another_s_changes_at_once(backend: Backend) {
+    let (app, base, listening, selling) = listening_and_selling(&backend).await;
     // Another shop's register, whose changes are none of this one's business.
     let (_, elsewhere) = store_with_registers(app.storage().as_ref(), "Autre cave", 1, None).await;
     let elsewhere = Device::pair(&base, elsewhere[0].id).await;
@@ -157,11 +163,7 @@ async fn a_register_hears_of_another_s_changes_at_once(backend: Backend) {
 }
 
 async fn a_reconnect_with_the_last_event_id_misses_nothing(backend: Backend) {
-    let app = TestApp::spawn(&backend).await;
-    let fixture = small_store(app.storage().as_ref()).await;
-    let base = app.server.url();
-    let listening = Device::pair(&base, fixture.registers[0].id).await;
-    let selling = Device::pair(&base, fixture.registers[1].id).await;
+    let (_app, base, listening, selling) = listening_and_selling(&backend).await;
     push_changes(&selling, vec![stock("s1", "chablis", -1)]).await;
     let mut stream = EventStream::new(&base, listening.token(), Some("1")).await;
     // Up to date when it left: nothing to say until something changes.
