@@ -192,7 +192,8 @@ const RECORD_ASKED: &str = r#"
     window.__asked = [];
     const fetchFirst = window.fetch;
     window.fetch = function (input) {
-        const url = typeof input === 'string' ? input : input.url;
+        // A string, a URL (the split's loader) or a Request.
+        const url = input instanceof Request ? input.url : String(input);
         window.__asked.push({
             path: new URL(url, location.href).pathname,
             drawn: !!document.querySelector('main h1'),
